@@ -1,0 +1,84 @@
+"""Fit indices, defined as lavaan defines them (``fitMeasures``).
+
+With ``T`` the chi-square statistic on ``df`` degrees of freedom, ``T_b``/``df_b`` the
+baseline (independence) model's, ``N`` the number of observations and ``G`` the number
+of groups:
+
+* CFI (Bentler 1990): ``1 - max(T - df, 0) / max(T - df, T_b - df_b, 0)``;
+* TLI (Tucker & Lewis 1973): ``(T_b/df_b - T/df) / (T_b/df_b - 1)``;
+* RMSEA (Steiger 1990; Browne & Cudeck 1993): ``sqrt(max(T - df, 0) / (df N)) * sqrt(G)``,
+  its 90% interval from the noncentral chi-square distribution, and the p-value of the
+  test of close fit (RMSEA <= .05);
+* SRMR (Bentler 1995; lavaan's ``srmr_bentler``): the root mean square of the
+  residual correlations ``(s_ij - sigma_ij) / sqrt(s_ii s_jj)`` over the lower triangle
+  with the diagonal (and, with a mean structure, of the standardized mean residuals),
+  averaged over groups with weights ``N_g / N``;
+* AIC ``= -2 logL + 2 q`` and BIC ``= -2 logL + q log N`` on lavaan's scale, where
+  ``logL`` is the full normal log-likelihood (constants included) and ``q`` the number
+  of free parameters; the sample-size adjusted BIC uses ``log((N + 2) / 24)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import optimize, stats
+
+
+def cfi(T, df, Tb, dfb):
+    num = max(T - df, 0.0)
+    den = max(T - df, Tb - dfb, 0.0)
+    return 1.0 if den == 0 else 1.0 - num / den
+
+
+def tli(T, df, Tb, dfb):
+    if df == 0 or dfb == 0:
+        return np.nan
+    return (Tb / dfb - T / df) / (Tb / dfb - 1.0)
+
+
+def rmsea(T, df, N, G=1):
+    if df == 0:
+        return 0.0
+    return float(np.sqrt(max(T - df, 0.0) / (df * N)) * np.sqrt(G))
+
+
+def _ncp_for(T, df, prob):
+    """Noncentrality ``lam`` with ``P(chi2(df, lam) <= T) = prob`` (0 when none is needed)."""
+    f = lambda lam: stats.ncx2.cdf(T, df, lam) - prob if lam > 0 else stats.chi2.cdf(T, df) - prob
+    if f(0.0) < 0:
+        return 0.0
+    hi = max(T, 1.0)
+    while f(hi) > 0:
+        hi *= 2
+    return optimize.brentq(f, 0.0, hi, xtol=1e-12)
+
+
+def rmsea_ci(T, df, N, G=1, level=0.90):
+    """Confidence interval for RMSEA by inverting the noncentral chi-square (Browne & Cudeck 1993)."""
+    if df == 0:
+        return 0.0, 0.0
+    a = (1 - level) / 2
+    lo = _ncp_for(T, df, 1 - a)
+    hi = _ncp_for(T, df, a)
+    scale = lambda lam: float(np.sqrt(lam / (N * df)) * np.sqrt(G))
+    return scale(lo), scale(hi)
+
+
+def rmsea_pvalue(T, df, N, G=1, close=0.05):
+    """P-value of the test of close fit, H0: RMSEA <= ``close``."""
+    if df == 0:
+        return np.nan
+    lam = close ** 2 * N * df / G
+    return float(1 - stats.ncx2.cdf(T, df, lam)) if lam > 0 else float(1 - stats.chi2.cdf(T, df))
+
+
+def srmr_group(S, ybar, Sigma, mu, meanstructure):
+    """Bentler's SRMR for one group (lavaan ``srmr_bentler``)."""
+    sd = np.sqrt(np.diag(S))
+    R = (S - Sigma) / np.outer(sd, sd)
+    il = np.tril_indices(len(S))
+    e = list(R[il])
+    if meanstructure:
+        e += list((ybar - mu) / sd)
+    e = np.asarray(e)
+    return float(np.sqrt(np.mean(e ** 2)))

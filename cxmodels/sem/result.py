@@ -1,0 +1,422 @@
+"""``SEMResult``: one parameter table from which estimates, standardized solutions,
+fit indices, modification indices, bootstrap intervals and reports are read."""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .._results import Result
+from ..errors import ImproperSolutionWarning, ModelSyntaxError
+from ..provenance import make_provenance
+from . import fit_indices as fi
+from .cbsem import (Core, _saturated_moments, baseline_table, fit_core, observed_information,
+                    robust_pieces, saturated_table)
+
+_FUNCS = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": np.abs}
+
+
+def _jacobian(fn, theta: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """Central-difference Jacobian of a vector function (for delta-method SEs)."""
+    f0 = np.asarray(fn(theta))
+    J = np.zeros((f0.size, theta.size))
+    for k in range(theta.size):
+        e = np.zeros_like(theta)
+        e[k] = h * max(1.0, abs(theta[k]))
+        J[:, k] = (np.asarray(fn(theta + e)) - np.asarray(fn(theta - e))) / (2 * e[k])
+    return J
+
+
+def _compile_defined(defined, labels: set[str]):
+    out = []
+    for s in defined:
+        expr = s.rhs.replace("^", "**")
+        try:
+            tree = ast.parse(expr, mode="eval")
+        except SyntaxError as exc:
+            raise ModelSyntaxError(f"line {s.line}: cannot read the expression {s.rhs!r}") from exc
+        names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        unknown = names - labels - set(_FUNCS) - {d.lhs for d in defined}
+        if unknown:
+            raise ModelSyntaxError(f"line {s.line}: {s.lhs} := {s.rhs} uses unknown labels {sorted(unknown)}; "
+                                   f"labels in the model are {sorted(labels)}")
+        out.append((s.lhs, compile(tree, f"<{s.lhs}>", "eval"), s.rhs))
+    return out
+
+
+class SEMResult(Result):
+    """A fitted covariance-based SEM (see :func:`cxmodels.sem.fit_sem`).
+
+    Attributes
+    ----------
+    admissible : bool
+        False when the solution is improper (negative variances, non-positive-definite
+        covariance matrices, standardized coefficients beyond 1) or did not converge.
+    converged : bool
+    nobs : int
+    """
+
+    def __init__(self, core: Core, model_syntax: str, defined, data: pd.DataFrame, options: dict,
+                 group_labels, df: int, notes: list[str]):
+        self._core = core
+        self.model_syntax = model_syntax
+        self.options = dict(options)
+        self.group_labels = group_labels
+        self.df = df
+        self.nobs = core.N
+        self.converged = core.converged
+        self._warnings = list(notes)
+        t = core.table
+        self._labels = {}
+        for r in t.itertuples():
+            if r.label and r.label not in self._labels:
+                self._labels[r.label] = ("pid", r.pid) if r.pid >= 0 else ("value", r.value)
+        self._defined = _compile_defined(defined, set(self._labels))
+        self._provenance = make_provenance("cxmodels.sem.fit_sem", data, {"model": model_syntax, **options})
+        self._vcov = self._compute_vcov()
+        self._table = self._build_table()
+        self._check_admissible()
+
+    # ------------------------------------------------------------ inference
+    def _compute_vcov(self) -> np.ndarray:
+        core, N = self._core, self._core.N
+        if self.options["missing"] == "fiml":
+            A = observed_information(core)
+        else:
+            A = core.info()
+        try:
+            Ainv = np.linalg.inv(A)
+            ev = np.linalg.eigvalsh(A)
+            if ev.min() <= 1e-10 * ev.max():
+                raise np.linalg.LinAlgError
+        except np.linalg.LinAlgError:
+            self._warn("the information matrix is singular: the model may not be identified; "
+                       "standard errors are not available", ImproperSolutionWarning)
+            return np.full(A.shape, np.nan)
+        if self.options["estimator"] == "MLR":
+            _, B = robust_pieces(core)
+            return Ainv @ B @ Ainv / N
+        return Ainv / N
+
+    def _warn(self, msg, category=ImproperSolutionWarning):
+        self._warnings.append(msg)
+        warnings.warn(msg, category, stacklevel=3)
+
+    def _row_values(self, theta: np.ndarray) -> np.ndarray:
+        """Value of every parameter-table row at ``theta`` (fixed rows: their fixed value)."""
+        t, model = self._core.table, self._core.model
+        out = np.empty(len(t))
+        for k, r in enumerate(t.itertuples()):
+            if r.pid >= 0:
+                out[k] = theta[r.pid]
+            elif r.exo:
+                gm, i = model.groups[r.group], model.index[r.lhs]
+                out[k] = gm.m0[i] if r.op == "~1" else gm.S0[i, model.index[r.rhs]]
+            else:
+                out[k] = r.value
+        return out
+
+    def _defined_values(self, theta: np.ndarray, row_values=None) -> np.ndarray:
+        env = dict(_FUNCS)
+        t = self._core.table
+        if row_values is None:
+            for lab, (kind, x) in self._labels.items():
+                env[lab] = theta[x] if kind == "pid" else x
+        else:  # standardized values by label
+            for lab in self._labels:
+                k = int(np.flatnonzero((t["label"] == lab).to_numpy())[0])
+                env[lab] = row_values[k]
+        out = []
+        for name, code, _ in self._defined:
+            env[name] = float(eval(code, {"__builtins__": {}}, env))  # noqa: S307 - parsed, names checked
+            out.append(env[name])
+        return np.asarray(out, dtype=float)
+
+    def _standardized(self, theta: np.ndarray, kind: str) -> np.ndarray:
+        """Standardized value of every row (``kind`` "std_all" or "std_lv"), then defined."""
+        core = self._core
+        model, t = core.model, core.table
+        vals = self._row_values(theta)
+        out = np.full(len(t), np.nan)
+        latent = set(model.variables.latent)
+        per_group = {}
+        for g in range(model.n_groups):
+            A, S, m = model.matrices(theta, g)
+            gm = model.groups[g]
+            S = S + 0  # fixed.x entries already in S0
+            B = np.linalg.inv(np.eye(model.n) - A)
+            var = np.diag(B @ S @ B.T)
+            with np.errstate(invalid="ignore"):
+                sd = np.sqrt(var)
+            if kind == "std_lv":
+                sd = np.where([n in latent for n in model.names], sd, 1.0)
+            per_group[g] = (sd, np.diag(S))
+        idx = model.index
+        for k, r in enumerate(t.itertuples()):
+            sd, resid = per_group[r.group]
+            est = vals[k]
+            if r.op == "=~":
+                out[k] = est * sd[idx[r.lhs]] / sd[idx[r.rhs]]
+            elif r.op == "~":
+                out[k] = est * sd[idx[r.rhs]] / sd[idx[r.lhs]]
+            elif r.op == "~1":
+                out[k] = est / sd[idx[r.lhs]]
+            elif r.op == "~~":
+                i, j = idx[r.lhs], idx[r.rhs]
+                if i == j:
+                    out[k] = est / sd[i] ** 2
+                elif kind == "std_lv" and not (r.lhs in latent and r.rhs in latent):
+                    out[k] = est
+                else:
+                    with np.errstate(invalid="ignore", divide="ignore"):
+                        out[k] = est / np.sqrt(resid[i] * resid[j])
+        return np.concatenate([out, self._defined_values(theta, out)])
+
+    def _build_table(self) -> pd.DataFrame:
+        core, theta, cov = self._core, self._core.theta, self._vcov
+        t = core.table
+        est = np.concatenate([self._row_values(theta), self._defined_values(theta)])
+        se_free = np.sqrt(np.clip(np.diag(cov), 0, None))
+        se = np.array([se_free[p] if p >= 0 else 0.0 for p in t["pid"]], dtype=float)
+        if self._defined:
+            J = _jacobian(self._defined_values, theta)
+            se = np.concatenate([se, np.sqrt(np.clip(np.diag(J @ cov @ J.T), 0, None))])
+        out = pd.DataFrame({
+            "lhs": list(t["lhs"]) + [d[0] for d in self._defined],
+            "op": list(t["op"]) + [":="] * len(self._defined),
+            "rhs": list(t["rhs"]) + [d[2] for d in self._defined],
+            "group": list(t["group"] + 1) + [0] * len(self._defined),
+            "label": list(t["label"]) + [d[0] for d in self._defined],
+            "free": list(t["pid"] >= 0) + [False] * len(self._defined),
+            "est": est, "se": se,
+        })
+        fixed = ~out["free"] & (out["op"] != ":=")
+        out.loc[fixed, "se"] = 0.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.where(out["se"] > 0, out["est"] / out["se"], np.nan)
+        out["z"] = z
+        out["pvalue"] = 2 * stats.norm.sf(np.abs(z))
+        crit = stats.norm.ppf(0.5 + self.options["level"] / 2)
+        out["ci_lower"] = out["est"] - crit * out["se"]
+        out["ci_upper"] = out["est"] + crit * out["se"]
+        out["std_lv"] = self._standardized(theta, "std_lv")
+        out["std_all"] = self._standardized(theta, "std_all")
+        if core.model.n_groups == 1:
+            out = out.drop(columns="group")
+        out.loc[fixed, ["z", "pvalue"]] = np.nan
+        return out
+
+    # ------------------------------------------------------------ admissibility
+    def _check_admissible(self) -> None:
+        core = self._core
+        problems = []
+        model = core.model
+        for g in range(model.n_groups):
+            gname = f" in group {self.group_labels[g]}" if model.n_groups > 1 else ""
+            A, S, m = model.matrices(core.theta, g)
+            for i, name in enumerate(model.names):
+                if S[i, i] < 0:
+                    problems.append(f"negative variance estimate for {name}{gname} ({S[i, i]:.4g}): "
+                                    "a Heywood case")
+            for block, names in (("latent", model.variables.latent), ("residual", model.variables.observed)):
+                ii = [model.index[n] for n in names]
+                if len(ii) > 1:
+                    sub = S[np.ix_(ii, ii)]
+                    if np.any(sub[~np.eye(len(ii), dtype=bool)] != 0) and np.linalg.eigvalsh(sub).min() < 0:
+                        problems.append(f"the {block} covariance matrix{gname} is not positive definite")
+            Sigma, _ = model.implied(core.theta, g)
+            if np.linalg.eigvalsh(Sigma).min() <= 0:
+                problems.append(f"the model-implied covariance matrix{gname} is not positive definite")
+        tab = self._table
+        big = tab[tab["op"].isin(["=~", "~"]) & (tab["std_all"].abs() > 1)]
+        for r in big.itertuples():
+            problems.append(f"standardized coefficient {r.lhs} {r.op} {r.rhs} = {r.std_all:.3f} exceeds 1 "
+                            "in magnitude")
+        for p in problems:
+            self._warn(p)
+        self.admissible = not problems and self.converged
+
+    # ------------------------------------------------------------ reports
+    def estimates(self, standardized: bool = True) -> pd.DataFrame:
+        """lavaan's ``parameterEstimates``: lhs, op, rhs, est, se, z, pvalue, ci_lower,
+        ci_upper and, with ``standardized``, std_lv and std_all."""
+        out = self._table.copy()
+        if not standardized:
+            out = out.drop(columns=["std_lv", "std_all"])
+        return out
+
+    def summary(self) -> pd.DataFrame:
+        return self.estimates()
+
+    @property
+    def params(self) -> pd.Series:
+        """Free-parameter estimates named ``"lhs op rhs"`` (``"...@group"`` for groups > 1)."""
+        t = self._table
+        keep = t[t["free"] | (t["op"] == ":=")]
+        names = [f"{r.lhs} {r.op} {r.rhs}".strip() if r.op != ":=" else r.lhs for r in keep.itertuples()]
+        if "group" in t:
+            names = [n if (g <= 1) else f"{n}@{self.group_labels[g - 1]}" for n, g in zip(names, keep["group"])]
+        return pd.Series(keep["est"].to_numpy(), index=names, name="est")
+
+    def vcov(self) -> pd.DataFrame:
+        """Covariance matrix of the free parameters."""
+        t = self._core.table
+        first = t[t["pid"] >= 0].drop_duplicates("pid").sort_values("pid")
+        names = [f"{r.lhs}{r.op}{r.rhs}" + (f".g{r.group + 1}" if r.group else "") for r in first.itertuples()]
+        return pd.DataFrame(self._vcov, index=names, columns=names)
+
+    def standardized_solution(self) -> pd.DataFrame:
+        """lavaan's ``standardizedSolution`` (std.all) with delta-method standard errors."""
+        theta = self._core.theta
+        est = self._standardized(theta, "std_all")
+        J = _jacobian(lambda th: self._standardized(th, "std_all"), theta)
+        se = np.sqrt(np.clip(np.diag(J @ self._vcov @ J.T), 0, None))
+        out = self._table[[c for c in ("lhs", "op", "rhs", "group") if c in self._table]].copy()
+        out["est_std"] = est
+        out["se"] = se
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["z"] = np.where(se > 1e-12, est / se, np.nan)
+        out["pvalue"] = 2 * stats.norm.sf(np.abs(out["z"]))
+        crit = stats.norm.ppf(0.5 + self.options["level"] / 2)
+        out["ci_lower"] = est - crit * se
+        out["ci_upper"] = est + crit * se
+        return out
+
+    @cached_property
+    def _sat(self):
+        return _saturated_moments(self._core)
+
+    @cached_property
+    def _baseline(self) -> Core:
+        core = self._core
+        t = baseline_table(core.variables, core.model.n_groups, core.model.meanstructure)
+        return fit_core(t, core.variables, [gd.Y for gd in core.data], fiml=self.options["missing"] == "fiml",
+                        meanstructure=core.model.meanstructure)
+
+    def _scaling(self, core: Core, df: int) -> float:
+        """Yuan-Bentler scaling factor ``tr(U Gamma) / df`` (complete data)."""
+        sat = saturated_table(core.variables, core.model.n_groups, core.model.meanstructure)
+        sat_core = fit_core(sat, core.variables, [gd.Y for gd in core.data], fiml=False,
+                            meanstructure=core.model.meanstructure)
+        A1, B1 = robust_pieces(sat_core)
+        A0, B0 = robust_pieces(core)
+        tr = np.trace(np.linalg.solve(A1, B1)) - np.trace(np.linalg.solve(A0, B0))
+        return float(tr / df)
+
+    def fit_indices(self) -> pd.Series:
+        """Fit indices on lavaan's scale (names as lavaan's ``fitMeasures``).
+
+        See :mod:`cxmodels.sem.fit_indices` for the definitions.
+        """
+        core, N, G, df = self._core, self._core.N, self._core.model.n_groups, self.df
+        fiml = self.options["missing"] == "fiml"
+        F_sat = core.disc.saturated_value(self._sat if fiml else None)
+        T = max(N * (core.fmin - F_sat), 0.0)
+        base = self._baseline
+        dfb = G * (len(core.variables.observed) * (len(core.variables.observed) - 1) // 2
+                   - len(core.variables.exogenous_x) * (len(core.variables.exogenous_x) - 1) // 2)
+        Tb = N * (base.fmin - F_sat)
+        q = core.model.n_free
+        logl, logl_h1 = -N / 2 * core.fmin, -N / 2 * F_sat
+        out = {
+            "npar": q, "nobs": N, "fmin": (core.fmin - F_sat) / 2,
+            "chisq": T, "df": df, "pvalue": float(stats.chi2.sf(T, df)) if df > 0 else np.nan,
+            "baseline_chisq": Tb, "baseline_df": dfb, "baseline_pvalue": float(stats.chi2.sf(Tb, dfb)),
+            "cfi": fi.cfi(T, df, Tb, dfb), "tli": fi.tli(T, df, Tb, dfb),
+            "logl": logl, "unrestricted_logl": logl_h1,
+            "aic": -2 * logl + 2 * q, "bic": -2 * logl + q * np.log(N),
+            "bic2": -2 * logl + q * np.log((N + 2) / 24),
+            "rmsea": fi.rmsea(T, df, N, G),
+        }
+        out["rmsea_ci_lower"], out["rmsea_ci_upper"] = fi.rmsea_ci(T, df, N, G)
+        out["rmsea_pvalue"] = fi.rmsea_pvalue(T, df, N, G)
+        out["srmr"] = self._srmr()
+        if self.options["estimator"] == "MLR" and df > 0:
+            c = self._scaling(core, df)
+            cb = self._scaling(base, dfb)
+            Ts, Tbs = T / c, Tb / cb
+            out.update({"chisq_scaled": Ts, "df_scaled": df, "pvalue_scaled": float(stats.chi2.sf(Ts, df)),
+                        "chisq_scaling_factor": c, "baseline_chisq_scaled": Tbs,
+                        "baseline_chisq_scaling_factor": cb,
+                        "cfi_scaled": fi.cfi(Ts, df, Tbs, dfb), "tli_scaled": fi.tli(Ts, df, Tbs, dfb),
+                        "rmsea_scaled": fi.rmsea(Ts, df, N, G)})
+        return pd.Series(out, name="value", dtype=float)
+
+    def _srmr(self) -> float:
+        core = self._core
+        total = 0.0
+        for g, gd in enumerate(core.data):
+            S, ybar = self._sat[g]
+            Sigma, mu = core.model.implied(core.theta, g)
+            w = len(gd.Y) / core.N
+            total += w * fi.srmr_group(S, ybar, Sigma, mu, core.model.meanstructure)
+        return total
+
+    def residual_correlations(self, group: int = 0) -> pd.DataFrame:
+        """Observed minus model-implied correlations (lavaan ``residuals(type="cor")``)."""
+        S, _ = self._sat[group]
+        Sigma, _ = self._core.model.implied(self._core.theta, group)
+        cor = lambda M: M / np.sqrt(np.outer(np.diag(M), np.diag(M)))
+        names = self._core.variables.observed
+        return pd.DataFrame(cor(S) - cor(Sigma), index=names, columns=names)
+
+    def modification_indices(self, sort: bool = True, minimum: float = 0.0) -> pd.DataFrame:
+        """Score tests for fixed-at-zero loadings and (residual) covariances.
+
+        ``mi = N * s^2 / v`` and ``epc = s / v`` (Saris, Satorra & Sorbom 1987), with ``s``
+        the score of the added parameter and ``v`` its information conditional on the
+        free parameters (expected information, as lavaan's ``modindices``).
+        """
+        from .modindices import modification_indices
+        return modification_indices(self, sort=sort, minimum=minimum)
+
+    def bootstrap(self, n: int = 1000, *, seed=None, progress: bool = True):
+        """Nonparametric bootstrap of every parameter (see :mod:`cxmodels.sem.bootstrap`)."""
+        from .bootstrap import bootstrap
+        return bootstrap(self, n=n, seed=seed, progress=progress)
+
+    def indirect_effects(self, bootstrap: int = 1000, *, seed=None, ci: str = "percentile",
+                         level: float | None = None, progress: bool = True) -> pd.DataFrame:
+        """Direct, indirect and total effects among the structural variables, plus every
+        ``:=`` parameter, with bootstrap intervals (percentile or bias-corrected, "bc").
+
+        Indirect effects are read from ``(I - B)^{-1} - I - B`` over the regression
+        matrix ``B`` (Bollen 1987, Sociological Methodology 17, 37-69).
+        """
+        from .bootstrap import effects_table
+        return effects_table(self, n=bootstrap, seed=seed, ci=ci,
+                             level=self.options["level"] if level is None else level, progress=progress)
+
+    def plot(self, standardized: bool = True, ax=None, **kwargs):
+        """Path diagram with (standardized) estimates and significance stars."""
+        from .plot import path_diagram
+        return path_diagram(self.estimates(), standardized=standardized, ax=ax, **kwargs)
+
+    def methods_text(self) -> str:
+        o, f = self.options, self.fit_indices()
+        est = {"ML": "maximum likelihood", "MLR": "maximum likelihood with Huber-White robust standard "
+               "errors and the Yuan-Bentler scaled chi-square (Yuan & Bentler, 2000)"}[o["estimator"]]
+        miss = ("Missing values were handled by full-information maximum likelihood (Arbuckle, 1996). "
+                if o["missing"] == "fiml" else "")
+        grp = (f"The model was estimated in {len(self.group_labels)} groups ({o['group']})"
+               + (f" with {', '.join(o['group_equal'])} constrained equal. " if o["group_equal"] else ". ")
+               if o["group"] else "")
+        chisq = f.get("chisq_scaled", f["chisq"])
+        return (
+            f"The structural equation model was estimated by {est} on {self.nobs} observations "
+            f"with cxmodels {self._provenance.versions.get('cxmodels', '')}, whose estimates are checked "
+            "against lavaan (Rosseel, 2012). " + miss + grp +
+            f"Model fit: chi-square({int(f['df'])}) = {chisq:.2f}, p = {f.get('pvalue_scaled', f['pvalue']):.3f}; "
+            f"CFI = {f.get('cfi_scaled', f['cfi']):.3f}; TLI = {f.get('tli_scaled', f['tli']):.3f}; "
+            f"RMSEA = {f.get('rmsea_scaled', f['rmsea']):.3f} (90% CI {f['rmsea_ci_lower']:.3f}-"
+            f"{f['rmsea_ci_upper']:.3f}); SRMR = {f['srmr']:.3f}, judged against the cutoffs of "
+            "Hu and Bentler (1999). References: Bollen, K. A. (1989). Structural Equations with Latent "
+            "Variables. Wiley. Hu, L., & Bentler, P. M. (1999). Cutoff criteria for fit indexes in "
+            "covariance structure analysis. Structural Equation Modeling, 6(1), 1-55. Rosseel, Y. (2012). "
+            "lavaan: An R package for structural equation modeling. Journal of Statistical Software, 48(2), 1-36."
+        )
