@@ -331,3 +331,112 @@ def em_saturated(Y: np.ndarray, tol: float = 1e-10, max_iter: int = 2000):
         if done:
             break
     return Sigma, mu
+
+
+class BatchDiscrepancy:
+    """``F`` and its gradient for many complete data sets at once (bootstrap replicates).
+
+    The same formulas as :meth:`Discrepancy.value_grad`, on stacks of matrices: one
+    row of ``theta`` per replicate, per-group sample moments ``S[g]`` (R x p x p) and
+    ``ybar[g]`` (R x p).
+    """
+
+    def __init__(self, model: RAMModel, S: list[np.ndarray], ybar: list[np.ndarray], weights: list[float],
+                 meanstructure: bool):
+        self.model, self.S, self.ybar, self.w, self.meanstructure = model, S, ybar, weights, meanstructure
+
+    def value_grad(self, theta: np.ndarray, rows: np.ndarray):
+        model, p = self.model, self.model.p
+        R = len(rows)
+        f, grad = np.zeros(R), np.zeros((R, model.n_free))
+        for g, gm in enumerate(model.groups):
+            A = np.broadcast_to(gm.A0, (R,) + gm.A0.shape).copy()
+            S = np.broadcast_to(gm.S0, (R,) + gm.S0.shape).copy()
+            m = np.broadcast_to(gm.m0, (R, model.n)).copy()
+            if len(gm.a_pid):
+                A[:, gm.a_rc[:, 0], gm.a_rc[:, 1]] = theta[:, gm.a_pid]
+            if len(gm.s_pid):
+                S[:, gm.s_rc[:, 0], gm.s_rc[:, 1]] = theta[:, gm.s_pid]
+                S[:, gm.s_rc[:, 1], gm.s_rc[:, 0]] = theta[:, gm.s_pid]
+            if len(gm.m_pid):
+                m[:, gm.m_r] = theta[:, gm.m_pid]
+            B = np.linalg.inv(np.eye(model.n) - A)
+            C = B[:, :p]
+            Ct = C.transpose(0, 2, 1)
+            Sigma = C @ S @ Ct
+            sign, logdet = np.linalg.slogdet(Sigma)
+            bad = sign <= 0
+            Sigma[bad] = np.eye(p)
+            Si = np.linalg.inv(Sigma)
+            M = self.S[g][rows]
+            if self.meanstructure:
+                d = self.ybar[g][rows] - np.einsum("rpn,rn->rp", C, m)
+                M = M + d[:, :, None] * d[:, None, :]
+            w = self.w[g]
+            f += w * (logdet + np.einsum("rij,rji->r", Si, M) + p * LOG2PI)
+            f[bad] = np.inf
+            G = w * (Si - Si @ M @ Si)
+            K = Ct @ G @ C
+            if len(gm.a_pid):
+                MA = 2 * K @ S @ B.transpose(0, 2, 1)
+                if self.meanstructure:
+                    gmu = -2 * w * np.einsum("rij,rj->ri", Si, d)
+                    MA += np.einsum("rn,rk->rnk", np.einsum("rpn,rp->rn", C, gmu), np.einsum("rnk,rk->rn", B, m))
+                grad += MA[:, gm.a_rc[:, 0], gm.a_rc[:, 1]] @ gm.a_inc.T
+            if len(gm.s_pid):
+                i, j = gm.s_rc[:, 0], gm.s_rc[:, 1]
+                grad += (K[:, i, j] * np.where(i == j, 1.0, 2.0)) @ gm.s_inc.T
+            if len(gm.m_pid) and self.meanstructure:
+                grad += np.einsum("rpn,rp->rn", C, gmu)[:, gm.m_r] @ gm.m_inc.T
+        return f, grad
+
+
+def minimize_batch(disc: BatchDiscrepancy, theta0: np.ndarray, hessian0: np.ndarray, R: int,
+                   tol: float = 1e-9, max_iter: int = 200) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`minimize` run in lockstep over ``R`` data sets from one start.
+
+    Returns the estimates (R x q) and a convergence flag per data set.
+    """
+    theta = np.tile(theta0, (R, 1))
+    H = np.tile(hessian0, (R, 1, 1))
+    active = np.arange(R)
+    f, grad = disc.value_grad(theta, active)
+    done = np.zeros(R, bool)
+    for _ in range(max_iter):
+        a = active
+        step = -np.linalg.solve(H[a], grad[a][:, :, None])[:, :, 0]
+        slope = np.einsum("rq,rq->r", grad[a], step)
+        dec = -slope / 2
+        conv = dec < tol
+        done[a[conv]] = True
+        keep = ~conv & np.isfinite(dec)
+        a, step, slope = a[keep], step[keep], slope[keep]
+        if len(a) == 0:
+            break
+        t = np.ones(len(a))
+        f_new, g_new = np.empty(len(a)), np.empty((len(a), theta.shape[1]))
+        pending = np.ones(len(a), bool)
+        for _ls in range(40):
+            idx = np.flatnonzero(pending)
+            fn, gn = disc.value_grad(theta[a[idx]] + t[idx, None] * step[idx], a[idx])
+            ok = np.isfinite(fn) & (fn <= f[a[idx]] + 1e-4 * t[idx] * slope[idx])
+            f_new[idx[ok]], g_new[idx[ok]] = fn[ok], gn[ok]
+            pending[idx[ok]] = False
+            t[idx[~ok]] *= 0.5
+            if not pending.any():
+                break
+        good = ~pending
+        a, step, t, f_new, g_new = a[good], step[good], t[good], f_new[good], g_new[good]
+        s_ = t[:, None] * step
+        y_ = g_new - grad[a]
+        theta[a] += s_
+        f[a], grad[a] = f_new, g_new
+        sy = np.einsum("rq,rq->r", s_, y_)
+        upd = sy > 1e-12
+        Hs = np.einsum("rij,rj->ri", H[a], s_)
+        sHs = np.einsum("rq,rq->r", s_, Hs)
+        delta = (y_[:, :, None] * y_[:, None, :]) / np.where(upd, sy, 1)[:, None, None] \
+            - (Hs[:, :, None] * Hs[:, None, :]) / np.where(upd, sHs, 1)[:, None, None]
+        H[a] += np.where(upd[:, None, None], delta, 0.0)
+        active = a
+    return theta, done
