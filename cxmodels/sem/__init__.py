@@ -1,17 +1,11 @@
-"""Satisfaction -> loyalty: covariance-based SEM (``fit_sem``), measurement quality,
+"""Satisfaction -> loyalty: covariance-based SEM (``fit_sem``), measurement invariance,
 ACSI/ECSI templates and path diagrams.
 
 Heavy dependencies are imported inside the functions that need them.
 """
 
+from . import templates
 from .cbsem import fit_sem
 from .invariance import measurement_invariance
 
 __all__ = ["fit_sem", "measurement_invariance", "templates"]
-
-
-def __getattr__(name):
-    if name == "templates":
-        from . import templates
-        return templates
-    raise AttributeError(name)

@@ -252,8 +252,6 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", missing: s
     # A first pass with one group finds the variables, to validate the data.
     _, v0, _ = build(model, n_groups=1, meanstructure=meanstructure, std_lv=std_lv, fixed_x=fixed_x)
     _validate(data, v0.observed, group, missing, estimator, ordered)
-    if fiml and estimator == "MLR":
-        raise InputError("estimator='MLR' with missing='fiml' is not implemented yet; use ML with FIML")
 
     notes: list[str] = []
     work = data[v0.observed + ([group] if group else [])]
@@ -311,9 +309,10 @@ def _saturated_moments(core: Core):
     return out
 
 
-def robust_pieces(core: Core):
-    """``A`` (expected information) and ``B`` (mean outer product of casewise scores)."""
-    A = core.info()
+def robust_pieces(core: Core, observed: bool = False):
+    """``A`` (expected, or with ``observed`` the observed, information per observation) and
+    ``B`` (mean outer product of casewise scores): the bread and meat of the sandwich."""
+    A = observed_information(core) if observed else core.info()
     scores = casewise_scores(core.model, core.data, core.theta)
     B = scores.T @ scores / core.N
     return A, B

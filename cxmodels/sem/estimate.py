@@ -273,19 +273,30 @@ def minimize(disc: Discrepancy, theta0: np.ndarray, *, tol: float = 1e-12, max_i
 
 
 def casewise_scores(model: RAMModel, data: list[GroupData], theta: np.ndarray) -> np.ndarray:
-    """Per-observation scores ``d log L_i / d theta`` (complete data, mean structure).
+    """Per-observation scores ``d log L_i / d theta`` (mean structure; rows may be incomplete).
 
-    ``l_i = -0.5 [log|Sigma| + e_i' Sigma^-1 e_i]`` with ``e_i = y_i - mu``, so
-    ``d l_i / d theta_k = 0.5 tr[(Sigma^-1 e e' Sigma^-1 - Sigma^-1) dSigma_k] + e' Sigma^-1 dmu_k``.
+    ``l_i = -0.5 [log|Sigma_o| + e_i' Sigma_o^-1 e_i]`` over the variables ``o`` observed
+    in row ``i``, with ``e_i = y_io - mu_o``, so
+    ``d l_i / d theta_k = 0.5 tr[(Sigma_o^-1 e e' Sigma_o^-1 - Sigma_o^-1) dSigma_k,o] + e' Sigma_o^-1 dmu_k,o``.
     """
     out = []
     for g, gd in enumerate(data):
         Sigma, mu, dS, dm = model.jacobian(theta, g)
-        Si = np.linalg.inv(Sigma)
-        E = gd.Y - mu
-        Z = E @ Si
-        t1 = 0.5 * (np.einsum("ip,kpq,iq->ik", Z, dS, Z) - np.einsum("pq,kqp->k", Si, dS))
-        out.append(t1 + Z @ dm.T)
+        mask = ~np.isnan(gd.Y)
+        patterns, inverse = np.unique(mask, axis=0, return_inverse=True)
+        inverse = inverse.ravel()
+        scores = np.zeros((len(gd.Y), model.n_free))
+        for k, pat in enumerate(patterns):
+            rows = np.flatnonzero(inverse == k)
+            o = np.flatnonzero(pat)
+            if len(o) == 0:
+                continue
+            Si = np.linalg.inv(Sigma[np.ix_(o, o)])
+            dSo = dS[:, o][:, :, o]
+            Z = (gd.Y[np.ix_(rows, o)] - mu[o]) @ Si
+            t1 = 0.5 * (np.einsum("ip,kpq,iq->ik", Z, dSo, Z) - np.einsum("pq,kqp->k", Si, dSo))
+            scores[rows] = t1 + Z @ dm[:, o].T
+        out.append(scores)
     return np.vstack(out)
 
 

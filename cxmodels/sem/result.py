@@ -99,7 +99,7 @@ class SEMResult(Result):
                        "standard errors are not available", ImproperSolutionWarning)
             return np.full(A.shape, np.nan)
         if self.options["estimator"] == "MLR":
-            _, B = robust_pieces(core)
+            _, B = robust_pieces(core, observed=False)
             return Ainv @ B @ Ainv / N
         return Ainv / N
 
@@ -298,13 +298,20 @@ class SEMResult(Result):
         return fit_core(t, core.variables, [gd.Y for gd in core.data], fiml=self.options["missing"] == "fiml",
                         meanstructure=core.model.meanstructure)
 
-    def _scaling(self, core: Core, df: int) -> float:
-        """Yuan-Bentler scaling factor ``tr(U Gamma) / df`` (complete data)."""
+    @cached_property
+    def _saturated_core(self) -> Core:
+        core = self._core
         sat = saturated_table(core.variables, core.model.n_groups, core.model.meanstructure)
-        sat_core = fit_core(sat, core.variables, [gd.Y for gd in core.data], fiml=False,
-                            meanstructure=core.model.meanstructure)
-        A1, B1 = robust_pieces(sat_core)
-        A0, B0 = robust_pieces(core)
+        return fit_core(sat, core.variables, [gd.Y for gd in core.data], fiml=self.options["missing"] == "fiml",
+                        meanstructure=core.model.meanstructure)
+
+    def _scaling(self, core: Core, df: int) -> float:
+        """Yuan-Bentler scaling factor ``[tr(A1^-1 B1) - tr(A0^-1 B0)] / df``: the trace of
+        ``U Gamma`` written with the unrestricted (1) and fitted (0) models' information
+        ``A`` and score cross-products ``B`` (observed information under FIML)."""
+        fiml = self.options["missing"] == "fiml"
+        A1, B1 = robust_pieces(self._saturated_core, observed=fiml)
+        A0, B0 = robust_pieces(core, observed=fiml)
         tr = np.trace(np.linalg.solve(A1, B1)) - np.trace(np.linalg.solve(A0, B0))
         return float(tr / df)
 
