@@ -20,7 +20,8 @@ from scipy import stats
 from .._progress import Progress
 from .._validation import as_generator
 from ..errors import ConvergenceWarning, InputError
-from .estimate import BatchDiscrepancy, Discrepancy, make_blocks, minimize, minimize_batch
+from .estimate import (BatchDiscrepancy, Discrepancy, make_blocks, minimize, minimize_batch,
+                       numerical_hessian)
 
 
 def interval(draws: np.ndarray, est: np.ndarray, level: float, method: str) -> tuple[np.ndarray, np.ndarray]:
@@ -109,9 +110,9 @@ def refit_replicates(result, indices, progress: bool = False) -> np.ndarray:
         refit = lambda arrays: fit_core(core.table, core.variables, arrays, fiml=fiml,
                                         meanstructure=core.model.meanstructure, theta0=core.theta)
     else:
-        # Warm start: the full-sample estimates and information; F to 1e-9 is far finer
-        # than bootstrap error.
-        H0 = 2 * core.info()
+        # Warm start: the full-sample estimates and observed Hessian; F to 1e-9 is far
+        # finer than bootstrap error.
+        H0 = _hessian_at_optimum(core)
 
         def refit(arrays):
             blocks, N = make_blocks(arrays, fiml)
@@ -131,11 +132,17 @@ def refit_replicates(result, indices, progress: bool = False) -> np.ndarray:
     return out
 
 
+def _hessian_at_optimum(core) -> np.ndarray:
+    """Observed Hessian of ``F`` at the full-sample estimates: the BFGS start of every replicate."""
+    H = numerical_hessian(core.grad, core.theta)
+    return H if np.linalg.eigvalsh(H).min() > 0 else 2 * core.info()
+
+
 def _refit_batched(core, indices, progress: bool, chunk: int = 250) -> np.ndarray:
     """Complete data: refit all replicates in lockstep on stacked matrices (much faster)."""
     Ys = [gd.Y for gd in core.data]
     weights = [len(Y) / core.N for Y in Ys]
-    H0 = 2 * core.info()
+    H0 = _hessian_at_optimum(core)
     out = np.full((len(indices), core.model.n_free), np.nan)
     bar = Progress(len(indices), "bootstrap", progress)
     for start in range(0, len(indices), chunk):

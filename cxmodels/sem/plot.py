@@ -62,7 +62,7 @@ from ..errors import InputError
 
 __all__ = ["path_diagram"]
 
-REACH = 0.5
+_REACH = 0.5     # weight of a latent variable's distance from its indicator row
 _IGNORED_OPS = (":=", "~1", "==", "<", ">", "|", "~*~")
 
 
@@ -310,7 +310,7 @@ def _levels(g: _Graph, col: dict, row_mode: bool):
                 yl = Y[:, i] + (Y[:, j] - Y[:, i]) * (X[L] - X[i]) / (X[j] - X[i])
                 cross_up += yl > Y[:, L]
                 cross_dn += yl < Y[:, L]
-            reach = REACH * n_items[L] ** 0.5      # a long fan crossing the band costs
+            reach = _REACH * n_items[L] ** 0.5      # a long fan crossing the band costs
             cu = (np.where(blocked_up, 1e3, 3.0 * cross_up) - 0.01 * (Y[:, L] > 0)
                   + reach * (top_slot - Y[:, L]))
             cd = (np.where(blocked_dn, 1e3, 3.0 * cross_dn) - 0.01 * (Y[:, L] < 0) - 0.001
@@ -429,7 +429,7 @@ def _segments_cross(P: np.ndarray, Q: np.ndarray) -> int:
     o1, o2 = orient(a, b, c), orient(a, b, d)
     o3, o4 = orient(c, d, a), orient(c, d, b)
     hit = (o1 * o2 < 0) & (o3 * o4 < 0)
-    return int(hit.any(axis=1).sum() > 0) + int(max(0, hit.sum() - 1) > 0)
+    return int(hit.sum())
 
 
 def _overlap(r1, r2) -> float:
@@ -634,10 +634,11 @@ def path_diagram(estimates: pd.DataFrame, *, standardized: bool = True, ax=None,
                + ";  * p<.05   ** p<.01   *** p<.001"
                + (f";  dashed: p \u2265 {float(alpha):g}" if any_dashed else ""))
 
-    import matplotlib.pyplot as plt
     from matplotlib.patches import Ellipse, FancyArrowPatch, Rectangle
 
     if ax is None:
+        import matplotlib.pyplot as plt
+
         ncol = max(col.values()) + 1
         n_top = sum(len(g.items.get(v, [])) for v in g.struct if side.get(v) == 1)
         n_bot = sum(len(g.items.get(v, [])) for v in g.struct if side.get(v) == -1)
