@@ -205,9 +205,9 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", missing: s
     estimator : {"ML", "MLR"}
         ``"ML"``: normal-theory maximum likelihood with standard errors from the
         expected information (lavaan's default).  ``"MLR"``: the same estimates with
-        Huber-White sandwich standard errors and the Yuan-Bentler scaled chi-square
-        (Yuan & Bentler 2000, Sociological Methodology 30, 165-200), robust to the
-        non-normality of Likert items.
+        Huber-White sandwich standard errors (observed information as the bread, as
+        lavaan) and the Yuan-Bentler scaled chi-square (Yuan & Bentler 2000,
+        Sociological Methodology 30, 165-200), robust to the non-normality of Likert items.
     missing : {"listwise", "fiml"}
         ``"fiml"``: full-information ML using every observed value under MAR (Arbuckle
         1996); standard errors from the observed information, as lavaan's ``missing="ml"``.
@@ -219,7 +219,7 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", missing: s
     std_lv : bool
         Identify factors by fixing their variances to 1 instead of the first loading.
     meanstructure : bool, optional
-        Model means; defaults to True with ``group``, ``missing="fiml"`` or MLR.
+        Model means; defaults to True with ``group`` or ``missing="fiml"`` (as lavaan).
     fixed_x : bool
         Treat observed exogenous covariates as fixed (their moments are not modelled).
     ordered : list of str, optional
@@ -248,7 +248,7 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", missing: s
         group_equal = [group_equal]
     fiml = missing == "fiml"
     if meanstructure is None:
-        meanstructure = group is not None or fiml or estimator == "MLR"
+        meanstructure = group is not None or fiml
     # A first pass with one group finds the variables, to validate the data.
     _, v0, _ = build(model, n_groups=1, meanstructure=meanstructure, std_lv=std_lv, fixed_x=fixed_x)
     _validate(data, v0.observed, group, missing, estimator, ordered)

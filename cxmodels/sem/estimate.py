@@ -310,7 +310,9 @@ def _polish(disc, theta, max_iter) -> Optimum:
 
 
 def casewise_scores(model: RAMModel, data: list[GroupData], theta: np.ndarray) -> np.ndarray:
-    """Per-observation scores ``d log L_i / d theta`` (mean structure; rows may be incomplete).
+    """Per-observation scores ``d log L_i / d theta`` (rows may be incomplete).
+
+    Without a mean structure, ``mu`` is the sample mean (the saturated mean model).
 
     ``l_i = -0.5 [log|Sigma_o| + e_i' Sigma_o^-1 e_i]`` over the variables ``o`` observed
     in row ``i``, with ``e_i = y_io - mu_o``, so
@@ -319,6 +321,8 @@ def casewise_scores(model: RAMModel, data: list[GroupData], theta: np.ndarray) -
     out = []
     for g, gd in enumerate(data):
         Sigma, mu, dS, dm = model.jacobian(theta, g)
+        if not model.meanstructure:
+            mu = np.nanmean(gd.Y, axis=0)
         mask = ~np.isnan(gd.Y)
         patterns, inverse = np.unique(mask, axis=0, return_inverse=True)
         inverse = inverse.ravel()

@@ -85,7 +85,7 @@ class SEMResult(Result):
     # ------------------------------------------------------------ inference
     def _compute_vcov(self) -> np.ndarray:
         core, N = self._core, self._core.N
-        if self.options["missing"] == "fiml":
+        if self.options["missing"] == "fiml" or self.options["estimator"] == "MLR":
             A = observed_information(core)
         else:
             A = core.info()
@@ -308,10 +308,9 @@ class SEMResult(Result):
     def _scaling(self, core: Core, df: int) -> float:
         """Yuan-Bentler scaling factor ``[tr(A1^-1 B1) - tr(A0^-1 B0)] / df``: the trace of
         ``U Gamma`` written with the unrestricted (1) and fitted (0) models' information
-        ``A`` and score cross-products ``B`` (observed information under FIML)."""
-        fiml = self.options["missing"] == "fiml"
-        A1, B1 = robust_pieces(self._saturated_core, observed=fiml)
-        A0, B0 = robust_pieces(core, observed=fiml)
+        ``A`` (observed) and score cross-products ``B`` (lavaan's ``yuan.bentler.mplus``)."""
+        A1, B1 = robust_pieces(self._saturated_core, observed=True)
+        A0, B0 = robust_pieces(core, observed=True)
         tr = np.trace(np.linalg.solve(A1, B1)) - np.trace(np.linalg.solve(A0, B0))
         return float(tr / df)
 
