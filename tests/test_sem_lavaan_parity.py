@@ -13,7 +13,15 @@ import pytest
 
 from conftest import FIXTURES, HS_MODEL, PD_MODEL, lavaan_fixture
 from cxmodels import datasets
-from cxmodels.sem import fit_sem, measurement_invariance
+from cxmodels.sem import fit_sem, measurement_invariance, templates
+
+ACSI_CFA = """
+CUEX =~ CUEX1 + CUEX2 + CUEX3
+PERQ =~ PERQ1 + PERQ2 + PERQ3
+PERV =~ PERV1 + PERV2
+CUSA =~ CUSA1 + CUSA2 + CUSA3
+CUSL =~ CUSL1 + CUSL2
+"""
 
 CASES = {
     "pd_sem": (PD_MODEL, "pd", {}),
@@ -24,7 +32,10 @@ CASES = {
     "hs_configural": (HS_MODEL, "hs", {"group": "school"}),
     "hs_metric": (HS_MODEL, "hs", {"group": "school", "group_equal": ["loadings"]}),
     "hs_scalar": (HS_MODEL, "hs", {"group": "school", "group_equal": ["loadings", "intercepts"]}),
+    "hs_fiml_mlr": (HS_MODEL, "hs_fiml", {"missing": "fiml", "estimator": "MLR"}),
     "pd_mlr_regression": ("dem60 =~ y1 + y2 + y3 + y4\n dem60 ~ x1 + x2", "pd", {}),
+    "acsi_cfa": (ACSI_CFA, "acsi", {}),
+    "acsi_sem_mlr": (templates.ACSI, "acsi", {"estimator": "MLR"}),
 }
 
 FIT_KEYS = ["npar", "chisq", "df", "pvalue", "baseline_chisq", "baseline_df", "cfi", "tli", "logl",
@@ -41,6 +52,8 @@ def _data(kind):
         return datasets.load_political_democracy()
     if kind == "hs":
         return datasets.load_holzinger_swineford()
+    if kind == "acsi":
+        return datasets.load_acsi_survey()
     return pd.read_csv(FIXTURES / "lavaan" / "hs_fiml" / "data.csv")
 
 

@@ -328,7 +328,10 @@ class SEMResult(Result):
                    - len(core.variables.exogenous_x) * (len(core.variables.exogenous_x) - 1) // 2)
         Tb = N * (base.fmin - F_sat)
         q = core.model.n_free
-        logl, logl_h1 = -N / 2 * core.fmin, -N / 2 * F_sat
+        # With fixed.x the covariates' own likelihood is not part of the model (lavaan
+        # reports the log-likelihood conditional on them).
+        logl_x = self._logl_exogenous()
+        logl, logl_h1 = -N / 2 * core.fmin - logl_x, -N / 2 * F_sat - logl_x
         out = {
             "npar": q, "nobs": N, "fmin": (core.fmin - F_sat) / 2,
             "chisq": T, "df": df, "pvalue": float(stats.chi2.sf(T, df)) if df > 0 else np.nan,
@@ -352,6 +355,18 @@ class SEMResult(Result):
                         "cfi_scaled": fi.cfi(Ts, df, Tbs, dfb), "tli_scaled": fi.tli(Ts, df, Tbs, dfb),
                         "rmsea_scaled": fi.rmsea(Ts, df, N, G)})
         return pd.Series(out, name="value", dtype=float)
+
+    def _logl_exogenous(self) -> float:
+        """Normal log-likelihood of the fixed exogenous covariates at their sample moments."""
+        core, total = self._core, 0.0
+        xi = [core.variables.observed.index(x) for x in core.variables.exogenous_x]
+        if not xi:
+            return 0.0
+        for gd in core.data:
+            X = gd.Y[:, xi]
+            Sx = np.atleast_2d(np.cov(X, rowvar=False, bias=True))
+            total += -len(X) / 2 * (len(xi) * np.log(2 * np.pi) + np.linalg.slogdet(Sx)[1] + len(xi))
+        return total
 
     def _srmr(self) -> float:
         core = self._core
