@@ -253,19 +253,26 @@ def minimize(disc: Discrepancy, theta0: np.ndarray, *, tol: float = 1e-12, max_i
         if 0 <= decrement < tol:
             return Optimum(theta, f, True, it - 1, "converged")
         newton = newton or decrement < 1e-4
-        t = 1.0
-        while True:
-            f_new = disc.value(theta + t * step)
-            if np.isfinite(f_new) and f_new <= f + 1e-4 * t * float(grad @ step) + 1e-13 * abs(f):
-                break
-            t *= 0.5
-            if t < 1e-10:
-                break
-        if t < 1e-10:
+        t, _ = _backtrack(lambda th: (disc.value(th), None), theta, step, f, float(grad @ step))
+        if t is None:
             break
         theta = theta + t * step
         f, grad, info = disc.value_grad_info(theta)
     return _polish(disc, theta, max_iter)
+
+
+def _backtrack(fn, theta, step, f, slope):
+    """Halve the step until ``F`` falls enough (Armijo); ``(None, None)`` if it never does.
+
+    ``fn`` returns ``(F, anything)``; the step size and ``fn``'s output there come back.
+    """
+    t = 1.0
+    while t >= 1e-10:
+        out = fn(theta + t * step)
+        if np.isfinite(out[0]) and out[0] <= f + 1e-4 * t * slope + 1e-13 * abs(f):
+            return t, out
+        t *= 0.5
+    return None, (None, None)
 
 
 def _minimize_bfgs(disc, theta0, H, tol, max_iter) -> Optimum:
@@ -282,15 +289,8 @@ def _minimize_bfgs(disc, theta0, H, tol, max_iter) -> Optimum:
         if decrement < 0:
             H = 2 * disc.value_grad_info(theta)[2]
             continue
-        t = 1.0
-        while True:
-            f_new, g_new = disc.value_grad(theta + t * step)
-            if np.isfinite(f_new) and f_new <= f + 1e-4 * t * float(grad @ step):
-                break
-            t *= 0.5
-            if t < 1e-10:
-                break
-        if t < 1e-10:
+        t, (f_new, g_new) = _backtrack(disc.value_grad, theta, step, f, float(grad @ step))
+        if t is None:
             break
         s_, y_ = t * step, g_new - grad
         theta, f, grad = theta + s_, f_new, g_new

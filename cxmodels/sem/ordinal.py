@@ -29,6 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from .. import _validation as V
+from .._stats import wald
 from ..errors import ConvergenceWarning, InputError
 from ..provenance import make_provenance
 from . import fit_indices as fi
@@ -253,11 +254,8 @@ def fit_sem_ordinal(model: str, data: pd.DataFrame, *, ordered, group=None, std_
         rows.append(dict(lhs=var, op="|", rhs=tk, label="", free=True, est=theta[q_m + k],
                          se=se_free[q_m + k], std_lv=theta[q_m + k], std_all=theta[q_m + k]))
     tab = pd.DataFrame(rows)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        tab["z"] = np.where(tab["se"] > 0, tab["est"] / tab["se"], np.nan)
-    tab["pvalue"] = 2 * stats.norm.sf(np.abs(tab["z"]))
-    crit = stats.norm.ppf(0.5 + level / 2)
-    tab["ci_lower"], tab["ci_upper"] = tab["est"] - crit * tab["se"], tab["est"] + crit * tab["se"]
+    for k, v in wald(tab["est"], tab["se"], level).items():
+        tab[k] = v
     tab = tab[["lhs", "op", "rhs", "label", "free", "est", "se", "z", "pvalue", "ci_lower", "ci_upper",
                "std_lv", "std_all"]]
     R_obs = st.correlation.loc[v.observed, v.observed].to_numpy()

@@ -12,6 +12,7 @@ import pandas as pd
 from scipy import stats
 
 from .._results import Result
+from .._stats import wald
 from ..errors import ImproperSolutionWarning, ModelSyntaxError
 from ..provenance import make_provenance
 from . import fit_indices as fi
@@ -197,13 +198,8 @@ class SEMResult(Result):
         })
         fixed = ~out["free"] & (out["op"] != ":=")
         out.loc[fixed, "se"] = 0.0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = np.where(out["se"] > 0, out["est"] / out["se"], np.nan)
-        out["z"] = z
-        out["pvalue"] = 2 * stats.norm.sf(np.abs(z))
-        crit = stats.norm.ppf(0.5 + self.options["level"] / 2)
-        out["ci_lower"] = out["est"] - crit * out["se"]
-        out["ci_upper"] = out["est"] + crit * out["se"]
+        for k, v in wald(out["est"], out["se"], self.options["level"]).items():
+            out[k] = v
         out["std_lv"] = self._standardized(theta, "std_lv")
         out["std_all"] = self._standardized(theta, "std_all")
         if core.model.n_groups == 1:
@@ -279,31 +275,28 @@ class SEMResult(Result):
         out = self._table[[c for c in ("lhs", "op", "rhs", "group") if c in self._table]].copy()
         out["est_std"] = est
         out["se"] = se
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out["z"] = np.where(se > 1e-12, est / se, np.nan)
-        out["pvalue"] = 2 * stats.norm.sf(np.abs(out["z"]))
-        crit = stats.norm.ppf(0.5 + self.options["level"] / 2)
-        out["ci_lower"] = est - crit * se
-        out["ci_upper"] = est + crit * se
+        for k, v in wald(est, se, self.options["level"]).items():
+            out[k] = v
         return out
 
     @cached_property
     def _sat(self):
         return _saturated_moments(self._core)
 
-    @cached_property
-    def _baseline(self) -> Core:
+    def _fit_other(self, make_table) -> Core:
+        """Fit another model (baseline, saturated) to this result's data."""
         core = self._core
-        t = baseline_table(core.variables, core.model.n_groups, core.model.meanstructure)
+        t = make_table(core.variables, core.model.n_groups, core.model.meanstructure)
         return fit_core(t, core.variables, [gd.Y for gd in core.data], fiml=self.options["missing"] == "fiml",
                         meanstructure=core.model.meanstructure)
 
     @cached_property
+    def _baseline(self) -> Core:
+        return self._fit_other(baseline_table)
+
+    @cached_property
     def _saturated_core(self) -> Core:
-        core = self._core
-        sat = saturated_table(core.variables, core.model.n_groups, core.model.meanstructure)
-        return fit_core(sat, core.variables, [gd.Y for gd in core.data], fiml=self.options["missing"] == "fiml",
-                        meanstructure=core.model.meanstructure)
+        return self._fit_other(saturated_table)
 
     def _scaling(self, core: Core, df: int) -> float:
         """Yuan-Bentler scaling factor ``[tr(A1^-1 B1) - tr(A0^-1 B0)] / df``: the trace of
