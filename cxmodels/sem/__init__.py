@@ -6,6 +6,7 @@ Heavy dependencies are imported inside the functions that need them.
 
 from . import templates
 from .cbsem import fit_sem
+from .pls import fit_pls
 from .invariance import measurement_invariance
 
-__all__ = ["fit_sem", "measurement_invariance", "templates"]
+__all__ = ["fit_sem", "fit_pls", "measurement_invariance", "templates"]
