@@ -168,3 +168,15 @@ def test_mode_b_and_cycles_and_bad_input():
     before = data.copy()
     fit_pls(templates.ACSI, data)
     pd.testing.assert_frame_equal(before, data)
+
+
+def test_bootstrap_covers_indirect_effects_and_htmt(acsi_pls):
+    b = acsi_pls.bootstrap(100, seed=2, progress=False)
+    ind = b[b.op == "ind"].set_index(["lhs", "rhs"])
+    eff = acsi_pls.effects().set_index(["outcome", "predictor"])
+    np.testing.assert_allclose(ind["est"], eff.loc[ind.index, "indirect"], atol=1e-5)  # PLS tolerance 1e-6
+    ht = b[b.op == "htmt"].set_index(["lhs", "rhs"])
+    H = acsi_pls.htmt()
+    for (a, c), r in ht.iterrows():
+        assert r["est"] == pytest.approx(H.loc[a, c], abs=1e-12)
+        assert r["ci_lower"] < r["est"] < r["ci_upper"]

@@ -512,8 +512,35 @@ class PLSResult(Result):
         return ax
 
     # -------------------------------------------------------- bootstrap
+    def _indirect_pairs(self) -> list[tuple[int, int]]:
+        P = self._engine.P
+        paths = np.linalg.inv(np.eye(len(P)) - P) - np.eye(len(P))
+        return [(j, i) for j in range(len(P)) for i in range(len(P)) if paths[j, i] - P[j, i] > 0.5]
+
+    def _statistic_rows(self) -> pd.DataFrame:
+        """Row labels of the bootstrap statistic: paths, loadings, weights, indirect effects, HTMT."""
+        sp = self.spec
+        rows = self._table[["lhs", "op", "rhs"]].copy()
+        ind = pd.DataFrame([(sp.constructs[j], "ind", sp.constructs[i]) for j, i in self._indirect_pairs()],
+                           columns=["lhs", "op", "rhs"])
+        pairs = [(a, b) for k, a in enumerate(sp.constructs) for b in sp.constructs[k + 1:]]
+        ht = pd.DataFrame([(a, "htmt", b) for a, b in pairs], columns=["lhs", "op", "rhs"])
+        return pd.concat([rows, ind, ht], ignore_index=True)
+
+    def _statistic(self, X: np.ndarray, w0) -> tuple[np.ndarray, bool]:
+        e, ok = self._engine.estimates(_prepare(X, self.options["standardize"]), w0)
+        n_paths = int((self._engine.P > 0).sum())
+        B = np.zeros_like(self._engine.P)
+        B[self._engine.P > 0] = e[:n_paths]
+        T = np.linalg.inv(np.eye(len(B)) - B) - np.eye(len(B))
+        ind = [T[j, i] - B[j, i] for j, i in self._indirect_pairs()]
+        H = rel.htmt(pd.DataFrame(X, columns=self.spec.indicators), self.spec.blocks).to_numpy()
+        ht = H[np.triu_indices(len(H), 1)]
+        return np.concatenate([e, ind, ht]), ok
+
     def bootstrap(self, n: int = 1000, *, seed=None, level: float = 0.95, progress: bool = True) -> pd.DataFrame:
-        """Bootstrap paths, loadings and weights: SE, t, p, percentile and BCa intervals.
+        """Bootstrap paths, loadings, weights, indirect effects (op ``ind``) and HTMT (op
+        ``htmt``): SE, t, p, percentile and BCa intervals.
 
         Each replicate resamples respondents, re-standardizes and reruns the algorithm
         warm-started at the full-sample weights.  BCa uses the jackknife acceleration
@@ -524,18 +551,15 @@ class PLSResult(Result):
         if not isinstance(n, (int, np.integer)) or n < 2:
             raise InputError(f"the number of bootstrap replicates must be an integer >= 2, got {n!r}")
         rng = V.as_generator(seed)
-        est0, _ = self._engine.estimates(self._Z, self.weights_)
+        est0, _ = self._statistic(self._X, self.weights_)
         draws, failed = [], 0
         bar = Progress(n, "PLS bootstrap", progress)
         N = self.nobs
         for _ in range(n):
-            idx = rng.integers(0, N, N)
-            Xb = self._X[idx]
-            if np.any(Xb.std(axis=0) == 0):
-                failed += 1
-                bar.update()
-                continue
-            e, ok = self._engine.estimates(_prepare(Xb, self.options["standardize"]), self.weights_)
+            Xb = self._X[rng.integers(0, N, N)]
+            ok = not np.any(Xb.std(axis=0) == 0)
+            if ok:
+                e, ok = self._statistic(Xb, self.weights_)
             if ok:
                 draws.append(e)
             else:
@@ -545,11 +569,10 @@ class PLSResult(Result):
         se = D.std(axis=0, ddof=1)
         lo_p, hi_p = interval(D, est0, level, "percentile")
         # BCa: bias correction from the draws, acceleration from the jackknife.
-        jack = np.array([self._engine.estimates(_prepare(np.delete(self._X, i, axis=0), self.options["standardize"]),
-                                                self.weights_)[0]
+        jack = np.array([self._statistic(np.delete(self._X, i, axis=0), self.weights_)[0]
                          for i in range(N)]) if N <= 2000 else None
         lo_b, hi_b = _bca(D, est0, jack, level)
-        t = self._table.copy()
+        t = self._statistic_rows()
         t["est"] = est0
         t["boot_mean"] = D.mean(axis=0)
         t["boot_se"] = se
