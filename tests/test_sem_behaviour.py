@@ -157,3 +157,21 @@ def test_import_is_fast_and_lazy():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert float(out[0]) < 1.0
     assert out[1:] == ["False", "False"]
+
+
+def test_reliability_and_htmt_on_a_cb_sem_result(holzinger):
+    from cxmodels.sem import reliability as rel
+    res = fit_sem(HS_MODEL, holzinger)
+    t = res.reliability()
+    assert list(t.columns) == ["alpha", "rho_c", "ave", "rho_a"]
+    l = res.estimates().query("op == '=~' and lhs == 'textual'")["std_all"].to_numpy()
+    assert t.loc["textual", "rho_c"] == pytest.approx(l.sum() ** 2 / (l.sum() ** 2 + (1 - l ** 2).sum()))
+    assert t.loc["textual", "ave"] == pytest.approx(np.mean(l ** 2))
+    # alpha of standardized items equals the classical formula on z-scores
+    z = holzinger[["x4", "x5", "x6"]].apply(lambda c: (c - c.mean()) / c.std())
+    classical = 3 / 2 * (1 - z.var().sum() / z.sum(axis=1).var())
+    assert t.loc["textual", "alpha"] == pytest.approx(classical)
+    assert 0.8 < t.loc["textual", "rho_a"] < 1
+    h = res.htmt()
+    assert h.loc["visual", "textual"] == pytest.approx(
+        rel.htmt(holzinger, {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"]}).loc["visual", "textual"])

@@ -534,7 +534,7 @@ class PLSResult(Result):
         B[self._engine.P > 0] = e[:n_paths]
         T = np.linalg.inv(np.eye(len(B)) - B) - np.eye(len(B))
         ind = [T[j, i] - B[j, i] for j, i in self._indirect_pairs()]
-        H = rel.htmt(pd.DataFrame(X, columns=self.spec.indicators), self.spec.blocks).to_numpy()
+        H = rel.htmt_matrix(X, [len(self.spec.blocks[c]) for c in self.spec.constructs])
         ht = H[np.triu_indices(len(H), 1)]
         return np.concatenate([e, ind, ht]), ok
 

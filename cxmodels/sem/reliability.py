@@ -72,22 +72,21 @@ def htmt(data: pd.DataFrame, blocks: dict[str, list[str]]) -> pd.DataFrame:
     """
     names = list(blocks)
     cols = [c for b in names for c in blocks[b]]
-    R = np.abs(data[cols].corr().to_numpy())
-    pos = {c: i for i, c in enumerate(cols)}
+    return pd.DataFrame(htmt_matrix(data[cols].to_numpy(float), [len(blocks[b]) for b in names]),
+                        index=names, columns=names)
 
-    def mono(b):
-        idx = [pos[c] for c in blocks[b]]
-        if len(idx) < 2:
-            return 1.0
-        sub = R[np.ix_(idx, idx)]
-        return sub[np.triu_indices(len(idx), 1)].mean()
 
-    out = pd.DataFrame(np.nan, index=names, columns=names)
-    for i, a in enumerate(names):
-        for b in names[i + 1:]:
-            hetero = R[np.ix_([pos[c] for c in blocks[a]], [pos[c] for c in blocks[b]])].mean()
-            out.loc[a, b] = out.loc[b, a] = hetero / np.sqrt(mono(a) * mono(b))
-    return out
+def htmt_matrix(X: np.ndarray, sizes: list[int]) -> np.ndarray:
+    """HTMT matrix from items ordered block by block (``sizes`` items per block)."""
+    R = np.abs(_corr(X))
+    ends = np.cumsum(sizes)
+    sl = [slice(e - k, e) for e, k in zip(ends, sizes)]
+    mono = np.array([1.0 if k < 2 else R[s, s][np.triu_indices(k, 1)].mean() for s, k in zip(sl, sizes)])
+    H = np.full((len(sizes), len(sizes)), np.nan)
+    for i in range(len(sizes)):
+        for j in range(i + 1, len(sizes)):
+            H[i, j] = H[j, i] = R[sl[i], sl[j]].mean() / np.sqrt(mono[i] * mono[j])
+    return H
 
 
 def fornell_larcker(scores: pd.DataFrame, ave_by_construct: pd.Series) -> pd.DataFrame:

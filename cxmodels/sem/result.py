@@ -379,6 +379,42 @@ class SEMResult(Result):
         names = self._core.variables.observed
         return pd.DataFrame(cor(S) - cor(Sigma), index=names, columns=names)
 
+    def _blocks(self) -> dict[str, list[str]]:
+        t = self._table
+        out: dict[str, list[str]] = {}
+        obs = set(self._core.variables.observed)
+        for r in t[(t["op"] == "=~") & t["rhs"].isin(obs)].itertuples():
+            if "group" not in t or r.group == 1:
+                out.setdefault(r.lhs, []).append(r.rhs)
+        return out
+
+    def _item_frame(self) -> pd.DataFrame:
+        gd = self._core.data[0]
+        return pd.DataFrame(gd.Y, columns=self._core.variables.observed).dropna()
+
+    def reliability(self) -> pd.DataFrame:
+        """alpha, rho_c, ave and rho_a of each factor (first group), from the standardized
+        loadings; rho_A uses regression factor-score weights ``R^{-1} lambda``.
+        See :mod:`cxmodels.sem.reliability` for the formulas."""
+        from . import reliability as rel
+        t = self._table
+        blocks = self._blocks()
+        items = self._item_frame()
+        loads, weights = {}, {}
+        for f, xs in blocks.items():
+            sel = t[(t["op"] == "=~") & (t["lhs"] == f) & t["rhs"].isin(xs)]
+            if "group" in t:
+                sel = sel[sel["group"] == 1]
+            l = sel.set_index("rhs").loc[xs, "std_all"].to_numpy()
+            loads[f] = l
+            weights[f] = np.linalg.solve(items[xs].corr().to_numpy(), l) if len(xs) > 1 else l
+        return rel.reliability_table(items, blocks, loads, weights)
+
+    def htmt(self) -> pd.DataFrame:
+        """Heterotrait-monotrait ratios between the factors (Henseler et al. 2015)."""
+        from . import reliability as rel
+        return rel.htmt(self._item_frame(), self._blocks())
+
     def modification_indices(self, sort: bool = True, minimum: float = 0.0) -> pd.DataFrame:
         """Score tests for fixed-at-zero loadings and (residual) covariances.
 
