@@ -1,0 +1,101 @@
+"""CX metrics: closed forms, simulation checks of the standard errors, bad input."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxmodels import metrics
+from cxmodels.errors import InputError
+
+
+def test_nps_from_counts_and_scores_agree():
+    nps_c = metrics.nps(counts=[200, 300, 500])
+    assert nps_c["nps"] == pytest.approx(30.0)
+    # SE = 100 sqrt((pP + pD - (pP - pD)^2) / n)
+    assert nps_c["se"] == pytest.approx(100 * np.sqrt((0.5 + 0.2 - 0.3 ** 2) / 1000))
+    scores = np.r_[np.full(200, 3), np.full(300, 8), np.full(500, 10)]
+    pd.testing.assert_series_equal(metrics.nps(scores), nps_c)
+
+
+def test_nps_standard_error_matches_simulation():
+    rng = np.random.default_rng(1)
+    p = [0.25, 0.35, 0.40]
+    sims = [metrics.nps(counts=rng.multinomial(400, p))["nps"] for _ in range(4000)]
+    analytic = metrics.nps(counts=np.array(p) * 400)["se"]
+    assert np.std(sims) == pytest.approx(analytic, rel=0.05)
+
+
+def test_nps_difference_test():
+    rng = np.random.default_rng(2)
+    a = rng.choice(11, size=800, p=np.r_[np.full(7, 0.3 / 7), [0.15, 0.15], [0.2, 0.2]])
+    b = rng.choice(11, size=800, p=np.r_[np.full(7, 0.2 / 7), [0.15, 0.15], [0.25, 0.25]])
+    d = metrics.nps_difference(a, b)
+    assert d["difference"] == pytest.approx(metrics.nps(b)["nps"] - metrics.nps(a)["nps"])
+    assert d["se"] == pytest.approx(np.hypot(metrics.nps(a)["se"], metrics.nps(b)["se"]))
+    assert d["pvalue"] < 0.01 and d["lower"] > 0
+
+
+def test_weights_use_kish_effective_size():
+    x = np.array([10, 10, 9, 3, 5, 8, 7, 10, 2, 9])
+    w = np.array([1, 2, 1, 1, 3, 1, 1, 2, 1, 1.0])
+    r = metrics.nps(x, weights=w)
+    assert r["n_eff"] == pytest.approx(w.sum() ** 2 / (w ** 2).sum())
+    assert r["promoters"] == pytest.approx(w[x >= 9].sum() / w.sum())
+    assert metrics.nps(x, weights=np.ones(10))["se"] == pytest.approx(metrics.nps(x)["se"])
+
+
+def test_csat_wilson_interval_and_mean():
+    x = np.r_[np.full(30, 5), np.full(40, 4), np.full(30, 2)]
+    r = metrics.csat(x, scale=(1, 5))
+    assert r["top_box"] == pytest.approx(0.7)
+    # Wilson interval for 70/100 at 95%: (0.6041, 0.7810)
+    assert r["top_box_lower"] == pytest.approx(0.6041, abs=1e-4)
+    assert r["top_box_upper"] == pytest.approx(0.7810, abs=1e-4)
+    assert r["mean"] == pytest.approx(3.7)
+    assert r["mean_se"] == pytest.approx(x.std(ddof=1) / 10)
+
+
+def test_ces_and_sample_sizes():
+    r = metrics.ces([7, 6, 5, 2, 1, 7, 7], scale=(1, 7))
+    assert r["agree"] == pytest.approx(5 / 7)
+    assert metrics.sample_size("nps", 3) == int(np.ceil(1.959963984540054 ** 2 / 0.03 ** 2))
+    assert metrics.sample_size("proportion", 0.03) == 1068
+    assert metrics.sample_size("mean", 0.1, sd=1.2) == 554
+    assert metrics.sample_size("nps", 5, promoters=0.4, detractors=0.2) == int(np.ceil(1.959963984540054 ** 2 * (0.6 - 0.04) / 0.05 ** 2))
+
+
+def test_composite_weights_estimated_from_loyalty_with_uncertainty():
+    rng = np.random.default_rng(3)
+    n = 3000
+    df = pd.DataFrame({"csat": rng.normal(size=n), "nps": rng.normal(size=n), "ces": rng.normal(size=n)})
+    df["loyalty"] = 0.6 * df.csat + 0.3 * df.nps + 0.1 * df.ces + rng.normal(scale=0.5, size=n)
+    t = metrics.composite_cx(df, ["csat", "nps", "ces"], outcome="loyalty", n_boot=200, seed=1)
+    np.testing.assert_allclose(t["weight"], [0.6, 0.3, 0.1], atol=0.03)
+    assert (t["se"] > 0).all() and (t["ci_lower"] < t["weight"]).all()
+    given = metrics.composite_cx(df, ["csat", "nps", "ces"], weights={"nps": 2, "csat": 1, "ces": 1})
+    assert given.loc["nps", "weight"] == pytest.approx(0.5)
+    assert given.attrs["score"].between(0, 100).all()
+
+
+def test_wave_tracking_flags_real_changes_only():
+    rng = np.random.default_rng(4)
+    waves = []
+    for w, p in enumerate([[0.2, 0.3, 0.5], [0.2, 0.3, 0.5], [0.35, 0.3, 0.35]]):
+        cat = rng.choice(3, size=1500, p=p)
+        waves.append(pd.DataFrame({"wave": w, "score": np.array([3, 8, 10])[cat]}))
+    t = metrics.track(pd.concat(waves), "wave", "score")
+    assert list(t["significant_change"]) == [False, False, True]
+    assert t.attrs["trend"]["slope_per_wave"] < 0
+
+
+def test_bad_input():
+    with pytest.raises(InputError, match="0 to 10"):
+        metrics.nps([1, 2, 11])
+    with pytest.raises(InputError, match="either"):
+        metrics.nps()
+    with pytest.raises(InputError, match="outside the scale"):
+        metrics.csat([1, 6], scale=(1, 5))
+    with pytest.raises(InputError, match="weights"):
+        metrics.nps([1, 2], weights=[1])
+    with pytest.raises(InputError, match="sd"):
+        metrics.sample_size("mean", 0.1)
