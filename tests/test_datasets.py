@@ -40,3 +40,11 @@ def test_acsi_survey_is_the_seeded_generator_output():
 def test_missing_file_is_a_clear_error():
     with pytest.raises(FileNotFoundError, match="nope.csv"):
         datasets.data_path("nope.csv")
+
+
+def test_ecsi_survey_is_the_seeded_generator_output():
+    import pandas as pd
+    bundled = datasets.load_ecsi_survey()
+    regenerated = datasets.make_survey(1000, model="ECSI", seed=2026)
+    pd.testing.assert_frame_equal(bundled, regenerated, check_dtype=False)
+    assert bundled.attrs["truth"]["paths"][("CUSA", "PERQ")] == pytest.approx(0.45)
