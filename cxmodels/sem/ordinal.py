@@ -14,9 +14,9 @@ asymptotic covariance ``Gamma``.  Under the delta parameterization the model's
     F_{DWLS}(\\theta) = (s - \\sigma(\\theta))^T W_D (s - \\sigma(\\theta)),\\qquad
     W_D = \\operatorname{diag}(\\Gamma)^{-1},
 
-by Gauss-Newton.  Standard errors are the sandwich
-``(D'WD)^{-1} D'W Gamma W D (D'WD)^{-1} / N`` with ``D = d sigma / d theta``; the test
-statistic ``T = N F`` is scaled and shifted (Asparouhov & Muthen 2010, "Simple second
+by damped Gauss-Newton.  Standard errors are the sandwich
+``(D'WD)^{-1} D'W Gamma W D (D'WD)^{-1} / (N - 1)`` with ``D = d sigma / d theta``; the test
+statistic ``T = (N - 1) F`` (lavaan's convention) is scaled and shifted (Asparouhov & Muthen 2010, "Simple second
 order chi-square correction"): with ``U = W - W D (D'WD)^{-1} D' W``,
 ``a = sqrt(df / tr((U Gamma)^2))``, ``b = df - a tr(U Gamma)`` and
 ``T_ss = a T + b``.
@@ -112,7 +112,7 @@ def fit_sem_ordinal(model: str, data: pd.DataFrame, *, ordered, group=None, std_
     -------
     OrdinalSEMResult
     """
-    from .polychoric import ordinal_stats
+    from .ordinal_stats import ordinal_stats
 
     if group is not None:
         raise InputError("multigroup models with ordinal indicators are not implemented yet; "
@@ -171,22 +171,28 @@ def fit_sem_ordinal(model: str, data: pd.DataFrame, *, ordered, group=None, std_
     R_model = st.correlation.loc[v.observed, v.observed].to_numpy()
     theta = np.concatenate([_start_values(t, v, R_model, np.zeros(len(v.observed))),
                             s[:n_tau]])
-    converged = False
+    # Levenberg-Marquardt: Gauss-Newton steps damped where the start (regressions at 0)
+    # leaves directions locally unidentified.
+    converged, mu = False, 1e-3
+    sig, D, _ = sigma_and_jac(theta)
+    r = s - sig
+    f_old = float(r @ (W * r))
     for it in range(max_iter):
-        sig, D, _ = sigma_and_jac(theta)
-        r = s - sig
         DW = D.T * W
-        step = np.linalg.solve(DW @ D, DW @ r)
-        f_old = float(r @ (W * r))
-        lam = 1.0
-        while lam > 1e-8:
-            sig_new, _, _ = sigma_and_jac(theta + lam * step)
+        JtJ = DW @ D
+        g = DW @ r
+        while True:
+            step = np.linalg.solve(JtJ + mu * (np.diag(np.diag(JtJ)) + 1e-12 * np.eye(len(g))), g)
+            sig_new, D_new, _ = sigma_and_jac(theta + step)
             f_new = float((s - sig_new) @ (W * (s - sig_new)))
-            if f_new <= f_old + 1e-14:
+            if f_new <= f_old or mu > 1e10:
                 break
-            lam /= 2
-        theta = theta + lam * step
-        if abs(f_old - f_new) < tol and np.max(np.abs(lam * step)) < 1e-7:
+            mu *= 10
+        theta, D, r = theta + step, D_new, s - sig_new
+        mu = max(mu / 10, 1e-12)
+        done = abs(f_old - f_new) < tol and np.max(np.abs(step)) < 1e-7
+        f_old = f_new
+        if done:
             converged = True
             break
     if not converged:
@@ -198,10 +204,11 @@ def fit_sem_ordinal(model: str, data: pd.DataFrame, *, ordered, group=None, std_
     F = float(r @ (W * r))
     DW = D.T * W
     bread = np.linalg.inv(DW @ D)
-    vcov = bread @ (DW @ Gamma @ DW.T) @ bread / N
+    # lavaan scales the DWLS statistic and covariance by N - 1 (as for Wishart likelihoods).
+    vcov = bread @ (DW @ Gamma @ DW.T) @ bread / (N - 1)
     se_free = np.sqrt(np.clip(np.diag(vcov), 0, None))
     df = len(s) - len(theta)
-    T = N * F
+    T = (N - 1) * F
     U = np.diag(W) - DW.T @ bread @ DW
     UG = U @ Gamma
     tr1, tr2 = np.trace(UG), np.trace(UG @ UG)
@@ -210,7 +217,7 @@ def fit_sem_ordinal(model: str, data: pd.DataFrame, *, ordered, group=None, std_
     T_ss = a * T + b if df > 0 else 0.0
     # Baseline: thresholds free, correlations zero.
     rho = s[n_tau:]
-    Tb = N * float(rho @ (W[n_tau:] * rho))
+    Tb = (N - 1) * float(rho @ (W[n_tau:] * rho))
     dfb = len(rho)
     Db = np.zeros((len(s), n_tau))
     Db[:n_tau] = np.eye(n_tau)
@@ -254,14 +261,14 @@ def fit_sem_ordinal(model: str, data: pd.DataFrame, *, ordered, group=None, std_
         rows.append(dict(lhs=var, op="|", rhs=tk, label="", free=True, est=theta[q_m + k],
                          se=se_free[q_m + k], std_lv=theta[q_m + k], std_all=theta[q_m + k]))
     tab = pd.DataFrame(rows)
-    for k, v in wald(tab["est"], tab["se"], level).items():
-        tab[k] = v
+    for col, values in wald(tab["est"], tab["se"], level).items():
+        tab[col] = values
     tab = tab[["lhs", "op", "rhs", "label", "free", "est", "se", "z", "pvalue", "ci_lower", "ci_upper",
                "std_lv", "std_all"]]
     R_obs = st.correlation.loc[v.observed, v.observed].to_numpy()
     Sig_model = Sig[np.ix_(perm, perm)]
     np.fill_diagonal(Sig_model, 1.0)
-    il = np.tril_indices(len(R_obs), -1)
+    il = np.tril_indices(len(R_obs))  # lavaan averages over the diagonal (zero residuals) too
     srmr = float(np.sqrt(np.mean((R_obs - Sig_model)[il] ** 2)))
     fit = pd.Series({
         "npar": len(theta), "nobs": N, "chisq": T, "df": df,
