@@ -80,3 +80,13 @@ def test_ordinal_bad_input(data):
         fit_sem(MODELS["one_factor"], bad, ordered=True)
     with pytest.raises(InputError, match="not declared ordered"):
         fit_sem(MODELS["one_factor"], data, ordered=["PERQ1"])
+
+
+def test_ordinal_result_reliability_and_htmt(data):
+    res = fit_sem(MODELS["three_factor"], data, ordered=True)
+    t = res.reliability()
+    l = res.estimates().query("op == '=~' and lhs == 'CUSA'")["std_all"].to_numpy()
+    assert t.loc["CUSA", "ave"] == pytest.approx(np.mean(l ** 2))
+    assert (t[["alpha", "rho_c", "rho_a"]] > 0.7).all().all()
+    h = res.htmt()
+    assert 0 < h.loc["PERQ", "CUSA"] < 1 and h.loc["PERQ", "CUSA"] == h.loc["CUSA", "PERQ"]

@@ -41,7 +41,8 @@ class OrdinalSEMResult:
     """A DWLS/WLSMV fit (see :func:`fit_sem_ordinal`): the same surface as SEMResult's
     ``estimates()``, ``fit_indices()``, ``params``, ``provenance``, ``methods_text()``."""
 
-    def __init__(self, table, fit, model_syntax, options, warnings_, provenance, nobs):
+    def __init__(self, table, fit, model_syntax, options, warnings_, provenance, nobs, items=None, polychoric=None):
+        self._items, self._polychoric = items, polychoric
         self._table, self._fit, self.model_syntax = table, fit, model_syntax
         self.options, self._warnings, self._provenance, self.nobs = options, warnings_, provenance, nobs
         self.admissible = not warnings_
@@ -68,6 +69,40 @@ class OrdinalSEMResult:
     @property
     def warnings(self) -> list[str]:
         return list(self._warnings)
+
+    def _blocks(self) -> dict[str, list[str]]:
+        t = self._table
+        out: dict[str, list[str]] = {}
+        for r in t[(t["op"] == "=~") & t["rhs"].isin(self._items.columns)].itertuples():
+            out.setdefault(r.lhs, []).append(r.rhs)
+        return out
+
+    def reliability(self) -> pd.DataFrame:
+        """alpha (ordinal alpha, from the polychoric correlations; Zumbo et al. 2007), rho_c,
+        ave and rho_a per factor from the standardized loadings."""
+        from . import reliability as rel
+        t, R = self._table, self._polychoric
+        rows = {}
+        for f, xs in self._blocks().items():
+            l = t[(t["op"] == "=~") & (t["lhs"] == f)].set_index("rhs").loc[xs, "std_all"].to_numpy()
+            Rb = R.loc[xs, xs].to_numpy()
+            k = len(xs)
+            alpha = k / (k - 1) * (1 - k / Rb.sum()) if k > 1 else 1.0
+            w = np.linalg.solve(Rb, l) if k > 1 else l
+            w = w / np.sqrt(w @ Rb @ w)
+            ww = np.outer(w, w)
+            rho_a = ((w @ w) ** 2 * (w @ (Rb - np.diag(np.diag(Rb))) @ w) / (w @ (ww - np.diag(np.diag(ww))) @ w)
+                     if k > 1 else 1.0)
+            rows[f] = {"alpha": alpha, "rho_c": rel.composite_reliability(l), "ave": rel.ave(l), "rho_a": rho_a}
+        return pd.DataFrame.from_dict(rows, orient="index")
+
+    def htmt(self) -> pd.DataFrame:
+        """HTMT on the polychoric correlations."""
+        blocks = self._blocks()
+        cols = [c for b in blocks for c in blocks[b]]
+        R = np.abs(self._polychoric.loc[cols, cols].to_numpy())
+        from .reliability import _htmt_from_corr
+        return pd.DataFrame(_htmt_from_corr(R, [len(v) for v in blocks.values()]), index=list(blocks), columns=list(blocks))
 
     def plot(self, standardized: bool = True, ax=None, **kwargs):
         from .plot import path_diagram
@@ -287,4 +322,4 @@ def fit_sem_ordinal(model: str, data: pd.DataFrame, *, ordered, group=None, std_
         notes.append(f"negative residual variance for {bad}: a Heywood case")
     options = dict(estimator="WLSMV", ordered=v.observed, std_lv=std_lv, level=level)
     prov = make_provenance("cxmodels.sem.fit_sem (ordinal, WLSMV)", data, {"model": model, **options})
-    return OrdinalSEMResult(tab, fit, model, options, notes, prov, N)
+    return OrdinalSEMResult(tab, fit, model, options, notes, prov, N, items=work, polychoric=st.correlation)

@@ -78,7 +78,11 @@ def htmt(data: pd.DataFrame, blocks: dict[str, list[str]]) -> pd.DataFrame:
 
 def htmt_matrix(X: np.ndarray, sizes: list[int]) -> np.ndarray:
     """HTMT matrix from items ordered block by block (``sizes`` items per block)."""
-    R = np.abs(_corr(X))
+    return _htmt_from_corr(np.abs(_corr(X)), sizes)
+
+
+def _htmt_from_corr(R: np.ndarray, sizes: list[int]) -> np.ndarray:
+    """HTMT from an absolute item correlation matrix ordered block by block."""
     ends = np.cumsum(sizes)
     sl = [slice(e - k, e) for e, k in zip(ends, sizes)]
     mono = np.array([1.0 if k < 2 else R[s, s][np.triu_indices(k, 1)].mean() for s, k in zip(sl, sizes)])
