@@ -159,3 +159,11 @@ def test_invariance_lrt_matches_lavtestlrt(holzinger):
     np.testing.assert_allclose(t["df"], ref["Df"])
     np.testing.assert_allclose(t["chisq_diff"].iloc[1:], ref["Chisq diff"].iloc[1:], atol=1e-3)
     np.testing.assert_allclose(t["pvalue_diff"].iloc[1:], ref["Pr(>Chisq)"].iloc[1:], atol=1e-3)
+
+
+@pytest.mark.parametrize("name", ["hs_cfa", "hs_mlr", "hs_fiml", "hs_fiml_mlr", "acsi_sem_mlr"])
+def test_parameter_covariance_matrix(name):
+    ref = pd.read_csv(FIXTURES / "lavaan" / name / "vcov.csv", index_col=0)
+    ours = fitted(name).vcov()
+    ours = ours.loc[ref.index, ref.columns]
+    np.testing.assert_allclose(ours, ref, atol=1e-6, rtol=1e-3)
