@@ -8,7 +8,7 @@ import pytest
 from conftest import FIXTURES
 from cxmodels.errors import InputError
 from cxmodels.sem import fit_sem
-from cxmodels.sem.ordinal_stats import bvn_cdf, ordinal_stats
+from cxmodels.sem.polychoric import bvn_cdf, ordinal_stats
 
 ORD = FIXTURES / "lavaan" / "ordinal"
 MODELS = {
@@ -76,7 +76,7 @@ def test_wlsmv_fit_matches_lavaan(data, name):
 def test_ordinal_bad_input(data):
     bad = data.astype(float)
     bad.loc[[1, 2], "PERQ1"] = 2.5
-    with pytest.raises(InputError, match="PERQ1.*non-integer"):
+    with pytest.raises(InputError, match="PERQ1.*integer"):
         fit_sem(MODELS["one_factor"], bad, ordered=True)
     with pytest.raises(InputError, match="not declared ordered"):
         fit_sem(MODELS["one_factor"], data, ordered=["PERQ1"])

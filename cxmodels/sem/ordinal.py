@@ -147,7 +147,7 @@ def fit_sem_ordinal(model: str, data: pd.DataFrame, *, ordered, group=None, std_
     -------
     OrdinalSEMResult
     """
-    from .ordinal_stats import ordinal_stats
+    from .polychoric import ordinal_stats
 
     if group is not None:
         raise InputError("multigroup models with ordinal indicators are not implemented yet; "
@@ -188,7 +188,13 @@ def fit_sem_ordinal(model: str, data: pd.DataFrame, *, ordered, group=None, std_
     inv = np.argsort(perm)
     s = np.concatenate([np.concatenate([st.thresholds[c] for c in st.columns]),
                         st.correlation.to_numpy()[pairs[:, 0], pairs[:, 1]]])
-    W = st.wls_weight_diag
+    W = st.wls_weight_diag.copy()
+    if not np.all(np.isfinite(W)):
+        # A statistic with zero sampling variance (e.g. two binary items that agree
+        # perfectly): give it a large finite weight instead of an infinite one.
+        bad = [lab for lab, w in zip(st.labels, W) if not np.isfinite(w)]
+        notes.append(f"statistics {bad} have zero sampling variance; their DWLS weight was capped")
+        W[~np.isfinite(W)] = 1e6 * np.max(W[np.isfinite(W)])
     Gamma = st.nacov
 
     def sigma_and_jac(theta):
