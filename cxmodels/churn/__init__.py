@@ -1,0 +1,37 @@
+"""Survival models of churn: Kaplan-Meier retention curves, log-rank tests, restricted
+mean survival time, competing risks (cumulative incidence), Cox proportional hazards
+(Efron ties, strata, left truncation, time-varying covariates, Schoenfeld PH check),
+parametric AFT models, discrete-time (cloglog) hazards for renewal data,
+shifted-beta-geometric cohort retention with DERL, churn risk scores with Brier score,
+time-dependent AUC and calibration, and data preparation from subscription dates.
+
+lifelines is the engine where it fits and is imported inside the functions that use it,
+so ``import cxmodels.churn`` stays light.  Numbers are tested against R's survival package
+(tests/test_churn_parity.py, fixtures from tests/fixtures/survival/make_fixtures.R) and
+against Fader & Hardie (2007) for the sBG.
+"""
+
+from .aft import AFTResult, aft
+from .competing import cumulative_incidence, cumulative_incidence_at
+from .cox import CoxResult, cox, cox_time_varying
+from .discrete import DiscreteHazardResult, discrete_time_hazard, to_person_period
+from .kaplan_meier import KaplanMeierResult, kaplan_meier, rmst
+from .logrank import LogRankResult, logrank
+from .prep import durations_from_dates, to_long_format
+from .sbg import ShiftedBetaGeometric
+from .scoring import brier_score, calibration_table, churn_risk, plot_calibration, time_dependent_auc
+
+__all__ = [
+    # data preparation
+    "durations_from_dates", "to_long_format", "to_person_period",
+    # curves and tests
+    "kaplan_meier", "rmst", "logrank", "cumulative_incidence", "cumulative_incidence_at",
+    # regression
+    "cox", "cox_time_varying", "aft", "discrete_time_hazard",
+    # cohorts
+    "ShiftedBetaGeometric",
+    # risk scores and their evaluation
+    "churn_risk", "brier_score", "time_dependent_auc", "calibration_table", "plot_calibration",
+    # result classes
+    "KaplanMeierResult", "LogRankResult", "CoxResult", "AFTResult", "DiscreteHazardResult",
+]
