@@ -15,7 +15,7 @@ import pandas as pd
 __all__ = ["load_political_democracy", "load_holzinger_swineford", "load_acsi_survey", "load_ecsi_survey",
            "make_survey",
            "make_survey_truth", "make_survey_continuous", "make_subscriptions",
-           "data_path", "sha256"]
+           "load_cdnow", "make_transactions", "data_path", "sha256"]
 
 
 def data_path(name: str):
@@ -89,6 +89,9 @@ def __getattr__(name):
     if name in ("make_survey", "make_survey_truth", "make_survey_continuous"):
         from . import generators
         return getattr(generators, name)
+    if name in ("load_cdnow", "make_transactions"):
+        from . import transactions
+        return getattr(transactions, name)
     if name == "make_subscriptions":
         from .subscriptions import make_subscriptions
         return make_subscriptions

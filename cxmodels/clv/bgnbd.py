@@ -1,0 +1,257 @@
+r"""The beta-geometric/NBD model (Fader, Hardie & Lee 2005) and its modified form.
+
+While alive, a customer buys at Poisson rate :math:`\lambda \sim \mathrm{Gamma}(r, \alpha)`
+(shape, rate); after each repeat purchase she drops out with probability
+:math:`p \sim \mathrm{Beta}(a, b)`.  For a customer with :math:`x` repeat purchases, the
+last at :math:`t_x`, observed for :math:`T`, the likelihood is (FHL 2005, eq. 6)
+
+.. math::
+
+    L = \frac{B(a, b+x)}{B(a, b)} \frac{\Gamma(r+x)\,\alpha^r}{\Gamma(r)(\alpha+T)^{r+x}}
+        + \delta_{x>0} \frac{B(a+1, b+x-1)}{B(a, b)}
+          \frac{\Gamma(r+x)\,\alpha^r}{\Gamma(r)(\alpha+t_x)^{r+x}},
+
+evaluated here as ``A1 + A2 + logaddexp(A3, A4)`` so that large :math:`x` never overflows.
+The modified BG/NBD (Batislam, Denizel & Filiztekin 2007) lets a customer drop out at
+time 0 as well: :math:`x` replaces :math:`x-1` in the second term and the indicator goes.
+
+References
+----------
+Fader, P. S., Hardie, B. G. S., & Lee, K. L. (2005). "Counting your customers" the easy
+way: An alternative to the Pareto/NBD model. *Marketing Science*, 24(2), 275-284.
+
+Batislam, E. P., Denizel, M., & Filiztekin, A. (2007). Empirical validation and
+comparison of models for customer base analysis. *International Journal of Research in
+Marketing*, 24(3), 201-209.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from ..errors import InputError
+from ._checks import positive_horizon, summary_arrays
+from ._model import CLVModel
+
+
+class BetaGeoNBD(CLVModel):
+    """BG/NBD model: ``BetaGeoNBD().fit(rfm)``; parameters ``r, alpha, a, b``.
+
+    See the module docstring for the likelihood; fitting options in :class:`CLVModel`.
+    Predictions take an ``rfm`` frame with ``frequency, recency, T`` (same time unit as
+    the fit) and return Series indexed like it.
+    """
+
+    param_names = ("r", "alpha", "a", "b")
+    method_name = "BG/NBD (Fader, Hardie & Lee 2005)"
+    _modified = False
+    _references = ("Fader, P. S., Hardie, B. G. S., & Lee, K. L. (2005). \"Counting your customers\" the easy way: "
+                   "An alternative to the Pareto/NBD model. Marketing Science, 24(2), 275-284.")
+
+    def _arrays(self, rfm):
+        return summary_arrays(rfm)
+
+    def _parts(self, theta, d):
+        r, alpha, a, b = theta
+        x, tx, T = d["frequency"], d["recency"], d["T"]
+        m = 1.0 if self._modified else 0.0
+        A1 = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
+        A2 = (special.gammaln(a + b) + special.gammaln(b + x + m) - special.gammaln(b)
+              - special.gammaln(a + b + x + m))
+        A3 = -(r + x) * np.log(alpha + T)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            A4 = np.log(a) - np.log(b + x - 1 + m) - (r + x) * np.log(alpha + tx)
+        if not self._modified:
+            A4 = np.where(x > 0, A4, -np.inf)
+        return A1, A2, A3, A4
+
+    def _prepare(self, d):
+        # frequency, recency and T take few distinct values even when their combinations are
+        # many: special functions are evaluated on those values and gathered (much faster)
+        out = dict(d)
+        for key in ("frequency", "recency", "T"):
+            out["_u_" + key], out["_i_" + key] = np.unique(d[key], return_inverse=True)
+        return out
+
+    def _loglik_grad(self, theta, d, w):
+        if "_u_frequency" not in d:
+            return super()._loglik_grad(theta, d, w)
+        r, alpha, a, b = theta
+        m = 1.0 if self._modified else 0.0
+        ux, ix = d["_u_frequency"], d["_i_frequency"]
+        x = d["frequency"]
+        gl, ps = special.gammaln, special.digamma
+        A12 = (gl(r + ux) - gl(r) + r * np.log(alpha) + gl(a + b) + gl(b + ux + m) - gl(b)
+               - gl(a + b + ux + m))[ix]
+        lT = np.log(alpha + d["_u_T"])[d["_i_T"]]
+        ltx = np.log(alpha + d["_u_recency"])[d["_i_recency"]]
+        iT = (1.0 / (alpha + d["_u_T"]))[d["_i_T"]]
+        itx = (1.0 / (alpha + d["_u_recency"]))[d["_i_recency"]]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lbx = np.log(b + ux - 1 + m)
+            inv_bx = np.where(ux - 1 + m + b > 0, 1.0 / (b + ux - 1 + m), 0.0)
+        rx = r + x
+        A3 = -rx * lT
+        A4 = (np.log(a) - lbx)[ix] - rx * ltx
+        if not self._modified:
+            A4 = np.where(x > 0, A4, -np.inf)
+        ll = A12 + np.logaddexp(A3, A4)
+        w4 = special.expit(A4 - A3)
+        ww4 = w * w4
+        ww3 = w - ww4
+        # per-frequency sums of weights and of weighted w4, for the terms that depend on x only
+        # (vector dots as multiply-and-sum: BLAS ddot threads badly on a shared machine)
+        Wx = np.bincount(ix, weights=w, minlength=len(ux))
+        W4x = np.bincount(ix, weights=ww4, minlength=len(ux))
+        g = np.empty(4)
+        g[0] = ((Wx * (ps(r + ux) - ps(r) + np.log(alpha))).sum() - (ww3 * lT).sum() - (ww4 * ltx).sum())
+        g[1] = r / alpha * Wx.sum() - (rx * (ww3 * iT + ww4 * itx)).sum()
+        g[2] = (Wx * (ps(a + b) - ps(a + b + ux + m))).sum() + W4x.sum() / a
+        g[3] = (Wx * (ps(a + b) + ps(b + ux + m) - ps(b) - ps(a + b + ux + m))).sum() - (W4x * inv_bx).sum()
+        return float((w * ll).sum()), g
+
+    def _loglik(self, theta, d):
+        A1, A2, A3, A4 = self._parts(theta, d)
+        return A1 + A2 + np.logaddexp(A3, A4)
+
+    def _grad(self, theta, d):
+        r, alpha, a, b = theta
+        x, tx, T = d["frequency"], d["recency"], d["T"]
+        m = 1.0 if self._modified else 0.0
+        _, _, A3, A4 = self._parts(theta, d)
+        w4 = special.expit(A4 - A3)  # share of the second term
+        w3 = 1.0 - w4
+        ps = special.digamma
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inv_btx = np.where(w4 > 0, 1.0 / (b + x - 1 + m), 0.0)
+        g = np.empty((len(x), 4))
+        g[:, 0] = ps(r + x) - ps(r) + np.log(alpha) - w3 * np.log(alpha + T) - w4 * np.log(alpha + tx)
+        g[:, 1] = r / alpha - (r + x) * (w3 / (alpha + T) + w4 / (alpha + tx))
+        g[:, 2] = ps(a + b) - ps(a + b + x + m) + w4 / a
+        g[:, 3] = ps(a + b) + ps(b + x + m) - ps(b) - ps(a + b + x + m) - w4 * inv_btx
+        return g
+
+    # --- predictions --------------------------------------------------------------
+    def _log_odds_dead(self, theta, x, tx, T):
+        """log of a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x): the odds of having dropped out."""
+        r, alpha, a, b = theta
+        m = 1.0 if self._modified else 0.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lo = np.log(a) - np.log(b + x - 1 + m) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
+        return lo if self._modified else np.where(x > 0, lo, -np.inf)
+
+    def _cond_purchases(self, theta, x, tx, T, t):
+        t = np.asarray(t, float)
+        if t.ndim == 0 and x.ndim == 1 and len(x) > 20_000:
+            # the hypergeometric part depends on (x, T) only: evaluate it once per distinct pair
+            iT, uT = pd.factorize(T)
+            ix, ux = pd.factorize(x)
+            codes, uniq = pd.factorize(ix.astype(np.int64) * len(uT) + iT)
+            xs, Ts = ux[uniq // len(uT)], uT[uniq % len(uT)]
+            part = self._purchases_if_alive(theta, xs, Ts, t)[codes]
+        else:
+            part = self._purchases_if_alive(theta, x, T, t)
+        return part * special.expit(-self._log_odds_dead(theta, x, tx, T))
+
+    def _purchases_if_alive(self, theta, x, T, t):
+        r"""(a+b+x-1)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z)].
+
+        Euler's transformation turns the product into :math:`(1-z)^{a-1}\,{}_2F_1(a+b-1-r, a-1;
+        a+b+x-1; z)` with :math:`z = t/(\alpha+T+t)`: the direct form overflows for large
+        :math:`x` (its hypergeometric factor grows like :math:`(1-z)^{-x}`), this one does not.
+        """
+        r, alpha, a, b = theta
+        m = 1.0 if self._modified else 0.0
+        z = t / (alpha + T + t)
+        hyp = special.hyp2f1(a + b - 1 + m - r, a - 1, a + b + x - 1 + m, z)
+        first = (a + b + x - 1 + m) / (a - 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inner = 1.0 - np.exp((a - 1) * np.log1p(-z)) * hyp
+        return first * inner
+
+    def expected_purchases(self, t, rfm=None):
+        r"""Expected purchases in the next ``t`` time units.
+
+        With ``rfm``: the conditional expectation given each customer's history
+        (FHL 2005, eq. 10),
+
+        .. math:: E[Y(t)\mid x, t_x, T] = \frac{\frac{a+b+x-1}{a-1}\left[1 - \left(\frac{\alpha+T}
+            {\alpha+T+t}\right)^{r+x} {}_2F_1\!\left(r+x, b+x; a+b+x-1; \frac{t}{\alpha+T+t}\right)\right]}
+            {1 + \delta_{x>0}\frac{a}{b+x-1}\left(\frac{\alpha+T}{\alpha+t_x}\right)^{r+x}},
+
+        a Series indexed like ``rfm``.  Without ``rfm``: the expected purchases of a
+        new customer in ``(0, t]`` (eq. 9), :math:`\frac{a+b-1}{a-1}[1 - (\frac{\alpha}{\alpha+t})^r
+        {}_2F_1(r, b; a+b-1; \frac{t}{\alpha+t})]`, for scalar or array ``t``.
+        """
+        self._require_fit()
+        theta = self._theta
+        t = positive_horizon(t)
+        if rfm is None:
+            r, alpha, a, b = theta
+            m = 1.0 if self._modified else 0.0
+            hyp = special.hyp2f1(r, b + m, a + b - 1 + m, t / (alpha + t))
+            lead = (a + b - 1) / (a - 1) if not self._modified else b / (a - 1)
+            return lead * (1 - (alpha / (alpha + t)) ** r * hyp)
+        d = summary_arrays(rfm)
+        vals = self._cond_purchases(theta, d["frequency"], d["recency"], d["T"], t)
+        return self._series(vals, rfm, "expected_purchases")
+
+    def p_alive(self, rfm):
+        r"""Probability each customer is still active at ``T`` (FHL 2005, eq. 11):
+        :math:`1 / (1 + \delta_{x>0} \frac{a}{b+x-1}(\frac{\alpha+T}{\alpha+t_x})^{r+x})`."""
+        self._require_fit()
+        d = summary_arrays(rfm)
+        vals = special.expit(-self._log_odds_dead(self._theta, d["frequency"], d["recency"], d["T"]))
+        return self._series(vals, rfm, "p_alive")
+
+    def probability_of_n_purchases(self, t, n):
+        r"""P(X(t) = n) for a new customer over ``(0, t]`` (FHL 2005, eq. 8).
+
+        .. math::
+
+            P(X(t)=n) = \frac{B(a, b+n)}{B(a, b)} \frac{\Gamma(r+n)}{\Gamma(r)\, n!}
+            \Big(\frac{\alpha}{\alpha+t}\Big)^r \Big(\frac{t}{\alpha+t}\Big)^n
+            + \delta_{n>0} \frac{B(a+1, b+n-1)}{B(a, b)} \Big[1 - \Big(\frac{\alpha}{\alpha+t}\Big)^r
+            \sum_{j=0}^{n-1} \frac{\Gamma(r+j)}{\Gamma(r)\, j!} \Big(\frac{t}{\alpha+t}\Big)^j\Big]
+
+        ``n`` may be an integer or an array of integers (broadcast against ``t``).
+        Implemented for the BG/NBD only.
+        """
+        self._require_fit()
+        if self._modified:
+            raise NotImplementedError("probability_of_n_purchases is implemented for the BG/NBD only")
+        r, alpha, a, b = self._theta
+        t = positive_horizon(t)
+        n = np.asarray(n)
+        if np.any(n < 0) or np.any(n != np.round(n)):
+            raise InputError(f"n must hold non-negative integers, got {n!r}")
+        t, n = np.broadcast_arrays(t, n.astype(float))
+        lbeta = special.betaln
+        lp0 = r * (np.log(alpha) - np.log(alpha + t))
+        with np.errstate(divide="ignore"):
+            lq = np.log(t) - np.log(alpha + t)
+            first = (lbeta(a, b + n) - lbeta(a, b) + special.gammaln(r + n) - special.gammaln(r)
+                     - special.gammaln(n + 1) + lp0 + np.where(n > 0, n * lq, 0.0))
+        # (alpha/(alpha+t))^r sum_{j<n} Gamma(r+j)/(Gamma(r) j!) (t/(alpha+t))^j is the NB(r, p0)
+        # distribution function at n-1, i.e. the regularised incomplete beta I_p0(r, n)
+        p0 = alpha / (alpha + t)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cdf = np.where(n > 0, special.betainc(r, np.maximum(n, 1), p0), 0.0)
+            second = np.where(n > 0, np.exp(lbeta(a + 1, b + np.maximum(n, 1) - 1) - lbeta(a, b)) * (1 - cdf), 0.0)
+        return np.exp(first) + second
+
+
+class ModifiedBetaGeoNBD(BetaGeoNBD):
+    r"""Modified BG/NBD (Batislam et al. 2007): customers may also drop out at time 0.
+
+    Likelihood :math:`\frac{B(a, b+x+1)}{B(a,b)}\frac{\Gamma(r+x)\alpha^r}{\Gamma(r)(\alpha+T)^{r+x}}
+    [1 + \frac{a}{b+x}(\frac{\alpha+T}{\alpha+t_x})^{r+x}]`; parameters ``r, alpha, a, b``.
+    Predictions follow lifetimes' ``ModifiedBetaGeoFitter``.
+    """
+
+    method_name = "Modified BG/NBD (Batislam, Denizel & Filiztekin 2007)"
+    _modified = True
+    _references = ("Batislam, E. P., Denizel, M., & Filiztekin, A. (2007). Empirical validation and comparison of "
+                   "models for customer base analysis. International Journal of Research in Marketing, 24(3), 201-209.")
