@@ -14,7 +14,7 @@ import pandas as pd
 
 __all__ = ["load_political_democracy", "load_holzinger_swineford", "load_acsi_survey", "load_ecsi_survey",
            "make_survey",
-           "make_survey_truth", "make_survey_continuous", "make_subscriptions",
+           "make_survey_truth", "make_survey_continuous", "make_subscriptions", "make_experiment",
            "load_cdnow", "make_transactions", "data_path", "sha256"]
 
 
@@ -92,6 +92,9 @@ def __getattr__(name):
     if name in ("load_cdnow", "make_transactions"):
         from . import transactions
         return getattr(transactions, name)
+    if name == "make_experiment":
+        from .experiments import make_experiment
+        return make_experiment
     if name == "make_subscriptions":
         from .subscriptions import make_subscriptions
         return make_subscriptions

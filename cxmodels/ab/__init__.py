@@ -1,0 +1,45 @@
+"""Bayesian A/B evaluation of CX interventions.
+
+Conjugate models for any number of variants, each returning an :class:`ABResult`
+(``prob_best``, ``expected_loss``, ``lift``, ``decide``, plots, provenance, methods text):
+
+* :func:`compare_proportions`: conversion, retention at a horizon (Beta-Binomial; exact
+  P(B > A) with two variants);
+* :func:`compare_counts`: events per user (Gamma-Poisson; exact with two variants);
+* :func:`compare_means`: Normal with unknown variance (raw data or sufficient statistics);
+* :func:`compare_revenue`: revenue per user, log-normal with a zero hurdle;
+* :func:`compare_nps`, :func:`compare_ratings`: Dirichlet-multinomial on NPS categories and
+  1-5 rating distributions;
+* :func:`compare_retention`: retention curves, piecewise-exponential with Gamma hazards.
+
+:func:`diff_in_diff_proportions` gives a posterior difference-in-differences for
+strategies rolled out without randomization.
+
+PyMC models (imported on use): :func:`ordinal_ratings` (ordered logistic) and
+:func:`hierarchical_proportions` (partial pooling across segments).  Frequentist
+cross-checks and the sample-ratio-mismatch check are in :mod:`cxmodels.ab.frequentist`;
+design by simulation in :func:`sample_size`.
+"""
+
+from .categorical import compare_nps, compare_ratings
+from .counts import compare_counts
+from .design import sample_size
+from .did import diff_in_diff_proportions
+from .frequentist import srm_check
+from .means import compare_means
+from .proportions import compare_proportions
+from .result import ABResult, Decision
+from .retention import compare_retention
+from .revenue import compare_revenue
+
+
+def __getattr__(name):
+    if name in ("ordinal_ratings", "hierarchical_proportions"):
+        from . import bayes_models
+        return getattr(bayes_models, name)
+    raise AttributeError(f"module 'cxmodels.ab' has no attribute {name!r}")
+
+
+__all__ = ["compare_proportions", "compare_counts", "compare_means", "compare_revenue", "compare_nps",
+           "compare_ratings", "compare_retention", "diff_in_diff_proportions", "ordinal_ratings", "hierarchical_proportions", "sample_size", "srm_check",
+           "ABResult", "Decision"]
