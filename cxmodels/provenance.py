@@ -7,6 +7,7 @@ provenance record can be shared without sharing customer-level data.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import importlib.metadata as _md
 import platform
@@ -32,14 +33,20 @@ def data_fingerprint(data: pd.DataFrame) -> dict[str, Any]:
             "columns": [str(c) for c in data.columns], "sha256": h.hexdigest()}
 
 
-def _versions() -> dict[str, str]:
+@functools.lru_cache(maxsize=1)
+def _installed_versions() -> tuple:
+    """Library versions, read once per process (they cannot change while it runs)."""
     out = {"python": platform.python_version()}
     for name in ("cxmodels",) + _DEPENDENCIES:
         try:
             out[name] = _md.version(name)
         except _md.PackageNotFoundError:
             out[name] = "not installed"
-    return out
+    return tuple(out.items())
+
+
+def _versions() -> dict[str, str]:
+    return dict(_installed_versions())
 
 
 @dataclass(frozen=True)

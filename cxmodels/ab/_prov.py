@@ -1,19 +1,15 @@
 """Provenance for A/B results, cheap enough for thousands of evaluations a second.
 
-Library versions are read once per process (they cannot change while it runs); the
-data fingerprint is that of :func:`cxmodels.provenance.data_fingerprint` on the
-per-variant table the model was fitted to.
+Library versions are cached by :mod:`cxmodels.provenance`; the data fingerprint is that of
+:func:`cxmodels.provenance.data_fingerprint` on the per-variant table the model was fitted to.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from functools import lru_cache
-
 from ..provenance import Provenance, _versions, data_fingerprint
 
 
-@lru_cache(maxsize=1)
 def versions() -> dict:
     return _versions()
 
