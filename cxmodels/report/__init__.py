@@ -2,5 +2,6 @@
 bundled studies behind the ``cxmodels`` command."""
 
 from .html import Report
+from .privacy import pseudonymize
 
-__all__ = ["Report"]
+__all__ = ["Report", "pseudonymize"]
