@@ -20,3 +20,11 @@ def test_sem_study_writes_a_report_with_figures_and_no_rows(tmp_path, capsys):
     # provenance names the data by its hash, and no respondent-level table is embedded
     assert re.search(r'sha256(&quot;|"): (&quot;|")[0-9a-f]{64}', html)
     assert html.count("<tr>") < 80
+
+
+def test_every_study_writes_its_report(tmp_path):
+    assert main(["study", "all", "--out", str(tmp_path), "--bootstrap", "50"]) == 0
+    for name, marker in [("churn", "hazard_ratio"), ("clv", "BG/NBD"), ("ab", "Decision: adopt"), ("sem", "CUSA")]:
+        html = (tmp_path / f"{name}_study.html").read_text()
+        assert marker in html and "Provenance" in html
+        assert 'src="data:image/png;base64,' in html or name == "clv"
