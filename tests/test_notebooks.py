@@ -1,4 +1,10 @@
-"""Every notebook runs top to bottom, and reproduces the numbers stored in it."""
+"""Every notebook runs top to bottom, and reproduces the numbers stored in it.
+
+Cells tagged ``no-compare`` are run but not compared: those printing library versions, and
+those printing MCMC (NUTS) summaries, which are reproducible from their seed on one machine
+but not bit-for-bit across processors; the PyMC models themselves are checked in
+tests/test_ab_pymc.py against known truth.
+"""
 
 from __future__ import annotations
 
