@@ -72,6 +72,23 @@ def rmsea_pvalue(T, df, N, G=1, close=0.05):
     return float(1 - stats.ncx2.cdf(T, df, lam)) if lam > 0 else float(1 - stats.chi2.cdf(T, df))
 
 
+def robust_indices(T, df, c, Tb, dfb, cb, N, G=1) -> dict:
+    """Robust CFI, TLI and RMSEA for MLR with complete data (Brosseau-Liard, Savalei & Li
+    2012, Multivariate Behavioral Research 47, 904-930; Brosseau-Liard & Savalei 2014, 49,
+    460-470), as lavaan's ``cfi.robust``, ``tli.robust``, ``rmsea.robust``: the unscaled
+    statistic ``T`` is compared with ``c df`` (``c`` the scaling factor) instead of ``df``."""
+    num, numb = T - c * df, Tb - cb * dfb
+    out = {"cfi_robust": 1.0 - max(num, 0.0) / max(num, numb, 0.0) if max(num, numb, 0.0) > 0 else 1.0,
+           "tli_robust": 1.0 - num * dfb / (numb * df),
+           "rmsea_robust": float(np.sqrt(max(num, 0.0) / (N * df)) * np.sqrt(G))}
+    # Interval: the noncentrality of the scaled statistic, rescaled by c.
+    a = 0.05
+    lo, hi = _ncp_for(T / c, df, 1 - a), _ncp_for(T / c, df, a)
+    out["rmsea_ci_lower_robust"] = float(np.sqrt(c * lo / (N * df)) * np.sqrt(G))
+    out["rmsea_ci_upper_robust"] = float(np.sqrt(c * hi / (N * df)) * np.sqrt(G))
+    return out
+
+
 def srmr_group(S, ybar, Sigma, mu, meanstructure):
     """Bentler's SRMR for one group (lavaan ``srmr_bentler``)."""
     sd = np.sqrt(np.diag(S))

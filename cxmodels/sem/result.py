@@ -347,6 +347,8 @@ class SEMResult(Result):
                         "baseline_chisq_scaling_factor": cb,
                         "cfi_scaled": fi.cfi(Ts, df, Tbs, dfb), "tli_scaled": fi.tli(Ts, df, Tbs, dfb),
                         "rmsea_scaled": fi.rmsea(Ts, df, N, G)})
+            if self.options["missing"] != "fiml":  # lavaan uses a different correction under FIML
+                out.update(fi.robust_indices(T, df, c, Tb, dfb, cb, N, G))
         return pd.Series(out, name="value", dtype=float)
 
     def _logl_exogenous(self) -> float:
