@@ -24,7 +24,8 @@ def test_sem_study_writes_a_report_with_figures_and_no_rows(tmp_path, capsys):
 
 def test_every_study_writes_its_report(tmp_path):
     assert main(["study", "all", "--out", str(tmp_path), "--bootstrap", "50"]) == 0
-    for name, marker in [("churn", "hazard_ratio"), ("clv", "BG/NBD"), ("ab", "Decision: adopt"), ("sem", "CUSA")]:
+    for name, marker in [("churn", "hazard_ratio"), ("clv", "BG/NBD"), ("ab", "Decision: adopt"), ("sem", "CUSA"),
+                         ("chain", "clv_per_unit")]:
         html = (tmp_path / f"{name}_study.html").read_text()
         assert marker in html and "Provenance" in html
         assert 'src="data:image/png;base64,' in html or name == "clv"

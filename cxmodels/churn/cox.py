@@ -144,7 +144,8 @@ class CoxResult(Result):
             _, ax = plt.subplots(figsize=(6, 0.5 + 0.5 * len(self._table)))
         t = self._table
         y = np.arange(len(t))[::-1]
-        ax.errorbar(t["hazard_ratio"], y, xerr=[t["hazard_ratio"] - t["hr_lower"], t["hr_upper"] - t["hazard_ratio"]],
+        hr, lo, hi = (t[c].to_numpy(float) for c in ("hazard_ratio", "hr_lower", "hr_upper"))
+        ax.errorbar(hr, y, xerr=[hr - lo, hi - hr],
                     fmt="o", capsize=3)
         ax.axvline(1, color="grey", lw=1, ls="--")
         ax.set_xscale("log")

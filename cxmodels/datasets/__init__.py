@@ -15,7 +15,7 @@ import pandas as pd
 __all__ = ["load_political_democracy", "load_holzinger_swineford", "load_acsi_survey", "load_ecsi_survey",
            "make_survey",
            "make_survey_truth", "make_survey_continuous", "make_subscriptions", "make_experiment",
-           "load_cdnow", "make_transactions", "data_path", "sha256"]
+           "load_cdnow", "make_transactions", "make_customer_base", "make_attribute_survey", "data_path", "sha256"]
 
 
 def data_path(name: str):
@@ -95,6 +95,9 @@ def __getattr__(name):
     if name == "make_experiment":
         from .experiments import make_experiment
         return make_experiment
+    if name in ("make_customer_base", "CustomerBase", "make_attribute_survey"):
+        from . import customer_base
+        return getattr(customer_base, name)
     if name == "make_subscriptions":
         from .subscriptions import make_subscriptions
         return make_subscriptions

@@ -13,7 +13,7 @@ from scipy import stats
 
 from .._results import Result
 from .._stats import wald
-from ..errors import ImproperSolutionWarning, ModelSyntaxError
+from ..errors import ImproperSolutionWarning, InputError, ModelSyntaxError
 from ..provenance import make_provenance
 from . import fit_indices as fi
 from .cbsem import (Core, _saturated_moments, baseline_table, fit_core, observed_information,
@@ -443,6 +443,88 @@ class SEMResult(Result):
         from .bootstrap import effects_table
         return effects_table(self, n=bootstrap, seed=seed, ci=ci,
                              level=self.options["level"] if level is None else level, progress=progress)
+
+    # ------------------------------------------------------------ factor scores
+    def _latent_moments(self, data: pd.DataFrame | None):
+        """Items, their model-implied mean, and the joint implied moments (single group)."""
+        if self.group_labels is not None and len(self.group_labels) > 1:
+            raise NotImplementedError("factor scores are available for single-group models")
+        core, v = self._core, self._core.variables
+        if data is None:
+            Y = core.data[0].Y
+        else:
+            missing = [c for c in v.observed if c not in data.columns]
+            if missing:
+                raise InputError(f"data lacks the model's observed variable(s) {missing}")
+            Y = data[v.observed].to_numpy(float)
+        full_cov, full_mu = core.model.implied(core.theta, 0, full=True)
+        p = len(v.observed)
+        mu = full_mu[:p] if core.model.meanstructure else np.nanmean(core.data[0].Y, axis=0)
+        return Y, mu, full_cov, p
+
+    def latent_posterior(self, data: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Conditional mean and covariance of the latent variables given each row's items.
+
+        Under the fitted model, latent variables and items are jointly normal, so
+        ``eta | y ~ N(Phi Lambda' Sigma^{-1} (y - mu), Phi - Phi Lambda' Sigma^{-1} Lambda Phi)``
+        with ``Phi Lambda' = Cov(eta, y)`` read from the model-implied moments of all
+        variables. The mean is the regression factor score; the covariance (the same for
+        every complete row) is what plugging the scores in as exact values ignores.
+
+        Returns
+        -------
+        (means, cov) : DataFrame (one row per data row, NaN where an item is missing),
+            DataFrame (latent x latent)
+        """
+        Y, mu, C, p = self._latent_moments(data)
+        lat = self._core.variables.latent
+        S, K, Phi = C[:p, :p], C[p:, :p], C[p:, p:]
+        W = np.linalg.solve(S, K.T).T  # K S^{-1}
+        means = (Y - mu) @ W.T
+        cov = Phi - W @ K.T
+        index = data.index if data is not None else None
+        return (pd.DataFrame(means, columns=lat, index=index),
+                pd.DataFrame((cov + cov.T) / 2, index=lat, columns=lat))
+
+    def factor_scores(self, data: pd.DataFrame | None = None, method: str = "regression") -> pd.DataFrame:
+        """Factor scores of the latent variables (lavaan's ``lavPredict``).
+
+        Parameters
+        ----------
+        data : DataFrame, optional
+            New rows with the model's items; defaults to the fitted data (complete rows).
+        method : {"regression", "bartlett"}
+            ``"regression"`` (Thurstone): ``E[eta | y] = Phi Lambda' Sigma^{-1}(y - mu)``,
+            shrunk toward the mean; use it for latent *predictors* (regression calibration,
+            Skrondal & Laake 2001). ``"bartlett"``:
+            ``(Lambda' Theta^{-1} Lambda)^{-1} Lambda' Theta^{-1} (y - mu)``, conditionally
+            unbiased; use it for latent *outcomes* and group mean differences.
+            Bartlett scores need every observed variable to be an indicator only.
+
+        Notes
+        -----
+        Rows with a missing item get NaN. Either score used as an exact covariate ignores
+        measurement error (see :meth:`latent_posterior` and :mod:`cxmodels.chain`).
+
+        References
+        ----------
+        Skrondal, A., & Laake, P. (2001). Regression among factor scores. *Psychometrika*,
+        66(4), 563-575.
+        """
+        if method == "regression":
+            return self.latent_posterior(data)[0]
+        if method != "bartlett":
+            raise InputError(f"method must be 'regression' or 'bartlett', got {method!r}")
+        Y, mu, _, p = self._latent_moments(data)
+        core = self._core
+        A, Smat, _ = core.model.matrices(core.theta, 0)
+        if np.any(A[:p, :p] != 0) or np.any(A[p:, :p] != 0):
+            raise NotImplementedError("Bartlett scores need every observed variable to be an indicator only")
+        Lam, Theta = A[:p, p:], Smat[:p, :p]
+        TL = np.linalg.solve(Theta, Lam)
+        W = np.linalg.solve(Lam.T @ TL, TL.T)
+        index = data.index if data is not None else None
+        return pd.DataFrame((Y - mu) @ W.T, columns=core.variables.latent, index=index)
 
     def plot(self, standardized: bool = True, ax=None, **kwargs):
         """Path diagram with (standardized) estimates and significance stars."""
