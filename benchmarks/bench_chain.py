@@ -1,0 +1,92 @@
+"""Benchmark: one value-chain fit, cxmodels against the pipeline a researcher would assemble.
+
+On ``make_customer_base(n, seed=2026)``: cxmodels' ``fit_value_chain`` (CB-SEM, then the
+Weibull-PH churn and Poisson purchase models integrated over each customer's latent
+satisfaction by 24-point quadrature; ``n_boot=0``, no plug-in comparison) against the anchor
+pipeline semopy (the same CFA/SEM, regression factor scores) + lifelines ``WeibullAFTFitter``
++ statsmodels Poisson GLM with offset on the plug-in scores. The anchors do less (no
+measurement error is carried), so a ratio below 1 is conservative. Also the time per
+bootstrap replicate of the chain (both steps refitted). Medians over ``--runs``. Writes
+benchmarks/results/chain.json.
+
+    python benchmarks/bench_chain.py [--n 3000 --runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _median_time(fn, runs):
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return float(np.median(times)), out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=3000)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--boot", type=int, default=50)
+    args = ap.parse_args()
+    warnings.simplefilter("ignore")
+
+    import lifelines
+    import semopy
+    import statsmodels
+    import statsmodels.api as sm
+    from lifelines import WeibullAFTFitter
+
+    from cxmodels.chain import fit_value_chain
+    from cxmodels.datasets import make_customer_base
+
+    base = make_customer_base(args.n, n_experiment=0, seed=2026, n_truth=1000)
+    df = base.customers
+
+    def ours():
+        return fit_value_chain(df, base.model, driver="PQ", n_boot=0, plugin=False)
+
+    def anchors():
+        m = semopy.Model(base.model)
+        m.fit(df[["PERQ1", "PERQ2", "PERQ3", "SAT1", "SAT2", "SAT3"]])
+        s = m.predict_factors(df[["PERQ1", "PERQ2", "PERQ3", "SAT1", "SAT2", "SAT3"]])["SAT"].to_numpy()
+        d = pd.DataFrame({"T": df["tenure"], "E": df["churned"], "s": s - s.mean()})
+        w = WeibullAFTFitter().fit(d, "T", "E")
+        X = sm.add_constant(d[["s"]])
+        g = sm.GLM(df["n_purchases"], X, family=sm.families.Poisson(), offset=np.log(df["tenure"])).fit()
+        return w, g
+
+    ours(), anchors()   # warm-up (imports, caches)
+    t_ours, res = _median_time(ours, args.runs)
+    t_anchor, _ = _median_time(anchors, args.runs)
+    t0 = time.perf_counter()
+    fit_value_chain(df, base.model, driver="PQ", n_boot=args.boot, seed=1, plugin=False)
+    t_boot = (time.perf_counter() - t0 - t_ours) / args.boot
+    out = {
+        "n_customers": args.n, "runs": args.runs,
+        "cxmodels_fit_s": t_ours, "anchor_pipeline_fit_s": t_anchor, "ratio": t_ours / t_anchor,
+        "cxmodels_per_bootstrap_replicate_s": t_boot, "bootstrap_replicates_timed": args.boot,
+        "versions": {"semopy": semopy.__version__, "lifelines": lifelines.__version__,
+                     "statsmodels": statsmodels.__version__},
+        "machine": platform.platform(), "python": platform.python_version(),
+    }
+    (ROOT / "benchmarks" / "results").mkdir(exist_ok=True)
+    (ROOT / "benchmarks" / "results" / "chain.json").write_text(json.dumps(out, indent=2))
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
