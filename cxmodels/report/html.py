@@ -27,7 +27,7 @@ import pandas as pd
 _CSS = """
 body{font-family:Georgia,serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222;line-height:1.45}
 h1,h2,h3{font-family:Helvetica,Arial,sans-serif}
-table{border-collapse:collapse;font-size:.85rem;margin:1rem 0}
+table{border-collapse:collapse;font-size:.85rem;margin:1rem 0;display:block;overflow-x:auto;max-width:100%}
 th,td{border-bottom:1px solid #ccc;padding:.2rem .5rem;text-align:right}
 th:first-child,td:first-child{text-align:left}
 figure{margin:1rem 0} img{max-width:100%}
