@@ -185,6 +185,7 @@ def test_seeded_reproducible_and_caller_frame_untouched(base):
     (lambda d: d.assign(churned=d.churned.where(d.index != 4, 2)), "0/1"),
     (lambda d: d.assign(n_purchases=d.n_purchases.astype(float).where(d.index != 5, 1.5)), "counts"),
     (lambda d: d.assign(spend=d.spend.where(d.index != 6, np.nan)), "spend"),
+    (lambda d: d.assign(SAT2=d.SAT2.where(d.index != 7, np.nan)), r"missing survey items \(e.g. rows \[7\]"),
 ])
 def test_bad_input_names_the_column(base, mutate, match):
     with pytest.raises(InputError, match=match):

@@ -284,6 +284,10 @@ def _fit_stage(spec: _Spec, data: pd.DataFrame, method: str, theta0=None, sem_kw
         means, cov = sem.latent_posterior(data)
         phi_all = sem.estimates()
         m, v = means[spec.sat].to_numpy(), float(cov.loc[spec.sat, spec.sat])
+        if np.isnan(means.to_numpy()).any():
+            bad = data.index[np.isnan(means.to_numpy()).any(axis=1)]
+            raise InputError(f"{len(bad)} rows have missing survey items (e.g. rows {list(bad[:5])}); the chain "
+                             "needs complete answers: drop or impute them first")
         lat_var = _latent_variance(sem, spec.sat)
         if spec.driver is not None:
             row = phi_all[(phi_all.op == "~") & (phi_all.lhs == spec.sat) & (phi_all.rhs == spec.driver)]
