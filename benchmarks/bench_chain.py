@@ -24,16 +24,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from _timing import median_time
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _median_time(fn, runs):
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return float(np.median(times)), out
 
 
 def main() -> None:
@@ -70,8 +63,8 @@ def main() -> None:
         return w, g
 
     ours(), anchors()   # warm-up (imports, caches)
-    t_ours, res = _median_time(ours, args.runs)
-    t_anchor, _ = _median_time(anchors, args.runs)
+    t_ours, res = median_time(ours, args.runs)
+    t_anchor, _ = median_time(anchors, args.runs)
     t0 = time.perf_counter()
     fit_value_chain(df, base.model, driver="PQ", n_boot=args.boot, seed=1, plugin=False)
     t_boot = (time.perf_counter() - t0 - t_ours) / args.boot

@@ -20,16 +20,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from _timing import median_time
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _median_time(fn, runs):
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return float(np.median(times)), out
 
 
 def main() -> None:
@@ -49,24 +42,24 @@ def main() -> None:
     covs = ["satisfaction", "segment_plus", "segment_premium"]
     cox(X, "duration", "event", covs)  # warm-up (imports)
 
-    t_cx_cox, r = _median_time(lambda: cox(X, "duration", "event", covs), args.runs)
-    t_ll_cox, f = _median_time(lambda: CoxPHFitter().fit(X[["duration", "event"] + covs], "duration", "event"),
+    t_cx_cox, r = median_time(lambda: cox(X, "duration", "event", covs), args.runs)
+    t_ll_cox, f = median_time(lambda: CoxPHFitter().fit(X[["duration", "event"] + covs], "duration", "event"),
                                args.runs)
     diff_cox = float(np.max(np.abs(r.params.to_numpy() - f.params_[covs].to_numpy())))
 
-    t_cx_km, km = _median_time(lambda: kaplan_meier(subs, "duration", "event", by="segment"), args.runs)
+    t_cx_km, km = median_time(lambda: kaplan_meier(subs, "duration", "event", by="segment"), args.runs)
 
     def ll_km():
         return {g: KaplanMeierFitter().fit(d["duration"], d["event"]) for g, d in subs.groupby("segment", observed=True)}
 
-    t_ll_km, kmfs = _median_time(ll_km, args.runs)
+    t_ll_km, kmfs = median_time(ll_km, args.runs)
     grid = [30, 90, 365, 730]
     ours = km.survival_at(grid).set_index(["group", "time"])["survival"]
     diff_km = max(abs(ours[(g, t)] - float(kmfs[g].survival_function_at_times([t]).iloc[0]))
                   for g in kmfs for t in grid)
 
     counts = [1000, 631, 468, 382, 326, 289, 262, 241]
-    t_sbg, m = _median_time(lambda: ShiftedBetaGeometric().fit(counts), max(args.runs, 20))
+    t_sbg, m = median_time(lambda: ShiftedBetaGeometric().fit(counts), max(args.runs, 20))
 
     res = {"date": time.strftime("%Y-%m-%d"), "python": platform.python_version(), "lifelines": lifelines.__version__,
            "n": args.n, "runs": args.runs,
