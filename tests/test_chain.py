@@ -181,11 +181,11 @@ def test_seeded_reproducible_and_caller_frame_untouched(base):
 
 @pytest.mark.parametrize("mutate, match", [
     (lambda d: d.drop(columns="tenure"), "tenure"),
-    (lambda d: d.assign(tenure=d.tenure.where(d.index != 3, -1.0)), "positive"),
-    (lambda d: d.assign(churned=d.churned.where(d.index != 4, 2)), "0/1"),
+    (lambda d: d.assign(tenure=d.tenure.where(d.index != 3, -1.0)), "'tenure'.*negative duration"),
+    (lambda d: d.assign(churned=d.churned.where(d.index != 4, 2)), "'churned'.*other than 0 or 1"),
     (lambda d: d.assign(n_purchases=d.n_purchases.astype(float).where(d.index != 5, 1.5)), "counts"),
     (lambda d: d.assign(spend=d.spend.where(d.index != 6, np.nan)), "spend"),
-    (lambda d: d.assign(SAT2=d.SAT2.where(d.index != 7, np.nan)), r"missing survey items \(e.g. rows \[7\]"),
+    (lambda d: d.assign(SAT2=d.SAT2.where(d.index != 7, np.nan)), r"1 rows have missing survey items \(rows 7\)"),
 ])
 def test_bad_input_names_the_column(base, mutate, match):
     with pytest.raises(InputError, match=match):
@@ -242,3 +242,19 @@ def test_attribute_survey_threshold_and_kano_classes_are_recovered():
     assert s.loc["slope_above", "ci_lower"] <= t["slope_above"] <= s.loc["slope_above", "ci_upper"]
     prca = penalty_reward(d, list(t["classes"]), "sat_index", low=t["low"], high=t["high"], n_boot=300, seed=1)
     assert prca.kano.to_dict() == t["classes"]
+
+
+def test_constructs_must_be_latent_variables_of_the_model(base):
+    with pytest.raises(InputError, match="'CSAT'.*not latent"):
+        fit_value_chain(base.customers, base.model, satisfaction="CSAT", n_boot=0)
+
+
+def test_plugin_delta_method_interval_matches_parametric_simulation(chain):
+    # the plug-in CLV interval (delta method) against simulating parameters from the same Hessian
+    from dataclasses import replace
+    st = chain._plugins["mean"]
+    draws = np.random.default_rng(0).multivariate_normal(st.theta, st.vcov, 400)
+    sims = [chain._effects_of(replace(st, theta=th))["clv_per_unit"] for th in draws]
+    row = chain.compare_plugin().loc["plug-in item mean"]
+    half = (row["clv_per_unit_upper"] - row["clv_per_unit_lower"]) / 2
+    assert half == pytest.approx(1.959964 * np.std(sims, ddof=1), rel=0.12)

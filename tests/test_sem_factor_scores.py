@@ -10,25 +10,11 @@ import pytest
 from cxmodels import datasets
 from cxmodels.errors import InputError
 from cxmodels.sem import fit_sem
+from conftest import HS_MODEL as HS, PD_MODEL as PD
 
 FIX = Path(__file__).parent / "fixtures" / "factor_scores"
-HS = """
-visual  =~ x1 + x2 + x3
-textual =~ x4 + x5 + x6
-speed   =~ x7 + x8 + x9
-"""
-PD = """
-ind60 =~ x1 + x2 + x3
-dem60 =~ y1 + y2 + y3 + y4
-dem65 =~ y5 + y6 + y7 + y8
-dem60 ~ ind60
-dem65 ~ ind60 + dem60
-y1 ~~ y5
-y2 ~~ y4 + y6
-y3 ~~ y7
-y4 ~~ y8
-y6 ~~ y8
-"""
+# conftest's PoliticalDemocracy model labels its paths and defines effects; the estimates
+# (hence the scores) are those of the unlabelled model in make_fixtures.R
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +31,13 @@ def test_factor_scores_match_lavpredict(fits, name, method):
     ref = pd.read_csv(FIX / f"{name}_{method}.csv")
     assert list(ours.columns) == list(ref.columns)
     np.testing.assert_allclose(ours.to_numpy(), ref.to_numpy(), atol=2e-4)
+
+
+def test_latent_covariance_matches_lavaan_cov_lv(fits):
+    ref = pd.read_csv(FIX / "pd_cov_lv.csv")
+    ours = fits["pd"].latent_covariance()
+    assert list(ours.columns) == list(ref.columns) == fits["pd"].latent
+    np.testing.assert_allclose(ours.to_numpy(), ref.to_numpy(), rtol=1e-4)
 
 
 def test_latent_posterior_covariance_is_the_regression_score_error(fits):

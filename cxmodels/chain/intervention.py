@@ -56,7 +56,7 @@ def evaluate_intervention(chain, experiment: pd.DataFrame, *, arm: str = "arm", 
         raise InputError("the chain has no measurement model; fit it with model=... to score the experiment")
     if chain.replicates.empty:
         raise InputError("the chain has no bootstrap replicates (n_boot=0): its uncertainty cannot be propagated")
-    items = chain.sem._core.variables.observed
+    items = chain.sem.observed
     require_columns(experiment, [arm, *items], "experiment")
     arms = set(experiment[arm].astype(str).unique())
     for a in (control, treatment):

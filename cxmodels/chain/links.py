@@ -67,14 +67,16 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from dataclasses import replace as _replace
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
+from scipy import optimize, special, stats
 
 from .._results import Result
-from .._validation import (as_generator, require_columns, require_finite, require_frame, require_no_missing,
-                           require_numeric)
+from .._validation import (_rows_text, as_generator, require_columns, require_finite, require_frame,
+                           require_no_missing, require_numeric)
+from ..churn._checks import check_duration, check_event
 from ..errors import ConvergenceWarning, InputError
 from ..provenance import make_provenance
 
@@ -221,8 +223,6 @@ class _Stage:
     loglik: float
     converged: bool
     sem: object | None
-    post_mean: np.ndarray
-    post_sd: float
     vcov: np.ndarray | None = None      # plug-in fits: inverse Hessian of the free parameters
     free: slice = field(default_factory=lambda: slice(None))
 
@@ -247,25 +247,19 @@ class _Spec:
         if purchases is not None and spend is None:
             raise InputError("purchases= needs spend= (the column of each customer's total spend)")
         require_columns(data, cols)
-        require_numeric(data, cols)
-        require_no_missing(data, cols)
-        require_finite(data, cols)
-        t = data[duration].to_numpy(float)
-        bad = data.index[t <= 0]
-        if len(bad):
-            raise InputError(f"column {duration!r} must be positive; {len(bad)} rows are not "
-                             f"(e.g. {list(bad[:5])})")
-        ev = data[event].to_numpy(float)
-        bad = data.index[~np.isin(ev, (0, 1))]
-        if len(bad):
-            raise InputError(f"column {event!r} must be 0/1 (1 = churned); {len(bad)} rows are not "
-                             f"(e.g. {list(bad[:5])})")
+        # the churn domain's checks of tenure and churn, then the purchase columns
+        check_duration(data, duration)
+        check_event(data, event)
+        others = [c for c in cols if c not in (duration, event)]
+        require_numeric(data, others)
+        require_no_missing(data, others)
+        require_finite(data, others)
         if purchases is not None:
             nb = data[purchases].to_numpy(float)
             bad = data.index[(nb < 0) | (nb != np.round(nb))]
             if len(bad):
                 raise InputError(f"column {purchases!r} must hold non-negative counts; {len(bad)} rows do not "
-                                 f"(e.g. {list(bad[:5])})")
+                                 f"({_rows_text(bad)})")
         if reliability is not None and not 0 < reliability <= 1:
             raise InputError(f"reliability must lie in (0, 1], got {reliability}")
 
@@ -281,23 +275,27 @@ def _fit_stage(spec: _Spec, data: pd.DataFrame, method: str, theta0=None, sem_kw
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             sem = fit_sem(spec.model, data, **(sem_kwargs or {}))
+        missing = [c for c in (spec.sat, spec.driver) if c is not None and c not in sem.latent]
+        if missing:
+            raise InputError(f"{missing} are not latent variables of the model (it has {sem.latent})")
         means, cov = sem.latent_posterior(data)
-        phi_all = sem.estimates()
+        incomplete = np.isnan(means.to_numpy()).any(axis=1)
+        if incomplete.any():
+            raise InputError(f"{int(incomplete.sum())} rows have missing survey items "
+                             f"({_rows_text(data.index[incomplete])}); the chain needs complete answers: "
+                             "drop or impute them first")
         m, v = means[spec.sat].to_numpy(), float(cov.loc[spec.sat, spec.sat])
-        if np.isnan(means.to_numpy()).any():
-            bad = data.index[np.isnan(means.to_numpy()).any(axis=1)]
-            raise InputError(f"{len(bad)} rows have missing survey items (e.g. rows {list(bad[:5])}); the chain "
-                             "needs complete answers: drop or impute them first")
-        lat_var = _latent_variance(sem, spec.sat)
+        lat_var = float(sem.latent_covariance().loc[spec.sat, spec.sat])
+        est = sem.estimates(standardized=False)
         if spec.driver is not None:
-            row = phi_all[(phi_all.op == "~") & (phi_all.lhs == spec.sat) & (phi_all.rhs == spec.driver)]
+            row = est[(est.op == "~") & (est.lhs == spec.sat) & (est.rhs == spec.driver)]
             if row.empty:
                 raise InputError(f"the model has no path {spec.sat} ~ {spec.driver}")
             beta = float(row["est"].iloc[0])
         if method == "bartlett":
             m, v = sem.factor_scores(data, method="bartlett")[spec.sat].to_numpy(), 0.0
         elif method == "mean":
-            items = _indicators(sem, spec.sat)
+            items = est[(est.op == "=~") & (est.lhs == spec.sat)]["rhs"].tolist()
             m, v = data[items].mean(axis=1).to_numpy(), 0.0
             m = m - m.mean()
         elif method == "regression":
@@ -320,19 +318,7 @@ def _fit_stage(spec: _Spec, data: pd.DataFrame, method: str, theta0=None, sem_kw
     else:
         mean_spend = float(spec.monthly_revenue)
     phi = lat_var if method == "joint" else float(np.var(m))
-    return _Stage(theta, beta, phi, mean_spend, ll, ok, sem, m, float(np.sqrt(v)), vcov, free)
-
-
-def _latent_variance(sem, name: str) -> float:
-    """Model-implied variance of latent ``name`` (total, including explained variance)."""
-    core = sem._core
-    full, _ = core.model.implied(core.theta, 0, full=True)
-    return float(full[core.variables.all.index(name), core.variables.all.index(name)])
-
-
-def _indicators(sem, name: str) -> list[str]:
-    est = sem.estimates()
-    return est[(est.op == "=~") & (est.lhs == name)]["rhs"].tolist()
+    return _Stage(theta, beta, phi, mean_spend, ll, ok, sem, vcov, free)
 
 
 # ----------------------------------------------------------------------------- public API
@@ -384,7 +370,6 @@ def fit_value_chain(data: pd.DataFrame, model: str | None = None, *, satisfactio
                  reliability)
     if not 0 < ci < 1:
         raise InputError(f"ci must lie in (0, 1), got {ci}")
-    data = data.copy()
     econ = dict(horizon=float(horizon), rho=float(np.log1p(discount_rate) / 12.0))
     sem_kwargs = dict(sem_options or {})
     main = _fit_stage(spec, data, "joint", sem_kwargs=sem_kwargs)
@@ -407,17 +392,17 @@ def fit_value_chain(data: pd.DataFrame, model: str | None = None, *, satisfactio
             n_fail += 1
             bar.update()
             continue
-        if not st.converged:
+        if st.converged:            # a replicate that did not converge is dropped, not averaged in
+            reps.append(st)
+        else:
             n_fail += 1
-        reps.append(st)
         bar.update()
     if n_boot and n_fail:
-        notes.append(f"{n_fail} of {n_boot} bootstrap refits failed or did not converge")
+        notes.append(f"{n_fail} of {n_boot} bootstrap refits failed or did not converge and were dropped")
     plugins = {}
     if plugin:
         for method in (["regression", "bartlett", "mean"] if model is not None else ["index"]):
-            plugins[method] = _fit_stage(spec, data, method if method != "index" else "plugin",
-                                         sem_kwargs=sem_kwargs)
+            plugins[method] = _fit_stage(spec, data, method, sem_kwargs=sem_kwargs)
     for msg in notes:
         warnings.warn(msg, ConvergenceWarning, stacklevel=2)
     options = dict(model=model, satisfaction=satisfaction, driver=driver, duration=duration, event=event,
@@ -501,8 +486,8 @@ class ValueChainResult(Result):
         """What plugging in factor scores as exact values gives, beside the joint fit.
 
         For each analysis: the satisfaction links ``gamma`` (log hazard ratio) and ``delta``
-        (log purchase-rate ratio) with the 95% Wald interval its own Hessian reports, and the
-        CLV effect per unit (interval by simulating parameters from that Hessian). The joint
+        (log purchase-rate ratio) with the Wald interval (level ``ci``) its own Hessian reports, and the
+        CLV effect per unit (delta-method interval from that Hessian). The joint
         row uses the bootstrap. Plug-in intervals ignore the scores' error and the first step's
         uncertainty; sum and Bartlett scores are moreover attenuated toward zero.
         """
@@ -523,22 +508,25 @@ class ValueChainResult(Result):
             for q in ["gamma", "delta", "clv_per_unit"] if self._has_purchases else ["gamma", "clv_per_unit"]:
                 row[f"{q}_lower"], row[f"{q}_upper"] = self._table.loc[q, ["ci_lower", "ci_upper"]]
             return row
+        # what a plug-in analysis reports: Wald intervals from its own Hessian, and the
+        # delta method for the CLV effect (numerical gradient in the free parameters)
         free, V = st.free, st.vcov
+        z = stats.norm.ppf(0.5 + self._options["ci"] / 2)
         se = np.zeros(5)
         se[free] = np.sqrt(np.diag(V))
-        z = 1.959963984540054
         for q, j in (("gamma", 2), ("delta", 4)):
             if q == "delta" and not self._has_purchases:
                 continue
             row[f"{q}_lower"], row[f"{q}_upper"] = st.theta[j] - z * se[j], st.theta[j] + z * se[j]
-        draws = np.random.default_rng(0).multivariate_normal(st.theta[free], V, 500)
-        vals = []
-        for x in draws:
-            th = st.theta.copy()
-            th[free] = x
-            vals.append(_chain_effects(th, st.beta, st.phi, self._econ(st.mean_spend), self._has_purchases,
-                                       self._options["per"], self._options["per_driver"])["clv_per_unit"])
-        row["clv_per_unit_lower"], row["clv_per_unit_upper"] = np.quantile(vals, [0.025, 0.975])
+
+        def clv_at(th):
+            return self._effects_of(_replace(st, theta=th))["clv_per_unit"]
+
+        idx = np.arange(5)[free]
+        grad = np.array([(clv_at(st.theta + 1e-5 * np.eye(5)[j]) - clv_at(st.theta - 1e-5 * np.eye(5)[j])) / 2e-5
+                         for j in idx])
+        half = z * np.sqrt(grad @ V @ grad)
+        row["clv_per_unit_lower"], row["clv_per_unit_upper"] = row["clv_per_unit"] - half, row["clv_per_unit"] + half
         return row
 
     def value_of_shift(self, shifts, replicate: int | None = None) -> np.ndarray:

@@ -444,6 +444,26 @@ class SEMResult(Result):
         return effects_table(self, n=bootstrap, seed=seed, ci=ci,
                              level=self.options["level"] if level is None else level, progress=progress)
 
+    # ------------------------------------------------------------ variables and moments
+    @property
+    def observed(self) -> list[str]:
+        """The model's observed variables, in the order of its matrices."""
+        return list(self._core.variables.observed)
+
+    @property
+    def latent(self) -> list[str]:
+        """The model's latent variables."""
+        return list(self._core.variables.latent)
+
+    def latent_covariance(self, group: int = 0) -> pd.DataFrame:
+        """Model-implied covariance matrix of the latent variables (lavaan's
+        ``lavInspect(fit, "cov.lv")``): ``(I - B)^{-1} Psi (I - B)^{-T}`` over the latent block."""
+        core = self._core
+        full, _ = core.model.implied(core.theta, group, full=True)
+        p = len(core.variables.observed)
+        lat = core.variables.latent
+        return pd.DataFrame(full[p:, p:], index=lat, columns=lat)
+
     # ------------------------------------------------------------ factor scores
     def _latent_moments(self, data: pd.DataFrame | None):
         """Items, their model-implied mean, and the joint implied moments (single group)."""
