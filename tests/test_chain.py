@@ -51,6 +51,11 @@ def test_estimates_are_unbiased_over_replications():
     se_mean = est.std(ddof=1) / np.sqrt(len(est))
     for q in est.columns:
         assert abs(est[q].mean() - truth[q]) < 3 * se_mean[q] + 0.003 * abs(truth[q]), (q, est[q].mean(), truth[q])
+    # the bootstrap SE of one base matches the spread of the estimates across bases
+    b = make_customer_base(2000, n_experiment=0, seed=100, scale=None, n_truth=10)
+    boot_se = fit_value_chain(b.customers, b.model, driver="PQ", n_boot=100, seed=3, plugin=False).summary()["se"]
+    for q in ["gamma", "delta", "beta", "clv_per_unit"]:
+        assert 0.6 < boot_se[q] / est[q].std(ddof=1) < 1.6, (q, boot_se[q], est[q].std(ddof=1))
 
 
 def test_plugin_scores_attenuate_and_joint_does_not(chain, base):
