@@ -27,5 +27,5 @@ def test_every_study_writes_its_report(tmp_path):
     for name, marker in [("churn", "hazard_ratio"), ("clv", "BG/NBD"), ("ab", "Decision: adopt"), ("sem", "CUSA"),
                          ("chain", "clv_per_unit")]:
         html = (tmp_path / f"{name}_study.html").read_text()
-        assert marker in html and "Provenance" in html
+        assert marker in html and "Provenance" in html and "<h2>References</h2>" in html
         assert 'src="data:image/png;base64,' in html or name == "clv"

@@ -163,7 +163,14 @@ class CoxResult(Result):
                 f"{', '.join(self.covariates)}. Hazard ratios are reported with {int(self.level * 100)}% Wald "
                 f"intervals.{c} The proportional-hazards assumption was checked with scaled Schoenfeld residuals "
                 "(Grambsch & Therneau, 1994). Estimates were computed with lifelines (Davidson-Pilon, 2019) "
-                "through cxmodels, which is tested against R's survival package (Therneau & Grambsch, 2000).")
+                "through cxmodels, which is tested against R's survival package (Therneau & Grambsch, 2000). "
+                "References: Cox, D. R. (1972). Regression models and life-tables. Journal of the Royal "
+                "Statistical Society B, 34(2), 187-220. Efron, B. (1977). The efficiency of Cox's likelihood "
+                "function for censored data. Journal of the American Statistical Association, 72(359), 557-565. "
+                "Grambsch, P. M., & Therneau, T. M. (1994). Proportional hazards tests and diagnostics based on "
+                "weighted residuals. Biometrika, 81(3), 515-526. Therneau, T. M., & Grambsch, P. M. (2000). "
+                "Modeling Survival Data: Extending the Cox Model. Springer. Davidson-Pilon, C. (2019). "
+                "lifelines: survival analysis in Python. Journal of Open Source Software, 4(40), 1317.")
 
 
 def _fit_with_warnings(fit):

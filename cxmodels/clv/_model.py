@@ -281,15 +281,16 @@ class CLVModel(Result):
         self._require_fit()
         est = "; ".join(f"{k} = {v:.4g}" + (f" (SE {se:.3g})" if np.isfinite(se) else "")
                         for k, v, se in zip(self.param_names, self._table["est"], self._table["se"]))
+        refs = f"References: {self._references}" if self._references else ""
         if not hasattr(self, "n_customers_"):
-            return f"Predictions used the {self.method_name} with fixed parameters {est}. {self._references}"
+            return f"Predictions used the {self.method_name} with fixed parameters {est}. {refs}".strip()
         conv = "" if self.converged_ else " The optimiser did not converge; treat the estimates with caution."
         return (f"Purchase and spend histories were summarised per customer as frequency (repeat purchase "
                 f"days), recency and age T. The {self.method_name} was fitted by maximum likelihood with cxmodels "
                 f"{self._provenance.versions.get('cxmodels', '')} on {self.n_customers_:,.0f} customers "
                 f"({self.n_distinct_:,} distinct rows, log-likelihood {self.loglik_:.2f}); standard errors come "
                 f"from the observed information and intervals are Wald intervals on the log scale. "
-                f"Estimates: {est}.{conv} {self._references}").strip()
+                f"Estimates: {est}.{conv} {refs}").strip()
 
     def _series(self, values, rfm, name):
         return pd.Series(values, index=rfm.index, name=name)

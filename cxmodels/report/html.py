@@ -128,7 +128,10 @@ class Report:
                            f"<figcaption>Figure {self.n_figures}. {html.escape(caption)}</figcaption></figure>")
 
     def methods(self, result) -> None:
-        self.text(result.methods_text(), css_class="methods")
+        """A result's methods text (its references join the References section) and provenance."""
+        text = result.methods_text()
+        self.text(text, css_class="methods")
+        self.references(_references_of(result, text))
         self.provenance(type(result).__name__, result.provenance.to_dict())
 
     def provenance(self, name: str, record: dict) -> None:
