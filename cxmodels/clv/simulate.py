@@ -86,6 +86,15 @@ def simulate_spend(frequency, *, params: dict | None = None, seed=None) -> np.nd
     return np.where(x > 0, total / np.maximum(x, 1), 0.0)
 
 
+
+def _sorted_uniform_times(counts: np.ndarray, span: np.ndarray, rng) -> tuple[np.ndarray, np.ndarray]:
+    """``counts[i]`` event times uniform on ``(0, span[i])`` per customer, sorted by customer then time
+    (given their number, the times of a Poisson process are uniform order statistics)."""
+    cust = np.repeat(np.arange(len(counts)), counts)
+    u = rng.uniform(size=cust.size) * span[cust]
+    order = np.lexsort((u, cust))
+    return cust[order], u[order]
+
 def simulate_transactions(T, *, model: str = "bgnbd", params: dict | None = None, spend: dict | None = None,
                           seed=None) -> dict:
     """Event-level log: arrays ``customer`` (0-based), ``time`` (0 for the first purchase) and ``value``.
@@ -98,20 +107,14 @@ def simulate_transactions(T, *, model: str = "bgnbd", params: dict | None = None
     if model == "bgnbd":
         params = dict(CDNOW_BGNBD if params is None else params)
         K, x = _bgnbd_latent(T, params, rng)
-        cust = np.repeat(np.arange(n), K)
-        u = rng.uniform(size=cust.size) * T[cust]
-        order = np.lexsort((u, cust))
-        cust, u = cust[order], u[order]
+        cust, u = _sorted_uniform_times(K, T, rng)
         rank = np.arange(cust.size) - np.repeat(np.cumsum(K) - K, K)
         keep = rank < x[cust]
         cust, u = cust[keep], u[keep]
     elif model == "paretonbd":
         params = dict(CDNOW_PARETO if params is None else params)
         w, x = _pareto_latent(T, params, rng)
-        cust = np.repeat(np.arange(n), x)
-        u = rng.uniform(size=cust.size) * w[cust]
-        order = np.lexsort((u, cust))
-        cust, u = cust[order], u[order]
+        cust, u = _sorted_uniform_times(x, w, rng)
     else:
         raise InputError(f"model must be 'bgnbd' or 'paretonbd', got {model!r}")
     spend = dict(CDNOW_SPEND if spend is None else spend)
