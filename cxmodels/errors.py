@@ -1,13 +1,20 @@
 """Exceptions and warnings shared by every cxmodels domain.
 
-Bad input raises :class:`InputError` (a :class:`ValueError`), so callers that already
-catch ``ValueError`` keep working.  Fits that do not converge, or converge to an
-improper solution, emit a :class:`ConvergenceWarning` or :class:`ImproperSolutionWarning`
-and record the message on the result; they never return quietly.
+Every error a public function raises derives from :class:`CXModelsError`, so a caller can
+catch the library's refusals in one clause.  Bad input raises :class:`InputError` (also a
+:class:`ValueError`, so code that already catches ``ValueError`` keeps working).  Fits that do
+not converge, or converge to an improper or unidentified solution, emit a
+:class:`ConvergenceWarning` or :class:`ImproperSolutionWarning`, record the message in the
+result's ``warnings`` and set its ``converged`` / ``admissible`` flag; they never return
+quietly.  See ``docs/architecture.md``.
 """
 
 
-class InputError(ValueError):
+class CXModelsError(Exception):
+    """Base class of every error cxmodels raises on purpose."""
+
+
+class InputError(CXModelsError, ValueError):
     """Bad input: the message names the column(s), the rows affected and what is expected."""
 
 
@@ -19,14 +26,25 @@ class IdentificationError(InputError):
     """A model with more free parameters than the data can identify."""
 
 
+class EstimationError(CXModelsError, RuntimeError):
+    """A fit that cannot be computed at all on valid input (a singular information matrix
+    where no estimate exists, every optimizer start failing); the message says why and what
+    to change."""
+
+
+class DependencyError(CXModelsError, ImportError):
+    """An optional dependency is not installed; the message names the extra to install."""
+
+
 class CXModelsWarning(UserWarning):
     """Base class of the warnings cxmodels emits."""
 
 
 class ConvergenceWarning(CXModelsWarning):
-    """An optimizer stopped before meeting its convergence criterion."""
+    """An optimizer or sampler stopped before meeting its convergence criterion."""
 
 
 class ImproperSolutionWarning(CXModelsWarning):
     """A solution outside the admissible region (a Heywood case, a non-positive-definite
-    matrix, a standardized coefficient beyond one in magnitude)."""
+    matrix, a standardized coefficient beyond one in magnitude) or an unidentified or
+    degenerate fit (separation, no events, collinear predictors)."""

@@ -11,13 +11,13 @@ import functools
 import hashlib
 import importlib.metadata as _md
 import platform
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-_DEPENDENCIES = ("numpy", "pandas", "scipy", "semopy", "lifelines", "pymc", "arviz", "matplotlib")
+_DEPENDENCIES = ("numpy", "pandas", "scipy", "lifelines", "pymc", "arviz", "matplotlib")
 
 
 def data_fingerprint(data: pd.DataFrame) -> dict[str, Any]:
@@ -59,9 +59,16 @@ class Provenance:
     seed: Any = None
     versions: dict[str, str] = field(default_factory=_versions)
     created: str = field(default_factory=lambda: _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
+    steps: tuple = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def with_step(self, step: str, seed: Any = None, **options: Any) -> "Provenance":
+        """A copy recording one more computation on the fitted result (a bootstrap, a
+        permutation test), with its seed and options, so a reader can re-run it."""
+        clean = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in options.items()}
+        return replace(self, steps=self.steps + ({"step": step, "seed": seed, **clean},))
 
 
 def make_provenance(method: str, data: pd.DataFrame | None, options: dict[str, Any],

@@ -381,7 +381,7 @@ def fit_value_chain(data: pd.DataFrame, model: str | None = None, *, satisfactio
     rng = as_generator(seed)
     reps, n_fail = [], 0
     from .._progress import Progress
-    bar = Progress(n_boot, "value-chain bootstrap", enabled=progress)
+    bar = Progress(n_boot, "value-chain bootstrap", progress)
     n = len(data)
     for _ in range(n_boot):
         idx = rng.integers(0, n, n)
