@@ -91,10 +91,18 @@ class Result:
         """False when an optimizer or sampler did not meet its convergence criterion."""
         return bool(self._converged)
 
+    @converged.setter
+    def converged(self, value: bool) -> None:
+        self._converged = bool(value)
+
     @property
     def admissible(self) -> bool:
         """False for an improper, unidentified or degenerate solution (see ``warnings``)."""
         return bool(self._admissible)
+
+    @admissible.setter
+    def admissible(self, value: bool) -> None:
+        self._admissible = bool(value)
 
     @property
     def references(self) -> tuple[Reference, ...]:

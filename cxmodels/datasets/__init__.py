@@ -15,7 +15,7 @@ import pandas as pd
 __all__ = ["load_political_democracy", "load_holzinger_swineford", "load_acsi_survey", "load_ecsi_survey",
            "make_survey",
            "make_survey_truth", "make_survey_continuous", "make_subscriptions", "make_experiment",
-           "load_cdnow", "make_transactions", "make_customer_base", "make_attribute_survey", "data_path", "sha256"]
+           "load_cdnow", "load_cdnow_master", "make_transactions", "make_customer_base", "make_attribute_survey", "data_path", "sha256"]
 
 
 def data_path(name: str):
@@ -83,6 +83,20 @@ def load_ecsi_survey() -> pd.DataFrame:
     df = pd.read_csv(data_path("ecsi_survey.csv"))
     df.attrs["truth"] = make_survey_truth("ECSI")
     return df
+
+
+def load_cdnow_master() -> pd.DataFrame:
+    """The full CDNOW transaction log: 69,659 purchases of 23,570 customers, Jan 1997 - Jun 1998.
+
+    Every purchase of the 23,570 customers who made their first purchase at CDNOW in the
+    first quarter of 1997, through June 1998; :func:`load_cdnow` is its standard 1/10 sample.
+    Columns: ``customer_id`` (1-23570), ``date`` (datetime64), ``number_of_cds``,
+    ``dollar_value``.  One row per purchase, in the order of the original ``CDNOW_master.txt``.
+
+    Fader, P. S., Hardie, B. G. S., & Lee, K. L. (2005). "Counting your customers" the
+    easy way: An alternative to the Pareto/NBD model. *Marketing Science*, 24(2), 275-284.
+    """
+    return pd.read_csv(data_path("cdnow_master.csv.gz"), parse_dates=["date"])
 
 
 def __getattr__(name):
