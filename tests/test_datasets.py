@@ -11,7 +11,7 @@ README = Path(__file__).resolve().parents[1] / "datasets" / "README.md"
 
 
 def documented():
-    rows = re.findall(r"^\| `([\w.]+\.csv)` \| `(\w+)\(\)` \| (\d+) x (\d+) \| `([0-9a-f]{64})`", README.read_text(), re.M)
+    rows = re.findall(r"^\| `([\w.]+\.csv(?:\.gz)?)` \| `(\w+)\(\)` \| (\d+) x (\d+) \| `([0-9a-f]{64})`", README.read_text(), re.M)
     assert len(rows) >= 3
     return rows
 
@@ -21,6 +21,21 @@ def test_file_matches_its_data_dictionary(name, loader, n, k, sha):
     assert datasets.sha256(name) == sha
     df = getattr(datasets, loader)()
     assert df.shape == (int(n), int(k))
+
+
+def test_every_bundled_file_is_documented_and_packaged():
+    """Each data file in datasets/ has a row in the data dictionary and matches a package-data
+    pattern of pyproject.toml, so it is in the wheel and not only in an editable checkout."""
+    import fnmatch
+    import tomllib
+
+    folder = README.parent
+    files = {p.name for p in folder.iterdir() if p.is_file() and p.name not in ("README.md", "__init__.py")}
+    assert files == {name for name, *_ in documented()}
+    pyproject = tomllib.loads((folder.parent / "pyproject.toml").read_text())
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["cxmodels.datasets.data"]
+    unpackaged = sorted(f for f in files if not any(fnmatch.fnmatch(f, pat) for pat in patterns))
+    assert not unpackaged, f"not matched by package-data {patterns}: {unpackaged}"
 
 
 def test_loaders_return_fresh_frames():
