@@ -45,7 +45,7 @@ def main() -> None:
 
     from cxmodels import datasets
     from cxmodels.sem import fit_sem
-    from cxmodels.sem.bootstrap import refit_replicates
+    from cxmodels.sem.cb.bootstrap import refit_replicates
 
     data = datasets.load_political_democracy()
     res = fit_sem(MODEL, data)

@@ -110,9 +110,9 @@ def test_api_reference_documents_every_public_name(site, short):
 def test_api_reference_of_sem_covers_results_and_measurement(site):
     html = _page(site, "api/sem")
     for anchor in ["cxmodels.sem.fit_sem", "cxmodels.sem.fit_pls", "cxmodels.sem.measurement_invariance",
-                   "cxmodels.sem.result.SEMResult.estimates", "cxmodels.sem.result.SEMResult.fit_indices",
-                   "cxmodels.sem.pls.PLSResult.reliability", "cxmodels.sem.reliability.cronbach_alpha",
-                   "cxmodels.sem.efa.efa", "cxmodels.sem.pls_mga.compare_groups",
+                   "cxmodels.sem.cb.result.SEMResult.estimates", "cxmodels.sem.cb.result.SEMResult.fit_indices",
+                   "cxmodels.sem.pls.fit.PLSResult.reliability", "cxmodels.sem.measurement.reliability.cronbach_alpha",
+                   "cxmodels.sem.efa.efa", "cxmodels.sem.pls.mga.compare_groups",
                    "cxmodels.sem.templates.indicator_names", "module-cxmodels.sem.templates"]:
         assert f'id="{anchor}"' in html, f"api/sem.html does not document {anchor}"
 

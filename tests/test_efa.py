@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from cxmodels.errors import InputError
-from cxmodels.sem.efa import efa, parallel_analysis
+from cxmodels.sem.measurement.efa import efa, parallel_analysis
 
 
 def two_factor_items(n=1500, seed=0):

@@ -7,7 +7,7 @@ import pytest
 from cxmodels import datasets
 from cxmodels.errors import InputError
 from cxmodels.sem import templates
-from cxmodels.sem.pls_mga import compare_groups, find_segments
+from cxmodels.sem.pls.mga import compare_groups, find_segments
 
 
 def _two_segments(path_b: float):

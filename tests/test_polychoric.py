@@ -1,4 +1,4 @@
-"""Ordinal sample statistics (cxmodels.sem.polychoric): thresholds, polychoric correlations,
+"""Ordinal sample statistics (cxmodels.sem.cb.polychoric): thresholds, polychoric correlations,
 NACOV (Gamma) and DWLS weights against lavaan 0.6-14 (tests/fixtures/lavaan_ordinal/,
 made by make_fixtures.R there), plus checks that do not rely on lavaan: the bivariate
 normal CDF against quadrature, recovery of a known correlation, Gamma against Monte Carlo
@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from scipy import integrate, special
 
-from cxmodels.sem.polychoric import OrdinalStats, bvn_cdf, ordinal_stats
+from cxmodels.sem.cb.polychoric import OrdinalStats, bvn_cdf, ordinal_stats
 
 FIX = Path(__file__).parent / "fixtures" / "lavaan_ordinal"
 

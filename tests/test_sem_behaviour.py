@@ -161,7 +161,7 @@ def test_import_is_fast_and_lazy():
 
 
 def test_reliability_and_htmt_on_a_cb_sem_result(holzinger):
-    from cxmodels.sem import reliability as rel
+    from cxmodels.sem.measurement import reliability as rel
     res = fit_sem(HS_MODEL, holzinger)
     t = res.reliability()
     assert list(t.columns) == ["alpha", "rho_c", "ave", "rho_a"]

@@ -8,7 +8,7 @@ import pytest
 from conftest import FIXTURES
 from cxmodels.errors import InputError
 from cxmodels.sem import fit_sem
-from cxmodels.sem.polychoric import bvn_cdf, ordinal_stats
+from cxmodels.sem.cb.polychoric import bvn_cdf, ordinal_stats
 
 ORD = FIXTURES / "lavaan" / "ordinal"
 MODELS = {

@@ -3,7 +3,7 @@
 import pytest
 
 from cxmodels.errors import ModelSyntaxError
-from cxmodels.sem.partable import build
+from cxmodels.sem.cb.partable import build
 from cxmodels.sem.syntax import parse
 
 

@@ -5,8 +5,8 @@ Heavy dependencies are imported inside the functions that need them.
 """
 
 from . import templates
-from .cbsem import fit_sem
-from .pls import fit_pls
-from .invariance import measurement_invariance
+from .cb.fit import fit_sem
+from .pls.fit import fit_pls
+from .cb.invariance import measurement_invariance
 
 __all__ = ["fit_sem", "fit_pls", "measurement_invariance", "templates"]

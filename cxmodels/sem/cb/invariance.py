@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import InputError
-from .cbsem import fit_sem
+from ...errors import InputError
+from .fit import fit_sem
 
 LEVELS = {"configural": (), "metric": ("loadings",), "scalar": ("loadings", "intercepts"),
           "strict": ("loadings", "intercepts", "residuals")}

@@ -26,13 +26,13 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .. import _validation as V
-from .._results import Result
-from .._stats import wald
-from ..errors import ConvergenceWarning, InputError, ModelSyntaxError
-from ..provenance import make_provenance
-from . import reliability as rel
-from .syntax import parse
+from ... import _validation as V
+from ..._results import Result
+from ..._stats import wald
+from ...errors import ConvergenceWarning, InputError, ModelSyntaxError
+from ...provenance import make_provenance
+from ..measurement import reliability as rel
+from ..syntax import parse
 
 SCHEMES = ("path", "centroid", "factorial")
 
@@ -546,8 +546,8 @@ class PLSResult(Result):
         warm-started at the full-sample weights.  BCa uses the jackknife acceleration
         (Efron 1987, JASA 82, 171-185); t = estimate / bootstrap SE with a normal p-value.
         """
-        from .._progress import Progress
-        from .bootstrap import interval
+        from ..._progress import Progress
+        from ..._stats import bootstrap_interval as interval
         if not isinstance(n, (int, np.integer)) or n < 2:
             raise InputError(f"the number of bootstrap replicates must be an integer >= 2, got {n!r}")
         rng = V.as_generator(seed)

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import _validation as V
-from .._progress import Progress
-from ..errors import InputError
-from .pls import _Engine, _prepare, _standardize, fit_pls, parse_pls
+from ... import _validation as V
+from ..._progress import Progress
+from ...errors import InputError
+from .fit import _Engine, _prepare, _standardize, fit_pls, parse_pls
 
 
 @dataclass

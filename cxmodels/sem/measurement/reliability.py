@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import _validation as V
+from ... import _validation as V
 
 
 def _corr(X: np.ndarray) -> np.ndarray:

@@ -3,7 +3,7 @@ mean-and-variance adjusted (WLSMV) test, as lavaan's ``estimator="WLSMV"``.
 
 Likert items are treated as coarsened normal responses ``y*`` (Muthen 1984,
 Psychometrika 49, 115-132).  The sample statistics are the thresholds ``tau`` and the
-polychoric correlations ``r`` (:mod:`cxmodels.sem.polychoric`), stacked as ``s`` with
+polychoric correlations ``r`` (:mod:`cxmodels.sem.cb.polychoric`), stacked as ``s`` with
 asymptotic covariance ``Gamma``.  Under the delta parameterization the model's
 ``Sigma*`` has a unit diagonal, so its implied correlations are the off-diagonal of
 ``Lambda Psi Lambda' + Theta_offdiag`` and the residual variances follow as
@@ -28,11 +28,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .. import _validation as V
-from .._stats import wald
-from ..errors import ConvergenceWarning, InputError
-from ..provenance import make_provenance
+from ... import _validation as V
+from ..._stats import wald
+from ...errors import ConvergenceWarning, InputError
+from ...provenance import make_provenance
 from . import fit_indices as fi
+from .core import _start_values
 from .model import RAMModel
 from .partable import build
 
@@ -80,7 +81,7 @@ class OrdinalSEMResult:
     def reliability(self) -> pd.DataFrame:
         """alpha (ordinal alpha, from the polychoric correlations; Zumbo et al. 2007), rho_c,
         ave and rho_a per factor from the standardized loadings."""
-        from . import reliability as rel
+        from ..measurement import reliability as rel
         t, R = self._table, self._polychoric
         rows = {}
         for f, xs in self._blocks().items():
@@ -101,11 +102,11 @@ class OrdinalSEMResult:
         blocks = self._blocks()
         cols = [c for b in blocks for c in blocks[b]]
         R = np.abs(self._polychoric.loc[cols, cols].to_numpy())
-        from .reliability import _htmt_from_corr
+        from ..measurement.reliability import _htmt_from_corr
         return pd.DataFrame(_htmt_from_corr(R, [len(v) for v in blocks.values()]), index=list(blocks), columns=list(blocks))
 
     def plot(self, standardized: bool = True, ax=None, **kwargs):
-        from .plot import path_diagram
+        from ..diagram.path import path_diagram
         return path_diagram(self.estimates(), standardized=standardized, ax=ax, **kwargs)
 
     def methods_text(self) -> str:
@@ -208,7 +209,6 @@ def fit_sem_ordinal(model: str, data: pd.DataFrame, *, ordered, group=None, std_
         return sig, D, Sig
 
     # Start: loadings from the polychoric correlations, as for continuous data.
-    from .cbsem import _start_values
     R_model = st.correlation.loc[v.observed, v.observed].to_numpy()
     theta = np.concatenate([_start_values(t, v, R_model, np.zeros(len(v.observed))),
                             s[:n_tau]])

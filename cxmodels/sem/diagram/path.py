@@ -58,7 +58,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from ...errors import InputError
 
 __all__ = ["path_diagram"]
 

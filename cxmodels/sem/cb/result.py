@@ -11,12 +11,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._results import Result
-from .._stats import wald
-from ..errors import ImproperSolutionWarning, InputError, ModelSyntaxError
-from ..provenance import make_provenance
+from ..._results import Result
+from ..._stats import wald
+from ...errors import ImproperSolutionWarning, InputError, ModelSyntaxError
+from ...provenance import make_provenance
 from . import fit_indices as fi
-from .cbsem import (Core, _saturated_moments, baseline_table, fit_core, observed_information,
+from .core import (Core, _saturated_moments, baseline_table, fit_core, observed_information,
                     robust_pieces, saturated_table)
 
 _FUNCS = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": np.abs}
@@ -310,7 +310,7 @@ class SEMResult(Result):
     def fit_indices(self) -> pd.Series:
         """Fit indices on lavaan's scale (names as lavaan's ``fitMeasures``).
 
-        See :mod:`cxmodels.sem.fit_indices` for the definitions.
+        See :mod:`cxmodels.sem.cb.fit_indices` for the definitions.
         """
         core, N, G, df = self._core, self._core.N, self._core.model.n_groups, self.df
         fiml = self.options["missing"] == "fiml"
@@ -397,8 +397,8 @@ class SEMResult(Result):
     def reliability(self) -> pd.DataFrame:
         """alpha, rho_c, ave and rho_a of each factor (first group), from the standardized
         loadings; rho_A uses regression factor-score weights ``R^{-1} lambda``.
-        See :mod:`cxmodels.sem.reliability` for the formulas."""
-        from . import reliability as rel
+        See :mod:`cxmodels.sem.measurement.reliability` for the formulas."""
+        from ..measurement import reliability as rel
         t = self._table
         blocks = self._blocks()
         items = self._item_frame()
@@ -414,7 +414,7 @@ class SEMResult(Result):
 
     def htmt(self) -> pd.DataFrame:
         """Heterotrait-monotrait ratios between the factors (Henseler et al. 2015)."""
-        from . import reliability as rel
+        from ..measurement import reliability as rel
         return rel.htmt(self._item_frame(), self._blocks())
 
     def modification_indices(self, sort: bool = True, minimum: float = 0.0) -> pd.DataFrame:
@@ -428,7 +428,7 @@ class SEMResult(Result):
         return modification_indices(self, sort=sort, minimum=minimum)
 
     def bootstrap(self, n: int = 1000, *, seed=None, progress: bool = True):
-        """Nonparametric bootstrap of every parameter (see :mod:`cxmodels.sem.bootstrap`)."""
+        """Nonparametric bootstrap of every parameter (see :mod:`cxmodels.sem.cb.bootstrap`)."""
         from .bootstrap import bootstrap
         return bootstrap(self, n=n, seed=seed, progress=progress)
 
@@ -548,7 +548,7 @@ class SEMResult(Result):
 
     def plot(self, standardized: bool = True, ax=None, **kwargs):
         """Path diagram with (standardized) estimates and significance stars."""
-        from .plot import path_diagram
+        from ..diagram.path import path_diagram
         return path_diagram(self.estimates(), standardized=standardized, ax=ax, **kwargs)
 
     def methods_text(self) -> str:

@@ -1,11 +1,9 @@
-"""Covariance-based SEM: ``fit_sem`` (ML, MLR, FIML, multigroup).
+"""The fitted covariance-based core: start values, estimation on per-group arrays, the
+baseline and saturated models, robust and observed information.
 
-The engine is this package's own (RAM matrices with analytic derivatives, Fisher
-scoring); the parameter table, defaults, standard errors and fit indices follow
-lavaan 0.6 (Rosseel 2012), against which ``tests/test_sem_lavaan_parity.py`` checks
-every number.
+Kept apart from :mod:`.fit` (argument checks, the public ``fit_sem``) so that the result,
+bootstrap and ordinal modules can refit without importing the public entry point.
 """
-
 from __future__ import annotations
 
 import warnings
@@ -14,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import _validation as V
-from ..errors import ConvergenceWarning, IdentificationError, InputError
+from ... import _validation as V
+from ...errors import ConvergenceWarning, IdentificationError, InputError
 from .estimate import (Discrepancy, GroupData, casewise_scores, em_saturated, make_blocks,
                        minimize, numerical_hessian)
 from .model import RAMModel
@@ -170,132 +168,6 @@ def saturated_table(v: Variables, n_groups: int, meanstructure: bool) -> pd.Data
     t = pd.DataFrame(rows)
     t["pid"] = np.arange(len(t))
     return t
-
-
-def _validate(data, model_vars: list[str], group, missing, estimator, ordered):
-    V.require_frame(data)
-    if estimator not in ESTIMATORS:
-        raise InputError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}")
-    if missing not in MISSING:
-        raise InputError(f"missing must be one of {MISSING}, got {missing!r}")
-    V.require_columns(data, model_vars, "data (the model's observed variables)")
-    if group is not None:
-        V.require_columns(data, [group], "data (the group column)")
-        nmiss = int(data[group].isna().sum())
-        if nmiss:
-            raise InputError(f"group column {group!r} has {nmiss} missing values")
-    V.require_numeric(data, model_vars)
-    V.require_finite(data, model_vars)
-    V.require_not_constant(data, model_vars)
-
-
-def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", missing: str = "listwise",
-            group: str | None = None, group_equal=(), std_lv: bool = False,
-            meanstructure: bool | None = None, fixed_x: bool = True, ordered=None,
-            level: float = 0.95):
-    """Fit a structural equation model written in lavaan syntax.
-
-    Parameters
-    ----------
-    model : str
-        lavaan model syntax (``=~``, ``~``, ``~~``, ``~ 1``, labels, fixed values, ``:=``).
-    data : DataFrame
-        One row per respondent; columns named as the model's observed variables.
-        Never modified.
-    estimator : {"ML", "MLR"}
-        ``"ML"``: normal-theory maximum likelihood with standard errors from the
-        expected information (lavaan's default).  ``"MLR"``: the same estimates with
-        Huber-White sandwich standard errors (observed information as the bread, as
-        lavaan) and the Yuan-Bentler scaled chi-square (Yuan & Bentler 2000,
-        Sociological Methodology 30, 165-200), robust to the non-normality of Likert items.
-    missing : {"listwise", "fiml"}
-        ``"fiml"``: full-information ML using every observed value under MAR (Arbuckle
-        1996); standard errors from the observed information, as lavaan's ``missing="ml"``.
-    group : str, optional
-        Column naming groups for a multigroup model.
-    group_equal : sequence of str
-        Parameters held equal across groups (lavaan's ``group.equal``): "loadings",
-        "intercepts", "residuals", "regressions", "lv.variances", "lv.covariances", "means".
-    std_lv : bool
-        Identify factors by fixing their variances to 1 instead of the first loading.
-    meanstructure : bool, optional
-        Model means; defaults to True with ``group`` or ``missing="fiml"`` (as lavaan).
-    fixed_x : bool
-        Treat observed exogenous covariates as fixed (their moments are not modelled).
-    ordered : list of str, optional
-        Ordinal indicators for DWLS/WLSMV estimation (see :func:`fit_sem_ordinal`).
-    level : float
-        Confidence level of the Wald intervals.
-
-    Returns
-    -------
-    SEMResult
-
-    References
-    ----------
-    Bollen, K. A. (1989). *Structural Equations with Latent Variables*. Wiley.
-    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling.
-    *Journal of Statistical Software*, 48(2), 1-36.
-    """
-    from .result import SEMResult  # late import: result imports this module
-
-    if ordered:
-        from .ordinal import fit_sem_ordinal
-        return fit_sem_ordinal(model, data, ordered=ordered, group=group, std_lv=std_lv, level=level)
-    estimator = estimator.upper() if isinstance(estimator, str) else estimator
-    missing = {"ml": "fiml", "fiml": "fiml", "listwise": "listwise"}.get(missing, missing)
-    if isinstance(group_equal, str):
-        group_equal = [group_equal]
-    fiml = missing == "fiml"
-    if meanstructure is None:
-        meanstructure = group is not None or fiml
-    # A first pass with one group finds the variables, to validate the data.
-    _, v0, _ = build(model, n_groups=1, meanstructure=meanstructure, std_lv=std_lv, fixed_x=fixed_x)
-    _validate(data, v0.observed, group, missing, estimator, ordered)
-
-    notes: list[str] = []
-    work = data[v0.observed + ([group] if group else [])]
-    if not fiml:
-        incomplete = work[v0.observed].isna().any(axis=1)
-        if incomplete.any():
-            notes.append(f"{int(incomplete.sum())} of {len(work)} rows with missing values were "
-                         "excluded (listwise deletion); missing='fiml' uses them")
-            work = work.loc[~incomplete]
-    else:
-        empty = work[v0.observed].isna().all(axis=1)
-        if empty.any():
-            notes.append(f"{int(empty.sum())} rows with every variable missing were excluded")
-            work = work.loc[~empty]
-        if v0.exogenous_x and work[v0.exogenous_x].isna().any().any():
-            raise InputError(f"exogenous covariates {v0.exogenous_x} have missing values; with fixed_x "
-                             "they must be complete (or model them: fixed_x=False)")
-    arrays, group_labels = _group_arrays(work, v0.observed, group)
-    G = len(arrays)
-    table, v, defined = build(model, n_groups=G, meanstructure=meanstructure, std_lv=std_lv,
-                              fixed_x=fixed_x, group_equal=group_equal)
-    q = int(table["pid"].max() + 1)
-    p, px = len(v.observed), len(v.exogenous_x)
-    moments = lambda k: k * (k + 1) // 2 + (k if meanstructure else 0)
-    df = G * (moments(p) - moments(px)) - q
-    if df < 0:
-        raise IdentificationError(
-            f"the model has {q} free parameters but the data give only {q + df} sample moments "
-            f"({df} degrees of freedom): it is not identified; fix or constrain parameters")
-    n_min = min(len(a) for a in arrays)
-    if sum(len(a) for a in arrays) <= q:
-        raise InputError(f"{sum(len(a) for a in arrays)} rows cannot identify {q} free parameters")
-    if n_min < 2:
-        raise InputError("every group needs at least two rows of data")
-
-    core = fit_core(table, v, arrays, fiml=fiml, meanstructure=meanstructure)
-    if not core.converged:
-        msg = f"the optimizer did not converge ({core.message}); estimates are unreliable"
-        warnings.warn(msg, ConvergenceWarning, stacklevel=2)
-        notes.append(msg)
-    options = dict(estimator=estimator, missing=missing, group=group, group_equal=list(group_equal),
-                   std_lv=std_lv, meanstructure=meanstructure, fixed_x=fixed_x, level=level)
-    return SEMResult(core=core, model_syntax=model, defined=defined, data=data, options=options,
-                     group_labels=group_labels, df=df, notes=notes)
 
 
 def _saturated_moments(core: Core):

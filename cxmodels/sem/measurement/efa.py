@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import _validation as V
-from ..errors import ConvergenceWarning, InputError
+from ... import _validation as V
+from ...errors import ConvergenceWarning, InputError
 
 
 def _check(items: pd.DataFrame) -> np.ndarray:

@@ -80,7 +80,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
-from ..errors import ConvergenceWarning, ImproperSolutionWarning, InputError
+from ...errors import ConvergenceWarning, ImproperSolutionWarning, InputError
 
 __all__ = ["OrdinalStats", "ordinal_stats", "bvn_cdf", "bvn_pdf"]
 

@@ -22,8 +22,8 @@ from itertools import combinations
 
 import pandas as pd
 
-from ..errors import InputError, ModelSyntaxError
-from .syntax import Statement, parse
+from ...errors import InputError, ModelSyntaxError
+from ..syntax import Statement, parse
 
 #: group_equal keywords and the rows they constrain (lavaan's group.equal).
 GROUP_EQUAL = {

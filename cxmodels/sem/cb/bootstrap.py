@@ -17,29 +17,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._progress import Progress
-from .._validation import as_generator
-from ..errors import ConvergenceWarning, InputError
+from ..._progress import Progress
+from ..._validation import as_generator
+from ..._stats import bootstrap_interval as interval
+from ...errors import ConvergenceWarning, InputError
+from .core import fit_core
 from .estimate import (BatchDiscrepancy, Discrepancy, make_blocks, minimize, minimize_batch,
                        numerical_hessian)
-
-
-def interval(draws: np.ndarray, est: np.ndarray, level: float, method: str) -> tuple[np.ndarray, np.ndarray]:
-    """Percentile or bias-corrected ("bc") bootstrap interval per column of ``draws``."""
-    a = (1 - level) / 2
-    if method == "percentile":
-        return np.nanquantile(draws, a, axis=0), np.nanquantile(draws, 1 - a, axis=0)
-    if method != "bc":
-        raise InputError(f"ci must be 'percentile' or 'bc', got {method!r}")
-    lo, hi = np.empty(draws.shape[1]), np.empty(draws.shape[1])
-    for k in range(draws.shape[1]):
-        d = draws[:, k][~np.isnan(draws[:, k])]
-        prop = np.clip(np.mean(d < est[k]) + 0.5 * np.mean(d == est[k]), 1 / (2 * len(d)), 1 - 1 / (2 * len(d)))
-        z0 = stats.norm.ppf(prop)
-        ql = stats.norm.cdf(2 * z0 + stats.norm.ppf(a))
-        qh = stats.norm.cdf(2 * z0 + stats.norm.ppf(1 - a))
-        lo[k], hi[k] = np.quantile(d, ql), np.quantile(d, qh)
-    return lo, hi
 
 
 @dataclass
@@ -106,7 +90,6 @@ def refit_replicates(result, indices, progress: bool = False) -> np.ndarray:
     if not fiml and not core.variables.exogenous_x:
         return _refit_batched(core, indices, progress)
     if core.variables.exogenous_x:
-        from .cbsem import fit_core
         refit = lambda arrays: fit_core(core.table, core.variables, arrays, fiml=fiml,
                                         meanstructure=core.model.meanstructure, theta0=core.theta)
     else:

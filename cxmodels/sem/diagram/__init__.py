@@ -1,0 +1,1 @@
+"""Path diagrams: the layout engine shared by the covariance-based and PLS engines."""
