@@ -121,7 +121,8 @@ def _hide_dotted_names(text: str, names: Set[str]) -> tuple[str, dict[str, str]]
             return token
         if token not in forward:
             k = len(forward)
-            while f"_cx_dotted_{k}_" in text or f"_cx_dotted_{k}_" in names:
+            while (f"_cx_dotted_{k}_" in text or f"_cx_dotted_{k}_" in names
+                   or f"_cx_dotted_{k}_" in back):
                 k += 1
             forward[token] = f"_cx_dotted_{k}_"
             back[forward[token]] = token
