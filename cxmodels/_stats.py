@@ -21,7 +21,7 @@ def wald(est, se, level: float = 0.95) -> dict[str, np.ndarray]:
 
 
 def bootstrap_interval(draws: np.ndarray, est: np.ndarray, level: float, method: str) -> tuple[np.ndarray, np.ndarray]:
-    """Percentile or bias-corrected ("bc") bootstrap interval per column of ``draws``.
+    r"""Percentile or bias-corrected ("bc") bootstrap interval per column of ``draws``.
 
     The bias-corrected interval takes the quantiles :math:`\Phi(2 z_0 \pm z_{(1+level)/2})`
     with :math:`z_0 = \Phi^{-1}(\hat P(\theta^* < \hat\theta))` (Efron & Tibshirani 1993, ch. 14).
