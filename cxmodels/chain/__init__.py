@@ -4,22 +4,18 @@
   likelihood) and uncertainty propagated by the bootstrap; :func:`index_point`.
 - :func:`evaluate_intervention`: an A/B test of a CX change judged on satisfaction and on
   the value it implies through the chain.
-- :func:`fit_threshold`: a Bayesian changepoint model of loyalty on the 0-100 index.
-- :func:`penalty_reward`: penalty-reward contrast analysis (Kano classes) with intervals.
 
-This is where the domain packages meet (a domain never imports another); the imports are
-lazy so ``import cxmodels`` stays fast.
+This is a combiner (``docs/architecture.md``): it imports the public names of the sem, churn
+and ab domains, lazily, so ``import cxmodels`` stays fast.  The loyalty threshold model and
+penalty-reward analysis, which link no domains, live in :mod:`cxmodels.drivers`.
 """
 
 from __future__ import annotations
 
-__all__ = ["fit_value_chain", "ValueChainResult", "index_point", "evaluate_intervention", "InterventionResult",
-           "fit_threshold", "ThresholdResult", "penalty_reward", "PRCAResult"]
+__all__ = ["fit_value_chain", "ValueChainResult", "index_point", "evaluate_intervention", "InterventionResult"]
 
 _WHERE = {"fit_value_chain": "links", "ValueChainResult": "links", "index_point": "links",
-          "evaluate_intervention": "intervention", "InterventionResult": "intervention",
-          "fit_threshold": "threshold", "ThresholdResult": "threshold",
-          "penalty_reward": "prca", "PRCAResult": "prca"}
+          "evaluate_intervention": "intervention", "InterventionResult": "intervention"}
 
 
 def __getattr__(name):

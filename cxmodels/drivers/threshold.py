@@ -74,11 +74,14 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
+from .. import plotting
 from .._results import Result
-from .._validation import (_rows_text, as_generator, require_columns, require_finite, require_frame,
-                           require_no_missing, require_not_constant, require_numeric)
+from .._validation import (as_generator, check_level, require_columns, require_finite, require_frame,
+                           require_no_missing, require_not_constant, require_numeric, require_unique_columns,
+                           rows_text)
 from ..errors import ConvergenceWarning, CXModelsWarning, InputError
 from ..provenance import make_provenance
+from . import references as refs
 
 __all__ = ["ThresholdPrior", "ThresholdResult", "fit_threshold"]
 
@@ -248,8 +251,23 @@ class ThresholdResult(Result):
 
     Attributes
     ----------
+    x, y, outcome : str
+        The columns and the outcome type (``"continuous"`` or ``"binary"``).
+    covariates : list of str
+    grid : ndarray
+        The thresholds kept (uniform prior).
+    level : float
+        Credible level of the intervals.
+    seed
+        Seed of :meth:`draws` (every summary is exact and does not depend on it).
+    prior : ThresholdPrior
+    g : float
+        The Zellner g used (continuous outcome).
+    nobs : int
     bayes_factor, log_bayes_factor : float
         Threshold model (uniform prior over the grid) against the linear model.
+    log_marginal_linear : float
+        Log marginal likelihood of the linear model.
     prob_slope_change_positive : float
         :math:`P(b_2 > 0 \\mid y)`.
     tau_mean, tau_median, tau_mode : float
@@ -262,15 +280,35 @@ class ThresholdResult(Result):
         Grid point minimising the residual sum of squares (continuous outcome).
     """
 
-    def __init__(self, **kw):
-        self._table = kw.pop("table")
-        self._provenance = kw.pop("provenance")
-        self._warnings = kw.pop("warnings")
-        self._fits = kw.pop("fits")
-        self._lin = kw.pop("linear_fit")
-        self._xz = kw.pop("xz")
-        for k, v in kw.items():
-            setattr(self, k, v)
+    def __init__(self, *, table: pd.DataFrame, provenance, fits: list, linear_fit: dict, x_values: np.ndarray,
+                 z_values: np.ndarray, y_values: np.ndarray, weights: np.ndarray, col_means: list,
+                 coef_names: list, grid: np.ndarray, x: str, y: str, outcome: str, covariates: list,
+                 level: float, seed, prior: ThresholdPrior, log_bayes_factor: float,
+                 prob_slope_change_positive: float, tau_mean: float, tau_median: float, tau_mode: float,
+                 tau_interval: tuple, tau_hpd: tuple, tau_hpd_contiguous: bool):
+        self._table, self._provenance, self._warnings = table, provenance, []
+        self._fits, self._lin = fits, linear_fit
+        self._xz, self._y = (x_values, z_values), y_values
+        self._weights, self._col_means, self._coef_names = weights, col_means, coef_names
+        self.grid, self.x, self.y, self.outcome = grid, x, y, outcome
+        self.covariates, self.level, self.seed, self.prior = covariates, level, seed, prior
+        self.nobs = len(y_values)
+        self.g = float(self.nobs if prior.g is None else prior.g)
+        self.log_bayes_factor = log_bayes_factor
+        self.bayes_factor = float(np.exp(log_bayes_factor)) if log_bayes_factor < 700 else np.inf
+        self.log_marginal_linear = float(linear_fit["logml"])
+        self.prob_slope_change_positive = prob_slope_change_positive
+        self.tau_mean, self.tau_median, self.tau_mode = tau_mean, tau_median, tau_mode
+        self.tau_interval, self.tau_hpd, self.tau_hpd_contiguous = tau_interval, tau_hpd, tau_hpd_contiguous
+        self.least_squares_tau = (float(grid[np.argmin([f["rss"] for f in fits])])
+                                  if outcome == "continuous" else None)
+        self._references = refs.THRESHOLD + (refs.THRESHOLD_CONTINUOUS if outcome == "continuous"
+                                             else refs.THRESHOLD_BINARY)
+
+    def _note(self, message: str) -> None:
+        """Record and warn without touching the flags (a caution, not a defect of the fit)."""
+        self._warnings.append(message)
+        _warnings.warn(message, CXModelsWarning, stacklevel=3)
 
     # --- tables
     def posterior_tau(self) -> pd.DataFrame:
@@ -338,58 +376,71 @@ class ThresholdResult(Result):
                                            *self.covariates])
 
     # --- reporting
-    def plot(self, *, bins: int = 20):
-        """Binned means of y on x with the posterior fitted curve, its band and the tau posterior.
+    def plot(self, ax=None, *, bins: int = 20):
+        """Binned means of y on x with the posterior fitted curve, its band and the tau interval.
 
-        Returns the matplotlib Figure (two Axes: data and fit; posterior of tau).
+        Returns the Axes (created when ``ax`` is None); :meth:`plot_tau` draws the posterior of
+        tau and :meth:`plot_overview` both, side by side.
         """
-        import matplotlib.pyplot as plt
-
+        ax = plotting.axes(ax, figsize=(7.0, 4.0))
         x, y = self._xz[0], self._y
-        fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 4), gridspec_kw={"width_ratios": [2, 1]})
         if len(x) <= 500:
             ax.scatter(x, y, s=6, alpha=0.25, color="0.5", label="respondents")
         edges = np.unique(np.quantile(x, np.linspace(0, 1, bins + 1)))
-        idx = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, len(edges) - 2)
+        idx = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, max(len(edges) - 2, 0))
         bx = pd.Series(x).groupby(idx).mean()
         by = pd.Series(y).groupby(idx).mean()
         ax.plot(bx, by, "o", color="k", label="binned means")
         xs = np.linspace(x.min(), x.max(), 120)
         pr = self.predict(xs)
-        ax.plot(xs, pr["mean"], color="C0", label="posterior mean fit")
-        ax.fill_between(xs, pr["ci_lower"], pr["ci_upper"], color="C0", alpha=0.25,
-                        label=f"{int(self.level * 100)}% band")
-        ax.axvspan(*self.tau_interval, color="C1", alpha=0.12, label=f"tau {int(self.level * 100)}% interval")
-        ax.axvline(self.tau_mode, color="C1", ls="--")
+        ax.plot(xs, pr["mean"], color=plotting.color(0), label="posterior mean fit")
+        ax.fill_between(xs, pr["ci_lower"], pr["ci_upper"], color=plotting.color(0), alpha=plotting.BAND_ALPHA,
+                        label=f"{self.level:.0%} band")
+        ax.axvspan(*self.tau_interval, color=plotting.color(1), alpha=0.12,
+                   label=f"tau {self.level:.0%} interval")
+        ax.axvline(self.tau_mode, color=plotting.color(1), ls="--")
         ax.set_xlabel(self.x)
         ax.set_ylabel(self.y + (" (share)" if self.outcome == "binary" else ""))
         ax.legend(fontsize=8)
-        ax2.bar(self.grid, self._weights, width=np.min(np.diff(self.grid)) if len(self.grid) > 1 else 0.5,
-                color="C1")
-        ax2.set_xlabel("threshold tau")
-        ax2.set_ylabel("posterior probability")
-        ax2.set_title(f"BF(threshold:linear) = {self.bayes_factor:.3g}", fontsize=9)
+        return ax
+
+    def plot_tau(self, ax=None):
+        """Posterior probability of each grid threshold, with the Bayes factor in the title; the Axes."""
+        ax = plotting.axes(ax, figsize=(4.5, 4.0))
+        ax.bar(self.grid, self._weights, width=np.min(np.diff(self.grid)) if len(self.grid) > 1 else 0.5,
+               color=plotting.color(1))
+        ax.set_xlabel("threshold tau")
+        ax.set_ylabel("posterior probability")
+        ax.set_title(f"BF(threshold:linear) = {self.bayes_factor:.3g}", fontsize=9)
+        return ax
+
+    def plot_overview(self, *, bins: int = 20):
+        """The fit (:meth:`plot`) beside the posterior of tau (:meth:`plot_tau`); returns the Figure."""
+        fig, (ax, ax2) = plotting.figure(1, 2, figsize=(10, 4), gridspec_kw={"width_ratios": [2, 1]})
+        self.plot(ax, bins=bins)
+        self.plot_tau(ax2)
         fig.tight_layout()
         return fig
 
     def methods_text(self) -> str:
         """A methods-section paragraph naming the model, its priors, the key numbers and references."""
         lo, hi = self.tau_interval
+        r = refs
         common = (f"A threshold (broken-stick) regression of {self.y} on {self.x} was fitted, with the slope "
-                  f"allowed to change at an unknown threshold tau (a Bayesian changepoint model; Carlin, Gelfand & "
-                  f"Smith, 1992), to test for the nonlinear satisfaction-loyalty link described by Anderson & "
-                  f"Mittal (2000) and Mittal & Kamakura (2001). Tau had a uniform prior on {len(self.grid)} grid "
-                  f"points from {self.grid[0]:g} to {self.grid[-1]:g}, so its posterior is exact on the grid. ")
+                  f"allowed to change at an unknown threshold tau (a Bayesian changepoint model; "
+                  f"{r.CARLIN_1992.cite}), to test for the nonlinear satisfaction-loyalty link described by "
+                  f"{r.ANDERSON_2000.cite} and {r.MITTAL_2001.cite}. Tau had a uniform prior on {len(self.grid)} "
+                  f"grid points from {self.grid[0]:g} to {self.grid[-1]:g}, so its posterior is exact on the grid. ")
         if self.outcome == "continuous":
-            model = ("Given tau, the coefficients had Zellner's (1986) g-prior with g = "
-                     f"{self.g:g} (unit information when g = n; Kass & Wasserman, 1995) and the residual variance "
+            model = (f"Given tau, the coefficients had Zellner's g-prior ({r.ZELLNER_1986.cite}) with g = "
+                     f"{self.g:g} (unit information when g = n; {r.KASS_1995.cite}) and the residual variance "
                      "an inverse-gamma prior, so the marginal likelihood of each tau is closed form and coefficient "
                      "posteriors are mixtures of Student-t distributions. ")
         else:
             model = ("The outcome was binary (logistic link); coefficients had independent normal priors scaled to "
-                     "their columns' spread (Gelman et al., 2008), and the marginal likelihood of each tau was "
+                     f"their columns' spread ({r.GELMAN_2008.cite}), and the marginal likelihood of each tau was "
                      "computed by a Laplace approximation. ")
-        res = (f"The posterior mode of tau was {self.tau_mode:g} ({int(self.level * 100)}% credible interval "
+        res = (f"The posterior mode of tau was {self.tau_mode:g} ({self.level:.0%} credible interval "
                f"{lo:g} to {hi:g}); P(slope increases above tau) = {self.prob_slope_change_positive:.3f}; "
                f"the Bayes factor of the threshold model against a linear model, averaged over the uniform prior "
                f"on the grid, was {self.bayes_factor:.3g}.")
@@ -401,6 +452,7 @@ class ThresholdResult(Result):
 
 def _check_inputs(data, x, y, covariates, outcome):
     data = require_frame(data)
+    require_unique_columns(data)
     if outcome not in ("continuous", "binary"):
         raise InputError(f"outcome must be 'continuous' or 'binary', got {outcome!r}")
     covariates = [] if covariates is None else ([covariates] if isinstance(covariates, str) else list(covariates))
@@ -422,14 +474,14 @@ def _check_inputs(data, x, y, covariates, outcome):
     if len(out):
         # A warning, not an error: the model is valid on any scale, but the default grid and the
         # "index points" reading assume a 0-100 satisfaction index.
-        warns.append(f"column {x!r} has {len(out)} values outside the 0-100 index scale ({_rows_text(out)}); "
+        warns.append(f"column {x!r} has {len(out)} values outside the 0-100 index scale ({rows_text(out)}); "
                      "the model is fitted on the values as given")
     yv = frame[y].to_numpy(float)
     if outcome == "binary":
         bad = frame.index[~np.isin(yv, (0.0, 1.0))]
         if len(bad):
             raise InputError(f"column {y!r} must be coded 0/1 for a binary outcome; {len(bad)} rows are not "
-                             f"({_rows_text(bad)})")
+                             f"({rows_text(bad)})")
     z = frame[covariates].to_numpy(float) if covariates else np.empty((len(frame), 0))
     return xv, yv, z, covariates, warns
 
@@ -478,8 +530,7 @@ def fit_threshold(data: pd.DataFrame, x: str, y: str, *, grid=None, prior: Thres
         Posterior of tau (exact on the grid), coefficient summaries, the Bayes factor against the
         linear model, :math:`P(b_2>0)`, the least-squares tau (continuous).
     """
-    if not 0 < level < 1:
-        raise InputError(f"level must lie in (0, 1), got {level}")
+    level = check_level(level)
     if prior is None:
         prior = ThresholdPrior()
     elif isinstance(prior, dict):
@@ -521,11 +572,9 @@ def fit_threshold(data: pd.DataFrame, x: str, y: str, *, grid=None, prior: Thres
                      f"(all x on one side of tau): {[float(t) for t in dropped[:5]]}")
     if not fits:
         raise InputError(f"no grid point leaves observations of {x!r} on both sides of the threshold")
+    not_converged = []
     if outcome == "binary":
-        bad = [t for t, f in zip(kept, fits) if not f["converged"]] + ([] if lin["converged"] else ["linear"])
-        if bad:
-            warns.append(f"Newton-Raphson did not converge at tau = {bad[:5]}")
-            _warnings.warn(warns[-1], ConvergenceWarning, stacklevel=2)
+        not_converged = [t for t, f in zip(kept, fits) if not f["converged"]] + ([] if lin["converged"] else ["linear"])
     grid_arr = np.array(kept)
     logml = np.array([f["logml"] for f in fits])
     w = np.exp(logml - logml.max())
@@ -566,28 +615,24 @@ def fit_threshold(data: pd.DataFrame, x: str, y: str, *, grid=None, prior: Thres
     table.index.name = "term"
 
     mode = float(grid_arr[np.argmax(w)])
-    if len(grid_arr) > 2 and (w[0] + w[-1] > 0.05 or mode in (grid_arr[0], grid_arr[-1])):
-        warns.append(f"the posterior of tau puts {w[0] + w[-1]:.1%} on the grid's end points (mode {mode:g}); "
-                     "the threshold may lie outside the grid, or there may be none -- widen the grid or read the "
-                     "Bayes factor")
-        _warnings.warn(warns[-1], CXModelsWarning, stacklevel=2)
-    for m in warns:
-        if "outside the 0-100" in m or "dropped" in m:
-            _warnings.warn(m, CXModelsWarning, stacklevel=2)
-
     options = {"x": x, "y": y, "outcome": outcome, "covariates": covariates, "level": level,
                "grid": grid_arr, "prior": asdict(prior)}
     cols = [x, y] + covariates
-    return ThresholdResult(
-        table=table, provenance=make_provenance("cxmodels.chain.fit_threshold", data[cols], options, seed),
-        warnings=warns, fits=fits, linear_fit=lin, xz=(xv, z), _y=yv, _weights=w, _col_means=col_means,
-        _coef_names=["intercept_centred", "x", "hinge"] + covariates,
-        grid=grid_arr, x=x, y=y, outcome=outcome, covariates=covariates, level=level, seed=seed, prior=prior,
-        g=float(n if prior.g is None else prior.g), nobs=n,
-        log_bayes_factor=log_bf, bayes_factor=float(np.exp(log_bf)) if log_bf < 700 else np.inf,
-        log_marginal_linear=float(lin["logml"]), prob_slope_change_positive=prob_pos,
-        tau_mean=tau_mean, tau_median=rows["tau"]["median"], tau_mode=mode, tau_interval=(tau_lo, tau_hi),
-        tau_hpd=(float(grid_arr[hpd_idx[0]]), float(grid_arr[hpd_idx[-1]])),
-        tau_hpd_contiguous=bool(np.all(np.diff(hpd_idx) == 1)),
-        least_squares_tau=float(grid_arr[np.argmin([f["rss"] for f in fits])]) if outcome == "continuous" else None,
-    )
+    res = ThresholdResult(
+        table=table, provenance=make_provenance("cxmodels.drivers.fit_threshold", data[cols], options, seed),
+        fits=fits, linear_fit=lin, x_values=xv, z_values=z, y_values=yv, weights=w, col_means=col_means,
+        coef_names=["intercept_centred", "x", "hinge"] + covariates, grid=grid_arr, x=x, y=y, outcome=outcome,
+        covariates=covariates, level=level, seed=seed, prior=prior, log_bayes_factor=log_bf,
+        prob_slope_change_positive=prob_pos, tau_mean=tau_mean, tau_median=rows["tau"]["median"], tau_mode=mode,
+        tau_interval=(tau_lo, tau_hi), tau_hpd=(float(grid_arr[hpd_idx[0]]), float(grid_arr[hpd_idx[-1]])),
+        tau_hpd_contiguous=bool(np.all(np.diff(hpd_idx) == 1)))
+    for m in warns:   # cautions about the input: recorded, flags untouched
+        res._note(m)
+    if not_converged:
+        res._flag(f"Newton-Raphson did not converge at tau = {not_converged[:5]}", ConvergenceWarning)
+    if len(grid_arr) > 2 and (w[0] + w[-1] > 0.05 or mode in (grid_arr[0], grid_arr[-1])):
+        # the threshold is not located inside the grid: a caution on tau, not a defect of the fit
+        res._note(f"the posterior of tau puts {w[0] + w[-1]:.1%} on the grid's end points (mode {mode:g}); "
+                  "the threshold may lie outside the grid, or there may be none -- widen the grid or read the "
+                  "Bayes factor")
+    return res

@@ -53,15 +53,19 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .. import plotting
 from .._results import Result
-from .._validation import (_rows_text, as_generator, require_columns, require_finite, require_frame,
-                           require_no_missing, require_not_constant, require_numeric)
+from .._validation import (as_generator, check_count, check_level, require_columns, require_finite, require_frame,
+                           require_no_missing, require_not_constant, require_numeric, require_unique_columns,
+                           rows_text)
 from ..errors import CXModelsWarning, InputError
 from ..provenance import make_provenance
+from . import references as refs
 
 __all__ = ["PRCAResult", "penalty_reward", "default_cuts"]
 
-_CLASS_COLOURS = {"basic": "C3", "performance": "C0", "excitement": "C2", "unclassified": "0.6"}
+_CLASS_COLOURS = {"basic": plotting.color(1), "performance": plotting.color(0), "excitement": plotting.color(2),
+                  "unclassified": "0.6"}
 
 
 def default_cuts(lo: float, hi: float) -> tuple[float, float]:
@@ -92,20 +96,34 @@ class PRCAResult(Result):
     ----------
     kano : pandas.Series
         Kano class by driver.
+    drivers : list of str
+    outcome : str
     low, high : float
         The cuts used (``rating <= low``, ``rating >= high``).
+    n_boot : int
+        Bootstrap resamples requested (0: the asymmetry has a t interval and the IA none).
     n_boot_failed : int
         Bootstrap replicates dropped because a dummy was empty (or full) in the resample.
+    seed
+        Seed of the bootstrap (also in ``provenance``).
+    level : float
+        Interval level.
+    nobs : int
     """
 
-    def __init__(self, **kw):
-        self._table = kw.pop("table")
-        self._provenance = kw.pop("provenance")
-        self._warnings = kw.pop("warnings")
-        self._coef = kw.pop("coef")
-        self._wide = kw.pop("wide")
-        for k, v in kw.items():
-            setattr(self, k, v)
+    def __init__(self, *, table: pd.DataFrame, provenance, coef: pd.DataFrame, wide: pd.DataFrame,
+                 drivers: list, outcome: str, low: float, high: float, n_boot: int, n_boot_failed: int,
+                 seed, level: float, nobs: int):
+        self._table, self._provenance, self._warnings = table, provenance, []
+        self._coef, self._wide = coef, wide
+        self.drivers, self.outcome, self.low, self.high = drivers, outcome, low, high
+        self.n_boot, self.n_boot_failed, self.seed, self.level, self.nobs = n_boot, n_boot_failed, seed, level, nobs
+        self._references = refs.PRCA if n_boot else tuple(r for r in refs.PRCA if r is not refs.EFRON_1993)
+
+    def _note(self, message: str) -> None:
+        """Record and warn without touching the flags (a caution about the data, not a failed fit)."""
+        self._warnings.append(message)
+        _warnings.warn(message, CXModelsWarning, stacklevel=3)
 
     @property
     def kano(self) -> pd.Series:
@@ -124,12 +142,10 @@ class PRCAResult(Result):
     def plot(self, ax=None):
         """Penalty (left, drawn negative) and reward (right) bars per driver with their intervals,
         coloured by Kano class.  Returns the Axes."""
-        import matplotlib.pyplot as plt
         from matplotlib.patches import Patch
 
         w = self._wide
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 0.6 * len(w) + 1.5))
+        ax = plotting.axes(ax, figsize=(7, 0.6 * len(w) + 1.5))
         pos = np.arange(len(w))[::-1]
         colours = [_CLASS_COLOURS[c] for c in w["kano_class"]]
         for val, lo, hi, sign in (("penalty", "penalty_lower", "penalty_upper", -1),
@@ -155,15 +171,21 @@ class PRCAResult(Result):
         counts = self._wide["kano_class"].value_counts()
         classes = "; ".join(f"{k}: {', '.join(self._wide.index[self._wide['kano_class'] == k])}"
                             for k in ("basic", "performance", "excitement", "unclassified") if k in counts)
-        pct = int(round(self.ci * 100))
+        pct = int(round(self.level * 100))
+        r = refs
+        if self.n_boot:
+            boot = (f"their asymmetry and the impact-asymmetry index have {pct}% percentile intervals from "
+                    f"{self.n_boot} bootstrap resamples of respondents ({r.EFRON_1993.cite}; seed {self.seed}). ")
+        else:
+            boot = (f"their asymmetry has a {pct}% t interval from the same regression (no bootstrap, so the "
+                    "impact-asymmetry index has no interval). ")
         return (f"Asymmetric effects of {len(self._wide)} attribute ratings on {self.outcome} were estimated by "
-                f"penalty-reward contrast analysis (Brandt, 1987; Conklin, Powaga & Lipovetsky, 2004): each rating "
+                f"penalty-reward contrast analysis ({r.BRANDT_1987.cite}; {r.CONKLIN_2004.cite}): each rating "
                 f"was coded into a low dummy (rating <= {self.low:g}) and a high dummy (rating >= {self.high:g}), "
                 f"and {self.outcome} was regressed on all dummies by OLS ({self.nobs} respondents). Penalties and "
-                f"rewards have {pct}% t intervals; their asymmetry and the impact-asymmetry index have {pct}% "
-                f"percentile intervals from {self.n_boot} bootstrap resamples of respondents (Efron & Tibshirani, "
-                f"1993; seed {self.seed}). Attributes were classified after Kano et al. (1984), following the "
-                f"review by Mikulić & Prebežac (2011), as basic (penalty exceeds reward), excitement (reward "
+                f"rewards have {pct}% t intervals; " + boot +
+                f"Attributes were classified after {r.KANO_1984.cite}, following the review by "
+                f"{r.MIKULIC_2011.cite}, as basic (penalty exceeds reward), excitement (reward "
                 f"exceeds penalty) or performance (interval of the asymmetry includes zero): {classes}.")
 
 
@@ -201,7 +223,7 @@ def _bootstrap(X, y, n_boot, rng):
 
 def penalty_reward(data: pd.DataFrame, drivers, outcome: str, *, low: float | None = None,
                    high: float | None = None, scale: tuple[float, float] | None = None, n_boot: int = 1000,
-                   seed=None, ci: float = 0.95, min_group: int = 30) -> PRCAResult:
+                   seed=None, level: float = 0.95, min_group: int = 30) -> PRCAResult:
     r"""Penalty-reward contrast analysis of ``drivers`` on ``outcome`` (see the module docstring).
 
     Parameters
@@ -218,10 +240,12 @@ def penalty_reward(data: pd.DataFrame, drivers, outcome: str, *, low: float | No
     scale : (float, float), optional
         Lowest and highest rating; inferred when omitted.  Ratings outside it raise InputError.
     n_boot : int
-        Bootstrap resamples for the asymmetry and IA intervals.
+        Bootstrap resamples for the asymmetry and IA intervals (at least 100 for percentile
+        intervals); ``0`` for none: the asymmetry then has the t interval of the regression
+        (it is a linear contrast of two coefficients) and the IA no interval.
     seed : int or Generator, optional
-        Seed of the bootstrap: same seed, same intervals.
-    ci : float
+        Seed of the bootstrap: same seed, same intervals (recorded in ``provenance``).
+    level : float
         Interval level.
     min_group : int
         A low or high group with fewer respondents gives a warning naming the driver.
@@ -231,16 +255,22 @@ def penalty_reward(data: pd.DataFrame, drivers, outcome: str, *, low: float | No
     PRCAResult
     """
     data = require_frame(data)
+    require_unique_columns(data)
     drivers = [drivers] if isinstance(drivers, str) else list(drivers)
     if not drivers:
         raise InputError("drivers must name at least one column")
     cols = drivers + [outcome]
-    if len(set(cols)) != len(cols):
+    try:
+        distinct = len(set(cols)) == len(cols)
+    except TypeError:
+        raise InputError(f"drivers and outcome must be column names, got {cols}") from None
+    if not distinct:
         raise InputError(f"drivers and outcome must be distinct columns, got {cols}")
-    if not 0 < ci < 1:
-        raise InputError(f"ci must lie in (0, 1), got {ci}")
-    if int(n_boot) < 100:
-        raise InputError(f"n_boot must be at least 100 for percentile intervals, got {n_boot}")
+    level = check_level(level)
+    n_boot = check_count(n_boot, "n_boot")
+    if 0 < n_boot < 100:
+        raise InputError(f"n_boot must be 0 (no bootstrap) or at least 100 for percentile intervals, got {n_boot}")
+    min_group = check_count(min_group, "min_group")
     require_columns(data, cols)
     require_numeric(data, cols)
     require_no_missing(data, cols, hint="; drop or impute those rows before the analysis")
@@ -256,7 +286,7 @@ def penalty_reward(data: pd.DataFrame, drivers, outcome: str, *, low: float | No
             bad = data.index[(R[:, j] < lo_s) | (R[:, j] > hi_s)]
             if len(bad):
                 raise InputError(f"column {d!r} has {len(bad)} ratings outside the scale {lo_s:g}-{hi_s:g} "
-                                 f"({_rows_text(bad)})")
+                                 f"({rows_text(bad)})")
     elif low is None or high is None:
         lo_s, hi_s = _infer_scale(R, drivers)
     if low is None or high is None:
@@ -294,17 +324,20 @@ def penalty_reward(data: pd.DataFrame, drivers, outcome: str, *, low: float | No
         raise InputError(f"{n} respondents cannot identify {X.shape[1]} coefficients")
     beta, cov, dof = _ols(X, y)
     se = np.sqrt(np.diag(cov))
-    tcrit = stats.t.ppf(0.5 + ci / 2, dof)
+    tcrit = stats.t.ppf(0.5 + level / 2, dof)
     coef = pd.DataFrame({"est": beta, "se": se, "t": beta / se, "pvalue": 2 * stats.t.sf(np.abs(beta / se), dof),
                          "ci_lower": beta - tcrit * se, "ci_upper": beta + tcrit * se}, index=pd.Index(names, name="term"))
 
     rng = as_generator(seed)
-    boot = _bootstrap(X, y, int(n_boot), rng)
+    boot = _bootstrap(X, y, n_boot, rng)
     failed = int(np.isnan(boot[:, 0]).sum())
     if failed:
         warns.append(f"{failed} of {n_boot} bootstrap resamples left a dummy empty and were dropped")
     boot = boot[~np.isnan(boot[:, 0])]
-    a = (1 - ci) / 2
+    if n_boot and len(boot) < 2:
+        raise InputError(f"every bootstrap resample left a low or high group empty ({failed} of {n_boot}); "
+                         "the groups are too small: widen the cuts or use n_boot=0")
+    a = (1 - level) / 2
 
     rows, wide = [], {}
     for j, d in enumerate(drivers):
@@ -313,10 +346,15 @@ def penalty_reward(data: pd.DataFrame, drivers, outcome: str, *, low: float | No
         asym = rew - pen
         asym_se = float(np.sqrt(cov[il, il] + cov[ih, ih] + 2 * cov[il, ih]))
         ia = asym / (abs(rew) + abs(pen))
-        b_asym = boot[:, ih] + boot[:, il]
-        b_ia = b_asym / (np.abs(boot[:, ih]) + np.abs(boot[:, il]))
-        ci_asym = np.quantile(b_asym, [a, 1 - a])
-        ci_ia = np.quantile(b_ia, [a, 1 - a])
+        if n_boot:
+            b_asym = boot[:, ih] + boot[:, il]
+            b_ia = b_asym / (np.abs(boot[:, ih]) + np.abs(boot[:, il]))
+            ci_asym = np.quantile(b_asym, [a, 1 - a])
+            ci_ia = np.quantile(b_ia, [a, 1 - a])
+            ia_se, kind = float(np.std(b_ia, ddof=1)), "bootstrap percentile"
+        else:   # the asymmetry eta + lambda is a linear contrast: its t interval is exact under OLS
+            ci_asym = np.array([asym - tcrit * asym_se, asym + tcrit * asym_se])
+            ci_ia, ia_se, kind = np.array([np.nan, np.nan]), np.nan, "none (n_boot=0)"
         pen_ci = (-coef["ci_upper"].iloc[il], -coef["ci_lower"].iloc[il])
         rew_ci = (coef["ci_lower"].iloc[ih], coef["ci_upper"].iloc[ih])
         sig = lambda c: c[0] > 0 or c[1] < 0  # noqa: E731 - interval excludes 0
@@ -329,8 +367,8 @@ def penalty_reward(data: pd.DataFrame, drivers, outcome: str, *, low: float | No
         else:
             kano = "performance"
         rows += [(d, "penalty", pen, se[il], *pen_ci, "t"), (d, "reward", rew, se[ih], *rew_ci, "t"),
-                 (d, "asymmetry", asym, asym_se, *ci_asym, "bootstrap percentile"),
-                 (d, "ia", ia, float(np.std(b_ia, ddof=1)), *ci_ia, "bootstrap percentile")]
+                 (d, "asymmetry", asym, asym_se, *ci_asym, kind if n_boot else "t"),
+                 (d, "ia", ia, ia_se, *ci_ia, kind)]
         wide[d] = {"penalty": pen, "penalty_lower": pen_ci[0], "penalty_upper": pen_ci[1],
                    "reward": rew, "reward_lower": rew_ci[0], "reward_upper": rew_ci[1],
                    "asymmetry": asym, "asymmetry_lower": ci_asym[0], "asymmetry_upper": ci_asym[1],
@@ -346,11 +384,12 @@ def penalty_reward(data: pd.DataFrame, drivers, outcome: str, *, low: float | No
     table = table.set_index(["driver", "term"])
     wide_df = pd.DataFrame.from_dict(wide, orient="index")
     wide_df.index.name = "driver"
+    options = {"drivers": drivers, "outcome": outcome, "low": low, "high": high, "n_boot": n_boot,
+               "level": level, "min_group": min_group}
+    res = PRCAResult(table=table, provenance=make_provenance("cxmodels.drivers.penalty_reward", data[cols], options,
+                                                             seed),
+                     coef=coef, wide=wide_df, drivers=drivers, outcome=outcome, low=low, high=high, n_boot=n_boot,
+                     n_boot_failed=failed, seed=seed, level=level, nobs=n)
     for m in warns:
-        _warnings.warn(m, CXModelsWarning, stacklevel=2)
-    options = {"drivers": drivers, "outcome": outcome, "low": low, "high": high, "n_boot": int(n_boot), "ci": ci,
-               "min_group": min_group}
-    return PRCAResult(table=table, provenance=make_provenance("cxmodels.chain.penalty_reward", data[cols], options,
-                                                              seed),
-                      warnings=warns, coef=coef, wide=wide_df, drivers=drivers, outcome=outcome, low=low, high=high,
-                      n_boot=int(n_boot), n_boot_failed=failed, seed=seed, ci=ci, nobs=n)
+        res._note(m)
+    return res

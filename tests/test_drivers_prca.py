@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxmodels.chain.prca import default_cuts, penalty_reward
+from cxmodels.drivers.prca import default_cuts, penalty_reward
 from cxmodels.errors import InputError
 
 from conftest import FIXTURES
@@ -70,7 +70,7 @@ def test_same_seed_same_intervals():
 def test_bootstrap_matches_naive_resampling():
     """The count-matrix bootstrap equals refitting OLS on explicitly resampled rows."""
     d = make_kano(300, seed=8)
-    res = penalty_reward(d, ["A"], "overall", n_boot=100, seed=2, ci=0.9)
+    res = penalty_reward(d, ["A"], "overall", n_boot=100, seed=2, level=0.9)
     rng = np.random.default_rng(2)
     X = np.column_stack([np.ones(300), d["A"] <= 2, d["A"] >= 4]).astype(float)
     y = d["overall"].to_numpy()
@@ -90,10 +90,31 @@ def test_reporting_surface():
     pd.testing.assert_frame_equal(d, before)
     assert isinstance(res.plot(), matplotlib.axes.Axes)
     text = res.methods_text()
-    for ref in ("Brandt, 1987", "Conklin, Powaga & Lipovetsky, 2004", "Mikulić & Prebežac (2011)", "Kano et al."):
-        assert ref in text
+    # every work the text cites is listed in references, and every listed work is cited
+    assert {r.text.split(",")[0] for r in res.references} == {"Brandt", "Conklin", "Mikulić", "Kano", "Efron"}
+    for ref in res.references:
+        assert ref.cite in text
     assert res.params.loc[("A", "penalty")] == res.summary().loc[("A", "penalty"), "est"]
     assert res.provenance.options["low"] == 2.0 and res.provenance.seed == 3
+    assert res.provenance.method == "cxmodels.drivers.penalty_reward"
+    assert res.converged and res.admissible and res.warnings == []
+
+
+def test_no_bootstrap_gives_t_interval_for_the_asymmetry():
+    d = make_kano(500, seed=9)
+    res = penalty_reward(d, ["A", "B", "C"], "overall", n_boot=0)
+    boot = penalty_reward(d, ["A", "B", "C"], "overall", n_boot=1000, seed=1)
+    s, b = res.summary(), boot.summary()
+    # same point estimates; the asymmetry's t interval is close to the percentile one; no IA interval
+    np.testing.assert_allclose(s["est"], b["est"])
+    asym = s.xs("asymmetry", level="term")
+    assert np.all(asym["ci_lower"] < asym["est"]) and np.all(asym["est"] < asym["ci_upper"])
+    np.testing.assert_allclose(asym["ci_lower"], b.xs("asymmetry", level="term")["ci_lower"], atol=1.0)
+    assert s.xs("ia", level="term")["ci_lower"].isna().all()
+    assert res.kano.to_dict() == boot.kano.to_dict()
+    assert "no bootstrap" in res.methods_text() and "Efron" not in res.methods_text()
+    with pytest.raises(InputError, match="n_boot must be 0"):
+        penalty_reward(d, ["A"], "overall", n_boot=50)
 
 
 def test_default_cuts_by_scale():

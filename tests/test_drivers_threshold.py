@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import integrate, optimize, special, stats
 
-from cxmodels.chain.threshold import ThresholdPrior, fit_threshold
+from cxmodels.drivers.threshold import ThresholdPrior, fit_threshold
 from cxmodels.errors import InputError
 
 from conftest import FIXTURES
@@ -180,16 +180,21 @@ def test_laplace_log_marginal_close_to_brute_force():
 
 
 def test_reporting_surface_and_reproducible_draws():
+    import matplotlib.axes
     import matplotlib.figure
 
     d = make_hinge(400, seed=2)
     before = d.copy()
     res = fit_threshold(d, "sat", "loyalty", seed=7)
     pd.testing.assert_frame_equal(d, before)
-    assert isinstance(res.plot(), matplotlib.figure.Figure)
+    assert isinstance(res.plot(), matplotlib.axes.Axes)
+    assert isinstance(res.plot_tau(), matplotlib.axes.Axes)
+    assert isinstance(res.plot_overview(), matplotlib.figure.Figure)
     text = res.methods_text()
-    for ref in ("Carlin, Gelfand & Smith, 1992", "Zellner", "Anderson & Mittal (2000)", "Mittal & Kamakura"):
-        assert ref in text
+    assert {r.text.split(",")[0] for r in res.references} == {"Carlin", "Zellner", "Kass", "Anderson", "Mittal"}
+    for ref in res.references:
+        assert ref.cite in text
+    assert res.provenance.method == "cxmodels.drivers.fit_threshold"
     assert res.provenance.seed == 7 and res.provenance.data["n_rows"] == 400
     pd.testing.assert_frame_equal(res.draws(500), res.draws(500))
     assert not res.draws(500).equals(res.draws(500, seed=8))

@@ -1,0 +1,27 @@
+"""The works the value chain cites.
+
+Each is a :class:`~cxmodels.references.Reference`: ``methods_text()`` cites it by ``.cite``
+and the result lists it in ``references``, so a report lists every work it cites.
+"""
+
+from __future__ import annotations
+
+from ..references import ref
+
+ROSSEEL_2012 = ref("Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of "
+                   "Statistical Software, 48(2), 1-36.")
+ROSSEEL_LOH_2022 = ref("Rosseel, Y., & Loh, W. W. (2022). A structural after measurement approach to structural "
+                       "equation modeling. Psychological Methods.")
+SKRONDAL_KUHA_2012 = ref("Skrondal, A., & Kuha, J. (2012). Improved regression calibration. Psychometrika, 77(4), "
+                         "649-669.")
+CARROLL_2006 = ref("Carroll, R. J., Ruppert, D., Stefanski, L. A., & Crainiceanu, C. M. (2006). Measurement error "
+                   "in nonlinear models: A modern perspective (2nd ed.). Chapman & Hall/CRC.")
+GUPTA_2004 = ref("Gupta, S., Lehmann, D. R., & Stuart, J. A. (2004). Valuing customers. Journal of Marketing "
+                 "Research, 41(1), 7-18.")
+RUST_2004 = ref("Rust, R. T., Lemon, K. N., & Zeithaml, V. A. (2004). Return on marketing: Using customer equity "
+                "to focus marketing strategy. Journal of Marketing, 68(1), 109-127.")
+EFRON_1993 = ref("Efron, B., & Tibshirani, R. J. (1993). An introduction to the bootstrap. Chapman & Hall.")
+SKRONDAL_LAAKE_2001 = ref("Skrondal, A., & Laake, P. (2001). Regression among factor scores. Psychometrika, 66(4), "
+                          "563-575.")
+GELMAN_2013 = ref("Gelman, A., Carlin, J. B., Stern, H. S., Dunson, D. B., Vehtari, A., & Rubin, D. B. (2013). "
+                  "Bayesian data analysis (3rd ed.). Chapman & Hall/CRC.")
