@@ -531,6 +531,7 @@ def fit_threshold(data: pd.DataFrame, x: str, y: str, *, grid=None, prior: Thres
         linear model, :math:`P(b_2>0)`, the least-squares tau (continuous).
     """
     level = check_level(level)
+    as_generator(seed)   # refuse a bad seed now, not at the first draws() call
     if prior is None:
         prior = ThresholdPrior()
     elif isinstance(prior, dict):
