@@ -36,7 +36,7 @@ ROE = ref("Roe, R., & Poe, P. (2019). Another model. Journal of Tests, 2, 3-4.")
 ZED = ref("Zed, A., Bee, B., & Cee, C. (2018). Three authors. Journal of Tests, 3, 5-6.")
 
 # "Surname (Year)", "Surname et al. (Year)", "Surname & Surname (Year)", "(Surname, Year)"
-CITATION = re.compile(r"([A-Z][\w'\-]+)(?: et al\.| (?:&|and) [A-Z][\w'\-]+)?,? \(?(\d{4}[a-z]?)\)")
+CITATION = re.compile(r"([A-Z][\w\-]+)(?:'s)?(?: et al\.| (?:&|and) [A-Z][\w\-]+)?(?:'s)?,? \(?(\d{4}[a-z]?)[);]")
 
 
 def _images(text: str) -> list[bytes]:
