@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import warnings
 
+import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
+
+matplotlib.use("Agg")
 
 from cxmodels import clv
 from cxmodels.clv.paretonbd import _log_dead, _log_dead_quadrature
@@ -21,7 +24,7 @@ HEAVY = pd.DataFrame({"frequency": [0.0, 50.0, 5_000.0, 5_000.0, 100_000.0, 100_
                                     dict(r=0.553, alpha=100.0, s=0.606, beta=0.01),
                                     dict(r=2.0, alpha=0.05, s=3.0, beta=80.0)])
 def test_paretonbd_no_overflow_at_high_frequency(params):
-    m = clv.ParetoNBD.from_params(**params)
+    m = clv.ParetoNBDResult.from_params(**params)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ll = m._loglik(np.array(list(params.values())), {k: HEAVY[k].to_numpy() for k in HEAVY})
@@ -68,7 +71,7 @@ def test_mpmath_reference_for_the_dead_term():
 
 
 def test_bgnbd_formulas_hold():
-    bg = clv.BetaGeoNBD.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    bg = clv.BGNBDResult.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
     new = pd.DataFrame({"frequency": [0.0], "recency": [0.0], "T": [0.0]})
     # a customer observed for no time is a new customer
     assert bg.expected_purchases(20.0, new).iloc[0] == pytest.approx(bg.expected_purchases(20.0), rel=1e-10)
@@ -80,46 +83,43 @@ def test_bgnbd_formulas_hold():
 
 
 def test_fitted_surface_and_provenance():
-    from cxmodels.clv import simulate
-    d = simulate.simulate_bgnbd(np.full(3000, 40.0), seed=5)
+    d = clv.simulate_bgnbd(np.full(3000, 40.0), seed=5)
     before = d.copy()
-    m = clv.BetaGeoNBD().fit(d)
+    m = clv.fit_bgnbd(d)
     pd.testing.assert_frame_equal(d, before)
     s = m.summary()
     assert list(s.columns) == ["est", "se", "ci_lower", "ci_upper"] and list(s.index) == ["r", "alpha", "a", "b"]
     assert (s["ci_lower"] < s["est"]).all() and (s["est"] < s["ci_upper"]).all()
     assert m.provenance.data["n_rows"] == 3000 and m.provenance.options["converged"]
-    assert m.converged_ and m.warnings == []
+    assert m.converged and m.admissible and m.warnings == []
     cov = m.covariance
     np.testing.assert_allclose(np.sqrt(np.diag(cov)), s["se"], rtol=1e-10)
     draws = m.sample_params(50, seed=1)
     assert draws.shape == (50, 4) and np.all(draws > 0)
-    assert "BG/NBD" in repr(m) or "BetaGeoNBD" in repr(m)
+    assert "BGNBDResult" in repr(m) and m.provenance.method == "BG/NBD"
     text = m.methods_text()
-    assert "Fader" in text and "2005" in text
+    assert all(r.cite in text for r in m.references) and "2005" in text
+    assert m.plot().get_ylabel() == "expected repeat purchases"
 
 
 def test_large_prediction_path_equals_direct_path():
-    from cxmodels.clv import simulate
     T = np.random.default_rng(1).integers(7, 300, 30_000) / 7.0
-    d = simulate.simulate_bgnbd(T, seed=2)
+    d = clv.simulate_bgnbd(T, seed=2)
     d["recency"] = np.minimum(np.floor(d["recency"] * 7) / 7, d["T"])
-    bg = clv.BetaGeoNBD.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    bg = clv.BGNBDResult.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
     fast = bg.expected_purchases(26.0, d)
     slow = bg._purchases_if_alive(bg._theta, d["frequency"].to_numpy(), d["T"].to_numpy(), 26.0) * bg.p_alive(d)
     np.testing.assert_allclose(fast, slow, rtol=1e-13)
 
 
 def test_warm_started_fit_equals_cold_fit():
-    from cxmodels.clv import simulate
     T = np.random.default_rng(3).integers(7, 546, 400_000) / 7.0
-    d = simulate.simulate_bgnbd(T, seed=4)
+    d = clv.simulate_bgnbd(T, seed=4)
     d["recency"] = np.minimum(np.floor(d["recency"] * 7) / 7, d["T"])
-    warm = clv.BetaGeoNBD().fit(d)
-    cold = clv.BetaGeoNBD()
-    cold._WARM_ROWS = 10 ** 9
-    cold.fit(d)
-    assert warm.n_distinct_ > 4 * 20_000
+    warm = clv.fit_bgnbd(d)
+    cold_cls = type("ColdBGNBD", (clv.BGNBDResult,), {"_WARM_ROWS": 10 ** 9})
+    cold = cold_cls._fit(d)
+    assert warm.n_distinct > 4 * 20_000
     np.testing.assert_allclose(warm.params, cold.params, rtol=1e-5)
     np.testing.assert_allclose(warm.summary()["se"], cold.summary()["se"], rtol=1e-3)
 
@@ -142,7 +142,7 @@ def test_simple_clv_and_customer_equity():
 
 
 def test_bgnbd_predictions_finite_at_high_frequency():
-    for cls in (clv.BetaGeoNBD, clv.ModifiedBetaGeoNBD):
+    for cls in (clv.BGNBDResult, clv.MBGNBDResult):
         m = cls.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
         with warnings.catch_warnings():
             warnings.simplefilter("error")

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from cxmodels import clv
-from cxmodels.clv import simulate
 
 N = 20_000
 
@@ -28,43 +27,43 @@ def _check(model, truth, z_max=3.5, rel=0.15):
 
 
 def test_bgnbd_recovers_its_parameters(T):
-    d = simulate.simulate_bgnbd(T, seed=11)
-    _check(clv.BetaGeoNBD().fit(d), d.attrs["truth"])
+    d = clv.simulate_bgnbd(T, seed=11)
+    _check(clv.fit_bgnbd(d), d.attrs["truth"])
 
 
 def test_bgnbd_recovers_other_parameters(T):
     truth = {"r": 1.2, "alpha": 8.0, "a": 2.5, "b": 6.0}
-    d = simulate.simulate_bgnbd(T, params=truth, seed=12)
-    _check(clv.BetaGeoNBD().fit(d), truth)
+    d = clv.simulate_bgnbd(T, params=truth, seed=12)
+    _check(clv.fit_bgnbd(d), truth)
 
 
 def test_paretonbd_recovers_its_parameters(T):
-    d = simulate.simulate_paretonbd(T, seed=13)
-    _check(clv.ParetoNBD().fit(d), d.attrs["truth"], rel=0.3)  # beta is weakly identified (SE ~ 18%)
+    d = clv.simulate_pareto_nbd(T, seed=13)
+    _check(clv.fit_pareto_nbd(d), d.attrs["truth"], rel=0.3)  # beta is weakly identified (SE ~ 18%)
 
 
 def test_gammagamma_recovers_its_parameters(T):
-    d = simulate.simulate_bgnbd(T, seed=14)
-    d["monetary_value"] = simulate.simulate_spend(d["frequency"], seed=15)
-    _check(clv.GammaGamma().fit(d), simulate.CDNOW_SPEND)
+    d = clv.simulate_bgnbd(T, seed=14)
+    d["monetary_value"] = clv.simulate_spend(d["frequency"], seed=15)
+    _check(clv.fit_gamma_gamma(d), clv.CDNOW_SPEND)
 
 
 def test_same_seed_same_data_and_fit(T):
-    a = simulate.simulate_bgnbd(T[:2000], seed=3)
-    b = simulate.simulate_bgnbd(T[:2000], seed=3)
+    a = clv.simulate_bgnbd(T[:2000], seed=3)
+    b = clv.simulate_bgnbd(T[:2000], seed=3)
     assert a.equals(b)
-    assert clv.BetaGeoNBD().fit(a).params.equals(clv.BetaGeoNBD().fit(b).params)
+    assert clv.fit_bgnbd(a).params.equals(clv.fit_bgnbd(b).params)
 
 
 def test_fit_on_weighted_distinct_rows_equals_fit_on_customers(T):
-    d = simulate.simulate_bgnbd(T[:5000], seed=4)
+    d = clv.simulate_bgnbd(T[:5000], seed=4)
     d["recency"] = d["recency"].round(0).clip(upper=d["T"])
-    full = clv.BetaGeoNBD().fit(d)
+    full = clv.fit_bgnbd(d)
     grouped = d.groupby(["frequency", "recency", "T"]).size().rename("n").reset_index()
-    weighted = clv.BetaGeoNBD().fit(grouped, weights=grouped["n"])
+    weighted = clv.fit_bgnbd(grouped, weights=grouped["n"])
     np.testing.assert_allclose(weighted.params, full.params, rtol=1e-6)
     np.testing.assert_allclose(weighted.summary()["se"], full.summary()["se"], rtol=1e-4)
-    assert weighted.n_customers_ == 5000
+    assert weighted.n_customers == 5000
 
 
 def test_holdout_predictions_track_simulated_holdout():
@@ -75,8 +74,7 @@ def test_holdout_predictions_track_simulated_holdout():
                             days=364, seed=21)
     s = clv.rfm_summary(log, "customer_id", "date", "value", calibration_end="2024-07-01",
                         observation_end="2024-12-29")
-    cal = s[["frequency_cal", "recency_cal", "T_cal", "monetary_value_cal"]].rename(columns=lambda c: c[:-4])
-    bg = clv.BetaGeoNBD().fit(cal)
-    pred = bg.expected_purchases(s["duration_holdout"].iloc[0], cal).sum()
-    actual = s["frequency_holdout"].sum()
+    bg = clv.fit_bgnbd(s)
+    pred = bg.expected_purchases(s["holdout_duration"].iloc[0], s).sum()
+    actual = s["holdout_frequency"].sum()
     assert abs(pred / actual - 1) < 0.05, (pred, actual)

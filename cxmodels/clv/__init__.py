@@ -1,10 +1,13 @@
 """Customer lifetime value: from a transaction log to CLV.
 
-* :func:`rfm_summary`, :func:`rfm_segments`: frequency/recency/T/monetary summaries
-  (with a calibration/holdout split), RFM quintile scores and named segments;
-* :class:`BetaGeoNBD`, :class:`ModifiedBetaGeoNBD`, :class:`ParetoNBD`: purchase
-  ("buy till you die") models, fitted by maximum likelihood in log space;
-* :class:`GammaGamma`: spend per transaction;
+Every fit is a function returning a result (``docs/architecture.md``):
+
+* :func:`rfm_summary`, :func:`rfm_segments`: frequency/recency/T/monetary summaries (with a
+  calibration/holdout split as extra ``holdout_*`` columns), RFM quintile scores and named
+  segments; dates follow one rule on both engines (:mod:`cxmodels.clv.dates`);
+* :func:`fit_bgnbd`, :func:`fit_mbgnbd`, :func:`fit_pareto_nbd`: purchase ("buy till you
+  die") models, fitted by maximum likelihood in log space;
+* :func:`fit_gamma_gamma`: spend per transaction;
 * :func:`customer_lifetime_value`: discounted expected value, with parameter-uncertainty
   intervals; :func:`simple_clv`, the practitioners' back-of-envelope baseline;
   :func:`customer_equity`;
@@ -12,25 +15,32 @@
 * :func:`fit_bayes` (PyMC, imported on first use): posterior of the BG/NBD or Gamma-Gamma
   with per-customer credible intervals;
 * :mod:`cxmodels.clv.plot`: tracking tables and validation plots;
-* :mod:`cxmodels.clv.simulate`: seeded draws from each model (known ground truth).
+* :func:`simulate_bgnbd`, :func:`simulate_pareto_nbd`, :func:`simulate_spend`,
+  :func:`simulate_transactions`: seeded draws from each model (known ground truth).
 """
 
-from .bgnbd import BetaGeoNBD, ModifiedBetaGeoNBD
+from . import plot
+from .bayes import BayesResult, fit_bayes
+from .bgnbd import BGNBDResult, MBGNBDResult, fit_bgnbd, fit_mbgnbd
 from .contractual import contractual_clv, discounted_expected_lifetime, discounted_expected_residual_lifetime
-from .gammagamma import GammaGamma
-from .paretonbd import ParetoNBD
-from .rfm import SEGMENTS, rfm_segments, rfm_summary
+from .gammagamma import GammaGammaResult, fit_gamma_gamma
+from .paretonbd import ParetoNBDResult, fit_pareto_nbd
+from .rfm import HOLDOUT_COLUMNS, SEGMENTS, rfm_segments, rfm_summary
+from .simulate import (CDNOW_BGNBD, CDNOW_PARETO, CDNOW_SPEND, simulate_bgnbd, simulate_pareto_nbd,
+                       simulate_spend, simulate_transactions)
 from .value import customer_equity, customer_lifetime_value, simple_clv
 
-
-
-def fit_bayes(*args, **kwargs):
-    """Bayesian BG/NBD or Gamma-Gamma fit with PyMC; see :func:`cxmodels.clv.bayes.fit_bayes`."""
-    from .bayes import fit_bayes as _fit
-
-    return _fit(*args, **kwargs)
-
-
-__all__ = ["rfm_summary", "rfm_segments", "SEGMENTS", "BetaGeoNBD", "ModifiedBetaGeoNBD", "ParetoNBD",
-           "GammaGamma", "customer_lifetime_value", "simple_clv", "customer_equity",
-           "fit_bayes", "contractual_clv", "discounted_expected_lifetime", "discounted_expected_residual_lifetime"]
+__all__ = [
+    # summaries
+    "rfm_summary", "rfm_segments", "SEGMENTS", "HOLDOUT_COLUMNS",
+    # fits and their results
+    "fit_bgnbd", "fit_mbgnbd", "fit_pareto_nbd", "fit_gamma_gamma", "fit_bayes",
+    "BGNBDResult", "MBGNBDResult", "ParetoNBDResult", "GammaGammaResult", "BayesResult",
+    # value
+    "customer_lifetime_value", "simple_clv", "customer_equity",
+    "contractual_clv", "discounted_expected_lifetime", "discounted_expected_residual_lifetime",
+    # simulation
+    "simulate_bgnbd", "simulate_pareto_nbd", "simulate_spend", "simulate_transactions",
+    "CDNOW_BGNBD", "CDNOW_PARETO", "CDNOW_SPEND",
+    "plot",
+]

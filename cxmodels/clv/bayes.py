@@ -9,7 +9,10 @@ weights.  Priors (all parameters positive):
 independently: weakly informative, scale-free priors that cover six orders of magnitude
 within their central 95% (:math:`e^{\pm 5.9}`); pass ``priors={"alpha": (mu, sigma)}`` to
 change any of them (LogNormal ``mu``, ``sigma``).  The posterior is sampled by NUTS
-(``pymc.sample``) and kept as ArviZ ``InferenceData``.
+(``pymc.sample``) and kept as ArviZ ``InferenceData``.  Convergence is judged by the
+rank-normalised R-hat (at most 1.01) and the bulk and tail effective sample sizes (at
+least 400) of Vehtari et al. (2021); a posterior that misses either is flagged
+(``converged=False``, a :class:`~cxmodels.errors.ConvergenceWarning`, a line in ``.warnings``).
 
 Per-customer predictions (expected purchases, P(alive), CLV) are computed for a thinned
 set of posterior draws with the maximum-likelihood models' vectorised formulas, in
@@ -30,129 +33,187 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._progress import progress_enabled
 from .._results import Result
-from .._validation import as_generator
-from ..errors import InputError
+from .._validation import as_generator, check_count, check_level
+from ..errors import ConvergenceWarning, InputError
+from ..plotting import axes
 from ..provenance import make_provenance
-from ._checks import summary_arrays
 from ._model import compress
+from .bgnbd import BGNBDResult
+from .checks import summary_arrays
+from .gammagamma import _spend_arrays
+from .references import FHL_2005, FHL_2005B, HOFFMAN_2014, SALVATIER_2016, VEHTARI_2021
 
 _DEFAULT_PRIOR = (0.0, 3.0)
+_MODELS = {"bgnbd": ("r", "alpha", "a", "b"), "gamma_gamma": ("p", "q", "v")}
+#: convergence criteria (Vehtari et al. 2021)
+MAX_RHAT, MIN_ESS = 1.01, 400
 
 
-class BayesFit(Result):
+class BayesResult(Result):
     """A posterior from :func:`fit_bayes`: ``.idata`` (ArviZ), ``.params`` (posterior means),
-    ``.summary()`` (mean, sd, 94% HDI, R-hat, ESS), ``.draws`` (array draws x parameters)."""
+    ``.summary()`` (mean, sd, HDI at ``level``, R-hat, bulk and tail ESS), ``.posterior``
+    (array draws x parameters)."""
 
-    def __init__(self, kind, idata, names, provenance, warnings_):
+    def __init__(self, model, idata, names, provenance, level):
         import arviz as az
 
-        self.kind = kind
+        self.model = model
         self.idata = idata
         self.param_names = names
+        self._level = level
+        self._warnings = []
         post = idata.posterior
-        self.draws = np.column_stack([post[n].to_numpy().ravel() for n in names])
-        s = az.summary(idata, var_names=list(names))
+        self.posterior = np.column_stack([post[n].to_numpy().ravel() for n in names])
+        s = az.summary(idata, var_names=list(names), hdi_prob=level)
+        lo, hi = [c for c in s.columns if c.startswith("hdi_")]
         self._table = pd.DataFrame({"est": s["mean"].to_numpy(), "sd": s["sd"].to_numpy(),
-                                    "hdi_3%": s["hdi_3%"].to_numpy(), "hdi_97%": s["hdi_97%"].to_numpy(),
-                                    "r_hat": s["r_hat"].to_numpy(), "ess_bulk": s["ess_bulk"].to_numpy()},
+                                    "hdi_lower": s[lo].to_numpy(), "hdi_upper": s[hi].to_numpy(),
+                                    "r_hat": s["r_hat"].to_numpy(), "ess_bulk": s["ess_bulk"].to_numpy(),
+                                    "ess_tail": s["ess_tail"].to_numpy()},
                                    index=pd.Index(names, name="param"))
         self._provenance = provenance
-        self._warnings = warnings_
+        self._references = ((FHL_2005,) if model == "bgnbd" else (FHL_2005B,)) + (SALVATIER_2016, HOFFMAN_2014,
+                                                                                   VEHTARI_2021)
 
     def methods_text(self) -> str:
-        what = {"bgnbd": "BG/NBD purchase model (Fader, Hardie & Lee 2005)",
-                "gammagamma": "Gamma-Gamma spend model (Fader, Hardie & Lee 2005b)"}[self.kind]
+        what = {"bgnbd": f"BG/NBD purchase model ({FHL_2005.cite})",
+                "gamma_gamma": f"Gamma-Gamma spend model ({FHL_2005B.cite})"}[self.model]
         o = self._provenance.options
-        return (f"The {what} was estimated in a Bayesian framework with PyMC (Salvatier et al. 2016), "
-                f"independent priors {'; '.join(f'{k} ~ {v}' for k, v in o['priors'].items())}, {o['chains']} NUTS chains of "
-                f"{o['draws']} draws after {o['tune']} tuning steps (seed {self._provenance.seed}); maximum "
-                f"R-hat {self._table['r_hat'].max():.3f}, minimum bulk ESS {self._table['ess_bulk'].min():.0f}.")
+        t = self._table
+        return (f"The {what} was estimated in a Bayesian framework with PyMC ({SALVATIER_2016.cite}), "
+                f"independent priors {'; '.join(f'{k} ~ {v}' for k, v in o['priors'].items())}, {o['chains']} "
+                f"NUTS ({HOFFMAN_2014.cite}) chains of {o['draws']} draws after {o['tune']} tuning steps (seed "
+                f"{self._provenance.seed}); maximum R-hat {t['r_hat'].max():.3f}, minimum bulk ESS "
+                f"{t['ess_bulk'].min():.0f} and tail ESS {t['ess_tail'].min():.0f} (criteria R-hat <= "
+                f"{MAX_RHAT}, ESS >= {MIN_ESS}; {VEHTARI_2021.cite}). Intervals are {100 * self._level:g}% "
+                "highest-density intervals.")
 
-    def _thinned(self, n_draws, seed):
+    def plot(self, ax=None):
+        """Posterior means with their HDIs, one row per parameter (log scale); returns the Axes."""
+        ax = axes(ax)
+        t = self._table
+        y = np.arange(len(t))
+        ax.errorbar(t["est"], y, xerr=[t["est"] - t["hdi_lower"], t["hdi_upper"] - t["est"]], fmt="o")
+        ax.set_yticks(y, list(t.index))
+        ax.set_xscale("log")
+        ax.set(xlabel=f"posterior mean and {100 * self._level:g}% HDI", title=f"Bayesian {self.model}")
+        return ax
+
+    def _thinned(self, draws, seed):
         rng = as_generator(seed)
-        k = min(int(n_draws), len(self.draws))
-        return self.draws[np.sort(rng.choice(len(self.draws), size=k, replace=False))]
+        k = min(check_count(draws, "draws", 1), len(self.posterior))
+        return self.posterior[np.sort(rng.choice(len(self.posterior), size=k, replace=False))]
 
-    def expected_purchases(self, t, rfm, *, interval: float = 0.9, n_draws: int = 200, seed=None,
+    def expected_purchases(self, t, data, *, level: float = 0.95, draws: int = 200, seed=None,
                            chunk: int = 50_000) -> pd.DataFrame:
-        """Posterior mean and equal-tailed interval of each customer's expected purchases in ``t``."""
+        """Posterior mean and equal-tailed interval at ``level`` of each customer's expected
+        purchases in ``t``, from ``draws`` thinned posterior draws."""
         self._need("bgnbd")
-        from .bgnbd import BetaGeoNBD
+        from .checks import positive_horizon
 
-        m = BetaGeoNBD()
-        d = summary_arrays(rfm)
-        theta = self._thinned(n_draws, seed)
+        t = positive_horizon(t)
+        m = BGNBDResult()
+        d = summary_arrays(data)
+        theta = self._thinned(draws, seed)
         return _summarise(lambda th, sl: m._cond_purchases(th, d["frequency"][sl], d["recency"][sl], d["T"][sl], t),
-                          theta, len(rfm), rfm.index, interval, chunk, "expected_purchases")
+                          theta, len(data), data.index, level, chunk, "expected_purchases")
 
-    def p_alive(self, rfm, *, interval: float = 0.9, n_draws: int = 200, seed=None, chunk: int = 50_000):
-        """Posterior mean and interval of P(alive) per customer."""
+    def p_alive(self, data, *, level: float = 0.95, draws: int = 200, seed=None, chunk: int = 50_000):
+        """Posterior mean and equal-tailed interval of P(alive) per customer."""
         self._need("bgnbd")
         from scipy import special
 
-        from .bgnbd import BetaGeoNBD
-
-        m = BetaGeoNBD()
-        d = summary_arrays(rfm)
-        theta = self._thinned(n_draws, seed)
+        m = BGNBDResult()
+        d = summary_arrays(data)
+        theta = self._thinned(draws, seed)
         return _summarise(lambda th, sl: special.expit(-m._log_odds_dead(th, d["frequency"][sl], d["recency"][sl],
                                                                           d["T"][sl])),
-                          theta, len(rfm), rfm.index, interval, chunk, "p_alive")
+                          theta, len(data), data.index, level, chunk, "p_alive")
 
-    def _need(self, kind):
-        if self.kind != kind:
-            raise InputError(f"this posterior is a {self.kind} fit; the method needs a {kind} fit")
+    def _need(self, model):
+        if self.model != model:
+            raise InputError(f"this posterior is a {self.model} fit; the method needs a {model} fit")
 
 
-def _summarise(fn, theta, n, index, interval, chunk, name):
-    if not 0 < interval < 1:
-        raise InputError(f"interval must lie in (0, 1), got {interval!r}")
+def _summarise(fn, theta, n, index, level, chunk, name):
+    level = check_level(level)
+    chunk = check_count(chunk, "chunk", 1)
     mean, lo, hi = np.empty(n), np.empty(n), np.empty(n)
     for start in range(0, n, chunk):
         sl = slice(start, min(start + chunk, n))
         vals = np.stack([fn(th, sl) for th in theta])
         mean[sl] = vals.mean(axis=0)
-        lo[sl], hi[sl] = np.quantile(vals, [(1 - interval) / 2, (1 + interval) / 2], axis=0)
+        lo[sl], hi[sl] = np.quantile(vals, [(1 - level) / 2, (1 + level) / 2], axis=0)
     return pd.DataFrame({name: mean, f"{name}_lower": lo, f"{name}_upper": hi}, index=index)
 
 
-def fit_bayes(rfm: pd.DataFrame, model: str = "bgnbd", *, priors: dict | None = None, draws: int = 1000,
-              tune: int = 1000, chains: int = 2, seed: int | None = None, target_accept: float = 0.9,
-              progressbar: bool = False) -> BayesFit:
-    """Sample the posterior of the BG/NBD (``model="bgnbd"``) or Gamma-Gamma (``"gammagamma"``).
+def fit_bayes(data: pd.DataFrame, model: str = "bgnbd", *, priors: dict | None = None, draws: int = 1000,
+              tune: int = 1000, chains: int = 2, seed=None, target_accept: float = 0.9, level: float = 0.95,
+              progress: bool | None = None) -> BayesResult:
+    """Sample the posterior of the BG/NBD (``model="bgnbd"``) or Gamma-Gamma (``"gamma_gamma"``).
 
-    See the module docstring for the likelihood and priors.  ``seed`` makes the chains
-    reproducible.  A maximum R-hat above 1.01 is reported as a ConvergenceWarning and on
-    ``.warnings``.
+    Parameters
+    ----------
+    data : DataFrame
+        The summary (``frequency, recency, T`` for the BG/NBD; ``frequency,
+        monetary_value`` for the Gamma-Gamma, fitted on the repeat buyers).  Not modified.
+    model : {"bgnbd", "gamma_gamma"}
+    priors : dict, optional
+        ``{"alpha": (mu, sigma)}``: LogNormal priors replacing the default LogNormal(0, 3).
+    draws, tune, chains : int
+        NUTS draws per chain after ``tune`` tuning steps, and the number of chains.
+    seed : int, Generator or None
+        Makes the chains reproducible; recorded in the provenance.
+    target_accept : float
+        NUTS target acceptance rate.
+    level : float, default 0.95
+        Level of the highest-density intervals in ``summary()``.
+    progress : bool or None
+        PyMC's progress bar (None: on for a terminal, off in logs and CI).
+
+    A posterior with maximum R-hat above 1.01 or a bulk or tail ESS below 400 is flagged as
+    not converged (see the module docstring).
     """
-    import warnings
-
     import pymc as pm
     import pytensor.tensor as pt
 
-    from ..errors import ConvergenceWarning
-
+    if model not in _MODELS:
+        raise InputError(f"model must be one of {sorted(_MODELS)}, got {model!r}")
+    names = _MODELS[model]
+    draws, tune = check_count(draws, "draws", 1), check_count(tune, "tune", 0)
+    chains = check_count(chains, "chains", 1)
+    level = check_level(level)
+    if isinstance(target_accept, bool) or not isinstance(target_accept, (int, float)) or not 0 < target_accept < 1:
+        raise InputError(f"target_accept must lie strictly between 0 and 1, got {target_accept!r}")
     if model == "bgnbd":
-        names = ("r", "alpha", "a", "b")
-        arr = summary_arrays(rfm)
-        d, w = compress(arr)
-    elif model == "gammagamma":
-        names = ("p", "q", "v")
-        from .gammagamma import _spend_arrays
-
-        arr = _spend_arrays(rfm)
-        keep = arr["frequency"] > 0
-        if not keep.any():
-            raise InputError("no repeat buyers (frequency > 0) to fit the spend model on")
-        d, w = compress({"frequency": arr["frequency"][keep], "monetary_value": arr["monetary_value"][keep]})
+        d, w = compress(summary_arrays(data))
+        if not np.any(d["frequency"] > 0):
+            raise InputError("fit_bayes: no customer made a repeat purchase, so the BG/NBD is not identified "
+                             "(its posterior would be the prior)")
     else:
-        raise InputError(f"model must be 'bgnbd' or 'gammagamma', got {model!r}")
+        arr = _spend_arrays(data)
+        keep = arr["frequency"] > 0
+        if keep.sum() < 2:
+            raise InputError(f"fit_bayes: {int(keep.sum())} repeat buyer(s) (frequency > 0); the Gamma-Gamma "
+                             "needs at least two")
+        d, w = compress({"frequency": arr["frequency"][keep], "monetary_value": arr["monetary_value"][keep]})
     priors = dict(priors or {})
     unknown = set(priors) - set(names)
     if unknown:
         raise InputError(f"priors given for unknown parameters {sorted(unknown)}; the parameters are {list(names)}")
-    spec = {n: tuple(map(float, priors.get(n, _DEFAULT_PRIOR))) for n in names}
+    spec = {}
+    for n in names:
+        try:
+            mu, sigma = map(float, priors.get(n, _DEFAULT_PRIOR))
+        except (TypeError, ValueError):
+            raise InputError(f"the prior of {n} must be a pair (mu, sigma), got {priors[n]!r}") from None
+        if not (np.isfinite(mu) and np.isfinite(sigma) and sigma > 0):
+            raise InputError(f"the prior of {n} needs a finite mu and a positive sigma, got {priors[n]!r}")
+        spec[n] = (mu, sigma)
+    random_seed = int(seed.integers(2 ** 31)) if isinstance(seed, np.random.Generator) else seed
+    as_generator(seed)  # refuses anything but an int, a Generator or None
     gl = pt.gammaln
     with pm.Model():
         p = {n: pm.LogNormal(n, mu=spec[n][0], sigma=spec[n][1]) for n in names}
@@ -173,17 +234,20 @@ def fit_bayes(rfm: pd.DataFrame, model: str = "bgnbd", *, priors: dict | None = 
             ll = (gl(px + q) - gl(px) - gl(q) + q * pt.log(v) + (px - 1) * pt.log(mv) + px * pt.log(x)
                   - (px + q) * pt.log(v + x * mv))
         pm.Potential("loglik", pt.sum(pt.as_tensor_variable(w) * ll))
-        idata = pm.sample(draws=draws, tune=tune, chains=chains, cores=1, random_seed=seed,
-                          target_accept=target_accept, progressbar=progressbar, compute_convergence_checks=False)
+        idata = pm.sample(draws=draws, tune=tune, chains=chains, cores=1, random_seed=random_seed,
+                          target_accept=target_accept, progressbar=progress_enabled(progress),
+                          compute_convergence_checks=False)
     opts = {"model": model, "priors": {n: f"LogNormal({spec[n][0]:g}, {spec[n][1]:g})" for n in names},
-            "draws": draws, "tune": tune, "chains": chains, "target_accept": target_accept,
+            "draws": draws, "tune": tune, "chains": chains, "target_accept": target_accept, "level": level,
             "n_distinct_rows": int(len(w))}
     cols = ["frequency", "recency", "T"] if model == "bgnbd" else ["frequency", "monetary_value"]
-    prov = make_provenance(f"Bayesian {model} (PyMC NUTS)", rfm[[c for c in cols if c in rfm.columns]], opts, seed=seed)
-    res = BayesFit(model, idata, names, prov, [])
-    rhat = res._table["r_hat"].max()
-    if not np.isfinite(rhat) or rhat > 1.01:
-        msg = f"Bayesian {model}: maximum R-hat {rhat:.3f} > 1.01; run longer chains before using the posterior"
-        warnings.warn(msg, ConvergenceWarning, stacklevel=2)
-        res._warnings.append(msg)
+    prov = make_provenance(f"Bayesian {model} (PyMC NUTS)", data[[c for c in cols if c in data.columns]], opts,
+                           seed=random_seed)
+    res = BayesResult(model, idata, names, prov, level)
+    t = res._table
+    rhat, bulk, tail = t["r_hat"].max(), t["ess_bulk"].min(), t["ess_tail"].min()
+    if not (np.isfinite(rhat) and rhat <= MAX_RHAT and bulk >= MIN_ESS and tail >= MIN_ESS):
+        res._flag(f"Bayesian {model}: maximum R-hat {rhat:.3f} (criterion <= {MAX_RHAT}), minimum bulk ESS "
+                  f"{bulk:.0f} and tail ESS {tail:.0f} (criterion >= {MIN_ESS}); run longer chains before using "
+                  "the posterior", ConvergenceWarning)
     return res

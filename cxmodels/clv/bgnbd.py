@@ -32,26 +32,26 @@ import pandas as pd
 from scipy import special
 
 from ..errors import InputError
-from ._checks import positive_horizon, summary_arrays
-from ._model import CLVModel
+from .checks import positive_horizon, summary_arrays
+from ._model import CLVResult
+from .references import BATISLAM_2007, FHL_2005
 
 
-class BetaGeoNBD(CLVModel):
-    """BG/NBD model: ``BetaGeoNBD().fit(rfm)``; parameters ``r, alpha, a, b``.
+class BGNBDResult(CLVResult):
+    """A BG/NBD fit (from :func:`fit_bgnbd`, or :meth:`from_params`); parameters ``r, alpha, a, b``.
 
-    See the module docstring for the likelihood; fitting options in :class:`CLVModel`.
-    Predictions take an ``rfm`` frame with ``frequency, recency, T`` (same time unit as
+    See the module docstring for the likelihood; fitting options in :func:`fit_bgnbd`.
+    Predictions take a ``data`` frame with ``frequency, recency, T`` (same time unit as
     the fit) and return Series indexed like it.
     """
 
     param_names = ("r", "alpha", "a", "b")
-    method_name = "BG/NBD (Fader, Hardie & Lee 2005)"
+    method_name = "BG/NBD"
     _modified = False
-    _references = ("Fader, P. S., Hardie, B. G. S., & Lee, K. L. (2005). \"Counting your customers\" the easy way: "
-                   "An alternative to the Pareto/NBD model. Marketing Science, 24(2), 275-284.")
+    _references = (FHL_2005,)
 
-    def _arrays(self, rfm):
-        return summary_arrays(rfm)
+    def _arrays(self, data):
+        return summary_arrays(data)
 
     def _parts(self, theta, d):
         r, alpha, a, b = theta
@@ -171,40 +171,38 @@ class BetaGeoNBD(CLVModel):
             inner = 1.0 - np.exp((a - 1) * np.log1p(-z)) * hyp
         return first * inner
 
-    def expected_purchases(self, t, rfm=None):
+    def expected_purchases(self, t, data=None):
         r"""Expected purchases in the next ``t`` time units.
 
-        With ``rfm``: the conditional expectation given each customer's history
+        With ``data``: the conditional expectation given each customer's history
         (FHL 2005, eq. 10),
 
         .. math:: E[Y(t)\mid x, t_x, T] = \frac{\frac{a+b+x-1}{a-1}\left[1 - \left(\frac{\alpha+T}
             {\alpha+T+t}\right)^{r+x} {}_2F_1\!\left(r+x, b+x; a+b+x-1; \frac{t}{\alpha+T+t}\right)\right]}
             {1 + \delta_{x>0}\frac{a}{b+x-1}\left(\frac{\alpha+T}{\alpha+t_x}\right)^{r+x}},
 
-        a Series indexed like ``rfm``.  Without ``rfm``: the expected purchases of a
+        a Series indexed like ``data``.  Without ``data``: the expected purchases of a
         new customer in ``(0, t]`` (eq. 9), :math:`\frac{a+b-1}{a-1}[1 - (\frac{\alpha}{\alpha+t})^r
         {}_2F_1(r, b; a+b-1; \frac{t}{\alpha+t})]`, for scalar or array ``t``.
         """
-        self._require_fit()
         theta = self._theta
         t = positive_horizon(t)
-        if rfm is None:
+        if data is None:
             r, alpha, a, b = theta
             m = 1.0 if self._modified else 0.0
             hyp = special.hyp2f1(r, b + m, a + b - 1 + m, t / (alpha + t))
             lead = (a + b - 1) / (a - 1) if not self._modified else b / (a - 1)
             return lead * (1 - (alpha / (alpha + t)) ** r * hyp)
-        d = summary_arrays(rfm)
+        d = summary_arrays(data)
         vals = self._cond_purchases(theta, d["frequency"], d["recency"], d["T"], t)
-        return self._series(vals, rfm, "expected_purchases")
+        return self._series(vals, data, "expected_purchases")
 
-    def p_alive(self, rfm):
+    def p_alive(self, data):
         r"""Probability each customer is still active at ``T`` (FHL 2005, eq. 11):
         :math:`1 / (1 + \delta_{x>0} \frac{a}{b+x-1}(\frac{\alpha+T}{\alpha+t_x})^{r+x})`."""
-        self._require_fit()
-        d = summary_arrays(rfm)
+        d = summary_arrays(data)
         vals = special.expit(-self._log_odds_dead(self._theta, d["frequency"], d["recency"], d["T"]))
-        return self._series(vals, rfm, "p_alive")
+        return self._series(vals, data, "p_alive")
 
     def probability_of_n_purchases(self, t, n):
         r"""P(X(t) = n) for a new customer over ``(0, t]`` (FHL 2005, eq. 8).
@@ -219,13 +217,15 @@ class BetaGeoNBD(CLVModel):
         ``n`` may be an integer or an array of integers (broadcast against ``t``).
         Implemented for the BG/NBD only.
         """
-        self._require_fit()
         if self._modified:
-            raise NotImplementedError("probability_of_n_purchases is implemented for the BG/NBD only")
+            raise InputError("probability_of_n_purchases is implemented for the BG/NBD only")
         r, alpha, a, b = self._theta
         t = positive_horizon(t)
-        n = np.asarray(n)
-        if np.any(n < 0) or np.any(n != np.round(n)):
+        try:
+            n = np.asarray(n, dtype=float)
+        except (TypeError, ValueError):
+            raise InputError(f"n must hold non-negative integers, got {n!r}") from None
+        if not np.all(np.isfinite(n)) or np.any(n < 0) or np.any(n != np.round(n)):
             raise InputError(f"n must hold non-negative integers, got {n!r}")
         t, n = np.broadcast_arrays(t, n.astype(float))
         lbeta = special.betaln
@@ -243,7 +243,7 @@ class BetaGeoNBD(CLVModel):
         return np.exp(first) + second
 
 
-class ModifiedBetaGeoNBD(BetaGeoNBD):
+class MBGNBDResult(BGNBDResult):
     r"""Modified BG/NBD (Batislam et al. 2007): customers may also drop out at time 0.
 
     Likelihood :math:`\frac{B(a, b+x+1)}{B(a,b)}\frac{\Gamma(r+x)\alpha^r}{\Gamma(r)(\alpha+T)^{r+x}}
@@ -251,7 +251,54 @@ class ModifiedBetaGeoNBD(BetaGeoNBD):
     Predictions follow lifetimes' ``ModifiedBetaGeoFitter``.
     """
 
-    method_name = "Modified BG/NBD (Batislam, Denizel & Filiztekin 2007)"
+    method_name = "modified BG/NBD"
     _modified = True
-    _references = ("Batislam, E. P., Denizel, M., & Filiztekin, A. (2007). Empirical validation and comparison of "
-                   "models for customer base analysis. International Journal of Research in Marketing, 24(3), 201-209.")
+    _references = (BATISLAM_2007, FHL_2005)
+
+
+_FIT_DOC = """
+    Parameters
+    ----------
+    data : DataFrame
+        One row per customer with ``frequency``, ``recency``, ``T`` (lifetimes' names), as
+        :func:`cxmodels.clv.rfm_summary` returns (a calibration/holdout summary is read as it
+        is: its calibration columns).  Not modified.
+    weights : array-like, optional
+        Counts of identical customers, one per row; rows are compressed to distinct values
+        before fitting either way.
+    penalizer : float, default 0
+        L2 penalty ``penalizer * sum(params**2)`` added to the mean negative log-likelihood
+        (lifetimes' ``penalizer_coef``); 0 gives plain maximum likelihood.
+    initial : sequence of float, optional
+        Starting values in the order of the parameters (default: all 1).
+    tol : float
+        Gradient tolerance of the optimiser on the mean log-likelihood.
+    maxiter : int
+        Iteration limit; hitting it flags the result as not converged.
+    level : float, default 0.95
+        Level of the Wald intervals (on the log scale) in ``summary()``.
+
+    A fit the data cannot identify (no repeat purchases at all; a parameter running off to 0
+    or infinity; a Hessian that is not positive definite) warns, is listed in ``.warnings``
+    and has ``admissible=False``.
+"""
+
+
+def fit_bgnbd(data: pd.DataFrame, *, weights=None, penalizer: float = 0.0, initial=None, tol: float = 1e-9,
+              maxiter: int = 2000, level: float = 0.95) -> BGNBDResult:
+    """Fit the BG/NBD (Fader, Hardie & Lee 2005) by maximum likelihood; returns a :class:`BGNBDResult`.
+    """
+    return BGNBDResult._fit(data, weights=weights, penalizer=penalizer, initial=initial, tol=tol,
+                            maxiter=maxiter, level=level)
+
+
+def fit_mbgnbd(data: pd.DataFrame, *, weights=None, penalizer: float = 0.0, initial=None, tol: float = 1e-9,
+               maxiter: int = 2000, level: float = 0.95) -> MBGNBDResult:
+    """Fit the modified BG/NBD (Batislam, Denizel & Filiztekin 2007); returns a :class:`MBGNBDResult`.
+    """
+    return MBGNBDResult._fit(data, weights=weights, penalizer=penalizer, initial=initial, tol=tol,
+                             maxiter=maxiter, level=level)
+
+
+fit_bgnbd.__doc__ += _FIT_DOC
+fit_mbgnbd.__doc__ += _FIT_DOC

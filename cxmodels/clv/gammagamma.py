@@ -31,32 +31,36 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
+import pandas as pd
+
 from ..errors import InputError
-from ._checks import summary_arrays
-from ._model import CLVModel, compress
+from ..plotting import axes
+from ._model import CLVResult, compress
+from .checks import summary_arrays
+from .references import FHL_2005B
 
 
-class GammaGamma(CLVModel):
-    """Gamma-Gamma spend model: ``GammaGamma().fit(rfm)``; parameters ``p, q, v``.
+class GammaGammaResult(CLVResult):
+    """A Gamma-Gamma fit (from :func:`fit_gamma_gamma`, or :meth:`from_params`); parameters ``p, q, v``.
 
-    ``rfm`` needs ``frequency`` and ``monetary_value`` (``recency`` and ``T`` are checked
+    ``data`` needs ``frequency`` and ``monetary_value`` (``recency`` and ``T`` are checked
     when present); customers with ``frequency == 0`` are ignored in the fit.
     """
 
     param_names = ("p", "q", "v")
-    method_name = "Gamma-Gamma spend model (Fader, Hardie & Lee 2005b)"
+    method_name = "Gamma-Gamma spend model"
     _columns = ("frequency", "monetary_value")
-    _references = ("Fader, P. S., Hardie, B. G. S., & Lee, K. L. (2005). RFM and CLV: Using iso-value curves for "
-                   "customer base analysis. Journal of Marketing Research, 42(4), 415-430.")
+    _references = (FHL_2005B,)
 
-    def _arrays(self, rfm):
-        d = _spend_arrays(rfm)
+    def _arrays(self, data):
+        d = _spend_arrays(data)
         return {"frequency": d["frequency"], "monetary_value": d["monetary_value"]}
 
     def _compress(self, d_all, weights):
         keep = d_all["frequency"] > 0
         if not keep.any():
-            raise InputError("GammaGamma: no repeat buyers (frequency > 0) to fit the spend model on")
+            raise InputError("Gamma-Gamma: no repeat buyers (frequency > 0) to fit the spend model on; "
+                             "the model describes the mean spend of repeat purchases")
         sub = {k: v[keep] for k, v in d_all.items()}
         return compress(sub, None if weights is None else weights[keep])
 
@@ -78,6 +82,16 @@ class GammaGamma(CLVModel):
         g[:, 2] = q / v - (px + q) / (v + x * m)
         return g
 
+    def _degenerate(self, d, w):
+        n = float(w.sum())
+        if n < 2:
+            return (f"{self.method_name}: {n:.0f} repeat buyer(s); the spread of spend across customers "
+                    "(q, v) is not identified from fewer than two")
+        if np.unique(d["monetary_value"]).size < 2:
+            return (f"{self.method_name}: every repeat buyer has the same mean spend, so its spread across "
+                    "customers is not identified; the estimates run off towards 0 or infinity")
+        return None
+
     def _check_params(self, theta):
         if theta[1] <= 1:
             return [f"{self.method_name}: q = {theta[1]:.4g} <= 1, so the population mean spend "
@@ -89,28 +103,50 @@ class GammaGamma(CLVModel):
         p, q, v = theta
         return p * (v + x * m) / (p * x + q - 1)
 
-    def expected_spend(self, rfm):
+    def expected_spend(self, data):
         r"""Expected mean transaction value of each customer, :math:`p(v + x m_x)/(px + q - 1)`;
         customers without repeat purchases get the population mean :math:`pv/(q-1)`."""
-        self._require_fit()
-        d = _spend_arrays(rfm)
-        return self._series(self._spend(self._theta, d["frequency"], d["monetary_value"]), rfm, "expected_spend")
+        d = _spend_arrays(data)
+        return self._series(self._spend(self._theta, d["frequency"], d["monetary_value"]), data, "expected_spend")
 
     def population_mean_spend(self) -> float:
         """:math:`pv/(q-1)`: the mean transaction value across customers."""
-        self._require_fit()
         p, q, v = self._theta
-        return float(p * v / (q - 1))
+        return float(p * v / (q - 1)) if q > 1 else float("inf")
+
+    def plot(self, ax=None):
+        r"""Density of customers' mean transaction value :math:`p/\nu`, :math:`\nu \sim \mathrm{Gamma}(q, v)`
+        (an inverse gamma with shape :math:`q` and scale :math:`pv`); returns the Axes."""
+        from scipy import stats
+
+        p, q, v = self._theta
+        dist = stats.invgamma(q, scale=p * v)
+        grid = np.linspace(dist.ppf(0.001), dist.ppf(0.99), 300)
+        ax = axes(ax)
+        ax.plot(grid, dist.pdf(grid))
+        ax.set(xlabel="mean transaction value of a customer", ylabel="density", title=self.method_name)
+        return ax
 
 
-def _spend_arrays(rfm):
+def _spend_arrays(data):
     """Validated ``frequency`` and ``monetary_value`` (recency and T checked when present)."""
-    import pandas as pd
-
-    if isinstance(rfm, pd.DataFrame) and {"frequency", "monetary_value"} <= set(rfm.columns) \
-            and not {"recency", "T"} <= set(rfm.columns):
+    if isinstance(data, pd.DataFrame) and {"frequency", "monetary_value"} <= set(data.columns) \
+            and not {"recency", "T"} <= set(data.columns) and not data.columns.has_duplicates:
         # recency and T play no part in the spend model: stand-ins that pass the checks
-        x = pd.to_numeric(rfm["frequency"], errors="coerce").to_numpy(float)
-        rfm = pd.DataFrame({"frequency": rfm["frequency"], "recency": np.where(x > 0, 1.0, 0.0), "T": 1.0,
-                            "monetary_value": rfm["monetary_value"]}, index=rfm.index)
-    return summary_arrays(rfm, monetary=True)
+        x = pd.to_numeric(data["frequency"], errors="coerce").to_numpy(float)
+        data = pd.DataFrame({"frequency": data["frequency"], "recency": np.where(x > 0, 1.0, 0.0), "T": 1.0,
+                             "monetary_value": data["monetary_value"]}, index=data.index)
+    return summary_arrays(data, monetary=True)
+
+
+def fit_gamma_gamma(data: pd.DataFrame, *, weights=None, penalizer: float = 0.0, initial=None, tol: float = 1e-9,
+                    maxiter: int = 2000, level: float = 0.95) -> GammaGammaResult:
+    """Fit the Gamma-Gamma spend model (Fader, Hardie & Lee 2005b) on the repeat buyers of ``data``
+    (``frequency`` and ``monetary_value``); returns a :class:`GammaGammaResult`.
+
+    Arguments as in :func:`cxmodels.clv.fit_bgnbd`.  No repeat buyer at all is an
+    :class:`~cxmodels.errors.InputError`; one repeat buyer, or repeat buyers who all spend
+    the same, leave the model unidentified: the fit warns and has ``admissible=False``.
+    """
+    return GammaGammaResult._fit(data, weights=weights, penalizer=penalizer, initial=initial, tol=tol,
+                                 maxiter=maxiter, level=level)

@@ -15,33 +15,45 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._validation import require_columns, require_frame
 from ..errors import InputError
-from .rfm import _as_day, unit_days
+from ..plotting import axes as _axes
+from ..plotting import color
+from ._model import CLVResult
+from .dates import as_day, as_timestamp, check_time_zone, unit_days
+from .rfm import HOLDOUT_COLUMNS
 
 
-def _axes(ax, figsize=(6, 4)):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
+def _purchase_model(model):
+    if not isinstance(model, CLVResult) or not hasattr(model, "p_alive"):
+        raise InputError("model must be the result of fit_bgnbd, fit_mbgnbd or fit_pareto_nbd (or from_params)")
 
 
-def tracking(model, transactions: pd.DataFrame, customer: str, date: str, *, time_unit="W",
-             observation_end=None) -> pd.DataFrame:
+def tracking(model, data: pd.DataFrame, customer: str, date: str, *, time_unit="W",
+             observation_end=None, date_format: str | None = None, time_zone: str | None = None) -> pd.DataFrame:
     """Actual and expected repeat purchases per period since the cohort's first day.
 
     Every customer contributes :math:`E[X(t - t_{0,i})]` (the model's unconditional
     expectation from her first purchase day :math:`t_{0,i}`); actual repeat purchases are
     purchase days after each customer's first.  Returns a frame indexed by period
     (1, 2, ...) with ``actual``, ``expected`` (per period) and ``actual_cumulative``,
-    ``expected_cumulative``.
+    ``expected_cumulative``.  ``data`` is the raw log (one row per purchase); dates follow
+    the rules of :func:`cxmodels.clv.rfm_summary` (``date_format``, ``time_zone``).
     """
+    _purchase_model(model)
     u = unit_days(time_unit)
-    days = _as_day(transactions[date], date)
-    daily = pd.DataFrame({"c": transactions[customer].to_numpy(), "d": days.to_numpy()}).drop_duplicates()
+    require_frame(data)
+    require_columns(data, [customer, date])
+    for c in (customer, date):
+        if data[c].isna().any():
+            raise InputError(f"column {c!r} of data has {int(data[c].isna().sum())} missing values")
+    days = as_day(data[date], date, date_format, check_time_zone(time_zone))
+    daily = pd.DataFrame({"c": data[customer].to_numpy(), "d": days.to_numpy()}).drop_duplicates()
     start = daily["d"].min()
-    end = daily["d"].max() if observation_end is None else pd.Timestamp(observation_end)
+    end = daily["d"].max() if observation_end is None else as_timestamp(observation_end, "observation_end",
+                                                                         date_format)
+    if end < daily["d"].max():
+        raise InputError(f"observation_end {end.date()} comes before the last purchase day {daily['d'].max().date()}")
     first = daily.groupby("c")["d"].transform("min")
     n_days = (end - start).days + 1                            # day indices 0 .. n_days - 1
     n_periods = int(np.ceil(n_days / u - 1e-9))
@@ -64,8 +76,9 @@ def plot_tracking(table: pd.DataFrame, *, cumulative: bool = True, calibration_p
     """Draw :func:`tracking`'s table; a vertical line marks the end of calibration."""
     ax = _axes(ax)
     cols = ("actual_cumulative", "expected_cumulative") if cumulative else ("actual", "expected")
+    require_columns(table, cols, "table")
     ax.plot(table.index, table[cols[0]], color="black", label="actual")
-    ax.plot(table.index, table[cols[1]], "--", color="C0", label=label)
+    ax.plot(table.index, table[cols[1]], "--", color=color(0), label=label)
     if calibration_period is not None:
         ax.axvline(calibration_period, color="grey", lw=0.8)
     ax.set(xlabel="period", ylabel=("cumulative " if cumulative else "") + "repeat purchases")
@@ -73,23 +86,26 @@ def plot_tracking(table: pd.DataFrame, *, cumulative: bool = True, calibration_p
     return ax
 
 
-def plot_calibration_holdout(model, summary: pd.DataFrame, *, max_frequency: int = 7, label: str = "model",
+def plot_calibration_holdout(model, data: pd.DataFrame, *, max_frequency: int = 7, label: str = "model",
                              ax=None):
     """Mean holdout purchases by calibration frequency: actual vs conditional expectation.
 
-    ``summary`` comes from :func:`rfm_summary` with ``calibration_end``.
+    ``data`` comes from :func:`rfm_summary` with ``calibration_end`` (its ``frequency``,
+    ``recency``, ``T`` describe the calibration period, ``holdout_frequency`` and
+    ``holdout_duration`` the holdout).
     """
-    need = ["frequency_cal", "recency_cal", "T_cal", "frequency_holdout", "duration_holdout"]
-    missing = [c for c in need if c not in summary.columns]
+    _purchase_model(model)
+    require_frame(data)
+    need = ["frequency", "recency", "T", HOLDOUT_COLUMNS[0], HOLDOUT_COLUMNS[2]]
+    missing = [c for c in need if c not in data.columns]
     if missing:
-        raise InputError(f"summary lacks column(s) {missing}: build it with rfm_summary(..., calibration_end=...)")
-    cal = summary[["frequency_cal", "recency_cal", "T_cal"]].rename(columns=lambda c: c[:-4])
-    pred = model.expected_purchases(float(summary["duration_holdout"].iloc[0]), cal)
-    grp = summary["frequency_cal"].clip(upper=max_frequency).astype(int)
-    table = pd.DataFrame({"actual": summary["frequency_holdout"], "model": pred}).groupby(grp).mean()
+        raise InputError(f"data lacks column(s) {missing}: build it with rfm_summary(..., calibration_end=...)")
+    pred = model.expected_purchases(float(data["holdout_duration"].iloc[0]), data)
+    grp = data["frequency"].clip(upper=max_frequency).astype(int)
+    table = pd.DataFrame({"actual": data["holdout_frequency"], "model": pred}).groupby(grp).mean()
     ax = _axes(ax)
     ax.plot(table.index, table["actual"], "o-", color="black", label="actual")
-    ax.plot(table.index, table["model"], "s--", color="C0", label=label)
+    ax.plot(table.index, table["model"], "s--", color=color(0), label=label)
     ax.set_xticks(table.index, [str(i) if i < max_frequency else f"{i}+" for i in table.index])
     ax.set(xlabel="purchases in calibration", ylabel="mean purchases in holdout")
     ax.legend()
@@ -102,6 +118,9 @@ def plot_frequency_recency(model, T: float, *, what: str = "expected_purchases",
 
     ``what``: ``"expected_purchases"`` (in the next ``t`` units) or ``"p_alive"``.
     """
+    _purchase_model(model)
+    if not (isinstance(T, (int, float, np.number)) and np.isfinite(T) and T > 0):
+        raise InputError(f"T must be a positive number, got {T!r}")
     if what not in ("expected_purchases", "p_alive"):
         raise InputError(f"what must be 'expected_purchases' or 'p_alive', got {what!r}")
     fmax = int(max_frequency or 20)
@@ -123,7 +142,11 @@ def p_alive_history(model, purchase_times, T: float, *, points: int = 200) -> pd
 
     ``purchase_times`` are in the model's time unit, measured from the first purchase.
     """
-    times = np.sort(np.asarray(purchase_times, float))
+    _purchase_model(model)
+    try:
+        times = np.sort(np.asarray(purchase_times, float))
+    except (TypeError, ValueError):
+        raise InputError(f"purchase_times must be numbers, got {purchase_times!r}") from None
     if times.size == 0 or times[0] != 0 or np.any(times > T):
         raise InputError("purchase_times must start with the first purchase at 0 and not exceed T")
     grid = np.unique(np.concatenate([np.linspace(0, T, points), times]))

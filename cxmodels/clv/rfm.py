@@ -10,8 +10,10 @@ The summary follows Fader, Hardie & Lee (2005) and lifetimes' column names:
   0 for customers without repeat purchases.
 
 Times are measured in whole days and expressed in ``time_unit`` (``"W"``: days / 7, as
-Fader and Hardie did for CDNOW).  With ``calibration_end`` the summary is split into a
-calibration period and a holdout period (lifetimes' ``_cal`` / ``_holdout`` columns).
+Fader and Hardie did for CDNOW).  Purchase days follow one rule on both engines
+(:mod:`cxmodels.clv.dates`).  With ``calibration_end`` the same four columns describe the
+calibration period, and ``holdout_frequency``, ``holdout_value``, ``holdout_duration``
+the holdout period: every model reads the frame as it is, without renaming.
 
 References
 ----------
@@ -23,80 +25,59 @@ Hughes, A. M. (1994). *Strategic Database Marketing*. Probus (RFM scoring).
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 
+from .._validation import require_consistent_ids, require_unique_columns, rows_text
 from ..errors import InputError
-from ._checks import customers_text
+from . import rfm_duckdb
+from .checks import customers_text, summary_arrays
+from .dates import as_day, as_timestamp, check_time_zone, unit_days
 
-_DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0, "Y": 365.25}
-
-
-def unit_days(time_unit) -> float:
-    """Length of ``time_unit`` in days: ``"D"``, ``"W"``, ``"M"`` (365.25/12), ``"Y"`` or a number."""
-    if isinstance(time_unit, str) and time_unit.upper() in _DAYS:
-        return _DAYS[time_unit.upper()]
-    if isinstance(time_unit, (int, float)) and not isinstance(time_unit, bool) and time_unit > 0:
-        return float(time_unit)
-    raise InputError(f"time_unit must be one of {sorted(_DAYS)} or a positive number of days, got {time_unit!r}")
+#: Columns of a summary with a calibration/holdout split, besides the calibration summary.
+HOLDOUT_COLUMNS = ("holdout_frequency", "holdout_value", "holdout_duration")
 
 
-def _as_day(values: pd.Series, column: str) -> pd.Series:
-    """Calendar days (datetime64, time of day dropped) from datetimes, strings or YYYYMMDD integers."""
-    if pd.api.types.is_datetime64_any_dtype(values):
-        out = values
-        if getattr(out.dt, "tz", None) is not None:
-            out = out.dt.tz_localize(None)
-    elif pd.api.types.is_integer_dtype(values):
-        out = pd.to_datetime(values.astype(str), format="%Y%m%d", errors="coerce")
-    else:
-        out = pd.to_datetime(values, errors="coerce", format="mixed")
-    bad = out.isna() & values.notna()
-    if bad.any():
-        raise InputError(f"column {column!r} has {int(bad.sum())} values that are not dates "
-                         f"(rows {', '.join(map(str, values.index[bad][:5]))})")
-    return out.dt.normalize()
-
-
-def _as_timestamp(value, name: str) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(str(value) if isinstance(value, (int, np.integer)) else value)
-    except (ValueError, TypeError) as exc:
-        raise InputError(f"{name} must be a date, got {value!r}") from exc
-    if ts.tzinfo is not None:
-        ts = ts.tz_localize(None)
-    return ts.normalize()
-
-
-def _daily(transactions, customer, date, value) -> pd.DataFrame:
+def _daily(data, customer, date, value, date_format, time_zone) -> pd.DataFrame:
     """One row per customer and purchase day: columns customer, day, (value summed)."""
-    if not isinstance(transactions, pd.DataFrame):
-        raise InputError(f"transactions must be a pandas DataFrame, got {type(transactions).__name__}")
+    if not isinstance(data, pd.DataFrame):
+        raise InputError(f"data must be a pandas DataFrame, a file path or a DuckDB relation, got {type(data).__name__}")
+    require_unique_columns(data, "data")
     cols = [customer, date] + ([value] if value is not None else [])
-    missing = [c for c in cols if c not in transactions.columns]
+    missing = [c for c in cols if c not in data.columns]
     if missing:
-        raise InputError(f"transactions lack column(s) {missing}; they have {list(map(str, transactions.columns))}")
-    if len(transactions) == 0:
-        raise InputError("transactions have no rows")
+        raise InputError(f"data lacks column(s) {missing}; it has {list(map(str, data.columns))}")
+    if len(data) == 0:
+        raise InputError("data has no rows")
     for c in (customer, date):
-        na = transactions[c].isna()
+        na = data[c].isna()
         if na.any():
-            raise InputError(f"column {c!r} of transactions has {int(na.sum())} missing values "
-                             f"(rows {', '.join(map(str, transactions.index[na][:5]))})")
-    df = pd.DataFrame({"customer": transactions[customer].to_numpy(),
-                       "day": _as_day(transactions[date], date).to_numpy()})
+            raise InputError(f"column {c!r} of data has {int(na.sum())} missing values "
+                             f"({rows_text(data.index[na.to_numpy()])})")
+    require_consistent_ids(data, customer, "data")
+    ids = data[customer]
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        ids = ids.astype(ids.cat.categories.dtype)
+    df = pd.DataFrame({"customer": ids.to_numpy(),
+                       "day": as_day(data[date], date, date_format, time_zone).to_numpy()})
     if value is not None:
-        v = transactions[value]
+        v = data[value]
         if pd.api.types.is_bool_dtype(v) or not pd.api.types.is_numeric_dtype(v):
-            raise InputError(f"column {value!r} of transactions must be numeric, has dtype {v.dtype}")
+            raise InputError(f"column {value!r} of data must be numeric, has dtype {v.dtype}")
         v = v.to_numpy(dtype=float, na_value=np.nan)
         for mask, what in ((~np.isfinite(v), "missing or infinite values"), (v < 0, "negative values")):
             if mask.any():
                 who = pd.unique(df["customer"].to_numpy()[mask])
-                raise InputError(f"column {value!r} of transactions has {int(mask.sum())} {what}: {customers_text(who)}")
+                raise InputError(f"column {value!r} of data has {int(mask.sum())} {what}: {customers_text(who)}")
         df["value"] = v
     agg = {"value": ("value", "sum")} if value is not None else {}
-    return df.groupby(["customer", "day"], sort=True).agg(n=("day", "size"), **agg).reset_index()
+    try:
+        return df.groupby(["customer", "day"], sort=True).agg(n=("day", "size"), **agg).reset_index()
+    except TypeError as exc:  # ids that cannot be ordered (e.g. 1 and "a")
+        raise InputError(f"column {customer!r} of data mixes id types that cannot be sorted ({exc}); "
+                         "convert it to one type first") from None
 
 
 def _summarise(daily: pd.DataFrame, end: pd.Timestamp, days: float, with_value: bool) -> pd.DataFrame:
@@ -115,28 +96,29 @@ def _summarise(daily: pd.DataFrame, end: pd.Timestamp, days: float, with_value: 
 
 
 def _is_duckdb_source(obj) -> bool:
-    import os
-
     if isinstance(obj, (str, os.PathLike)):
         return True
     mod = type(obj).__module__ or ""
     return mod.startswith(("duckdb", "_duckdb"))
 
 
-def rfm_summary(transactions: pd.DataFrame, customer: str, date: str, value: str | None = None, *,
-                observation_end=None, time_unit="W", calibration_end=None) -> pd.DataFrame:
+def rfm_summary(data, customer: str, date: str, value: str | None = None, *, observation_end=None,
+                time_unit="W", calibration_end=None, date_format: str | None = None,
+                time_zone: str | None = None) -> pd.DataFrame:
     r"""Summarise a transaction log per customer: frequency, recency, T, monetary_value.
 
     Parameters
     ----------
-    transactions : DataFrame, path or DuckDB relation
+    data : DataFrame, path or DuckDB relation
         One row per purchase; not modified.  A CSV or Parquet file path, or a
         ``duckdb.DuckDBPyRelation``, is summarised inside an embedded DuckDB database
-        (for logs too large for pandas; needs the ``duckdb`` package) with the same
-        definitions and checks, and gives the same frame.
+        (for logs too large for pandas; needs the ``duckdb`` extra) with the same
+        definitions, date rules and checks, and gives the same frame.
     customer, date : str
-        Columns holding the customer identifier and the purchase date (datetimes, ISO
-        strings or ``YYYYMMDD`` integers).  Purchases on the same calendar day count once.
+        Columns holding the customer identifier and the purchase date.  Ids that print
+        alike but differ in type (``1`` and ``"1"``) are refused.  Dates follow
+        :mod:`cxmodels.clv.dates`: datetimes or ISO 8601 strings; anything else needs
+        ``date_format``.  Purchases on the same calendar day count once.
     value : str, optional
         Column holding the purchase value; same-day values are summed and
         ``monetary_value`` is the mean over repeat purchase days (Fader, Hardie & Lee 2005b).
@@ -148,10 +130,16 @@ def rfm_summary(transactions: pd.DataFrame, customer: str, date: str, value: str
     calibration_end : date, optional
         Split into a calibration period (up to and including this date) and a holdout
         period.  Only customers whose first purchase falls in the calibration period are
-        kept; the columns are then ``frequency_cal, recency_cal, T_cal,
-        [monetary_value_cal,] frequency_holdout, [monetary_value_holdout,] duration_holdout``
-        (lifetimes' names), where ``frequency_holdout`` counts purchase days after
-        ``calibration_end``.
+        kept; ``frequency, recency, T, [monetary_value]`` then describe the calibration
+        period, and ``holdout_frequency`` (purchase days after ``calibration_end``),
+        ``[holdout_value]`` (their mean value, 0 without any) and ``holdout_duration``
+        (length of the holdout period in ``time_unit``) are added.
+    date_format : str, optional
+        ``strftime`` format of the dates (and of ``observation_end``/``calibration_end``
+        when they are strings or numbers), e.g. ``"%d/%m/%Y"`` or ``"%Y%m%d"``.
+    time_zone : str, optional
+        IANA zone whose calendar time-zone-aware timestamps are counted on (default: each
+        value's own zone; required for DuckDB ``TIMESTAMP WITH TIME ZONE`` columns).
 
     Returns
     -------
@@ -165,40 +153,40 @@ def rfm_summary(transactions: pd.DataFrame, customer: str, date: str, value: str
     ``T`` :math:`= (e - d_0)/u` with :math:`u` the length of ``time_unit`` in days.
     """
     days = unit_days(time_unit)
-    if not isinstance(transactions, pd.DataFrame) and _is_duckdb_source(transactions):
-        from .rfm_duckdb import rfm_summary_duckdb
-
-        return rfm_summary_duckdb(transactions, customer, date, value, observation_end=observation_end,
-                                  days=days, time_unit=time_unit, calibration_end=calibration_end)
-    daily = _daily(transactions, customer, date, value)
-    end = daily["day"].max() if observation_end is None else _as_timestamp(observation_end, "observation_end")
+    time_zone = check_time_zone(time_zone)
+    if not isinstance(data, pd.DataFrame) and _is_duckdb_source(data):
+        return rfm_duckdb.rfm_summary_duckdb(data, customer, date, value, observation_end=observation_end,
+                                             days=days, time_unit=time_unit, calibration_end=calibration_end,
+                                             date_format=date_format, time_zone=time_zone)
+    daily = _daily(data, customer, date, value, date_format, time_zone)
+    end = (daily["day"].max() if observation_end is None
+           else as_timestamp(observation_end, "observation_end", date_format))
     late = daily["day"] > end
     if late.any():
         who = pd.unique(daily.loc[late, "customer"])
-        raise InputError(f"column {date!r} of transactions has {int(late.sum())} purchase days after "
+        raise InputError(f"column {date!r} of data has {int(late.sum())} purchase days after "
                          f"observation_end {end.date()}: {customers_text(who)}")
     with_value = value is not None
     if calibration_end is None:
         out = _summarise(daily, end, days, with_value)
     else:
-        cal_end = _as_timestamp(calibration_end, "calibration_end")
+        cal_end = as_timestamp(calibration_end, "calibration_end", date_format)
         if cal_end >= end:
             raise InputError(f"calibration_end {cal_end.date()} must come before observation_end {end.date()}")
         cal = daily[daily["day"] <= cal_end]
         if len(cal) == 0:
             raise InputError(f"no purchase falls on or before calibration_end {cal_end.date()}")
-        out = _summarise(cal, cal_end, days, with_value).add_suffix("_cal")
+        out = _summarise(cal, cal_end, days, with_value)
         hold = daily[(daily["day"] > cal_end) & daily["customer"].isin(out.index)]
         gh = hold.groupby("customer")
-        out["frequency_holdout"] = gh.size().reindex(out.index).fillna(0).astype(float)
+        out["holdout_frequency"] = gh.size().reindex(out.index).fillna(0).astype(float)
         if with_value:
-            out["monetary_value_holdout"] = gh["value"].mean().reindex(out.index).fillna(0.0)
-        out["duration_holdout"] = (end - cal_end).days / days
+            out["holdout_value"] = gh["value"].mean().reindex(out.index).fillna(0.0)
+        out["holdout_duration"] = (end - cal_end).days / days
+        out.attrs["calibration_end"] = str(cal_end.date())
     out.index.name = "customer"
     out.attrs["time_unit"] = time_unit
     out.attrs["observation_end"] = str(end.date())
-    if calibration_end is not None:
-        out.attrs["calibration_end"] = str(_as_timestamp(calibration_end, "calibration_end").date())
     return out
 
 
@@ -241,7 +229,7 @@ def _quintile(values: pd.Series) -> pd.Series:
     return np.clip(np.ceil(5 * pct), 1, 5).astype(int)
 
 
-def rfm_segments(rfm: pd.DataFrame) -> pd.DataFrame:
+def rfm_segments(data: pd.DataFrame) -> pd.DataFrame:
     """RFM quintile scores and named segments for a summary from :func:`rfm_summary`.
 
     Returns a new frame (the input is not modified) with the summary's columns plus
@@ -252,18 +240,15 @@ def rfm_segments(rfm: pd.DataFrame) -> pd.DataFrame:
     that CRM teams report (Champions, Loyal Customers, ..., Hibernating).
 
     Frequency counts all purchase days (``frequency + 1``), and monetary value is the
-    summary's ``monetary_value``; a summary with ``_cal`` columns is scored on them.
+    summary's ``monetary_value``; a summary with a holdout split is scored on its
+    calibration period.
     """
-    sfx = "_cal" if "frequency_cal" in rfm.columns else ""
-    from ._checks import summary_arrays
-    view = rfm.rename(columns=lambda c: c[:-4] if sfx and c.endswith("_cal") else c)
-    arr = summary_arrays(view[[c for c in ("frequency", "recency", "T") if c in view.columns]], what="rfm")
-    out = rfm.copy()
+    arr = summary_arrays(data, what="data")
+    out = data.copy()
     out["days_since_last"] = arr["T"] - arr["recency"]
     out["r_score"] = _quintile(-out["days_since_last"])
-    out["f_score"] = _quintile(out[f"frequency{sfx}"])
-    mcol = f"monetary_value{sfx}"
-    out["m_score"] = _quintile(out[mcol]) if mcol in out.columns else 0
+    out["f_score"] = _quintile(out["frequency"])
+    out["m_score"] = _quintile(out["monetary_value"]) if "monetary_value" in out.columns else 0
     out["rfm_score"] = (out["r_score"].astype(str) + out["f_score"].astype(str)
                         + out["m_score"].astype(str))
     out["segment"] = _segment(out["r_score"].to_numpy(), out["f_score"].to_numpy())

@@ -64,7 +64,7 @@ def simulate_bgnbd(T, n: int | None = None, *, params: dict | None = None, seed=
     return out
 
 
-def simulate_paretonbd(T, n: int | None = None, *, params: dict | None = None, seed=None) -> pd.DataFrame:
+def simulate_pareto_nbd(T, n: int | None = None, *, params: dict | None = None, seed=None) -> pd.DataFrame:
     """``frequency, recency, T`` of customers drawn from the Pareto/NBD."""
     params = dict(CDNOW_PARETO if params is None else params)
     rng = as_generator(seed)

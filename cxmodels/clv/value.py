@@ -15,10 +15,10 @@ the end of each period.  This is the discrete form lifetimes uses (with :math:`\
 month there); it is the expected residual value of Fader, Hardie & Lee (2005b) truncated
 at the horizon and discounted in steps rather than continuously.
 
-Uncertainty: with ``interval``, parameters of both models are drawn from the
+Uncertainty: with ``draws > 0``, parameters of both models are drawn from the
 asymptotic normal distribution of their log-parameters (the inverse observed information
 of each fit) and the CLV of every customer recomputed per draw; ``clv_lower`` and
-``clv_upper`` are the equal-tailed quantiles.  They express estimation uncertainty in the
+``clv_upper`` are the equal-tailed quantiles at ``level``.  They express estimation uncertainty in the
 expected value, not the spread of the customer's actual future spend.
 
 References
@@ -35,8 +35,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._validation import as_generator, check_count, check_level
 from ..errors import InputError
-from ._checks import summary_arrays
+from ._model import CLVResult
+from .checks import summary_arrays
+from .gammagamma import GammaGammaResult
 
 
 def _discounted_purchases(model, theta, x, tx, T, K, period, d):
@@ -49,18 +52,24 @@ def _discounted_purchases(model, theta, x, tx, T, K, period, d):
     return total, prev
 
 
-def customer_lifetime_value(purchase_model, spend_model, rfm: pd.DataFrame, *, horizon: float,
+def _number(val, name):
+    if isinstance(val, bool) or not isinstance(val, (int, float, np.number)) or not np.isfinite(val):
+        raise InputError(f"{name} must be a finite number, got {val!r}")
+    return float(val)
+
+
+def customer_lifetime_value(data: pd.DataFrame, purchase_model, spend_model, *, horizon: float,
                             discount_rate: float, period: float = 1.0, margin: float = 1.0,
-                            interval: float | None = None, n_draws: int = 200, seed=None) -> pd.DataFrame:
+                            level: float = 0.95, draws: int = 0, seed=None) -> pd.DataFrame:
     r"""Expected discounted value of each customer over ``horizon`` (formula in the module docstring).
 
     Parameters
     ----------
-    purchase_model : fitted BetaGeoNBD, ModifiedBetaGeoNBD or ParetoNBD
-    spend_model : fitted GammaGamma
-    rfm : DataFrame
-        ``frequency, recency, T, monetary_value`` in the purchase model's time unit
-        (calibration columns ``_cal`` are accepted and used).
+    data : DataFrame
+        ``frequency, recency, T, monetary_value`` in the purchase model's time unit (a
+        calibration/holdout summary from :func:`rfm_summary` is read as it is).
+    purchase_model : result of fit_bgnbd, fit_mbgnbd or fit_pareto_nbd
+    spend_model : result of fit_gamma_gamma
     horizon : float
         Length of the forecast in the summary's time unit (e.g. 52 weeks).
     discount_rate : float
@@ -71,53 +80,54 @@ def customer_lifetime_value(purchase_model, spend_model, rfm: pd.DataFrame, *, h
         ``round(horizon / period)`` periods.
     margin : float, default 1
         Share of spend that is profit (CLV on revenue when 1).
-    interval : float, optional
-        Width of a parameter-uncertainty interval (e.g. 0.9); adds ``clv_lower`` and
-        ``clv_upper``.  Needs fitted models with standard errors.
-    n_draws, seed
-        Number of parameter draws for ``interval`` and their seed.
+    level : float, default 0.95
+        Level of the parameter-uncertainty interval (used when ``draws > 0``).
+    draws : int, default 0
+        Parameter draws for the interval; 0 computes no interval.  Needs fitted models with
+        standard errors.
+    seed
+        Seed of the parameter draws.
 
     Returns
     -------
-    DataFrame indexed like ``rfm``: ``expected_purchases`` (over the horizon,
+    DataFrame indexed like ``data``: ``expected_purchases`` (over the horizon,
     undiscounted), ``expected_spend``, ``clv`` (and ``clv_lower``, ``clv_upper``).
     """
-    if isinstance(rfm, pd.DataFrame) and "frequency_cal" in rfm.columns:
-        rfm = rfm.rename(columns=lambda c: c[:-4] if c.endswith("_cal") else c)
+    rfm = data
+    if not isinstance(purchase_model, CLVResult) or not hasattr(purchase_model, "_cond_purchases") \
+            or not isinstance(spend_model, GammaGammaResult):
+        raise InputError("purchase_model must be the result of fit_bgnbd/fit_mbgnbd/fit_pareto_nbd and "
+                         "spend_model that of fit_gamma_gamma")
+    level = check_level(level)
+    draws = check_count(draws, "draws")
+    horizon, period = _number(horizon, "horizon"), _number(period, "period")
+    discount_rate, margin = _number(discount_rate, "discount_rate"), _number(margin, "margin")
     d = summary_arrays(rfm, monetary=True)
     for name, val in (("horizon", horizon), ("period", period)):
         if not np.isfinite(val) or val <= 0:
             raise InputError(f"{name} must be a positive number, got {val!r}")
     if not np.isfinite(discount_rate) or discount_rate <= -1:
         raise InputError(f"discount_rate must be a number above -1, got {discount_rate!r}")
-    if not hasattr(purchase_model, "_cond_purchases") or not hasattr(spend_model, "_spend"):
-        raise InputError("purchase_model must be a fitted BetaGeoNBD/ModifiedBetaGeoNBD/ParetoNBD and "
-                         "spend_model a fitted GammaGamma")
-    purchase_model._require_fit()
-    spend_model._require_fit()
     K = max(int(round(horizon / period)), 1)
     x, tx, T, m = d["frequency"], d["recency"], d["T"], d["monetary_value"]
     disc, purchases = _discounted_purchases(purchase_model, purchase_model._theta, x, tx, T, K, period, discount_rate)
     spend = spend_model._spend(spend_model._theta, x, m)
     out = pd.DataFrame({"expected_purchases": purchases, "expected_spend": spend,
                         "clv": margin * spend * disc}, index=rfm.index)
-    if interval is not None:
-        if not 0 < interval < 1:
-            raise InputError(f"interval must lie in (0, 1), got {interval!r}")
-        from .._validation import as_generator
+    if draws > 0:
         rng = as_generator(seed)
-        tp = purchase_model.sample_params(n_draws, rng)
-        ts = spend_model.sample_params(n_draws, rng)
-        draws = np.empty((n_draws, len(x)))
-        for j in range(n_draws):
+        tp = purchase_model.sample_params(draws, rng)
+        ts = spend_model.sample_params(draws, rng)
+        sims = np.empty((draws, len(x)))
+        for j in range(draws):
             dj, _ = _discounted_purchases(purchase_model, tp[j], x, tx, T, K, period, discount_rate)
-            draws[j] = margin * spend_model._spend(ts[j], x, m) * dj
-        lo, hi = np.quantile(draws, [(1 - interval) / 2, (1 + interval) / 2], axis=0)
+            sims[j] = margin * spend_model._spend(ts[j], x, m) * dj
+        lo, hi = np.quantile(sims, [(1 - level) / 2, (1 + level) / 2], axis=0)
         out["clv_lower"], out["clv_upper"] = lo, hi
     return out
 
 
-def simple_clv(rfm: pd.DataFrame, *, retention_rate: float, margin: float = 1.0, discount_rate: float = 0.0,
+def simple_clv(data: pd.DataFrame, *, retention_rate: float, margin: float = 1.0, discount_rate: float = 0.0,
                horizon_years: float | None = None, acquisition_cost: float = 0.0,
                periods_per_year: float = 52.0) -> pd.DataFrame:
     r"""The back-of-envelope CLV practitioners use, as a baseline for the model-based CLV.
@@ -138,16 +148,22 @@ def simple_clv(rfm: pd.DataFrame, *, retention_rate: float, margin: float = 1.0,
     overstates her future rate when she has been observed briefly (regression to the mean)
     and that silent customers may have left: the biases the BG/NBD and Gamma-Gamma correct.
 
-    Returns a DataFrame indexed like ``rfm`` with ``annual_purchases``, ``order_value`` and ``clv``.
+    Returns a DataFrame indexed like ``data`` with ``annual_purchases``, ``order_value`` and ``clv``.
 
     References
     ----------
     Gupta, S., & Lehmann, D. R. (2003). Customers as assets. *Journal of Interactive
     Marketing*, 17(1), 9-24.
     """
-    if isinstance(rfm, pd.DataFrame) and "frequency_cal" in rfm.columns:
-        rfm = rfm.rename(columns=lambda c: c[:-4] if c.endswith("_cal") else c)
+    rfm = data
     d = summary_arrays(rfm, monetary=True)
+    for name, val in (("retention_rate", retention_rate), ("margin", margin), ("discount_rate", discount_rate),
+                      ("acquisition_cost", acquisition_cost), ("periods_per_year", periods_per_year)):
+        _number(val, name)
+    if horizon_years is not None and (_number(horizon_years, "horizon_years") < 0):
+        raise InputError(f"horizon_years must be non-negative, got {horizon_years!r}")
+    if not periods_per_year > 0:
+        raise InputError(f"periods_per_year must be positive, got {periods_per_year!r}")
     if not 0 <= retention_rate < 1:
         raise InputError(f"retention_rate must lie in [0, 1), got {retention_rate!r}")
     if not np.isfinite(discount_rate) or discount_rate <= -1:
@@ -172,13 +188,22 @@ def simple_clv(rfm: pd.DataFrame, *, retention_rate: float, margin: float = 1.0,
                          "clv": rate * aov * margin * factor - acquisition_cost}, index=rfm.index)
 
 
-def customer_equity(clv, *, acquisition_cost: float = 0.0, n_acquired: int | None = None) -> float:
+def customer_equity(data, *, acquisition_cost: float = 0.0, n_acquired: int | None = None) -> float:
     """Customer equity: the sum of customers' CLV minus acquisition spend.
 
-    ``clv`` is a Series (or the frame returned by :func:`customer_lifetime_value`, whose
-    ``clv`` column is used); acquisition spend is ``acquisition_cost`` per customer times
+    ``data`` is the frame returned by :func:`customer_lifetime_value` (its ``clv`` column is
+    used) or a Series of CLVs; acquisition spend is ``acquisition_cost`` per customer times
     ``n_acquired`` (default: the number of customers).  Gupta, Lehmann & Stuart (2004).
     """
-    values = clv["clv"] if isinstance(clv, pd.DataFrame) else pd.Series(clv)
-    n = len(values) if n_acquired is None else int(n_acquired)
+    if isinstance(data, pd.DataFrame):
+        if "clv" not in data.columns:
+            raise InputError(f"data lacks column 'clv'; it has {list(map(str, data.columns))}")
+        values = data["clv"]
+    else:
+        values = pd.Series(data)
+    values = pd.to_numeric(values, errors="coerce") if not pd.api.types.is_bool_dtype(values) else values * np.nan
+    if values.isna().any() or not np.all(np.isfinite(values.to_numpy(float))):
+        raise InputError("clv values must be finite numbers")
+    _number(acquisition_cost, "acquisition_cost")
+    n = len(values) if n_acquired is None else check_count(n_acquired, "n_acquired")
     return float(values.sum() - acquisition_cost * n)

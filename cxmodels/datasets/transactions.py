@@ -32,16 +32,16 @@ def make_transactions(n_customers: int = 1000, *, model: str = "bgnbd", params: 
     """A seeded transaction log from the BG/NBD or Pareto/NBD with Gamma-Gamma spend.
 
     Customers make their first purchase on a day drawn uniformly over the first quarter of
-    ``days``, then follow the model (see :mod:`cxmodels.clv.simulate`; rates per week).
+    ``days``, then follow the model (see :func:`cxmodels.clv.simulate_transactions`; rates per week).
     Returns columns ``customer_id, date, value``; ``attrs["truth"]`` holds the parameters.
     """
-    from ..clv import simulate
     from .._validation import as_generator
+    from ..clv import simulate_transactions
 
     rng = as_generator(seed)
     first = rng.integers(0, max(days // 4, 1), size=n_customers)
     T = (days - first) / 7.0
-    log = simulate.simulate_transactions(T, model=model, params=params, spend=spend, seed=rng)
+    log = simulate_transactions(T, model=model, params=params, spend=spend, seed=rng)
     start = pd.Timestamp(start)
     out = pd.DataFrame({
         "customer_id": log["customer"] + 1,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._validation import require_unique_columns
 from ..errors import InputError
 
 
@@ -27,14 +28,15 @@ def _fail(index: pd.Index, mask: np.ndarray, message: str) -> None:
         raise InputError(f"{message}: {customers_text(bad)}")
 
 
-def summary_arrays(rfm, *, monetary: bool = False, what: str = "rfm") -> dict[str, np.ndarray]:
+def summary_arrays(data, *, monetary: bool = False, what: str = "data") -> dict[str, np.ndarray]:
     """Validated float arrays ``frequency``, ``recency``, ``T`` (and ``monetary_value``).
 
-    ``rfm`` is a DataFrame with those columns (lifetimes' names), indexed by customer.
+    ``data`` is a DataFrame with those columns (lifetimes' names), indexed by customer.
     Checks: columns present, numeric, finite, non-negative, integer frequency,
     ``recency <= T``, ``recency == 0`` when ``frequency == 0``, positive
     ``monetary_value`` for repeat buyers when ``monetary`` is requested.
     """
+    rfm = data
     if not isinstance(rfm, pd.DataFrame):
         raise InputError(f"{what} must be a pandas DataFrame with columns frequency, recency, T; "
                          f"got {type(rfm).__name__}")
@@ -45,13 +47,15 @@ def summary_arrays(rfm, *, monetary: bool = False, what: str = "rfm") -> dict[st
                          "(build it with cxmodels.clv.rfm_summary)")
     if len(rfm) == 0:
         raise InputError(f"{what} has no rows")
+    require_unique_columns(rfm[[c for c in rfm.columns if c in cols]], what)
     if rfm.index.has_duplicates:
         dup = rfm.index[rfm.index.duplicated(keep=False)].unique()
         raise InputError(f"{what} has duplicate customers in its index: {customers_text(dup)}")
     out: dict[str, np.ndarray] = {}
     for c in cols:
         s = rfm[c]
-        if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
+        if isinstance(s.dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(s) \
+                or not pd.api.types.is_numeric_dtype(s):
             raise InputError(f"column {c!r} of {what} must be numeric, has dtype {s.dtype}")
         v = s.to_numpy(dtype=float, na_value=np.nan)
         _fail(rfm.index, ~np.isfinite(v), f"column {c!r} of {what} has missing or infinite values")
@@ -73,7 +77,10 @@ def summary_arrays(rfm, *, monetary: bool = False, what: str = "rfm") -> dict[st
 
 def positive_horizon(t, name: str = "t") -> np.ndarray:
     """``t`` as a float array of non-negative finite values, else InputError."""
-    arr = np.asarray(t, dtype=float)
+    try:
+        arr = np.asarray(t, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a non-negative number or array of numbers, got {t!r}") from None
     if not np.all(np.isfinite(arr)) or np.any(arr < 0):
         raise InputError(f"{name} must be non-negative and finite, got {t!r}")
     return arr
