@@ -13,6 +13,11 @@ Conventions
   ``SE_diff = sqrt(SE_1^2 + SE_2^2)`` (Rocks 2016, "The margin of error of an NPS").
 * Proportions get Wilson score intervals (Wilson 1927, JASA 22, 209-212); means get
   t intervals.
+* Raw answers and tallies are separate, keyword-only arguments (``scores=`` and ``counts=``):
+  an 11-bin histogram of NPS answers looks like eleven answers, so which one a list is is
+  never guessed.  Counts are frequency weights (the sample size is their sum).
+* :func:`survey_sample_size` sizes a survey for a margin of error; the users per variant of an
+  experiment are sized by :func:`cxmodels.ab.sample_size`.
 """
 
 from __future__ import annotations
@@ -26,11 +31,18 @@ from .errors import InputError
 
 
 def _arr(x, name: str) -> np.ndarray:
-    a = np.asarray(x, dtype=float)
+    if isinstance(x, (str, bytes)) or x is None:
+        raise InputError(f"{name} must be a one-dimensional sequence of numbers, got {type(x).__name__}")
+    try:
+        a = np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} holds values that are not numbers") from None
     if a.ndim != 1 or a.size == 0:
         raise InputError(f"{name} must be a non-empty one-dimensional sequence of numbers")
     if np.isnan(a).any():
         raise InputError(f"{name} has {int(np.isnan(a).sum())} missing values; drop them first")
+    if np.isinf(a).any():
+        raise InputError(f"{name} has {int(np.isinf(a).sum())} infinite values")
     return a
 
 
@@ -43,6 +55,33 @@ def _weights(w, n: int) -> np.ndarray:
     if (w < 0).any() or w.sum() == 0:
         raise InputError("weights must be non-negative and not all zero")
     return w
+
+
+def _responses(scores, counts, weights, values: np.ndarray, what: str, fname: str):
+    """Answers as ``(x, w, n, n_eff)`` from exactly one of raw ``scores`` or ``counts``.
+
+    ``counts`` has one entry per scale point (``values``); they are frequency weights, so the
+    sample size is their sum (not Kish's effective size, which applies to survey weights of raw
+    answers).  A list of numbers is never guessed to be one or the other.
+    """
+    if (scores is None) == (counts is None):
+        raise InputError(f"{fname} takes exactly one of scores= (raw answers) or counts= ({what})")
+    if counts is not None:
+        if weights is not None:
+            raise InputError(f"{fname}: weights= apply to raw scores, not to counts=")
+        c = _arr(counts, "counts")
+        if c.shape != values.shape:
+            raise InputError(f"counts has {c.size} entries; {fname} takes {what}. Raw answers go in scores=")
+        if (c < 0).any():
+            raise InputError(f"counts must be non-negative, got {c.tolist()}")
+        if c.sum() == 0:
+            raise InputError(f"counts are all zero: there are no responses ({what})")
+        keep = c > 0
+        n = float(c.sum())
+        return values[keep].astype(float), c[keep], n, n
+    x = _arr(scores, "scores")
+    w = _weights(weights, len(x))
+    return x, w, float(len(x)), effective_n(w)
 
 
 def effective_n(weights) -> float:
@@ -60,17 +99,43 @@ def wilson_interval(p: float, n: float, level: float = 0.95) -> tuple[float, flo
     return float(centre - half), float(centre + half)
 
 
-def _mean_ci(x, w, level):
-    n_eff = effective_n(w)
+def _mean_ci(x, w, n_eff, level):
     m = float(np.average(x, weights=w))
+    if n_eff <= 1:
+        return m, np.nan, np.nan, np.nan  # one response: no spread to estimate
     var = float(np.average((x - m) ** 2, weights=w)) * n_eff / (n_eff - 1)
     se = np.sqrt(var / n_eff)
     t = stats.t.ppf(0.5 + level / 2, df=max(n_eff - 1, 1))
     return m, se, m - t * se, m + t * se
 
 
-def csat(scores, *, scale: tuple[int, int] = (1, 5), top_box: int = 2, weights=None, level: float = 0.95) -> pd.Series:
+def _scale(scale) -> tuple[int, int]:
+    try:
+        lo, hi = (int(v) for v in scale)
+    except (TypeError, ValueError):
+        raise InputError(f"scale must be a pair of whole numbers (low, high), got {scale!r}") from None
+    if lo >= hi:
+        raise InputError(f"scale {scale} must run from low to high")
+    return lo, hi
+
+
+def csat(*, scores=None, counts=None, scale: tuple[int, int] = (1, 5), top_box: int = 2, weights=None,
+         level: float = 0.95) -> pd.Series:
     """Customer satisfaction: top-box share (e.g. 4-5 on a 1-5 scale) and mean, with intervals.
+
+    Parameters
+    ----------
+    scores : sequence, optional
+        Raw answers on ``scale``.
+    counts : sequence, optional
+        Instead of scores: the number of answers at each scale point, low to high
+        (``hi - lo + 1`` numbers).  Exactly one of ``scores`` and ``counts``.
+    scale : (int, int)
+    top_box : int
+        How many of the top scale points count as satisfied.
+    weights : sequence, optional
+        Survey weights of raw answers (Kish's effective size in the standard errors).
+    level : float
 
     Returns
     -------
@@ -78,56 +143,69 @@ def csat(scores, *, scale: tuple[int, int] = (1, 5), top_box: int = 2, weights=N
         ``top_box``, ``top_box_lower``, ``top_box_upper`` (Wilson), ``mean``, ``mean_se``,
         ``mean_lower``, ``mean_upper``, ``n``, ``n_eff``.
     """
-    x = _arr(scores, "scores")
-    lo, hi = scale
+    level = V.check_level(level)
+    lo, hi = _scale(scale)
+    x, w, n, n_eff = _responses(scores, counts, weights, np.arange(lo, hi + 1),
+                                f"{hi - lo + 1} counts, of the scale points {lo}..{hi}", "csat")
     out_of_range = ((x < lo) | (x > hi)).sum()
     if out_of_range:
         raise InputError(f"{int(out_of_range)} scores lie outside the scale {scale}")
-    w = _weights(weights, len(x))
-    n_eff = effective_n(w)
     p = float(np.average(x > hi - top_box, weights=w))
     plo, phi = wilson_interval(p, n_eff, level)
-    m, se, mlo, mhi = _mean_ci(x, w, level)
+    m, se, mlo, mhi = _mean_ci(x, w, n_eff, level)
     return pd.Series({"top_box": p, "top_box_lower": plo, "top_box_upper": phi, "mean": m, "mean_se": se,
-                      "mean_lower": mlo, "mean_upper": mhi, "n": len(x), "n_eff": n_eff})
+                      "mean_lower": mlo, "mean_upper": mhi, "n": n, "n_eff": n_eff})
+
+
+_NPS_COUNTS = "[detractors, passives, promoters] (3 numbers) or a histogram of the scores 0..10 (11 numbers)"
 
 
 def _nps_shares(scores, counts, weights):
-    if (scores is None) == (counts is None):
-        raise InputError("give either raw 0-10 scores or counts=[detractors, passives, promoters]")
-    if counts is not None:
-        c = np.asarray(counts, dtype=float)
-        if c.shape != (3,) or (c < 0).any() or c.sum() == 0:
-            raise InputError("counts must be three non-negative numbers [detractors, passives, promoters]")
+    if counts is not None and scores is None:
+        c = _arr(counts, "counts")
+        if c.size == 11:  # a histogram of the scores 0..10
+            c = np.array([c[:7].sum(), c[7:9].sum(), c[9:].sum()])
+        elif c.size != 3:
+            raise InputError(f"counts has {c.size} entries; nps takes {_NPS_COUNTS}. Raw answers go in scores=")
+        if (c < 0).any():
+            raise InputError(f"counts must be non-negative, got {c.tolist()}")
+        if c.sum() == 0:
+            raise InputError("counts are all zero: there are no responses to compute an NPS from")
+        if weights is not None:
+            raise InputError("nps: weights= apply to raw scores, not to counts=")
         n = float(c.sum())
         return c / n, n, n
-    x = _arr(scores, "scores")
+    x, w, n, n_eff = _responses(scores, counts, weights, np.arange(11), _NPS_COUNTS, "nps")
     bad = ((x < 0) | (x > 10) | (x != np.round(x))).sum()
     if bad:
         raise InputError(f"{int(bad)} NPS scores are not whole numbers from 0 to 10")
-    w = _weights(weights, len(x))
     shares = np.array([np.average(x <= 6, weights=w), np.average((x >= 7) & (x <= 8), weights=w),
                        np.average(x >= 9, weights=w)])
-    return shares, float(len(x)), effective_n(w)
+    return shares, n, n_eff
 
 
-def nps(scores=None, *, counts=None, weights=None, level: float = 0.95) -> pd.Series:
+def nps(*, scores=None, counts=None, weights=None, level: float = 0.95) -> pd.Series:
     """Net Promoter Score with its standard error and interval.
+
+    Give exactly one of ``scores`` and ``counts``: a list of numbers is never guessed to be
+    answers or tallies (an 11-bin histogram looks like 11 answers).
 
     Parameters
     ----------
     scores : sequence, optional
         Raw 0-10 answers.
     counts : sequence, optional
-        Instead of scores: ``[detractors, passives, promoters]``.
+        ``[detractors, passives, promoters]`` or an 11-bin histogram of the scores 0..10.
     weights : sequence, optional
         Survey weights for raw answers.
+    level : float
 
     Returns
     -------
     Series
         ``nps`` (points), ``se``, ``lower``, ``upper``, the three shares, ``n`` and ``n_eff``.
     """
+    level = V.check_level(level)
     (pd_, pp, pr), n, n_eff = _nps_shares(scores, counts, weights)
     score = pr - pd_
     se = np.sqrt(max(pr + pd_ - score ** 2, 0) / n_eff)
@@ -137,55 +215,84 @@ def nps(scores=None, *, counts=None, weights=None, level: float = 0.95) -> pd.Se
                       "n": n, "n_eff": n_eff})
 
 
-def nps_difference(a, b, *, weights_a=None, weights_b=None, level: float = 0.95) -> pd.Series:
-    """Difference of two independent NPS values from raw scores (b - a): SE, interval, z-test."""
-    na, nb = nps(a, weights=weights_a), nps(b, weights=weights_b)
+def nps_difference(*, scores_a=None, scores_b=None, counts_a=None, counts_b=None, weights_a=None, weights_b=None,
+                   level: float = 0.95) -> pd.Series:
+    """Difference of two independent NPS values (b - a): SE, interval, z-test.
+
+    Each sample is given as raw ``scores_*`` or as ``counts_*`` (see :func:`nps`).
+    """
+    na = nps(scores=scores_a, counts=counts_a, weights=weights_a, level=level)
+    nb = nps(scores=scores_b, counts=counts_b, weights=weights_b, level=level)
     diff = nb["nps"] - na["nps"]
     se = np.sqrt(na["se"] ** 2 + nb["se"] ** 2)
     z = stats.norm.ppf(0.5 + level / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):  # both samples without spread: z undefined
+        zstat = diff / se
     return pd.Series({"difference": diff, "se": se, "lower": diff - z * se, "upper": diff + z * se,
-                      "z": diff / se, "pvalue": float(2 * stats.norm.sf(abs(diff / se)))})
+                      "z": zstat, "pvalue": float(2 * stats.norm.sf(abs(zstat))) if se > 0 else np.nan})
 
 
-def ces(scores, *, scale: tuple[int, int] = (1, 7), agree_from: int = 5, weights=None, level: float = 0.95
-        ) -> pd.Series:
-    """Customer effort score: mean and share agreeing the task was easy (>= ``agree_from``)."""
-    x = _arr(scores, "scores")
-    if ((x < scale[0]) | (x > scale[1])).any():
-        raise InputError(f"{int(((x < scale[0]) | (x > scale[1])).sum())} scores lie outside the scale {scale}")
-    w = _weights(weights, len(x))
-    n_eff = effective_n(w)
+def ces(*, scores=None, counts=None, scale: tuple[int, int] = (1, 7), agree_from: int = 5, weights=None,
+        level: float = 0.95) -> pd.Series:
+    """Customer effort score: mean and share agreeing the task was easy (>= ``agree_from``).
+
+    Exactly one of raw ``scores`` or ``counts`` (answers per scale point, low to high).
+    """
+    level = V.check_level(level)
+    lo, hi = _scale(scale)
+    x, w, n, n_eff = _responses(scores, counts, weights, np.arange(lo, hi + 1),
+                                f"{hi - lo + 1} counts, of the scale points {lo}..{hi}", "ces")
+    if ((x < lo) | (x > hi)).any():
+        raise InputError(f"{int(((x < lo) | (x > hi)).sum())} scores lie outside the scale {scale}")
     p = float(np.average(x >= agree_from, weights=w))
-    lo, hi = wilson_interval(p, n_eff, level)
-    m, se, mlo, mhi = _mean_ci(x, w, level)
+    plo, phi = wilson_interval(p, n_eff, level)
+    m, se, mlo, mhi = _mean_ci(x, w, n_eff, level)
     return pd.Series({"mean": m, "mean_se": se, "mean_lower": mlo, "mean_upper": mhi, "agree": p,
-                      "agree_lower": lo, "agree_upper": hi, "n": len(x), "n_eff": n_eff})
+                      "agree_lower": plo, "agree_upper": phi, "n": n, "n_eff": n_eff})
 
 
-def sample_size(metric: str, margin: float, *, level: float = 0.95, p: float | None = None,
-                sd: float | None = None, promoters: float | None = None, detractors: float | None = None,
-                design_effect: float = 1.0) -> int:
-    """Respondents needed for a margin of error (half-width of the interval).
+def survey_sample_size(metric: str, margin: float, *, level: float = 0.95, p: float | None = None,
+                       sd: float | None = None, promoters: float | None = None, detractors: float | None = None,
+                       design_effect: float = 1.0) -> int:
+    """Survey respondents needed for a margin of error (half-width of the interval).
+
+    Sizes a survey's precision; the users per variant of an experiment are sized by
+    :func:`cxmodels.ab.sample_size`.
 
     ``metric="proportion"`` (margin as a proportion, worst case ``p = 0.5``),
     ``metric="mean"`` (margin in scale points, needs ``sd``), ``metric="nps"`` (margin in
     NPS points; worst case variance 1, or from expected shares):
-    ``n = deff * z^2 var / margin^2``.
+    ``n = deff * z^2 var / margin^2`` (Cochran 1977, ch. 4).
     """
+    level = V.check_level(level)
     z = stats.norm.ppf(0.5 + level / 2)
-    if margin <= 0:
+    try:
+        margin = float(margin)
+        design_effect = float(design_effect)
+    except (TypeError, ValueError):
+        raise InputError(f"margin and design_effect must be numbers, got {margin!r}, {design_effect!r}") from None
+    if not margin > 0 or not np.isfinite(margin):
         raise InputError("margin must be positive")
+    if not design_effect > 0 or not np.isfinite(design_effect):
+        raise InputError(f"design_effect must be positive, got {design_effect}")
     if metric == "proportion":
         p = 0.5 if p is None else p
+        if not 0 <= p <= 1:
+            raise InputError(f"p must lie in [0, 1], got {p}")
         var, m = p * (1 - p), margin
     elif metric == "mean":
         if sd is None:
-            raise InputError("sample_size(metric='mean') needs the expected standard deviation sd")
+            raise InputError("survey_sample_size(metric='mean') needs the expected standard deviation sd")
+        if not sd > 0:
+            raise InputError(f"sd must be positive, got {sd}")
         var, m = sd ** 2, margin
     elif metric == "nps":
         if promoters is None or detractors is None:
             var = 1.0
         else:
+            if not (0 <= promoters <= 1 and 0 <= detractors <= 1 and promoters + detractors <= 1):
+                raise InputError(f"promoters and detractors must be shares summing to at most 1, got "
+                                 f"{promoters}, {detractors}")
             var = promoters + detractors - (promoters - detractors) ** 2
         m = margin / 100
     else:
@@ -194,7 +301,7 @@ def sample_size(metric: str, margin: float, *, level: float = 0.95, p: float | N
 
 
 def composite_cx(data: pd.DataFrame, components: list[str], *, weights: dict | None = None,
-                 outcome: str | None = None, n_boot: int = 500, seed=None) -> pd.DataFrame:
+                 outcome: str | None = None, n_boot: int = 500, seed=None, level: float = 0.95) -> pd.DataFrame:
     """A composite CX score from standardized components (e.g. CSAT, NPS, CES per customer).
 
     Weights are given (industry practice) or, with ``outcome``, estimated as the
@@ -205,34 +312,51 @@ def composite_cx(data: pd.DataFrame, components: list[str], *, weights: dict | N
     -------
     DataFrame
         One row per component: ``weight`` and (estimated weights only) ``se``,
-        ``ci_lower``, ``ci_upper``; ``.attrs["score"]`` holds the per-customer composite
+        ``ci_lower``, ``ci_upper`` (bootstrap percentiles at ``level``); ``.attrs["score"]`` holds the per-customer composite
         (0-100, the weighted mean of components min-max rescaled).
     """
+    level = V.check_level(level)
+    n_boot = V.check_count(n_boot, "n_boot", minimum=0 if weights is not None else 2)
     V.require_frame(data)
+    V.require_unique_columns(data)
+    if isinstance(components, str) or len(components) == 0:
+        raise InputError("components must be a non-empty list of column names")
+    components = list(components)
     V.require_columns(data, components + ([outcome] if outcome else []))
     V.require_numeric(data, components + ([outcome] if outcome else []))
     V.require_no_missing(data, components + ([outcome] if outcome else []))
+    V.require_finite(data, components + ([outcome] if outcome else []))
+    if len(data) < len(components) + 2:
+        raise InputError(f"data has {len(data)} rows; a composite of {len(components)} components needs at least "
+                         f"{len(components) + 2}")
+    V.require_not_constant(data, components + ([outcome] if outcome else []))
     Z = (data[components] - data[components].mean()) / data[components].std()
     if weights is not None:
         unknown = set(weights) - set(components)
         if unknown:
             raise InputError(f"weights name {sorted(unknown)}, which are not components")
-        w = np.array([weights.get(c, 0.0) for c in components], float)
+        try:
+            w = np.array([weights.get(c, 0.0) for c in components], float)
+        except (TypeError, ValueError):
+            raise InputError("weights must map component names to numbers") from None
+        if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
+            raise InputError(f"weights must be non-negative finite numbers, not all zero; got {w.tolist()}")
         table = pd.DataFrame({"weight": w / w.sum()}, index=components)
     elif outcome is not None:
         y = (data[outcome] - data[outcome].mean()) / data[outcome].std()
 
         def est(Zm, ym):
             b = np.linalg.lstsq(Zm, ym, rcond=None)[0]
-            return b / b.sum()
+            with np.errstate(divide="ignore", invalid="ignore"):  # weights summing to 0: reported as NaN
+                return b / b.sum()
 
         w = est(Z.to_numpy(), y.to_numpy())
         rng = V.as_generator(seed)
         n = len(data)
         draws = np.array([est(Z.to_numpy()[i], y.to_numpy()[i]) for i in (rng.integers(0, n, n) for _ in range(n_boot))])
         table = pd.DataFrame({"weight": w, "se": draws.std(axis=0, ddof=1),
-                              "ci_lower": np.quantile(draws, 0.025, axis=0),
-                              "ci_upper": np.quantile(draws, 0.975, axis=0)}, index=components)
+                              "ci_lower": np.quantile(draws, (1 - level) / 2, axis=0),
+                              "ci_upper": np.quantile(draws, (1 + level) / 2, axis=0)}, index=components)
     else:
         raise InputError("give either weights or an outcome to estimate them from")
     R = data[components]
@@ -241,25 +365,55 @@ def composite_cx(data: pd.DataFrame, components: list[str], *, weights: dict | N
     return table
 
 
-def track(data: pd.DataFrame, wave: str, score: str, *, metric: str = "nps", level: float = 0.95,
+def track(data: pd.DataFrame, *, group: str, value: str, metric: str = "nps", level: float = 0.95,
           alpha: float = 0.05, **kwargs) -> pd.DataFrame:
     """A metric per survey wave with its interval, the linear trend, and a flag on each
     wave-to-wave change larger than sampling error explains (two-sided z-test at ``alpha``).
 
-    ``metric`` is "nps", "csat_top_box", "csat_mean" or "ces_mean"; waves are sorted.
-    ``.attrs["trend"]`` holds the weighted least-squares slope per wave with its SE.
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent.
+    group : str
+        The wave column (waves are sorted).
+    value : str
+        The raw answer column.
+    metric : {"nps", "csat_top_box", "csat_mean", "ces_mean"}
+
+    Returns
+    -------
+    DataFrame
+        One row per wave; ``.attrs["trend"]`` holds the weighted least-squares slope per wave
+        with its SE.
     """
+    level = V.check_level(level)
+    if metric not in ("nps", "csat_top_box", "csat_mean", "ces_mean"):
+        raise InputError(f"metric must be 'nps', 'csat_top_box', 'csat_mean' or 'ces_mean', got {metric!r}")
     V.require_frame(data)
-    V.require_columns(data, [wave, score])
+    V.require_unique_columns(data)
+    V.require_columns(data, [group, value])
+    V.require_numeric(data, [value])
+    V.require_finite(data, [value])
+    if data[group].isna().any():
+        raise InputError(f"column {group!r} has {int(data[group].isna().sum())} missing wave labels")
+    try:
+        waves = sorted(data.groupby(group, observed=True), key=lambda kv: kv[0])
+    except TypeError:
+        raise InputError(f"column {group!r} mixes wave labels that cannot be ordered (numbers and text)") from None
+    if len(waves) < 2:
+        raise InputError(f"column {group!r} holds {len(waves)} wave(s); tracking needs at least two")
     rows = []
-    for w, grp in sorted(data.groupby(wave), key=lambda kv: kv[0]):
-        s = grp[score].dropna().to_numpy()
+    for w, grp in waves:
+        s = grp[value].dropna().to_numpy()
+        if s.size == 0:
+            raise InputError(f"wave {w!r} has no answers in column {value!r}")
         if metric == "nps":
-            r = nps(s, level=level)
+            r = nps(scores=s, level=level)
             rows.append({"wave": w, "value": r["nps"], "se": r["se"], "lower": r["lower"], "upper": r["upper"],
                          "n": r["n"]})
         elif metric in ("csat_top_box", "csat_mean", "ces_mean"):
-            r = csat(s, level=level, **kwargs) if metric.startswith("csat") else ces(s, level=level, **kwargs)
+            fn = csat if metric.startswith("csat") else ces
+            r = fn(scores=s, level=level, **kwargs)
             if metric == "csat_top_box":
                 p, n = r["top_box"], r["n_eff"]
                 rows.append({"wave": w, "value": p, "se": np.sqrt(p * (1 - p) / n), "lower": r["top_box_lower"],
@@ -273,8 +427,12 @@ def track(data: pd.DataFrame, wave: str, score: str, *, metric: str = "nps", lev
     change = out["value"].diff()
     se_change = np.sqrt(out["se"] ** 2 + out["se"].shift() ** 2)
     out["change"] = change
-    out["change_pvalue"] = 2 * stats.norm.sf(np.abs(change / se_change))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["change_pvalue"] = 2 * stats.norm.sf(np.abs(change / se_change))
     out["significant_change"] = out["change_pvalue"] < alpha
+    if not (out["se"] > 0).all():
+        raise InputError(f"wave(s) {out.loc[~(out['se'] > 0), 'wave'].tolist()} have no sampling spread (one answer, "
+                         "or all alike): the trend cannot be weighted by precision")
     t = np.arange(len(out), dtype=float)
     wts = 1 / out["se"].to_numpy() ** 2
     X = np.column_stack([np.ones_like(t), t])
@@ -282,3 +440,7 @@ def track(data: pd.DataFrame, wave: str, score: str, *, metric: str = "nps", lev
     beta = cov @ X.T @ (wts * out["value"].to_numpy())
     out.attrs["trend"] = {"slope_per_wave": float(beta[1]), "se": float(np.sqrt(cov[1, 1]))}
     return out
+
+
+__all__ = ["csat", "nps", "nps_difference", "ces", "survey_sample_size", "composite_cx", "track",
+           "effective_n", "wilson_interval"]

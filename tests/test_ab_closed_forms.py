@@ -8,8 +8,8 @@ import pytest
 from scipy import stats
 
 from cxmodels import ab
-from cxmodels.ab.closed_forms import (beta_loss, dirichlet_nps_moments, gamma_loss, prob_beta_greater,
-                                      prob_gamma_greater)
+from cxmodels.ab.closed_forms import (MAX_TERMS, beta_loss, dirichlet_nps_moments, gamma_loss,
+                                      prob_beta_greater, prob_gamma_greater)
 from conftest import FIXTURES
 
 REF = pd.read_csv(FIXTURES / "ab" / "beta_reference.csv")
@@ -106,7 +106,7 @@ def test_normal_unknown_variance_matches_student_t():
 
 
 def test_nps_dirichlet_moments_closed_form_against_draws():
-    r = ab.compare_nps({"a": [120, 200, 180], "b": [100, 190, 210]}, draws=400_000, seed=5)
+    r = ab.compare_nps(counts={"a": [120, 200, 180], "b": [100, 190, 210]}, draws=400_000, seed=5)
     m, v = dirichlet_nps_moments([121, 201, 181])
     assert r.posterior_mean["a"] == pytest.approx(m)
     assert m == pytest.approx(60 / 503)
@@ -122,8 +122,85 @@ def test_nps_dirichlet_moments_closed_form_against_draws():
 
 def test_ratings_mean_and_top_box_posterior_means():
     c = {"a": [5, 10, 20, 40, 25], "b": [3, 8, 20, 40, 29]}
-    r = ab.compare_ratings(c, seed=1)
+    r = ab.compare_ratings(counts=c, seed=1)
     alpha = np.array(c["a"]) + 1.0
     assert r.posterior_mean["a"] == pytest.approx(alpha @ np.arange(1, 6) / alpha.sum())
-    t2 = ab.compare_ratings(c, statistic="top2_box", seed=1)
+    t2 = ab.compare_ratings(counts=c, statistic="top2_box", seed=1)
     assert t2.posterior_mean["b"] == pytest.approx((41 + 30) / 105)
+
+
+# --- large counts: bounded memory and time, same numbers ----------------------------------
+
+def _miller_mp(a1, b1, a2, b2) -> float:
+    """Miller's sum at 30 digits, by its term ratio t_{i+1}/t_i = (a1+i)(b2+i) / ((a1+b1+b2+i)(1+i))."""
+    import mpmath as mp
+
+    with mp.workdps(30):
+        a1, b1, a2, b2 = (mp.mpf(x) for x in (a1, b1, a2, b2))
+        t = mp.exp(mp.log(mp.beta(a1, b1 + b2)) - mp.log(mp.beta(a1, b1)))
+        s = mp.mpf(0)
+        for i in range(int(a2)):
+            s += t
+            t = t * (a1 + i) * (b2 + i) / ((a1 + b1 + b2 + i) * (1 + i))
+        return float(s)
+
+
+@pytest.mark.parametrize("n, lift", [(20_000, 0.04), (100_000, 0.005), (1_000_000, 0.001)])
+def test_quadrature_matches_the_exact_sum_at_moderate_and_large_counts(n, lift):
+    # the integral used beyond MAX_TERMS against Miller's sum in double precision (1e-10, where
+    # that is exact enough) and at 30 digits (1e-12, up to 1e6 trials)
+    yA, yB = round(0.1 * n), round(0.1 * (1 + lift) * n)
+    args = (yA + 1.0, n - yA + 1.0, yB + 1.0, n - yB + 1.0)
+    quad = prob_beta_greater(*args, method="quad")
+    assert quad == pytest.approx(_miller_mp(*args), abs=1e-12)
+    if n <= 100_000:
+        assert quad == pytest.approx(prob_beta_greater(*args, method="miller"), abs=1e-10)
+    # the symmetric form, weighted by the other density, agrees too
+    assert 1 - prob_beta_greater(*args[2:], *args[:2], method="quad") == pytest.approx(quad, abs=1e-12)
+
+
+def test_auto_switches_to_the_integral_beyond_max_terms():
+    n = 10 * MAX_TERMS
+    args = (0.1 * n + 1, 0.9 * n + 1, 0.1003 * n + 1, 0.8997 * n + 1)
+    assert prob_beta_greater(*args) == prob_beta_greater(*args, method="quad")
+
+
+@pytest.mark.parametrize("scale", [1e5, 1e7, 1e9])
+def test_loss_coefficient_for_large_shapes_against_30_digits(scale):
+    # log g, g = B(a1+a2, b1+b2) / (B(a1, b1) B(a2, b2)), by the density identity used for large
+    # shapes, against mpmath's log-Beta at 30 digits
+    import mpmath as mp
+    from cxmodels.ab import closed_forms as C
+
+    a1, b1, a2, b2 = 0.1 * scale + 1, 0.9 * scale + 1, 0.1003 * scale + 1, 0.8997 * scale + 1
+    with mp.workdps(30):
+        ref = float(mp.log(mp.beta(a1 + a2, b1 + b2)) - mp.log(mp.beta(a1, b1)) - mp.log(mp.beta(a2, b2)))
+    assert C._log_g(a1, b1, a2, b2) == pytest.approx(ref, abs=1e-9 if scale < C.LARGE_SHAPE else 1e-10)
+
+
+def test_a_billion_trials_in_bounded_time_and_memory():
+    import time
+    import tracemalloc
+
+    n = 1_000_000_000
+    tracemalloc.start()
+    t = time.perf_counter()
+    r = ab.compare_proportions({"control": 100_000_000, "new": 100_010_000}, {"control": n, "new": n})
+    pb, loss = r.prob_best["new"], r.expected_loss
+    c = ab.compare_counts(totals={"control": 100_000_000, "new": 100_010_000}, exposure={"control": n, "new": n})
+    pc = c.prob_best["new"]
+    elapsed = time.perf_counter() - t
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert elapsed < 2.0  # typically ~0.01 s: a generous bound, not a benchmark
+    assert peak < 50e6  # no array as long as the counts (that would be 800 MB)
+    # normal approximation to the two posteriors (accurate to ~1e-4 here)
+    sd = np.sqrt(0.1 * 0.9 / n + 0.10001 * 0.89999 / n)
+    assert pb == pytest.approx(stats.norm.cdf(1e-5 / sd), abs=1e-3)
+    assert pc == pytest.approx(stats.norm.cdf(10_000 / np.sqrt(2 * 1e8)), abs=1e-3)
+    assert 0 < pb < 1 and 0 < pc < 1
+    # loss(A) - loss(B) = E[B] - E[A] holds exactly at any size
+    m = r.posterior_mean
+    assert loss["control"] - loss["new"] == pytest.approx(m["new"] - m["control"], rel=1e-6)
+    assert pb == pytest.approx(1 - prob_beta_greater(100_010_001, n - 100_010_000 + 1, 100_000_001,
+                                                     n - 100_000_000 + 1), abs=1e-10)

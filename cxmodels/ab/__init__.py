@@ -9,7 +9,8 @@ Conjugate models for any number of variants, each returning an :class:`ABResult`
 * :func:`compare_means`: Normal with unknown variance (raw data or sufficient statistics);
 * :func:`compare_revenue`: revenue per user, log-normal with a zero hurdle;
 * :func:`compare_nps`, :func:`compare_ratings`: Dirichlet-multinomial on NPS categories and
-  1-5 rating distributions;
+  1-5 rating distributions (raw answers as ``data=``/``scores=``, tallies as ``counts=``:
+  never guessed from the values);
 * :func:`compare_retention`: retention curves, piecewise-exponential with Gamma hazards.
 
 :func:`diff_in_diff_proportions` gives a posterior difference-in-differences for
@@ -18,13 +19,17 @@ strategies rolled out without randomization.
 PyMC models (imported on use): :func:`ordinal_ratings` (ordered logistic) and
 :func:`hierarchical_proportions` (partial pooling across segments).  Frequentist
 cross-checks and the sample-ratio-mismatch check are in :mod:`cxmodels.ab.frequentist`;
-design by simulation in :func:`sample_size`.
+design by simulation in :func:`sample_size` (users per variant of an experiment; the survey
+margin-of-error size is :func:`cxmodels.metrics.survey_sample_size`).
+
+Every comparison needs at least two variants.  ``decide()`` returns the core
+:class:`cxmodels._results.Decision` (re-exported here as ``Decision``).
 """
 
 from .categorical import compare_nps, compare_ratings
 from .counts import compare_counts
 from .design import sample_size
-from .did import diff_in_diff_proportions
+from .did import DiDResult, diff_in_diff_proportions
 from .frequentist import srm_check
 from .means import compare_means
 from .proportions import compare_proportions
@@ -42,4 +47,4 @@ def __getattr__(name):
 
 __all__ = ["compare_proportions", "compare_counts", "compare_means", "compare_revenue", "compare_nps",
            "compare_ratings", "compare_retention", "diff_in_diff_proportions", "ordinal_ratings", "hierarchical_proportions", "sample_size", "srm_check",
-           "ABResult", "Decision"]
+           "ABResult", "DiDResult", "Decision"]

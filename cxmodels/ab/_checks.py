@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .._validation import require_columns, require_consistent_ids, require_unique_columns, rows_text
 from ..errors import InputError
 
 
@@ -95,16 +96,33 @@ def sample(values, variant: str, what: str = "data", *, min_size: int = 1) -> np
     return arr
 
 
-def groups_from_frame(data: pd.DataFrame, by: str, value: str, what: str = "data") -> dict[str, np.ndarray]:
-    """Split column ``value`` of ``data`` by column ``by`` into ``{variant: array}``, variants sorted
-    (so the result does not depend on the order of the rows)."""
-    from .._validation import require_columns
-
-    require_columns(data, [by, value], what)
+def groups_from_frame(data: pd.DataFrame, group, value, what: str = "data") -> dict[str, np.ndarray]:
+    """Split column ``value`` of ``data`` by column ``group`` into ``{variant: array}``, variants
+    sorted (so the result does not depend on the order of the rows).  Variant labels that print
+    alike but differ in type (``1`` and ``"1"``) are refused rather than merged or split."""
+    if group is None or value is None:
+        raise InputError(f"{what} is a DataFrame: name its variant column with group= and its outcome column "
+                         f"with value=")
+    require_unique_columns(data, what)
+    require_columns(data, [group, value], what)
+    require_consistent_ids(data, group, what)
+    labels = data[group]
+    if labels.isna().any():
+        raise InputError(f"column {group!r} of {what} has {int(labels.isna().sum())} missing variant labels "
+                         f"({rows_text(data.index[labels.isna().to_numpy()])})")
     out = {}
-    for name, sub in data.groupby(by, sort=True, observed=True)[value]:
+    for name, sub in data.groupby(group, sort=True, observed=True)[value]:
         out[str(name)] = sub.to_numpy()
+    if len(out) != labels.map(str).nunique():
+        raise InputError(f"column {group!r} of {what} has variant labels that differ but print alike")
     return out
+
+
+def at_least_two(variants, what: str) -> None:
+    """Refuse a comparison of fewer than two variants (P(best) of a lone variant is 1 by construction)."""
+    if len(variants) < 2:
+        raise InputError(f"{what} compares variants and needs at least two; got {len(variants)} "
+                         f"({list(variants)}). P(best) of a lone variant would be 1 whatever the data")
 
 
 def resolve_control(names: list[str], control) -> str:

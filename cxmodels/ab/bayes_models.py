@@ -23,15 +23,14 @@ checked; when R-hat exceeds ``rhat_max`` or an ESS falls below ``ess_min`` a
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
-from ..errors import ConvergenceWarning, InputError
+from .._numerics import hdi as _hdi
+from .._validation import check_count, check_level, require_columns, require_frame, require_unique_columns
+from ..errors import ConvergenceWarning, EstimationError, InputError
 from . import references as R
-from ._checks import as_named, groups_from_frame, resolve_control
-from .hdi import hdi as _hdi
+from ._checks import as_named, at_least_two, groups_from_frame, resolve_control
 from .result import ABResult
 
 
@@ -43,7 +42,7 @@ def check_diagnostics(idata, var_names=None, *, rhat_max: float = 1.01, ess_min:
     (DataFrame, list of str)
         ``arviz.summary``'s diagnostics columns, and one message per failed check.
     """
-    import arviz as az
+    import arviz as az  # a dependency, imported on use: it is slow to import
 
     summ = az.summary(idata, var_names=var_names, kind="diagnostics", round_to="none")
     msgs = []
@@ -60,33 +59,59 @@ def check_diagnostics(idata, var_names=None, *, rhat_max: float = 1.01, ess_min:
     return summ, msgs
 
 
-def _warn(msgs):
-    for m in msgs:
-        warnings.warn(m, ConvergenceWarning, stacklevel=3)
+def _mcmc_args(draws, tune, chains, seed, target_accept, level):
+    check_count(draws, "draws", minimum=1)
+    check_count(tune, "tune", minimum=0)
+    check_count(chains, "chains", minimum=1)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+        raise InputError(f"seed of a PyMC model must be an int (PyMC's random_seed) or None, got {seed!r}")
+    if not 0 < target_accept < 1:
+        raise InputError(f"target_accept must lie in (0, 1), got {target_accept!r}")
+    check_level(level)
 
 
-def _sample(model, draws, tune, chains, seed, target_accept):
-    import pymc as pm
+def _sample(model, draws, tune, chains, seed, target_accept, progress):
+    import pymc as pm  # a dependency, imported on use: it is slow to import
+
+    from .._progress import progress_enabled
 
     with model:
-        return pm.sample(draws=draws, tune=tune, chains=chains, cores=1, random_seed=seed,
-                         progressbar=False, target_accept=target_accept, compute_convergence_checks=False)
+        try:
+            return pm.sample(draws=draws, tune=tune, chains=chains, cores=1, random_seed=seed,
+                             progressbar=progress_enabled(progress),
+                             target_accept=target_accept, compute_convergence_checks=False)
+        except (FloatingPointError, RuntimeError, ValueError) as exc:  # PyMC's SamplingError is a RuntimeError
+            raise EstimationError(f"NUTS could not sample this model ({type(exc).__name__}: {exc}); check that "
+                                  "every variant has ratings/trials and try a larger target_accept") from exc
 
 
-def ordinal_ratings(scores, *, by: str | None = None, value: str | None = None, names=None, levels: int = 5,
+def _flag_all(res, msgs):
+    for m in msgs:
+        res._flag(m, ConvergenceWarning, stacklevel=4)
+
+
+def ordinal_ratings(data, *, group: str | None = None, value: str | None = None, names=None, levels: int = 5,
                     control=None, draws: int = 1000, tune: int = 1000, chains: int = 2, seed: int = 0,
-                    target_accept: float = 0.9, hdi_prob: float = 0.95, rhat_max: float = 1.01,
-                    ess_min: float = 400) -> ABResult:
+                    target_accept: float = 0.9, level: float = 0.95, rhat_max: float = 1.01,
+                    ess_min: float = 400, progress: bool | None = None) -> ABResult:
     """Ordered-logistic comparison of 1..``levels`` ratings across variants.
 
     Parameters
     ----------
-    scores : DataFrame (with ``by``, ``value``) or mapping/sequence of raw ratings per variant
+    data : DataFrame (with ``group``, ``value``) or mapping/sequence of raw ratings per variant
     levels : int
     draws, tune, chains : int
         NUTS settings; chains run sequentially.
     seed : int
         Seeds PyMC (``random_seed``).
+    level : float
+        Mass of the highest-density intervals.
+    rhat_max, ess_min : float
+        Convergence criteria: every parameter's rank-normalized R-hat at most ``rhat_max`` and
+        bulk and tail ESS at least ``ess_min``; otherwise a ConvergenceWarning, recorded in
+        ``warnings``, and ``converged`` is False.
+    progress : bool or None
+        PyMC's progress bar (None: on for a terminal, off in logs and CI).
 
     Returns
     -------
@@ -97,13 +122,21 @@ def ordinal_ratings(scores, *, by: str | None = None, value: str | None = None, 
     import pymc as pm
     import pytensor.tensor as pt
 
-    groups = groups_from_frame(scores, by, value) if isinstance(scores, pd.DataFrame) else as_named(scores, names, "scores")
+    _mcmc_args(draws, tune, chains, seed, target_accept, level)
+    if isinstance(levels, bool) or not isinstance(levels, (int, np.integer)) or levels < 2:
+        raise InputError(f"levels must be a whole number of at least 2, got {levels!r}")
+    if isinstance(data, pd.DataFrame):
+        groups = groups_from_frame(data, group, value)
+    else:
+        groups = as_named(data, names, "data")
     variants = list(groups)
-    if len(variants) < 2:
-        raise InputError("ordinal_ratings needs at least two variants")
+    at_least_two(variants, "ordinal_ratings")
     counts = []
     for v in variants:
-        arr = np.asarray(groups[v], float)
+        try:
+            arr = np.asarray(groups[v], float).ravel()
+        except (TypeError, ValueError):
+            raise InputError(f"ratings of variant {v!r} hold values that are not numbers") from None
         arr = arr[~np.isnan(arr)]
         if arr.size == 0:
             raise InputError(f"variant {v!r} has no ratings")
@@ -126,29 +159,28 @@ def ordinal_ratings(scores, *, by: str | None = None, value: str | None = None, 
         probs = pt.clip(probs, 1e-12, 1.0)
         pm.Deterministic("probs", probs)
         pm.Multinomial("y", n=counts.sum(axis=1), p=probs, observed=counts)
-    idata = _sample(model, draws, tune, chains, seed, target_accept)
+    idata = _sample(model, draws, tune, chains, seed, target_accept, progress)
     diag, msgs = check_diagnostics(idata, ["cutpoints", "shift"], rhat_max=rhat_max, ess_min=ess_min)
-    _warn(msgs)
     p = idata.posterior["probs"].stack(s=("chain", "draw")).transpose("s", ...).to_numpy()
     mean_rating = p @ np.arange(1, levels + 1)
     sh = idata.posterior["shift"].stack(s=("chain", "draw")).transpose("s", ...).to_numpy()
-    latent = pd.DataFrame([(v, sh[:, i].mean(), *_hdi(sh[:, i], hdi_prob), (sh[:, i] > 0).mean())
+    latent = pd.DataFrame([(v, sh[:, i].mean(), *_hdi(sh[:, i], level), (sh[:, i] > 0).mean())
                            for i, v in enumerate(others)],
                           columns=["variant", "shift_mean", "hdi_lower", "hdi_upper", "prob_positive"])
     table = pd.DataFrame(counts, columns=[str(k) for k in range(1, levels + 1)])
     table.insert(0, "variant", variants)
-    res = ABResult(metric="mean rating", variants=variants, control=ctrl, sampler=None, n_draws=len(mean_rating),
+    res = ABResult(metric="mean rating", variants=variants, control=ctrl, sampler=None, draws=len(mean_rating),
                    seed=seed, model="ordered-logistic ratings (PyMC)",
                    prior="ordered cutpoints ~ N(linspace(-2, 2), 3), latent shifts ~ N(0, 2)", posterior=latent,
                    data_table=table, options={"levels": levels, "draws": draws, "tune": tune, "chains": chains},
-                   references=[R.LIDDELL, R.PYMC, R.VEHTARI], draws=mean_rating, hdi_prob=hdi_prob,
-                   warnings_=msgs, idata=idata, converged=not msgs,
-                   frequentist=lambda: _chi(counts, variants),
+                   references=[R.LIDDELL, R.PYMC, R.VEHTARI], given_draws=mean_rating, level=level,
+                   idata=idata, frequentist=lambda: _chi(counts, variants),
                    methods_extra=(f"NUTS in PyMC, {chains} chains x {draws} draws after {tune} tuning steps, seed "
                                   f"{seed}; max R-hat {diag['r_hat'].max():.3f}, min bulk ESS "
-                                  f"{diag['ess_bulk'].min():.0f}."))
-    res.latent = latent
-    res.diagnostics = diag
+                                  f"{diag['ess_bulk'].min():.0f}, min tail ESS {diag['ess_tail'].min():.0f} "
+                                  f"({R.VEHTARI.cite})."),
+                   extras={"latent": latent, "diagnostics": diag})
+    _flag_all(res, msgs)
     return res
 
 
@@ -157,16 +189,20 @@ def _chi(counts, variants):
     return chi_square_table(counts, rows=variants)
 
 
-def hierarchical_proportions(data: pd.DataFrame, *, segment: str, variant: str, successes: str, trials: str,
+def hierarchical_proportions(data: pd.DataFrame, *, segment: str, group: str, successes: str, trials: str,
                              control=None, draws: int = 1000, tune: int = 1000, chains: int = 2, seed: int = 0,
-                             target_accept: float = 0.95, hdi_prob: float = 0.95, rhat_max: float = 1.01,
-                             ess_min: float = 400) -> ABResult:
+                             target_accept: float = 0.95, level: float = 0.95, rhat_max: float = 1.01,
+                             ess_min: float = 400, progress: bool | None = None) -> ABResult:
     """Conversion by segment with partial pooling of each challenger's effect across segments.
 
     Parameters
     ----------
     data : DataFrame
-        One row per segment x variant with columns ``segment, variant, successes, trials``.
+        One row per segment x variant with columns ``segment, group, successes, trials``.
+    segment, group, successes, trials : str
+        Column names: the segment, the variant, the conversions and the users.
+    draws, tune, chains, seed, target_accept, level, rhat_max, ess_min, progress
+        As in :func:`ordinal_ratings`.
 
     Returns
     -------
@@ -177,13 +213,19 @@ def hierarchical_proportions(data: pd.DataFrame, *, segment: str, variant: str, 
     import pymc as pm
     import pytensor.tensor as pt
 
-    from .._validation import require_columns, require_frame
-
+    _mcmc_args(draws, tune, chains, seed, target_accept, level)
     require_frame(data)
-    require_columns(data, [segment, variant, successes, trials])
+    require_unique_columns(data)
+    require_columns(data, [segment, group, successes, trials])
+    variant = group
     d = data[[segment, variant, successes, trials]].copy()
+    if d[[segment, variant]].isna().any().any():
+        raise InputError(f"columns {segment!r}/{variant!r} have missing labels")
     for _, r in d.iterrows():
-        v, y, n = str(r[variant]), float(r[successes]), float(r[trials])
+        try:
+            v, y, n = str(r[variant]), float(r[successes]), float(r[trials])
+        except (TypeError, ValueError):
+            raise InputError(f"columns {successes!r} and {trials!r} must hold numbers (row {_!r})") from None
         if not (np.isfinite(y) and np.isfinite(n)) or y < 0 or n < 0:
             raise InputError(f"variant {v!r} (segment {r[segment]!r}) has negative or missing counts")
         if y > n:
@@ -196,8 +238,7 @@ def hierarchical_proportions(data: pd.DataFrame, *, segment: str, variant: str, 
             raise InputError(f"variant {v!r} has no trials")
     ctrl = resolve_control(variants, control)
     others = [v for v in variants if v != ctrl]
-    if not others:
-        raise InputError("hierarchical_proportions needs at least two variants")
+    at_least_two(variants, "hierarchical_proportions")
     si = d[segment].map({s: i for i, s in enumerate(segs)}).to_numpy()
     vi = d[variant].map({v: i for i, v in enumerate(variants)}).to_numpy()
     y, n = d[successes].to_numpy(float), d[trials].to_numpy(float)
@@ -213,10 +254,9 @@ def hierarchical_proportions(data: pd.DataFrame, *, segment: str, variant: str, 
         logit_p = a[None, :] + b_full
         pm.Deterministic("p", pm.math.sigmoid(logit_p))
         pm.Binomial("y", n=n, logit_p=logit_p[vi, si], observed=y)
-    idata = _sample(model, draws, tune, chains, seed, target_accept)
+    idata = _sample(model, draws, tune, chains, seed, target_accept, progress)
     diag, msgs = check_diagnostics(idata, ["a", "mu_b", "tau_b", "b"], rhat_max=rhat_max,
                                    ess_min=ess_min)
-    _warn(msgs)
     p = idata.posterior["p"].stack(s=("chain", "draw")).transpose("s", ...).to_numpy()  # S x V x Seg
     w = d.groupby(segment, sort=False)[trials].sum().reindex(segs).to_numpy(float)
     w = w / w.sum()
@@ -227,19 +267,20 @@ def hierarchical_proportions(data: pd.DataFrame, *, segment: str, variant: str, 
         j = variants.index(v)
         for k, s in enumerate(segs):
             diff = p[:, j, k] - p[:, c, k]
-            rows.append((s, v, diff.mean(), *_hdi(diff, hdi_prob), (diff > 0).mean()))
+            rows.append((s, v, diff.mean(), *_hdi(diff, level), (diff > 0).mean()))
     seg_table = pd.DataFrame(rows, columns=[segment, "variant", "lift_mean", "hdi_lower", "hdi_upper", "prob_positive"])
     agg = d.groupby(variant, sort=False)[[successes, trials]].sum().reindex(variants)
     res = ABResult(metric="conversion rate (segment-weighted)", variants=variants, control=ctrl, sampler=None,
-                   n_draws=metric.shape[0], seed=seed, model="hierarchical logistic (PyMC)",
+                   draws=metric.shape[0], seed=seed, model="hierarchical logistic (PyMC)",
                    prior="segment baselines a_s ~ N(-1, 2), mu_b ~ N(0, 1), tau_b ~ HalfN(0.25)",
                    posterior=seg_table, data_table=d.reset_index(drop=True),
                    options={"draws": draws, "tune": tune, "chains": chains}, references=[R.GELMAN, R.PYMC, R.VEHTARI],
-                   draws=metric, hdi_prob=hdi_prob, warnings_=msgs, idata=idata, converged=not msgs,
+                   given_draws=metric, level=level, idata=idata,
                    frequentist=lambda: _chi(np.c_[agg[successes], agg[trials] - agg[successes]], variants),
                    methods_extra=(f"Segment effects are partially pooled; NUTS in PyMC, {chains} chains x {draws} "
                                   f"draws, seed {seed}; max R-hat {diag['r_hat'].max():.3f}, min bulk ESS "
-                                  f"{diag['ess_bulk'].min():.0f}."))
-    res.segments = seg_table
-    res.diagnostics = diag
+                                  f"{diag['ess_bulk'].min():.0f}, min tail ESS {diag['ess_tail'].min():.0f} "
+                                  f"({R.VEHTARI.cite})."),
+                   extras={"segments": seg_table, "diagnostics": diag})
+    _flag_all(res, msgs)
     return res

@@ -21,29 +21,48 @@ import pandas as pd
 
 from ..errors import InputError
 from . import references as R
-from ._checks import as_named, groups_from_frame, resolve_control
+from ._checks import as_named, at_least_two, groups_from_frame, resolve_control
 from .closed_forms import dirichlet_nps_moments
 from .result import ABResult
 
 NPS_CATEGORIES = ("detractors", "passives", "promoters")
 
 
-
-
-def _read(counts, scores, names, by, value, k, to_category, what):
-    """Per-variant category counts from counts or raw scores."""
-    if (counts is None) == (scores is None):
-        raise InputError(f"give either counts ({what} per variant) or scores= (raw scores per variant)")
-    if scores is not None:
-        raw = groups_from_frame(scores, by, value) if isinstance(scores, pd.DataFrame) else as_named(scores, names, "scores")
+def _read(data, counts, scores, names, group, value, histogram_to_categories, to_category, fname, count_help):
+    """Per-variant category counts from exactly one of: a frame of raw scores (``data``), raw
+    scores per variant (``scores``), or counts per variant (``counts``).  Counts are never read as
+    scores nor scores as counts: which one a list is cannot be told from its values."""
+    given = [name for name, x in (("data", data), ("counts", counts), ("scores", scores)) if x is not None]
+    if len(given) != 1:
+        raise InputError(f"{fname} takes exactly one of data= (a DataFrame of raw scores with group= and "
+                         f"value=), scores= (raw scores per variant) or counts= ({count_help} per variant); "
+                         f"got {', '.join(given) or 'none'}")
+    if data is not None:
+        if not isinstance(data, pd.DataFrame):
+            raise InputError(f"data of {fname} must be a DataFrame of raw scores, one row per respondent, got "
+                             f"{type(data).__name__}; pass per-variant lists as scores= (raw answers) or "
+                             f"counts= ({count_help})")
+        if group is None or value is None:
+            raise InputError(f"{fname}: a DataFrame needs group= (the variant column) and value= (the score column)")
+        raw = groups_from_frame(data, group, value)
+    elif scores is not None:
+        if isinstance(scores, pd.DataFrame):
+            raise InputError(f"{fname}: pass a DataFrame of raw scores as data= with group= and value=")
+        raw = as_named(scores, names, "scores")
+    if data is not None or scores is not None:
         out = {}
         for v, x in raw.items():
-            arr = np.asarray(x, dtype=float).ravel()
+            try:
+                arr = np.asarray(x, dtype=float).ravel()
+            except (TypeError, ValueError):
+                raise InputError(f"scores of variant {v!r} hold values that are not numbers") from None
             arr = arr[~np.isnan(arr)]
             if arr.size == 0:
                 raise InputError(f"variant {v!r} has no scores")
             out[v] = to_category(arr, v)
         return out
+    if group is not None or value is not None:
+        raise InputError(f"{fname}: group= and value= name columns of a DataFrame given as data=")
     raw = as_named(counts, names, "counts")
     out = {}
     for v, x in raw.items():
@@ -51,20 +70,24 @@ def _read(counts, scores, names, by, value, k, to_category, what):
             arr = np.asarray(x, dtype=float).ravel()
         except (TypeError, ValueError):
             raise InputError(f"counts of variant {v!r} are not numbers") from None
-        if arr.size != k:
-            if arr.size == 0:
-                raise InputError(f"variant {v!r} has no data")
-            # raw scores given where counts were expected
-            out[v] = to_category(arr[~np.isnan(arr)], v)
-            continue
+        if arr.size in histogram_to_categories:
+            arr = histogram_to_categories[arr.size](arr)
+        else:
+            raise InputError(f"counts of variant {v!r} have {arr.size} entries; counts= takes {count_help}. "
+                             "Raw answers go in scores=")
         if np.isnan(arr).any() or np.isinf(arr).any():
             raise InputError(f"counts of variant {v!r} must be finite numbers, got {arr.tolist()}")
         if (arr < 0).any():
             raise InputError(f"variant {v!r} has negative counts {arr.tolist()}")
         if arr.sum() == 0:
-            raise InputError(f"variant {v!r} has no data: its counts are all zero")
+            raise InputError(f"variant {v!r} has no responses: its counts are all zero")
         out[v] = arr
     return out
+
+
+def _nps_histogram(hist):
+    """An 11-bin histogram of the scores 0..10 -> [detractors 0-6, passives 7-8, promoters 9-10]."""
+    return np.array([hist[:7].sum(), hist[7:9].sum(), hist[9:].sum()])
 
 
 def _nps_categories(arr, v):
@@ -76,7 +99,10 @@ def _nps_categories(arr, v):
 
 
 def _dirichlet_prior(prior, k):
-    a = np.full(k, float(prior)) if np.isscalar(prior) else np.asarray(prior, float)
+    try:
+        a = np.full(k, float(prior)) if np.isscalar(prior) else np.asarray(prior, float)
+    except (TypeError, ValueError):
+        raise InputError(f"Dirichlet prior must be a positive number or {k} positive numbers, got {prior!r}") from None
     if a.shape != (k,) or not np.all(a > 0) or not np.all(np.isfinite(a)):
         raise InputError(f"Dirichlet prior must be a positive number or {k} positive numbers, got {prior!r}")
     return a
@@ -93,31 +119,47 @@ def _chi2(cat_counts, variants, labels):
     return chi_square_table(np.array([cat_counts[v] for v in variants]), rows=variants, columns=labels)
 
 
-def compare_nps(counts=None, *, scores=None, by: str | None = None, value: str | None = None, names=None,
-                prior=1.0, scale: float = 1.0, control=None, draws: int = 20_000, seed=None,
-                hdi_prob: float = 0.95) -> ABResult:
+def compare_nps(data=None, *, counts=None, scores=None, group: str | None = None, value: str | None = None,
+                names=None, prior=1.0, scale: float = 1.0, control=None, draws: int = 20_000, seed=None,
+                level: float = 0.95) -> ABResult:
     """Compare Net Promoter Scores across variants (Dirichlet-multinomial on the three categories).
+
+    Give exactly one of ``data``, ``scores`` or ``counts``: which of a score list and a count
+    list a sequence of numbers is cannot be told from its values, so it is never guessed.
 
     Parameters
     ----------
-    counts : mapping or sequence
-        ``{variant: [detractors, passives, promoters]}``.  An entry whose length is not 3 is
-        read as raw 0-10 scores; pass ``scores=`` to make that explicit (and for 3 respondents).
-    scores : mapping/sequence of array-like, or DataFrame (with ``by`` and ``value``)
-        Raw 0-10 likelihood-to-recommend scores per variant.
+    data : DataFrame, optional
+        Raw 0-10 likelihood-to-recommend answers, one row per respondent, with ``group``
+        (variant column) and ``value`` (score column).
+    counts : mapping or sequence, optional
+        Counts per variant: ``[detractors, passives, promoters]`` (3 numbers) or a histogram of
+        the scores 0, 1, ..., 10 (11 numbers).  Any other length is refused.
+    scores : mapping or sequence of array-like, optional
+        Raw 0-10 answers per variant.
     prior : float or 3 floats
         Dirichlet prior concentration (default 1: uniform on the simplex).
     scale : float
         1 reports NPS as a share in [-1, 1]; 100 in the usual points.
+    level : float
+        Mass of the highest-density intervals.
 
     Returns
     -------
     ABResult
         ``posterior`` holds the Dirichlet parameters per category and the exact posterior
         mean and SD of NPS.
+
+    Raises
+    ------
+    InputError
+        None or several of data/counts/scores; counts of another length than 3 or 11; scores
+        outside the integers 0-10; a variant with no responses; fewer than two variants.
     """
-    cats = _read(counts, scores, names, by, value, 3, _nps_categories, "[detractors, passives, promoters]")
+    cats = _read(data, counts, scores, names, group, value, {3: lambda c: c, 11: _nps_histogram}, _nps_categories,
+                 "compare_nps", "[detractors, passives, promoters] or an 11-bin histogram of the scores 0-10")
     variants = list(cats)
+    at_least_two(variants, "compare_nps")
     a = _dirichlet_prior(prior, 3)
     alpha = np.array([cats[v] + a for v in variants])
     mom = np.array([dirichlet_nps_moments(r) for r in alpha])
@@ -131,25 +173,30 @@ def compare_nps(counts=None, *, scores=None, by: str | None = None, value: str |
 
     table = pd.DataFrame(np.array([cats[v] for v in variants]), columns=list(NPS_CATEGORIES))
     table.insert(0, "variant", variants)
-    return ABResult(metric="NPS", variants=variants, control=ctrl, sampler=sampler, n_draws=draws, seed=seed,
+    return ABResult(metric="NPS", variants=variants, control=ctrl, sampler=sampler, draws=draws, seed=seed,
                     model="Dirichlet-multinomial NPS", prior=f"Dirichlet({', '.join(f'{x:g}' for x in a)}) prior "
                     "on (detractor, passive, promoter) shares", posterior=post, data_table=table,
                     options={"prior": a, "scale": scale}, references=[R.REICHHELD, R.GELMAN, R.STUCCHIO],
-                    means=scale * mom[:, 0], hdi_prob=hdi_prob,
+                    means=scale * mom[:, 0], level=level,
                     frequentist=lambda: _chi2(cats, variants, list(NPS_CATEGORIES)),
                     methods_extra="NPS = P(promoter) - P(detractor), promoters scoring 9-10 and detractors 0-6.")
 
 
-def compare_ratings(counts=None, *, scores=None, by: str | None = None, value: str | None = None, names=None,
-                    levels: int = 5, statistic: str = "mean", prior=1.0, control=None, draws: int = 20_000,
-                    seed=None, hdi_prob: float = 0.95) -> ABResult:
+def compare_ratings(data=None, *, counts=None, scores=None, group: str | None = None, value: str | None = None,
+                    names=None, levels: int = 5, statistic: str = "mean", prior=1.0, control=None,
+                    draws: int = 20_000, seed=None, level: float = 0.95) -> ABResult:
     """Compare 1..``levels`` rating distributions (CSAT) across variants (Dirichlet-multinomial).
+
+    Give exactly one of ``data``, ``scores`` or ``counts`` (never guessed from the values).
 
     Parameters
     ----------
-    counts : mapping or sequence
-        ``{variant: [n_1, ..., n_levels]}``; entries of another length are read as raw ratings.
-    scores : raw ratings 1..levels per variant (mapping, sequence or DataFrame with ``by``/``value``).
+    data : DataFrame, optional
+        Raw ratings, one row per respondent, with ``group`` (variant) and ``value`` (rating) columns.
+    counts : mapping or sequence, optional
+        ``{variant: [n_1, ..., n_levels]}``: exactly ``levels`` counts per variant.
+    scores : mapping or sequence of array-like, optional
+        Raw ratings 1..levels per variant.
     statistic : {"mean", "top_box", "top2_box"}
         The compared metric: mean rating, share of the top category, or of the top two.
 
@@ -159,6 +206,8 @@ def compare_ratings(counts=None, *, scores=None, by: str | None = None, value: s
     """
     if statistic not in ("mean", "top_box", "top2_box"):
         raise InputError(f"statistic must be 'mean', 'top_box' or 'top2_box', got {statistic!r}")
+    if isinstance(levels, bool) or not isinstance(levels, (int, np.integer)) or levels < 2:
+        raise InputError(f"levels must be a whole number of at least 2, got {levels!r}")
     levels = int(levels)
     if levels < 2:
         raise InputError(f"levels must be at least 2, got {levels}")
@@ -170,8 +219,10 @@ def compare_ratings(counts=None, *, scores=None, by: str | None = None, value: s
                              f"(e.g. {arr[bad][:3].tolist()})")
         return np.bincount(arr.astype(int) - 1, minlength=levels).astype(float)
 
-    cats = _read(counts, scores, names, by, value, levels, to_cat, f"counts of ratings 1-{levels}")
+    cats = _read(data, counts, scores, names, group, value, {levels: lambda c: c}, to_cat, "compare_ratings",
+                 f"{levels} counts, of the ratings 1..{levels}")
     variants = list(cats)
+    at_least_two(variants, "compare_ratings")
     a = _dirichlet_prior(prior, levels)
     alpha = np.array([cats[v] + a for v in variants])
     w = {"mean": np.arange(1, levels + 1, dtype=float),
@@ -187,9 +238,9 @@ def compare_ratings(counts=None, *, scores=None, by: str | None = None, value: s
     table = pd.DataFrame(np.array([cats[v] for v in variants]), columns=labels)
     table.insert(0, "variant", variants)
     name = {"mean": "mean rating", "top_box": "top-box share", "top2_box": "top-2-box share"}[statistic]
-    return ABResult(metric=name, variants=variants, control=ctrl, sampler=sampler, n_draws=draws, seed=seed,
+    return ABResult(metric=name, variants=variants, control=ctrl, sampler=sampler, draws=draws, seed=seed,
                     model="Dirichlet-multinomial ratings", prior=f"Dirichlet({a[0]:g}, ...) prior on the "
                     f"{levels} rating shares", posterior=post, data_table=table,
                     options={"prior": a, "levels": levels, "statistic": statistic},
-                    references=[R.GELMAN, R.LIDDELL, R.STUCCHIO], means=means, hdi_prob=hdi_prob,
+                    references=[R.GELMAN, R.LIDDELL, R.STUCCHIO], means=means, level=level,
                     frequentist=lambda: _chi2(cats, variants, labels))

@@ -13,13 +13,13 @@ import pandas as pd
 
 from ..errors import InputError
 from . import references as R
-from ._checks import as_named, count, resolve_control, same_variants, sample
+from ._checks import as_named, at_least_two, count, resolve_control, same_variants, sample
 from .closed_forms import gamma_loss, prob_gamma_greater
 from .result import ABResult
 
 
 def compare_counts(data=None, *, totals=None, exposure=None, names=None, prior=(0.001, 0.001), control=None,
-                   draws: int = 20_000, seed=None, hdi_prob: float = 0.95, metric: str = "events per user",
+                   draws: int = 20_000, seed=None, level: float = 0.95, metric: str = "events per user",
                    higher_is_better: bool = True) -> ABResult:
     r"""Compare Poisson event rates across variants.
 
@@ -57,6 +57,7 @@ def compare_counts(data=None, *, totals=None, exposure=None, names=None, prior=(
         ev = {v: count(ev[v], v, "totals") for v in ev}
         ex = {v: count(ex[v], v, "exposure", allow_zero=False) for v in ex}
     variants = list(ev)
+    at_least_two(variants, "compare_counts")
     try:
         a0, b0 = (float(p) for p in prior)
     except (TypeError, ValueError):
@@ -88,8 +89,8 @@ def compare_counts(data=None, *, totals=None, exposure=None, names=None, prior=(
         return poisson_rates_test(e, x, names=variants)
 
     table = pd.DataFrame({"variant": variants, "events": e, "exposure": x})
-    return ABResult(metric=metric, variants=variants, control=ctrl, sampler=sampler, n_draws=draws, seed=seed,
+    return ABResult(metric=metric, variants=variants, control=ctrl, sampler=sampler, draws=draws, seed=seed,
                     model="Gamma-Poisson", prior=f"Gamma({a0:g}, {b0:g}) prior (shape, rate) on each rate",
                     posterior=post, data_table=table, options={"prior": [a0, b0]},
-                    references=[R.GELMAN, R.STUCCHIO], exact=exact, means=shape / rate, hdi_prob=hdi_prob,
+                    references=[R.GELMAN, R.STUCCHIO], exact=exact, means=shape / rate, level=level,
                     higher_is_better=higher_is_better, frequentist=freq)

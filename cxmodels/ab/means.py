@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..errors import InputError
 from . import references as R
-from ._checks import as_named, count, groups_from_frame, resolve_control, sample
+from ._checks import as_named, at_least_two, count, groups_from_frame, resolve_control, sample
 from .result import ABResult
 
 
@@ -48,15 +48,15 @@ def nig_posterior(n: float, mean: float, sd: float, prior: dict) -> dict:
             "df": 2 * an, "loc": mn, "scale": float(np.sqrt(bn / (an * kn)))}
 
 
-def compare_means(data=None, *, stats=None, by: str | None = None, value: str | None = None, names=None,
-                  prior="reference", control=None, draws: int = 20_000, seed=None, hdi_prob: float = 0.95,
+def compare_means(data=None, *, stats=None, group: str | None = None, value: str | None = None, names=None,
+                  prior="reference", control=None, draws: int = 20_000, seed=None, level: float = 0.95,
                   metric: str = "mean", higher_is_better: bool = True) -> ABResult:
     """Compare means across variants (Normal model, unknown variance per variant).
 
     Parameters
     ----------
     data : mapping/sequence of array-like, or DataFrame
-        Raw observations by variant; a DataFrame needs ``by`` (variant column) and ``value``.
+        Raw observations by variant; a DataFrame needs ``group`` (variant column) and ``value``.
     stats : mapping or DataFrame, optional
         Sufficient statistics instead: ``{variant: (n, mean, sd)}`` or a frame indexed by
         variant with columns ``n, mean, sd`` (sd with ddof=1).
@@ -73,7 +73,7 @@ def compare_means(data=None, *, stats=None, by: str | None = None, value: str | 
         raise InputError("give either data (raw observations) or stats= (n, mean, sd per variant)")
     summ = {}
     if data is not None:
-        groups = groups_from_frame(data, by, value) if isinstance(data, pd.DataFrame) else as_named(data, names, "data")
+        groups = groups_from_frame(data, group, value) if isinstance(data, pd.DataFrame) else as_named(data, names, "data")
         for v, x in groups.items():
             arr = sample(x, v, "data", min_size=2 if p["kappa0"] == 0 else 1)
             summ[v] = (float(arr.size), float(arr.mean()), float(arr.std(ddof=1)) if arr.size > 1 else 0.0)
@@ -96,6 +96,7 @@ def compare_means(data=None, *, stats=None, by: str | None = None, value: str | 
                 raise InputError(f"mean of variant {v!r} is not finite")
             summ[v] = (n, float(m), s)
     variants = list(summ)
+    at_least_two(variants, "compare_means")
     post = {v: nig_posterior(*summ[v], p) for v in variants}
     for v in variants:
         if post[v]["beta_n"] <= 0:
@@ -116,8 +117,8 @@ def compare_means(data=None, *, stats=None, by: str | None = None, value: str | 
                           "mean": [summ[v][1] for v in variants], "sd": [summ[v][2] for v in variants]})
     prior_txt = ("reference prior p(mu, sigma^2) ~ 1/sigma^2" if p["kappa0"] == 0 and p["alpha0"] == -0.5
                  else f"Normal-Inverse-Gamma prior {p}")
-    return ABResult(metric=metric, variants=variants, control=ctrl, sampler=sampler, n_draws=draws, seed=seed,
+    return ABResult(metric=metric, variants=variants, control=ctrl, sampler=sampler, draws=draws, seed=seed,
                     model="Normal (unknown variance)", prior=prior_txt, posterior=postdf, data_table=table,
                     options={"prior": p}, references=[R.GELMAN, R.STUCCHIO, R.WELCH],
-                    means=loc, hdi_prob=hdi_prob, higher_is_better=higher_is_better, frequentist=freq,
+                    means=loc, level=level, higher_is_better=higher_is_better, frequentist=freq,
                     methods_extra="Each variant's mean has a Student-t marginal posterior.")

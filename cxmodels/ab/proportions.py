@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..errors import InputError
 from . import references as R
-from ._checks import as_named, count, resolve_control, same_variants
+from ._checks import as_named, at_least_two, count, resolve_control, same_variants
 from .closed_forms import beta_loss, prob_beta_greater
 from .result import ABResult
 
@@ -37,7 +37,7 @@ def beta_prior(prior) -> tuple[float, float]:
 
 
 def compare_proportions(successes, trials, *, names=None, prior="uniform", control=None,
-                        draws: int = 20_000, seed=None, hdi_prob: float = 0.95,
+                        draws: int = 20_000, seed=None, level: float = 0.95,
                         metric: str = "conversion rate") -> ABResult:
     r"""Compare conversion (or any binary outcome) rates across variants.
 
@@ -54,7 +54,7 @@ def compare_proportions(successes, trials, *, names=None, prior="uniform", contr
     draws : int
         Posterior draws for lift HDIs and, with three or more variants, P(best) and loss.
     seed : int or numpy.random.Generator, optional
-    hdi_prob : float
+    level : float
         Mass of the highest-density intervals.
     metric : str
         Name of the rate in tables and text (e.g. ``"90-day retention"``).
@@ -67,7 +67,8 @@ def compare_proportions(successes, trials, *, names=None, prior="uniform", contr
     Raises
     ------
     InputError
-        Negative counts, successes above trials, a variant with no trials, mismatched variants.
+        Negative counts, successes above trials, a variant with no trials, mismatched variants,
+        fewer than two variants.
 
     Examples
     --------
@@ -79,6 +80,7 @@ def compare_proportions(successes, trials, *, names=None, prior="uniform", contr
     n = as_named(trials, names, "trials")
     same_variants(s, n, "successes", "trials")
     variants = list(s)
+    at_least_two(variants, "compare_proportions")
     a0, b0 = beta_prior(prior)
     y = np.empty(len(variants))
     t = np.empty(len(variants))
@@ -109,10 +111,12 @@ def compare_proportions(successes, trials, *, names=None, prior="uniform", contr
 
     def table():
         return pd.DataFrame({"variant": variants, "successes": y, "trials": t})
-    return ABResult(metric=metric, variants=variants, control=ctrl, sampler=sampler, n_draws=draws, seed=seed,
+    return ABResult(metric=metric, variants=variants, control=ctrl, sampler=sampler, draws=draws, seed=seed,
                     model="Beta-Binomial", prior=f"Beta({a0:g}, {b0:g}) prior on each rate",
                     posterior=posterior, data_table=table, options={"prior": [a0, b0]},
-                    references=[R.GELMAN, R.MILLER, R.STUCCHIO, R.KRUSCHKE], exact=exact,
-                    means=alpha / (alpha + beta), hdi_prob=hdi_prob, frequentist=freq,
-                    methods_extra=("With two variants P(B > A) is Miller's (2015) closed form and the expected "
-                                   "loss Stucchio's (2015)." if exact else ""))
+                    references=[R.GELMAN, R.MILLER, R.STUCCHIO, R.KRUSCHKE] + ([R.PIESSENS] if exact else []),
+                    exact=exact,
+                    means=alpha / (alpha + beta), level=level, frequentist=freq,
+                    methods_extra=(f"With two variants P(B > A) is the closed form of {R.MILLER.cite} (evaluated "
+                                   f"by adaptive quadrature for large counts; {R.PIESSENS.cite}) and the expected "
+                                   f"loss that of {R.STUCCHIO.cite}." if exact else ""))

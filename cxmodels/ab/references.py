@@ -1,14 +1,39 @@
-"""Reference strings cited by ``methods_text()`` of the A/B results."""
+"""The works the A/B results cite, as structured references.
 
-MILLER = "Miller, E. (2015). Formulas for Bayesian A/B testing. evanmiller.org/bayesian-ab-testing.html"
-STUCCHIO = "Stucchio, C. (2015). Bayesian A/B testing at VWO. VWO whitepaper"
-GELMAN = "Gelman, A., Carlin, J. B., Stern, H. S., Dunson, D. B., Vehtari, A., & Rubin, D. B. (2013). Bayesian Data Analysis (3rd ed.). CRC Press"
-KRUSCHKE = "Kruschke, J. K. (2018). Rejecting or accepting parameter values in Bayesian estimation. Advances in Methods and Practices in Psychological Science, 1(2), 270-280"
-REICHHELD = "Reichheld, F. F. (2003). The one number you need to grow. Harvard Business Review, 81(12), 46-54"
-TALTS = "Talts, S., Betancourt, M., Simpson, D., Vehtari, A., & Gelman, A. (2018). Validating Bayesian inference algorithms with simulation-based calibration. arXiv:1804.06788"
-LIDDELL = "Liddell, T. M., & Kruschke, J. K. (2018). Analyzing ordinal data with metric models: What could possibly go wrong? Journal of Experimental Social Psychology, 79, 328-348"
-PYMC = "Abril-Pla, O., et al. (2023). PyMC: a modern, and comprehensive probabilistic programming framework in Python. PeerJ Computer Science, 9, e1516"
-VEHTARI = "Vehtari, A., Gelman, A., Simpson, D., Carpenter, B., & Buerkner, P.-C. (2021). Rank-normalization, folding, and localization: an improved R-hat. Bayesian Analysis, 16(2), 667-718"
-FABIJAN = "Fabijan, A., et al. (2019). Diagnosing sample ratio mismatch in online controlled experiments. KDD '19, 2156-2164"
-WELCH = "Welch, B. L. (1947). The generalization of 'Student's' problem when several different population variances are involved. Biometrika, 34, 28-35"
-COHEN = "Cohen, J. (1988). Statistical Power Analysis for the Behavioral Sciences (2nd ed.). Erlbaum"
+``methods_text()`` cites them by :attr:`~cxmodels.references.Reference.cite` and each result
+lists the same objects in ``references``, so a report cannot cite a work it does not list.
+"""
+
+from ..references import ref
+
+MILLER = ref("Miller, E. (2015). Formulas for Bayesian A/B testing. "
+             "https://www.evanmiller.org/bayesian-ab-testing.html")
+STUCCHIO = ref("Stucchio, C. (2015). Bayesian A/B testing at VWO. VWO technical whitepaper.")
+GELMAN = ref("Gelman, A., Carlin, J. B., Stern, H. S., Dunson, D. B., Vehtari, A., & Rubin, D. B. (2013). "
+             "Bayesian data analysis (3rd ed.). CRC Press.")
+KRUSCHKE = ref("Kruschke, J. K. (2018). Rejecting or accepting parameter values in Bayesian estimation. "
+               "Advances in Methods and Practices in Psychological Science, 1(2), 270-280.")
+REICHHELD = ref("Reichheld, F. F. (2003). The one number you need to grow. Harvard Business Review, 81(12), "
+                "46-54.")
+TALTS = ref("Talts, S., Betancourt, M., Simpson, D., Vehtari, A., & Gelman, A. (2018). Validating Bayesian "
+            "inference algorithms with simulation-based calibration. arXiv:1804.06788.")
+LIDDELL = ref("Liddell, T. M., & Kruschke, J. K. (2018). Analyzing ordinal data with metric models: What could "
+              "possibly go wrong? Journal of Experimental Social Psychology, 79, 328-348.")
+PYMC = ref("Abril-Pla, O., Andreani, V., Carroll, C., Dong, L., Fonnesbeck, C. J., Kochurov, M., Kumar, R., "
+           "Lao, J., Luhmann, C. C., Martin, O. A., Osthege, M., Vieira, R., Wiecki, T., & Zinkov, R. (2023). "
+           "PyMC: A modern, and comprehensive probabilistic programming framework in Python. PeerJ Computer "
+           "Science, 9, e1516.")
+VEHTARI = ref("Vehtari, A., Gelman, A., Simpson, D., Carpenter, B., & Buerkner, P.-C. (2021). Rank-normalization, "
+              "folding, and localization: An improved R-hat for assessing convergence of MCMC. Bayesian "
+              "Analysis, 16(2), 667-718.")
+FABIJAN = ref("Fabijan, A., Gupchup, J., Gupta, S., Omhover, J., Qin, W., Vermeer, L., & Dmitriev, P. (2019). "
+              "Diagnosing sample ratio mismatch in online controlled experiments. In Proceedings of KDD '19 "
+              "(pp. 2156-2164).")
+WELCH = ref("Welch, B. L. (1947). The generalization of 'Student's' problem when several different population "
+            "variances are involved. Biometrika, 34(1-2), 28-35.")
+COHEN = ref("Cohen, J. (1988). Statistical power analysis for the behavioral sciences (2nd ed.). Erlbaum.")
+IBRAHIM = ref("Ibrahim, J. G., Chen, M.-H., & Sinha, D. (2001). Bayesian survival analysis. Springer.")
+ANGRIST = ref("Angrist, J. D., & Pischke, J.-S. (2009). Mostly harmless econometrics. Princeton University "
+              "Press.")
+PIESSENS = ref("Piessens, R., de Doncker-Kapenga, E., Ueberhuber, C. W., & Kahaner, D. K. (1983). QUADPACK: "
+               "A subroutine package for automatic integration. Springer.")

@@ -18,40 +18,26 @@ Monte Carlo quantities carry their standard error in ``mc_se``: for a probabilit
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
 from functools import cached_property
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from .._results import Result
-from .._validation import as_generator
+from .. import plotting
+from .._numerics import hdi as _hdi
+from .._results import Decision, Result
+from .._validation import as_generator, check_count, check_level
 from ..errors import InputError
-from .hdi import hdi as _hdi
+from ..provenance import make_provenance
+from ..references import Reference
 
-
-@dataclass(frozen=True)
-class Decision:
-    """Outcome of :meth:`ABResult.decide`.
-
-    ``action`` is one of ``"adopt"`` (ship ``variant``), ``"keep_control"``,
-    ``"equivalent"`` (practically no difference: the lift's HDI lies inside the ROPE) or
-    ``"inconclusive"`` (keep collecting data); ``reason`` says why in one sentence.
-    """
-
-    action: str
-    variant: str | None
-    reason: str
-    criteria: dict[str, Any] = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        return f"{self.action}" + (f" {self.variant}" if self.variant and self.action == "adopt" else "") + \
-            f": {self.reason}"
+__all__ = ["ABResult", "Decision"]
 
 
 class ABResult(Result):
-    """Posterior comparison of variants on one metric (see module docstring).
+    """Posterior comparison of two or more variants on one metric (see module docstring).
 
     Attributes
     ----------
@@ -60,52 +46,51 @@ class ABResult(Result):
     metric : str
         What is compared (``"conversion rate"``, ``"NPS"``, ...).
     higher_is_better : bool
-    n_draws : int
-        Monte Carlo draws per variant.
+    level : float
+        Mass of the highest-density intervals.
+    draws : DataFrame
+        Posterior draws of the metric, one column per variant (drawn once, on first use).
     idata : arviz.InferenceData or None
         The PyMC fit, for the models that need one.
-    converged : bool
-        False when a sampler's R-hat/ESS checks failed (see ``warnings``).
     """
 
-    def __init__(self, *, metric: str, variants: list[str], control: str, sampler: Callable,
-                 n_draws: int, seed, model: str, prior: str, posterior: pd.DataFrame,
-                 data_table: pd.DataFrame, options: dict, references: list[str],
-                 exact: dict | None = None, means: np.ndarray | None = None,
-                 higher_is_better: bool = True, hdi_prob: float = 0.95,
-                 frequentist: Callable | None = None, warnings_: list[str] | None = None,
-                 idata=None, converged: bool = True, methods_extra: str = "", draws=None):
-        if hdi_prob <= 0 or hdi_prob >= 1:
-            raise InputError(f"hdi_prob must lie in (0, 1), got {hdi_prob}")
-        if int(n_draws) < 2:
-            raise InputError(f"draws must be at least 2, got {n_draws}")
+    def __init__(self, *, metric: str, variants: list[str], control: str, sampler: Callable | None,
+                 draws: int, seed, model: str, prior: str, posterior, data_table, options: dict,
+                 references: list[Reference], exact: dict | None = None, means=None,
+                 higher_is_better: bool = True, level: float = 0.95, frequentist: Callable | None = None,
+                 idata=None, methods_extra: str = "", given_draws=None, extras: dict | None = None):
+        self.level = check_level(level)
+        n_draws = check_count(draws, "draws", minimum=2)
+        if len(variants) < 2:
+            raise InputError(f"{model} needs at least two variants to compare; got {len(variants)} "
+                             f"({list(variants)}): P(best) of a lone variant is 1 whatever the data")
+        as_generator(seed)  # validates the seed now; the generator itself is made on first draw
         self.metric = metric
         self.variants = list(variants)
         self.control = control
         self.higher_is_better = bool(higher_is_better)
-        self.n_draws = int(n_draws)
-        self.hdi_prob = float(hdi_prob)
         self.model = model
         self.prior = prior
-        self._posterior = posterior  # a DataFrame, or a callable building it on first use
         self.idata = idata
-        self.converged = bool(converged)
+        self._n_draws = n_draws
+        self._posterior = posterior  # a DataFrame, or a callable building it on first use
         self._sampler = sampler
-        as_generator(seed)  # validates the seed now; the generator itself is made on first draw
         self._seed_arg = seed
         self._seed = seed if not isinstance(seed, np.random.Generator) else "Generator"
         self._index = pd.Index(self.variants)
         self._exact = exact
         self._means = None if means is None else np.asarray(means, float)
         self._frequentist = frequentist
-        self._refs = list(references)
+        self._references = tuple(references)
         self._methods_extra = methods_extra
-        self._warnings = list(warnings_ or [])
+        self._warnings = []
         self._data_table = data_table
-        self._options = dict(options, hdi_prob=hdi_prob, draws=self.n_draws, control=control)
-        self._given_draws = draws
-        from ._prov import now
-        self._created = now()
+        self._options = dict(options, level=self.level, draws=n_draws, control=control)
+        self._given_draws = given_draws
+        for name, value in (extras or {}).items():
+            setattr(self, name, value)
+        # provenance is built on first use (results are cheap: thousands a second), stamped now
+        self._created = _now()
 
     @cached_property
     def posterior(self) -> pd.DataFrame:
@@ -115,18 +100,18 @@ class ABResult(Result):
     # ------------------------------------------------------------------ provenance
     @cached_property
     def _provenance(self):
-        from ._prov import provenance_for
         table = self._data_table() if callable(self._data_table) else self._data_table
-        return provenance_for(self.model, table, self._options, self._seed, self._created)
+        prov = make_provenance(self.model, table, self._options, seed=self._seed)
+        return dataclasses.replace(prov, created=self._created)
 
     # ------------------------------------------------------------------ draws
     @cached_property
     def draws(self) -> pd.DataFrame:
-        """Posterior draws of the metric: one column per variant, ``n_draws`` rows."""
+        """Posterior draws of the metric: one column per variant."""
         if self._given_draws is not None:
             arr = np.asarray(self._given_draws, float)
         else:
-            arr = np.asarray(self._sampler(as_generator(self._seed_arg), self.n_draws), float)
+            arr = np.asarray(self._sampler(as_generator(self._seed_arg), self._n_draws), float)
         return pd.DataFrame(arr, columns=self.variants)
 
     def _signed(self) -> np.ndarray:
@@ -181,7 +166,7 @@ class ABResult(Result):
         """Absolute and relative lift of every variant against the control.
 
         Columns: ``variant, control, lift`` (``"absolute"``/``"relative"``), ``mean``,
-        ``hdi_lower``, ``hdi_upper``, ``prob_positive`` (P(lift > 0)), ``hdi_prob``.
+        ``hdi_lower``, ``hdi_upper``, ``prob_positive`` (P(lift > 0)), ``level``.
         The relative lift is NaN when the control's posterior puts mass at or below zero.
         """
         d = self.draws
@@ -196,22 +181,22 @@ class ABResult(Result):
             if self._exact is not None and "prob_greater" in self._exact:
                 p_pos = float(self._exact["prob_greater"][v])
             mean_ab = float(self.posterior_mean[v] - self.posterior_mean[self.control])
-            lo, hi = _hdi(ab, self.hdi_prob)
-            rows.append((v, self.control, "absolute", mean_ab, lo, hi, p_pos, self.hdi_prob))
+            lo, hi = _hdi(ab, self.level)
+            rows.append((v, self.control, "absolute", mean_ab, lo, hi, p_pos, self.level))
             if np.all(c > 0):
                 rel = x / c - 1.0
-                lo, hi = _hdi(rel, self.hdi_prob)
-                rows.append((v, self.control, "relative", float(rel.mean()), lo, hi, p_pos, self.hdi_prob))
+                lo, hi = _hdi(rel, self.level)
+                rows.append((v, self.control, "relative", float(rel.mean()), lo, hi, p_pos, self.level))
             else:
-                rows.append((v, self.control, "relative", np.nan, np.nan, np.nan, np.nan, self.hdi_prob))
+                rows.append((v, self.control, "relative", np.nan, np.nan, np.nan, np.nan, self.level))
         return pd.DataFrame(rows, columns=["variant", "control", "lift", "mean", "hdi_lower", "hdi_upper",
-                                           "prob_positive", "hdi_prob"])
+                                           "prob_positive", "level"])
 
     # ------------------------------------------------------------------ tables
     @cached_property
     def _table(self) -> pd.DataFrame:
         d = self.draws
-        iv = np.array([_hdi(d[v].to_numpy(), self.hdi_prob) for v in self.variants])
+        iv = np.array([_hdi(d[v].to_numpy(), self.level) for v in self.variants])
         t = pd.DataFrame({"variant": self.variants, "est": self.posterior_mean.to_numpy(),
                           "sd": d.std(ddof=1).to_numpy(),
                           "hdi_lower": iv[:, 0], "hdi_upper": iv[:, 1],
@@ -277,7 +262,7 @@ class ABResult(Result):
             row = self.lift[(self.lift.variant == chal) & (self.lift.lift == "absolute")].iloc[0]
             h_lo, h_hi = row.hdi_lower, row.hdi_upper
             crit.update(hdi=(h_lo, h_hi), rope=(lo_r, hi_r))
-            iv = f"{self.hdi_prob:.0%} HDI of the {unit} lift of {chal} vs {self.control} [{h_lo:.4g}, {h_hi:.4g}]"
+            iv = f"{self.level:.0%} HDI of the {unit} lift of {chal} vs {self.control} [{h_lo:.4g}, {h_hi:.4g}]"
             better_lo = h_lo > hi_r if self.higher_is_better else h_hi < lo_r
             worse = h_hi < lo_r if self.higher_is_better else h_lo > hi_r
             if lo_r <= h_lo and h_hi <= hi_r:
@@ -306,15 +291,13 @@ class ABResult(Result):
 
     # ------------------------------------------------------------------ plots
     def plot(self, ax=None, bins: int = 80):
-        """Posterior densities of the metric per variant (histograms of the draws), HDIs marked."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6.5, 3.5))
+        """Posterior densities of the metric per variant (histograms of the draws), HDIs marked;
+        returns the Axes."""
+        ax = plotting.axes(ax, figsize=(6.5, 3.5))
         d = self.draws
         t = self._table
         for i, v in enumerate(self.variants):
-            color = f"C{i}"
+            color = plotting.color(i)
             ax.hist(d[v], bins=bins, density=True, histtype="stepfilled", alpha=0.35, color=color,
                     label=f"{v} (P best {self.prob_best[v]:.2f})")
             ax.hlines(0, t.loc[v, "hdi_lower"], t.loc[v, "hdi_upper"], color=color, lw=4)
@@ -325,19 +308,16 @@ class ABResult(Result):
         return ax
 
     def plot_lift(self, ax=None, relative: bool = False):
-        """Posterior of the lift of each challenger against the control, HDI marked."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6.5, 3.5))
+        """Posterior of the lift of each challenger against the control, HDI marked; returns the Axes."""
+        ax = plotting.axes(ax, figsize=(6.5, 3.5))
         d = self.draws
         c = d[self.control]
         for i, v in enumerate(v for v in self.variants if v != self.control):
             x = d[v] / c - 1 if relative else d[v] - c
-            lo, hi = _hdi(x, self.hdi_prob)
-            ax.hist(x, bins=80, density=True, histtype="stepfilled", alpha=0.35, color=f"C{i + 1}",
+            lo, hi = _hdi(x, self.level)
+            ax.hist(x, bins=80, density=True, histtype="stepfilled", alpha=0.35, color=plotting.color(i + 1),
                     label=f"{v} - {self.control}")
-            ax.hlines(0, lo, hi, color=f"C{i + 1}", lw=4)
+            ax.hlines(0, lo, hi, color=plotting.color(i + 1), lw=4)
         ax.axvline(0, color="k", lw=0.8)
         ax.set_xlabel(("relative" if relative else "absolute") + f" lift in {self.metric}")
         ax.legend(frameon=False, fontsize=8)
@@ -345,21 +325,27 @@ class ABResult(Result):
 
     # ------------------------------------------------------------------ text
     def methods_text(self) -> str:
-        """A methods paragraph: model, prior, how P(best), loss and lift were computed, references."""
+        """A methods paragraph: model, prior, how P(best), loss and lift were computed, citations."""
         k = len(self.variants)
         how = ("P(best) and expected loss are exact (closed form)" if self.exact else
-               f"P(best) and expected loss are Monte Carlo estimates from {self.n_draws:,} posterior draws "
+               f"P(best) and expected loss are Monte Carlo estimates from {self._n_draws:,} posterior draws "
                f"(seed {self._seed}; largest Monte Carlo SE of P(best) {self.mc_se['prob_best'].max():.2g})")
-        refs = "; ".join(self._refs)
+        cites = "; ".join(r.cite for r in self._references)
         txt = (f"{k} variants ({', '.join(self.variants)}; the control is {self.control}) were compared on the "
                f"{self.metric} with the {self.model} model ({self.prior}). {how}; lift against the control is "
-               f"reported as posterior mean and {self.hdi_prob:.0%} highest-density interval from "
-               f"{self.n_draws:,} draws. ")
+               f"reported as posterior mean and {self.level:.0%} highest-density interval from "
+               f"{self._n_draws:,} draws. ")
         if self._methods_extra:
             txt += self._methods_extra + " "
-        txt += f"Computed with cxmodels. References: {refs}."
+        txt += f"Computed with cxmodels, following {cites}."
         return txt
 
     def __repr__(self) -> str:
         pb = ", ".join(f"{v}: {p:.3f}" for v, p in self.prob_best.items())
         return f"<ABResult {self.model} on {self.metric}; P(best) {pb}>"
+
+
+def _now() -> str:
+    import datetime as _dt
+
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")

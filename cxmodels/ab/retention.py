@@ -20,14 +20,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._validation import require_columns, require_frame
+from .._numerics import hdi as _hdi
+from .._validation import require_columns, require_consistent_ids, require_frame, require_unique_columns
 from ..errors import InputError
 from . import references as R
-from ._checks import resolve_control
-from .hdi import hdi as _hdi
+from ._checks import at_least_two, resolve_control
 from .result import ABResult
-
-IBRAHIM = "Ibrahim, J. G., Chen, M.-H., & Sinha, D. (2001). Bayesian Survival Analysis. Springer"
 
 
 def _events_exposure(t, e, cuts):
@@ -40,9 +38,9 @@ def _events_exposure(t, e, cuts):
     return d, E
 
 
-def compare_retention(data: pd.DataFrame, *, duration: str, event: str, by: str, horizon: float,
+def compare_retention(data: pd.DataFrame, *, duration: str, event: str, group: str, horizon: float,
                       cuts=None, prior=(0.001, 0.001), control=None, draws: int = 20_000, seed=None,
-                      hdi_prob: float = 0.95) -> ABResult:
+                      level: float = 0.95) -> ABResult:
     """Compare retention curves across variants with a piecewise-exponential model.
 
     Parameters
@@ -53,7 +51,7 @@ def compare_retention(data: pd.DataFrame, *, duration: str, event: str, by: str,
         Time observed (to churn, or to the end of follow-up), > 0.
     event : str
         1 if the customer churned at ``duration``, 0 if still active (censored).
-    by : str
+    group : str
         Variant column.
     horizon : float
         The retention horizon compared (e.g. 90 days); must not exceed the last cut.
@@ -69,22 +67,37 @@ def compare_retention(data: pd.DataFrame, *, duration: str, event: str, by: str,
         ``posterior``: events, exposure and posterior hazards by variant and interval.
     """
     require_frame(data)
-    require_columns(data, [duration, event, by])
-    horizon = float(horizon)
-    cuts = np.linspace(0, horizon, 7) if cuts is None else np.asarray(cuts, float)
+    require_unique_columns(data)
+    require_columns(data, [duration, event, group])
+    require_consistent_ids(data, group)
+    try:
+        horizon = float(horizon)
+        cuts = np.linspace(0, horizon, 7) if cuts is None else np.asarray(cuts, float).ravel()
+    except (TypeError, ValueError):
+        raise InputError(f"horizon must be a number and cuts a sequence of numbers, got {horizon!r}, {cuts!r}") from None
+    if cuts.size < 2 or not np.isfinite(cuts).all():
+        raise InputError(f"cuts must hold at least two finite boundaries starting at 0, got {cuts.tolist()}")
     if cuts[0] != 0 or np.any(np.diff(cuts) <= 0):
         raise InputError(f"cuts must start at 0 and increase strictly, got {cuts.tolist()}")
     if not 0 < horizon <= cuts[-1]:
         raise InputError(f"horizon {horizon} must lie in (0, last cut {cuts[-1]}]")
-    a0, b0 = (float(x) for x in prior)
-    variants = sorted(map(str, data[by].dropna().unique()))
-    if len(variants) < 1:
-        raise InputError(f"column {by!r} holds no variants")
+    try:
+        a0, b0 = (float(x) for x in prior)
+    except (TypeError, ValueError):
+        raise InputError(f"prior must be a pair (shape, rate), got {prior!r}") from None
+    if not (a0 > 0 and b0 >= 0 and np.isfinite(a0) and np.isfinite(b0)):
+        raise InputError(f"Gamma prior (shape, rate) = ({a0}, {b0}) needs shape > 0 and rate >= 0")
+    if data[group].isna().any():
+        raise InputError(f"column {group!r} has {int(data[group].isna().sum())} missing variant labels")
+    variants = sorted(map(str, data[group].unique()))
+    at_least_two(variants, "compare_retention")
     rows, shapes, rates = [], [], []
     for v in variants:
-        sub = data.loc[data[by].astype(str) == v]
-        t = pd.to_numeric(sub[duration], errors="coerce").to_numpy(float)
-        e = pd.to_numeric(sub[event], errors="coerce").to_numpy(float)
+        sub = data.loc[data[group].astype(str) == v]
+        t = pd.to_numeric(sub[duration].astype(object), errors="coerce").to_numpy(float)
+        e = pd.to_numeric(sub[event].astype(object), errors="coerce").to_numpy(float)
+        if np.isinf(t).any():
+            raise InputError(f"variant {v!r} has {int(np.isinf(t).sum())} infinite {duration!r} values")
         if np.isnan(t).any() or np.isnan(e).any():
             raise InputError(f"variant {v!r} has {int(np.isnan(t).sum() + np.isnan(e).sum())} missing "
                              f"{duration!r}/{event!r} values")
@@ -112,10 +125,10 @@ def compare_retention(data: pd.DataFrame, *, duration: str, event: str, by: str,
     means = np.prod((rates / (rates + width_h)) ** shapes, axis=1)
     table = post[["variant", "start", "end", "events", "exposure"]]
     res = ABResult(metric=f"retention at {horizon:g}", variants=variants, control=ctrl, sampler=sampler,
-                   n_draws=draws, seed=seed, model="piecewise-exponential", prior=f"Gamma({a0:g}, {b0:g}) prior "
+                   draws=draws, seed=seed, model="piecewise-exponential", prior=f"Gamma({a0:g}, {b0:g}) prior "
                    f"on each of {len(cuts) - 1} interval hazards", posterior=post, data_table=table,
                    options={"cuts": cuts, "horizon": horizon, "prior": [a0, b0]},
-                   references=[IBRAHIM, R.GELMAN, R.STUCCHIO], means=means, hdi_prob=hdi_prob,
+                   references=[R.IBRAHIM, R.GELMAN, R.STUCCHIO], means=means, level=level,
                    methods_extra=f"Interval cuts at {', '.join(f'{c:g}' for c in cuts)}; censored customers add "
                                  "exposure without events.")
     rng = np.random.default_rng(np.random.SeedSequence(0 if seed is None or not isinstance(seed, int) else seed).spawn(1)[0])
@@ -125,6 +138,6 @@ def compare_retention(data: pd.DataFrame, *, duration: str, event: str, by: str,
         for c in cuts[1:]:
             w = np.clip(np.minimum(cuts[1:], c) - cuts[:-1], 0, None)
             s = np.exp(-(lam[:, j, :] * w).sum(axis=-1))
-            crows.append((v, c, float(np.prod((rates[j] / (rates[j] + w)) ** shapes[j])), *_hdi(s, hdi_prob)))
+            crows.append((v, c, float(np.prod((rates[j] / (rates[j] + w)) ** shapes[j])), *_hdi(s, level)))
     res.curves = pd.DataFrame(crows, columns=["variant", "time", "survival_mean", "hdi_lower", "hdi_upper"])
     return res

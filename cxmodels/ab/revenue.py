@@ -18,21 +18,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import CXModelsWarning, InputError
 from . import references as R
-from ._checks import as_named, groups_from_frame, resolve_control, sample
+from ._checks import as_named, at_least_two, groups_from_frame, resolve_control, sample
 from .proportions import beta_prior
 from .result import ABResult
 
 
-def compare_revenue(data, *, by: str | None = None, value: str | None = None, names=None, prior="uniform",
-                    control=None, draws: int = 20_000, seed=None, hdi_prob: float = 0.95,
+def compare_revenue(data, *, group: str | None = None, value: str | None = None, names=None, prior="uniform",
+                    control=None, draws: int = 20_000, seed=None, level: float = 0.95,
                     metric: str = "revenue per user") -> ABResult:
     """Compare mean revenue per user across variants (zero hurdle + log-normal spend).
 
     Parameters
     ----------
-    data : mapping/sequence of array-like, or DataFrame (with ``by`` and ``value``)
+    data : mapping/sequence of array-like, or DataFrame (with ``group`` and ``value``)
         Revenue per user, zeros included; negative values are rejected.
     prior : Beta prior on P(spend > 0) (see :func:`compare_proportions`).
 
@@ -43,7 +43,8 @@ def compare_revenue(data, *, by: str | None = None, value: str | None = None, na
         mean, SD and count of the positive amounts.
     """
     a0, b0 = beta_prior(prior)
-    groups = groups_from_frame(data, by, value) if isinstance(data, pd.DataFrame) else as_named(data, names, "data")
+    groups = groups_from_frame(data, group, value) if isinstance(data, pd.DataFrame) else as_named(data, names, "data")
+    at_least_two(list(groups), "compare_revenue")
     rows = {}
     for v, x in groups.items():
         arr = sample(x, v, "data")
@@ -63,9 +64,6 @@ def compare_revenue(data, *, by: str | None = None, value: str | None = None, na
         notes.append(f"variant(s) {few} have fewer than 20 positive revenue values: the posterior of revenue per "
                      "user is very heavy-tailed there (infinite mean under the reference prior); read P(best) and "
                      "HDIs, not means")
-        import warnings
-        from ..errors import CXModelsWarning
-        warnings.warn(notes[0], CXModelsWarning, stacklevel=2)
     post = pd.DataFrame(rows).T.loc[variants].astype(float)
     ctrl = resolve_control(variants, control)
     a, b, k, m, s = (post[c].to_numpy() for c in ("alpha", "beta", "k", "log_mean", "log_sd"))
@@ -84,8 +82,11 @@ def compare_revenue(data, *, by: str | None = None, value: str | None = None, na
                            for v in variants})
 
     table = pd.DataFrame({"variant": variants, "n": post["n"].to_numpy(), "k": k, "log_mean": m, "log_sd": s})
-    return ABResult(metric=metric, variants=variants, control=ctrl, sampler=sampler, n_draws=draws, seed=seed,
-                    model="log-normal hurdle", prior=f"Beta({a0:g}, {b0:g}) on P(spend > 0), reference prior on "
-                    "the log-normal spend", posterior=post, data_table=table, options={"prior": [a0, b0]},
-                    references=[R.GELMAN, R.STUCCHIO], hdi_prob=hdi_prob, frequentist=freq, warnings_=notes,
-                    methods_extra="Revenue per user is P(spend > 0) x exp(mu + sigma^2/2) of the log-normal spend.")
+    res = ABResult(metric=metric, variants=variants, control=ctrl, sampler=sampler, draws=draws, seed=seed,
+                   model="log-normal hurdle", prior=f"Beta({a0:g}, {b0:g}) on P(spend > 0), reference prior on "
+                   "the log-normal spend", posterior=post, data_table=table, options={"prior": [a0, b0]},
+                   references=[R.GELMAN, R.STUCCHIO], level=level, frequentist=freq,
+                   methods_extra="Revenue per user is P(spend > 0) x exp(mu + sigma^2/2) of the log-normal spend.")
+    for note in notes:  # a caveat on the means, not an inadmissible fit: P(best) and HDIs stand
+        res._flag(note, CXModelsWarning, admissible=True)
+    return res
