@@ -8,17 +8,19 @@ time-dependent AUC and calibration, and data preparation from subscription dates
 lifelines is the engine where it fits and is imported inside the functions that use it,
 so ``import cxmodels.churn`` stays light.  Numbers are tested against R's survival package
 (tests/test_churn_parity.py, fixtures from tests/fixtures/survival/make_fixtures.R) and
-against Fader & Hardie (2007) for the sBG.
+against Fader & Hardie (2007) for the sBG.  Survival results (Kaplan-Meier, Cox, AFT) write
+a runnable R ``survival`` script with ``to_r()`` (tests/test_r_scripts_churn.py runs them).
+Input checks shared with combiners live in :mod:`cxmodels.churn.checks`.
 """
 
 from .aft import AFTResult, aft
-from .competing import cumulative_incidence, cumulative_incidence_at
+from .competing import CumulativeIncidenceResult, cumulative_incidence, cumulative_incidence_at
 from .cox import CoxResult, cox, cox_time_varying
 from .discrete import DiscreteHazardResult, discrete_time_hazard, to_person_period
 from .kaplan_meier import KaplanMeierResult, kaplan_meier, rmst
 from .logrank import LogRankResult, logrank
 from .prep import durations_from_dates, to_long_format
-from .sbg import ShiftedBetaGeometric
+from .sbg import SBGResult, fit_sbg
 from .scoring import brier_score, calibration_table, churn_risk, plot_calibration, time_dependent_auc
 
 __all__ = [
@@ -29,9 +31,10 @@ __all__ = [
     # regression
     "cox", "cox_time_varying", "aft", "discrete_time_hazard",
     # cohorts
-    "ShiftedBetaGeometric",
+    "fit_sbg",
     # risk scores and their evaluation
     "churn_risk", "brier_score", "time_dependent_auc", "calibration_table", "plot_calibration",
     # result classes
     "KaplanMeierResult", "LogRankResult", "CoxResult", "AFTResult", "DiscreteHazardResult",
+    "CumulativeIncidenceResult", "SBGResult",
 ]

@@ -21,11 +21,17 @@ import warnings as _warnings
 import numpy as np
 import pandas as pd
 
+from .. import plotting
 from .._results import Result
 from .._stats import wald
-from ..errors import ConvergenceWarning, InputError
+from .._validation import (check_level, require_columns, require_finite, require_frame, require_no_missing,
+                           require_numeric)
+from ..errors import ConvergenceWarning, EstimationError, ImproperSolutionWarning, InputError
 from ..provenance import make_provenance
-from ._checks import _as_list, check_event_count, survival_frame
+from . import _rscript as R
+from .checks import as_list, check_event_count, collinear_columns, separating_columns, survival_frame
+from .references import (COX, DAVIDSON_PILON, EFRON, GRAMBSCH_THERNEAU, THERNEAU_GRAMBSCH,
+                         THERNEAU_SURVIVAL)
 
 
 def _tidy(names, coef, se, level):
@@ -33,9 +39,10 @@ def _tidy(names, coef, se, level):
     t = pd.DataFrame({"coef": coef, "se": se, "z": w["z"], "pvalue": w["pvalue"],
                       "ci_lower": w["ci_lower"], "ci_upper": w["ci_upper"]},
                      index=pd.Index(names, name="covariate"))
-    t["hazard_ratio"] = np.exp(t["coef"])
-    t["hr_lower"] = np.exp(t["ci_lower"])
-    t["hr_upper"] = np.exp(t["ci_upper"])
+    with np.errstate(over="ignore"):  # a diverging (flagged) coefficient gives an infinite ratio
+        t["hazard_ratio"] = np.exp(t["coef"])
+        t["hr_lower"] = np.exp(t["ci_lower"])
+        t["hr_upper"] = np.exp(t["ci_upper"])
     return t
 
 
@@ -47,19 +54,22 @@ class CoxResult(Result):
     covariate; ``hazard_ratios``; ``concordance``; ``check_proportional_hazards()``.
     """
 
-    def __init__(self, fitter, table, data, duration, event, covariates, strata, level, provenance, warns,
-                 time_varying=False):
+    _references = (COX, EFRON, GRAMBSCH_THERNEAU, DAVIDSON_PILON, THERNEAU_GRAMBSCH)
+
+    def __init__(self, fitter, table, data, duration, event, covariates, strata, level, provenance, *,
+                 entry=None, penalizer=0.0, time_varying=False, customer=None, start=None):
         self._fitter = fitter
         self._table = table
         self._data = data
         self._provenance = provenance
-        self._warnings = warns
+        self._warnings = []
         self.duration, self.event, self.covariates, self.strata = duration, event, covariates, strata
+        self.entry, self.penalizer = entry, penalizer
         self.level = level
         self.time_varying = time_varying
+        self.customer, self.start = customer, start
         self.nobs = len(data)
         self.nevents = int(data[event].sum())
-        self.converged = not warns
 
     @property
     def params(self) -> pd.Series:
@@ -91,25 +101,35 @@ class CoxResult(Result):
         """The underlying lifelines fitter (for anything not wrapped here)."""
         return self._fitter
 
-    def check_proportional_hazards(self, alpha: float = 0.05, transform: str = "km") -> pd.DataFrame:
+    def check_proportional_hazards(self, significance: float = 0.05, transform: str = "km") -> pd.DataFrame:
         """Test each covariate's hazard ratio for drift with tenure (scaled Schoenfeld residuals).
 
         Returns a table (covariate, statistic, pvalue, verdict) where verdict is a sentence a
-        report can quote.  Uses lifelines' ``proportional_hazard_test`` (the Grambsch-Therneau
-        1994 approximate score test).  R's ``cox.zph`` since survival 3.0 uses the exact score
-        test, so p-values differ in the second decimal; the verdicts agree on the lung data.
+        report can quote; ``significance`` is the test size.  Uses lifelines'
+        ``proportional_hazard_test`` (the Grambsch-Therneau 1994 approximate score test).  R's
+        ``cox.zph`` since survival 3.0 uses the exact score test, so p-values differ in the
+        second decimal; the verdicts agree on the lung data.
         """
         if self.time_varying:
             raise InputError("the Schoenfeld-residual check is available for fixed-covariate fits only")
+        if not 0 < float(significance) < 1:
+            raise InputError(f"significance must be strictly between 0 and 1, got {significance!r}")
+        if transform not in ("km", "rank", "identity", "log"):
+            raise InputError(f"transform must be 'km', 'rank', 'identity' or 'log', got {transform!r}")
         from lifelines.statistics import proportional_hazard_test
 
-        res = proportional_hazard_test(self._fitter, self._fitter_data(), time_transform=transform)
+        try:
+            with _warnings.catch_warnings():
+                _warnings.simplefilter("ignore")
+                res = proportional_hazard_test(self._fitter, self._fitter_data(), time_transform=transform)
+        except Exception as exc:  # noqa: BLE001 - lifelines internals; say what happened
+            raise EstimationError(f"the proportional-hazards test could not be computed: {exc}") from None
         tab = res.summary[["test_statistic", "p"]].rename(columns={"test_statistic": "statistic", "p": "pvalue"})
         tab = tab.reindex(self.covariates)
         tab.index.name = "covariate"
         verdicts = []
         for cov, row in tab.iterrows():
-            if row["pvalue"] < alpha:
+            if row["pvalue"] < significance:
                 verdicts.append(f"The effect of {cov} on churn changes with tenure (p = {row['pvalue']:.3f}): "
                                 "its hazard ratio is an average over tenure; consider stratifying by it or "
                                 "letting its effect vary with time.")
@@ -119,82 +139,170 @@ class CoxResult(Result):
         tab["verdict"] = verdicts
         return tab
 
-    def ph_verdict(self, alpha: float = 0.05) -> str:
+    def ph_verdict(self, significance: float = 0.05) -> str:
         """One paragraph summarising :meth:`check_proportional_hazards`."""
-        tab = self.check_proportional_hazards(alpha)
-        bad = tab.index[tab["pvalue"] < alpha].tolist()
+        tab = self.check_proportional_hazards(significance)
+        bad = tab.index[tab["pvalue"] < significance].tolist()
         if not bad:
             return ("Proportional hazards: no covariate's effect drifts with tenure at the "
-                    f"{alpha:g} level (scaled Schoenfeld residuals, Grambsch & Therneau 1994).")
-        return (f"Proportional hazards is doubtful for {', '.join(bad)} (p < {alpha:g}, scaled Schoenfeld "
+                    f"{significance:g} level (scaled Schoenfeld residuals, {GRAMBSCH_THERNEAU.cite}).")
+        return (f"Proportional hazards is doubtful for {', '.join(bad)} (p < {significance:g}, scaled Schoenfeld "
                 "residuals); their hazard ratios average a changing effect. Consider strata or time interactions.")
 
     def _fitter_data(self) -> pd.DataFrame:
         return self._data
 
-    def predict_survival(self, df: pd.DataFrame, times) -> pd.DataFrame:
-        """Survival probabilities of the customers in ``df`` at ``times`` (rows: times)."""
-        return self._fitter.predict_survival_function(df, times=np.atleast_1d(times))
+    def predict_survival(self, data: pd.DataFrame, times) -> pd.DataFrame:
+        """Survival probabilities of the customers in ``data`` at ``times`` (rows: times)."""
+        if self.time_varying:
+            raise InputError("predict_survival is available for fixed-covariate fits only")
+        cols = self.covariates + list(self.strata)
+        require_frame(data)
+        require_columns(data, cols)
+        require_numeric(data, self.covariates)
+        require_no_missing(data, cols)
+        require_finite(data, self.covariates)
+        try:
+            t = np.atleast_1d(np.asarray(times, dtype=float))
+        except (TypeError, ValueError):
+            raise InputError(f"times must be numbers, got {times!r}") from None
+        if not np.all(np.isfinite(t)) or np.any(t < 0):
+            raise InputError(f"times must be finite and >= 0, got {times!r}")
+        return self._fitter.predict_survival_function(data[cols], times=t)
 
     def plot(self, ax=None):
-        """Forest plot of hazard ratios with intervals (log scale)."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 0.5 + 0.5 * len(self._table)))
+        """Forest plot of hazard ratios with intervals (log scale); returns the Axes."""
         t = self._table
+        ax = plotting.axes(ax, figsize=(6, 0.8 + 0.5 * len(t)))
         y = np.arange(len(t))[::-1]
         hr, lo, hi = (t[c].to_numpy(float) for c in ("hazard_ratio", "hr_lower", "hr_upper"))
-        ax.errorbar(hr, y, xerr=[hr - lo, hi - hr],
-                    fmt="o", capsize=3)
+        ax.errorbar(hr, y, xerr=[hr - lo, hi - hr], fmt="o", capsize=3, color=plotting.color(0))
         ax.axvline(1, color="grey", lw=1, ls="--")
         ax.set_xscale("log")
         ax.set_yticks(y, t.index)
-        ax.set_xlabel(f"hazard ratio of churn ({int(self.level * 100)}% CI)")
+        ax.set_xlabel(f"hazard ratio of churn ({self.level:.0%} CI)")
         return ax
 
+    def to_r(self, data_path: str = "data.csv") -> str:
+        """A runnable R script that re-fits this model with ``survival::coxph`` (Efron ties,
+        the same strata, left truncation or start-stop rows) on the CSV at ``data_path`` and
+        prints coefficients, standard errors, concordance and log-likelihood, the cxmodels
+        numbers in comments at the top."""
+        if self.penalizer:
+            raise InputError("a penalized Cox fit (penalizer > 0) has no exact counterpart in coxph; "
+                             "to_r() covers unpenalized fits")
+        exp = pd.DataFrame({"term": self.covariates, "est": self._table["coef"].to_numpy(),
+                            "se": self._table["se"].to_numpy()})
+        extra = [("loglik", self.log_likelihood)]
+        if not self.time_varying:
+            extra.insert(0, ("concordance", self.concordance))
+        exp = pd.concat([exp, pd.DataFrame({"term": [k for k, _ in extra], "est": [v for _, v in extra],
+                                            "se": np.nan})], ignore_index=True)
+        if self.time_varying:
+            lhs = f"Surv({R.q(self.start)}, {R.q(self.duration)}, {R.q(self.event)})"
+        else:
+            lhs = R.surv(self.duration, self.event, self.entry)
+        rhs = " + ".join([R.q(c) for c in self.covariates] + [f"strata({R.q(c)})" for c in self.strata])
+        conc = 'unname(fit$concordance["concordance"]), ' if not self.time_varying else ""
+        names = self.covariates + (["concordance"] if not self.time_varying else []) + ["loglik"]
+        lines = [R.header("churn.cox_time_varying" if self.time_varying else "churn.cox", data_path, exp,
+                          self._provenance),
+                 f'fit <- coxph({lhs} ~ {rhs}, data = d, ties = "efron")',
+                 "print(summary(fit))",
+                 R.footer(f"data.frame(term = {R.vec(names)}, est = c(unname(coef(fit)), {conc}fit$loglik[2]), "
+                          f"se = c(unname(sqrt(diag(vcov(fit)))), rep(NA, {len(names) - len(self.covariates)})))")]
+        return "\n".join(lines)
+
     def methods_text(self) -> str:
-        ties = "Efron's (1977) method for tied churn times"
         strata = f", stratified by {', '.join(self.strata)}" if self.strata else ""
         tv = " with time-varying covariates in start-stop format" if self.time_varying else ""
         c = "" if self.time_varying else f" Concordance (Harrell's C) was {self.concordance:.3f}."
-        return (f"Churn hazards were modelled with a Cox proportional-hazards regression (Cox, 1972){tv}{strata}, "
-                f"using {ties}, on {self.nobs} rows with {self.nevents} churns; covariates: "
-                f"{', '.join(self.covariates)}. Hazard ratios are reported with {int(self.level * 100)}% Wald "
-                f"intervals.{c} The proportional-hazards assumption was checked with scaled Schoenfeld residuals "
-                "(Grambsch & Therneau, 1994). Estimates were computed with lifelines (Davidson-Pilon, 2019) "
-                "through cxmodels, which is tested against R's survival package (Therneau & Grambsch, 2000). "
-                "References: Cox, D. R. (1972). Regression models and life-tables. Journal of the Royal "
-                "Statistical Society B, 34(2), 187-220. Efron, B. (1977). The efficiency of Cox's likelihood "
-                "function for censored data. Journal of the American Statistical Association, 72(359), 557-565. "
-                "Grambsch, P. M., & Therneau, T. M. (1994). Proportional hazards tests and diagnostics based on "
-                "weighted residuals. Biometrika, 81(3), 515-526. Therneau, T. M., & Grambsch, P. M. (2000). "
-                "Modeling Survival Data: Extending the Cox Model. Springer. Davidson-Pilon, C. (2019). "
-                "lifelines: survival analysis in Python. Journal of Open Source Software, 4(40), 1317.")
+        return (f"Churn hazards were modelled with a Cox proportional-hazards regression ({COX.cite}){tv}{strata}, "
+                f"using Efron's method for tied churn times ({EFRON.cite}), on {self.nobs} rows with "
+                f"{self.nevents} churns; covariates: {', '.join(self.covariates)}. Hazard ratios are reported "
+                f"with {self.level:.0%} Wald intervals.{c} The proportional-hazards assumption can be checked with "
+                f"scaled Schoenfeld residuals ({GRAMBSCH_THERNEAU.cite}). Estimates were computed with lifelines "
+                f"({DAVIDSON_PILON.cite}) through cxmodels, which is tested against R's survival package "
+                f"({THERNEAU_GRAMBSCH.cite}).")
 
 
-def _fit_with_warnings(fit):
+def _fit_lifelines(fit, what: str):
+    """Run a lifelines fit, keeping its warnings and never letting its errors escape.
+
+    Returns the fitted object and lifelines' convergence messages (the caller flags them
+    on the result).  Numerical RuntimeWarnings from inside lifelines are symptoms of the same
+    problems and are not passed on; lifelines' ConvergenceError (a singular information
+    matrix, a step that diverges) becomes an EstimationError saying what to do.
+    """
     with _warnings.catch_warnings(record=True) as rec:
         _warnings.simplefilter("always")
-        out = fit()
-    msgs = [str(w.message) for w in rec if "converg" in str(w.message).lower()]
-    for m in msgs:
-        _warnings.warn(f"Cox fit: {m}", ConvergenceWarning, stacklevel=3)
+        try:
+            out = fit()
+        except (InputError, EstimationError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - lifelines.ConvergenceError, LinAlgError, ValueError ...
+            raise EstimationError(
+                f"the {what} fit failed ({type(exc).__name__}: {str(exc).split('. ')[0]}); the data do not "
+                "determine its coefficients: look for covariates that (nearly) separate churners from the "
+                "others, that are (nearly) collinear, or that hardly vary, and drop or combine them") from None
+    msgs = []
+    for w in rec:
+        text = " ".join(str(w.message).split())
+        if "converg" in text.lower() or "separation" in text.lower():
+            msgs.append(f"{what} fit: {text}")
     return out, msgs
 
 
-def cox(df: pd.DataFrame, duration: str, event: str, covariates, *, strata=None, entry: str | None = None,
+def _check_design(d: pd.DataFrame, covariates, strata, fn: str) -> None:
+    """Refuse collinear covariates, naming them (a singular information matrix otherwise)."""
+    groups = d.groupby(list(strata)).ngroup().to_numpy() if strata else None
+    sets = collinear_columns(d[covariates].to_numpy(float), covariates, groups=groups)
+    if sets:
+        within = " within strata" if strata else ""
+        desc = "; ".join(" and ".join(map(repr, s)) if len(s) > 1 else f"{s[0]!r} (constant{within})"
+                         for s in sets)
+        raise InputError(f"{fn}(): covariates are collinear{within}: {desc}. One is an exact linear "
+                         "combination of the others (and of the baseline hazard, which absorbs any constant), so "
+                         "their hazard ratios are not identified; drop one of each set (e.g. one dummy per "
+                         "categorical variable)")
+
+
+def _flag_fit(result: Result, d: pd.DataFrame, covariates, strata, entry, msgs, what: str) -> None:
+    """Flag separation (naming the column) and lifelines' convergence messages on ``result``."""
+    st = d.groupby(list(strata)).ngroup().to_numpy() if strata else None
+    sep = separating_columns(d[result.duration].to_numpy(float), d[result.event].to_numpy(int),
+                             d[covariates].to_numpy(float), covariates, strata=st,
+                             entry=None if entry is None else d[entry].to_numpy(float))
+    for col, direction in sep:
+        result._flag(f"{what}: perfect separation on {col!r}: every churn happens to a customer with the "
+                     f"{direction} {col} among those still at risk (for a 0/1 column: no customer at the "
+                     f"{'lower' if direction == 'highest' else 'higher'} level churns), so its coefficient runs off to "
+                     f"{'+' if (direction == 'highest') == (what.startswith('Cox')) else '-'}infinity and its "
+                     "estimate, standard error and interval are meaningless; drop or recode the column, "
+                     "or pool its rare levels", ImproperSolutionWarning, admissible=False, stacklevel=4)
+    est = result._table.iloc[:, 0].to_numpy(float)
+    se = result._table["se"].to_numpy(float)
+    if not sep and not (np.all(np.isfinite(est)) and np.all(np.isfinite(se))):
+        result._flag(f"{what}: some estimates or standard errors are not finite; the fit is not identified",
+                     ImproperSolutionWarning, admissible=False, stacklevel=4)
+    if not sep:
+        for m in msgs:
+            result._flag(m, ConvergenceWarning, converged=False, stacklevel=4)
+
+
+def cox(data: pd.DataFrame, duration: str, event: str, covariates, *, strata=None, entry: str | None = None,
         level: float = 0.95, penalizer: float = 0.0) -> CoxResult:
     """Cox proportional-hazards model of churn.
 
     Parameters
     ----------
-    df : DataFrame
+    data : DataFrame
         One row per customer; not modified.
     duration, event : str
-        Tenure (> 0) and churn indicator (1 churned, 0 still active).
+        Tenure (> 0) and churn indicator (1 churned, 0 still active) columns.
     covariates : list of str
-        Numeric columns (dummy-code categories first).  ``params`` is indexed by these names.
+        Numeric columns (dummy-code categories first, leaving one level out).  ``params`` is
+        indexed by these names.  Collinear covariates are refused, naming them.
     strata : str or list of str, optional
         Columns whose levels get their own baseline hazard (no coefficient).
     entry : str, optional
@@ -207,6 +315,8 @@ def cox(df: pd.DataFrame, duration: str, event: str, covariates, *, strata=None,
     Returns
     -------
     CoxResult
+        Flagged (``admissible=False``, with a warning naming the column) under perfect
+        separation; ``converged=False`` when lifelines reports a convergence problem.
 
     References
     ----------
@@ -217,43 +327,72 @@ def cox(df: pd.DataFrame, duration: str, event: str, covariates, *, strata=None,
     """
     from lifelines import CoxPHFitter
 
-    covariates, strata = _as_list(covariates), _as_list(strata)
+    level = check_level(level)
+    if isinstance(penalizer, bool) or not isinstance(penalizer, (int, float)) or not penalizer >= 0:
+        raise InputError(f"penalizer must be a number >= 0, got {penalizer!r}")
+    covariates, strata = as_list(covariates), as_list(strata)
     if not covariates:
         raise InputError("cox() needs at least one covariate")
-    d = survival_frame(df, duration, event, covariates=covariates, strata=strata, entry=entry)
+    d = survival_frame(data, duration, event, covariates=covariates, strata=strata, entry=entry, fn="cox")
     check_event_count(d, event)
-    for c in covariates:
-        d[c] = d[c].astype(float)
+    _check_design(d, covariates, strata, "cox")
+    d = d.reset_index(drop=True)  # lifelines aligns on the index; a caller's duplicated index must not matter
     fitter = CoxPHFitter(penalizer=penalizer, alpha=1 - level)
     kw = {"duration_col": duration, "event_col": event, "strata": strata or None}
     if entry is not None:
         kw["entry_col"] = entry
-    fitter, msgs = _fit_with_warnings(lambda: fitter.fit(d, **kw))
+    fitter, msgs = _fit_lifelines(lambda: fitter.fit(d, **kw), "Cox")
     s = fitter.summary.reindex(covariates)
     table = _tidy(covariates, s["coef"].to_numpy(), s["se(coef)"].to_numpy(), level)
     prov = make_provenance("churn.cox", d, {"duration": duration, "event": event, "covariates": covariates,
                                             "strata": strata, "entry": entry, "level": level,
                                             "penalizer": penalizer, "ties": "efron"})
-    return CoxResult(fitter, table, d, duration, event, covariates, strata, level, prov, msgs)
+    res = CoxResult(fitter, table, d, duration, event, covariates, strata, level, prov, entry=entry,
+                    penalizer=penalizer)
+    _flag_fit(res, d, covariates, strata, entry, msgs, "Cox")
+    return res
 
 
-def cox_time_varying(df: pd.DataFrame, id_col: str, start: str, stop: str, event: str, covariates, *,
+def cox_time_varying(data: pd.DataFrame, customer: str, start: str, stop: str, event: str, covariates, *,
                      level: float = 0.95) -> CoxResult:
     """Cox model with time-varying covariates on start-stop rows (see
     :func:`cxmodels.churn.to_long_format`), e.g. satisfaction measured during tenure.
-    Engine: lifelines' ``CoxTimeVaryingFitter`` (Efron ties)."""
+    Engine: lifelines' ``CoxTimeVaryingFitter`` (Efron ties).
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per customer and interval ``(start, stop]``; not modified.
+    customer, start, stop, event : str
+        Customer id, interval start and stop (tenure) and churn at ``stop`` (1) or not (0).
+    covariates : list of str
+        Covariate values holding over each interval.
+    """
     from lifelines import CoxTimeVaryingFitter
 
-    covariates = _as_list(covariates)
-    d = survival_frame(df, stop, event, covariates=covariates, by=[id_col, start])
-    bad = d.index[d[start].to_numpy(float) >= d[stop].to_numpy(float)]
+    level = check_level(level)
+    covariates = as_list(covariates)
+    if not covariates:
+        raise InputError("cox_time_varying() needs at least one covariate")
+    d = survival_frame(data, stop, event, covariates=covariates, group=[customer, start], fn="cox_time_varying")
+    require_numeric(d, [start])
+    bad = d.index[~(d[start].to_numpy(float) < d[stop].to_numpy(float)) | (d[start].to_numpy(float) < 0)]
     if len(bad):
-        raise InputError(f"columns {start!r}/{stop!r}: {len(bad)} rows whose interval does not have start < stop")
+        raise InputError(f"columns {start!r}/{stop!r}: {len(bad)} rows whose interval does not have "
+                         "0 <= start < stop")
+    check_event_count(d, event)
+    _check_design(d, covariates, [], "cox_time_varying")
+    d = d.reset_index(drop=True)
     fitter = CoxTimeVaryingFitter(alpha=1 - level)
-    fitter, msgs = _fit_with_warnings(lambda: fitter.fit(d, id_col=id_col, event_col=event, start_col=start,
-                                                          stop_col=stop))
+    fitter, msgs = _fit_lifelines(lambda: fitter.fit(d, id_col=customer, event_col=event, start_col=start,
+                                                      stop_col=stop), "Cox (time-varying)")
     s = fitter.summary.reindex(covariates)
     table = _tidy(covariates, s["coef"].to_numpy(), s["se(coef)"].to_numpy(), level)
-    prov = make_provenance("churn.cox_time_varying", d, {"id": id_col, "start": start, "stop": stop,
-                                                         "event": event, "covariates": covariates})
-    return CoxResult(fitter, table, d, stop, event, covariates, [], level, prov, msgs, time_varying=True)
+    prov = make_provenance("churn.cox_time_varying", d, {"customer": customer, "start": start, "stop": stop,
+                                                         "event": event, "covariates": covariates,
+                                                         "level": level, "ties": "efron"})
+    res = CoxResult(fitter, table, d, stop, event, covariates, [], level, prov, time_varying=True,
+                    customer=customer, start=start)
+    for m in msgs:
+        res._flag(m, ConvergenceWarning, converged=False)
+    return res

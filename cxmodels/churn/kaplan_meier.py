@@ -21,10 +21,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .. import plotting
 from .._results import Result
-from ..provenance import make_provenance
+from .._validation import check_level
 from ..errors import InputError
-from ._checks import survival_frame
+from ..provenance import make_provenance
+from . import _rscript as R
+from .checks import survival_frame
+from .references import BROOKMEYER_CROWLEY, GREENWOOD, KAPLAN_MEIER, THERNEAU_SURVIVAL
 
 _ALL = "all"
 
@@ -104,11 +108,13 @@ class KaplanMeierResult(Result):
     ci_lower, ci_upper); ``params`` is the median survival per group.
     """
 
-    def __init__(self, table, data_n, duration, event, by, level, conf_type, provenance):
+    _references = (KAPLAN_MEIER, GREENWOOD, BROOKMEYER_CROWLEY, THERNEAU_SURVIVAL)
+
+    def __init__(self, table, data_n, duration, event, group, entry, level, conf_type, provenance):
         self._table = table
         self._provenance = provenance
         self._warnings = []
-        self.duration, self.event, self.by = duration, event, by
+        self.duration, self.event, self.group, self.entry = duration, event, group, entry
         self.level, self.conf_type = level, conf_type
         self.groups = list(pd.unique(table["group"]))
         self.nobs = data_n
@@ -120,10 +126,10 @@ class KaplanMeierResult(Result):
     def params(self) -> pd.Series:
         return self.median_survival()
 
-    def median_survival(self, ci: bool = False):
+    def median_survival(self, intervals: bool = False):
         """Median tenure per group (NaN when the curve never reaches 0.5).
 
-        Returns a Series indexed by group; with ``ci=True`` a DataFrame with columns n,
+        Returns a Series indexed by group; with ``intervals=True`` a DataFrame with columns n,
         events, median, ci_lower, ci_upper (Brookmeyer-Crowley interval, as R prints it).
         """
         rows = []
@@ -136,7 +142,7 @@ class KaplanMeierResult(Result):
                          "ci_lower": _quantile_time(t, c["ci_lower"].to_numpy()),
                          "ci_upper": _quantile_time(t, np.nan_to_num(c["ci_upper"].to_numpy(), nan=0.0))})
         out = pd.DataFrame(rows).set_index("group")
-        return out if ci else out["median"]
+        return out if intervals else out["median"]
 
     def survival_at(self, times) -> pd.DataFrame:
         """Survival (retention) probability and interval at ``times``, per group.
@@ -179,26 +185,23 @@ class KaplanMeierResult(Result):
                          "ci_lower": a - z * se, "ci_upper": a + z * se})
         return pd.DataFrame(rows).set_index("group")
 
-    def plot(self, ax=None, *, at_risk: bool = True, at_risk_times=None, ci: bool = True):
-        """Step curves with confidence bands and, below the axis, the number at risk."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4.2 + (0.3 * (len(self.groups) + 1) if at_risk else 0)))
-        for g in self.groups:
+    def plot(self, ax=None, *, at_risk: bool = True, at_risk_times=None, bands: bool = True):
+        """Step curves with confidence bands and, below the axis, the number at risk; returns the Axes."""
+        ax = plotting.axes(ax, figsize=(7, 4.2 + (0.3 * (len(self.groups) + 1) if at_risk else 0)))
+        for i, g in enumerate(self.groups):
             c = self._curve(g)
             t = np.concatenate([[0.0], c["time"].to_numpy()])
             s = np.concatenate([[1.0], c["survival"].to_numpy()])
-            line, = ax.step(t, s, where="post", label=str(g))
-            if ci:
+            line, = ax.step(t, s, where="post", label=str(g), color=plotting.color(i))
+            if bands:
                 lo = np.concatenate([[1.0], c["ci_lower"].to_numpy()])
                 hi = np.concatenate([[1.0], np.nan_to_num(c["ci_upper"].to_numpy(), nan=0.0)])
-                ax.fill_between(t, lo, hi, step="post", alpha=0.2, color=line.get_color())
+                ax.fill_between(t, lo, hi, step="post", alpha=plotting.BAND_ALPHA, color=line.get_color())
         ax.set_ylim(0, 1.02)
         ax.set_xlabel(f"tenure ({self.duration})")
         ax.set_ylabel("share still a customer")
         if len(self.groups) > 1:
-            ax.legend(title=str(self.by))
+            ax.legend(title=str(self.group))
         if at_risk:
             if at_risk_times is None:
                 at_risk_times = [x for x in ax.get_xticks() if 0 <= x <= self._table["time"].max()]
@@ -218,28 +221,50 @@ class KaplanMeierResult(Result):
             ax.figure.subplots_adjust(bottom=0.2 + 0.07 * (len(self.groups) + 1), left=0.15)
         return ax
 
+    def to_r(self, data_path: str = "data.csv") -> str:
+        """A runnable R script that re-fits these curves with ``survival::survfit`` (same
+        ``conf.type`` and level) on the CSV at ``data_path`` and prints the medians with their
+        intervals, the cxmodels numbers in comments at the top."""
+        med = self.median_survival(intervals=True).reset_index()
+        med["group"] = med["group"].astype(str)
+        expected = med.rename(columns={"ci_lower": "lower", "ci_upper": "upper"})
+        rhs = R.q(self.group) if self.group is not None else "1"
+        conf = {"log": "log", "log-log": "log-log", "plain": "plain"}[self.conf_type]
+        lines = [R.header("churn.kaplan_meier", data_path, expected, self._provenance),
+                 f"fit <- survfit({R.surv(self.duration, self.event, self.entry)} ~ {rhs}, data = d, "
+                 f"conf.type = {R.s(conf)}, conf.int = {self.level!r})",
+                 "print(fit)",
+                 "tab <- summary(fit)$table",
+                 "if (is.null(dim(tab))) tab <- t(as.matrix(tab))  # ungrouped: one row",
+                 "grp <- if (is.null(fit$strata)) \"all\" else sub(\"^[^=]*=\", \"\", names(fit$strata))",
+                 R.footer('data.frame(group = grp, n = tab[, "records"], events = tab[, "events"], '
+                          'median = tab[, "median"], lower = tab[, grep("LCL$", colnames(tab))], '
+                          'upper = tab[, grep("UCL$", colnames(tab))])')]
+        return "\n".join(lines)
+
     def methods_text(self) -> str:
-        return (f"Retention curves were estimated with the Kaplan-Meier product-limit estimator (Kaplan & "
-                f"Meier, 1958) on {self.nobs} customers, treating customers still active at the end of the "
-                f"observation window as right-censored; {int(self.level * 100)}% pointwise intervals use "
-                f"Greenwood's (1926) variance on the {self.conf_type} scale, and median tenures their "
-                "intervals by Brookmeyer & Crowley (1982), as in R's survival package (Therneau, 2024), "
-                "against which cxmodels is tested.")
+        return (f"Retention curves were estimated with the Kaplan-Meier product-limit estimator "
+                f"({KAPLAN_MEIER.cite}) on {self.nobs} customers, treating customers still active at the end of "
+                f"the observation window as right-censored; {self.level:.0%} pointwise intervals use "
+                f"Greenwood's variance ({GREENWOOD.cite}) on the {self.conf_type} scale, and median tenures "
+                f"their intervals by {BROOKMEYER_CROWLEY.cite}, as in R's survival package "
+                f"({THERNEAU_SURVIVAL.cite}), against which cxmodels is tested.")
 
 
-def kaplan_meier(df: pd.DataFrame, duration: str, event: str | None = None, by=None, *,
+def kaplan_meier(data: pd.DataFrame, duration: str, event: str, group: str | None = None, *,
                  entry: str | None = None, level: float = 0.95, conf_type: str = "log") -> KaplanMeierResult:
     """Kaplan-Meier retention curves, overall or by group.
 
     Parameters
     ----------
-    df : DataFrame
+    data : DataFrame
         One row per customer; not modified.
     duration : str
         Tenure column (> 0).
-    event : str, optional
-        1 = churned, 0 = still active (censored).  None: every row churned.
-    by : str, optional
+    event : str
+        Churn column: 1 = churned, 0 = still active (censored).  Required: if every
+        customer churned, pass a column of ones (``data.assign(churned=1)``, ``event="churned"``).
+    group : str, optional
         Group column (segment, plan, channel); one curve per level.
     entry : str, optional
         Left-truncation column: the tenure at which the customer entered observation.
@@ -252,7 +277,7 @@ def kaplan_meier(df: pd.DataFrame, duration: str, event: str | None = None, by=N
     -------
     KaplanMeierResult
         ``.median_survival()``, ``.survival_at(times)``, ``.retention_table(horizons)``,
-        ``.rmst(tau)``, ``.plot()``, ``.summary()``.
+        ``.rmst(tau)``, ``.plot()``, ``.summary()``, ``.to_r()``.
 
     References
     ----------
@@ -260,14 +285,17 @@ def kaplan_meier(df: pd.DataFrame, duration: str, event: str | None = None, by=N
     JASA 53(282), 457-481.  Greenwood, M. (1926). The natural duration of cancer.  Brookmeyer,
     R., & Crowley, J. (1982). A confidence interval for the median survival time. Biometrics 38, 29-41.
     """
-    d = survival_frame(df, duration, event, by=by, entry=entry)
+    level = check_level(level)
+    if conf_type not in ("log", "log-log", "plain"):
+        raise InputError(f"conf_type must be 'log', 'log-log' or 'plain', got {conf_type!r}")
+    d = survival_frame(data, duration, event, group=group, entry=entry, fn="kaplan_meier")
     t = d[duration].to_numpy(float)
-    e = d[event].to_numpy(int) if event is not None else np.ones(len(d), int)
+    e = d[event].to_numpy(int)
     ent = d[entry].to_numpy(float) if entry is not None else None
-    if by is None:
+    if group is None:
         keys = [(_ALL, np.ones(len(d), bool))]
     else:
-        labels = d[by]
+        labels = d[group]
         levels = sorted(pd.unique(labels), key=lambda x: (str(type(x)), x))
         keys = [(g, (labels == g).to_numpy()) for g in levels]
     parts = []
@@ -278,12 +306,12 @@ def kaplan_meier(df: pd.DataFrame, duration: str, event: str | None = None, by=N
         tab.insert(0, "group", g)
         parts.append(tab.drop(columns="greenwood"))
     table = pd.concat(parts, ignore_index=True)
-    prov = make_provenance("churn.kaplan_meier", d, {"duration": duration, "event": event, "by": by,
+    prov = make_provenance("churn.kaplan_meier", d, {"duration": duration, "event": event, "group": group,
                                                      "entry": entry, "level": level, "conf_type": conf_type})
-    return KaplanMeierResult(table, len(d), duration, event, by, level, conf_type, prov)
+    return KaplanMeierResult(table, len(d), duration, event, group, entry, level, conf_type, prov)
 
 
-def rmst(df: pd.DataFrame, duration: str, event: str | None, tau: float, by=None, *,
+def rmst(data: pd.DataFrame, duration: str, event: str, tau: float, group: str | None = None, *,
          level: float = 0.95) -> pd.DataFrame:
     """Restricted mean survival time up to ``tau``: expected tenure within the first ``tau``
     units, per group, with standard error and interval; with two groups, the difference
@@ -291,9 +319,15 @@ def rmst(df: pd.DataFrame, duration: str, event: str | None, tau: float, by=None
 
     RMST = integral_0^tau S(t) dt (Royston & Parmar 2013, BMC Med Res Methodol 13:152).
     """
-    km = kaplan_meier(df, duration, event, by=by, level=level)
+    try:
+        tau = float(tau)
+    except (TypeError, ValueError):
+        raise InputError(f"tau must be a positive number of time units, got {tau!r}") from None
+    if not (np.isfinite(tau) and tau > 0):
+        raise InputError(f"tau must be a positive, finite number of time units, got {tau!r}")
+    km = kaplan_meier(data, duration, event, group, level=level)
     out = km.rmst(tau)
-    if by is not None and len(out) == 2:
+    if group is not None and len(out) == 2:
         z = stats.norm.ppf(0.5 + level / 2)
         a, b = out.iloc[0], out.iloc[1]
         diff, se = b["rmst"] - a["rmst"], float(np.hypot(a["se"], b["se"]))

@@ -32,15 +32,17 @@ the perils of ignoring heterogeneity. Marketing Science 29(1), 85-93.
 
 from __future__ import annotations
 
-import warnings as _warnings
-
 import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
+from .. import plotting
+from .._numerics import hessian, jacobian, safe_inverse
 from .._results import Result
-from ..errors import ConvergenceWarning, InputError
+from .._validation import check_level
+from ..errors import ConvergenceWarning, ImproperSolutionWarning, InputError
 from ..provenance import make_provenance
+from .references import FADER_HARDIE_2007, FADER_HARDIE_2010
 
 
 def _log_s(t, a, b):
@@ -59,127 +61,91 @@ def _loglik(logp, lost, alive_last, T):
     return float(np.sum(lost * _log_p(t, a, b)) + alive_last * _log_s(T, a, b))
 
 
-def _check_counts(alive_counts) -> np.ndarray:
-    n = np.asarray(alive_counts, dtype=float).ravel()
+def _counts(data, alive) -> np.ndarray:
+    """The cohort's alive counts n_0, ..., n_T from a sequence or a frame's ``alive`` column."""
+    if isinstance(data, pd.DataFrame):
+        if alive is None:
+            raise InputError("fit_sbg(data=DataFrame) needs alive=, the column of customers still active at the "
+                             "start of each period (one row per period, in order)")
+        if alive not in data.columns:
+            raise InputError(f"data lacks column {alive!r}; it has {list(map(str, data.columns))}")
+        if int((data.columns == alive).sum()) > 1:
+            raise InputError(f"data has more than one column named {alive!r}; rename them so each name is unique")
+        values = data[alive]
+    else:
+        if alive is not None:
+            raise InputError("alive= names a column of a DataFrame; with a sequence of counts leave it out")
+        if isinstance(data, (str, bytes, dict)) or data is None:
+            raise InputError(f"data must be a sequence of alive counts or a DataFrame, got {type(data).__name__}")
+        values = data
+    if isinstance(values, pd.Series) and (pd.api.types.is_bool_dtype(values)
+                                          or not pd.api.types.is_numeric_dtype(values)):
+        raise InputError(f"alive counts must be numbers, got dtype {values.dtype}")
+    try:
+        n = np.asarray(values, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise InputError("alive counts must be numbers of customers (n_0, n_1, ...)") from None
     if n.size < 3:
-        raise InputError(f"alive_counts needs at least 3 values (n_0 and two periods), got {n.size}")
+        raise InputError(f"alive counts need at least 3 values (n_0 and two periods), got {n.size}")
     if not np.all(np.isfinite(n)):
-        raise InputError(f"alive_counts has {int((~np.isfinite(n)).sum())} missing or infinite values")
+        bad = np.nonzero(~np.isfinite(n))[0]
+        raise InputError(f"alive counts have {len(bad)} missing or infinite values (periods {bad[:5].tolist()})")
     if np.any(n < 0) or np.any(np.abs(n - np.round(n)) > 1e-9):
-        raise InputError("alive_counts must be non-negative whole numbers of customers")
+        raise InputError("alive counts must be non-negative whole numbers of customers")
     if n[0] <= 0:
-        raise InputError("alive_counts[0] (the cohort size) must be positive")
+        raise InputError("the first alive count (the cohort size) must be positive")
     inc = np.nonzero(np.diff(n) > 0)[0]
     if len(inc):
-        raise InputError(f"alive_counts must not increase (a cohort only loses customers): "
+        raise InputError(f"alive counts must not increase (a cohort only loses customers): "
                          f"{len(inc)} increases, first at period {inc[0] + 1}")
     return n
 
 
-class ShiftedBetaGeometric(Result):
-    """sBG model of a contractual cohort's retention (Fader & Hardie 2007).
+class SBGResult(Result):
+    """A shifted-beta-geometric fit of a contractual cohort's retention (Fader & Hardie 2007).
 
-    Construct with options, then ``.fit(alive_counts)``: ``alive_counts[t]`` is the number
-    of the cohort's customers still active at the start of period t (``alive_counts[0]``
-    the cohort size).  Fitted: ``params`` (alpha, beta), ``alpha_``, ``beta_``,
-    ``.survival(t)``, ``.retention(t)``, ``.project(horizon)``, ``.derl(d, n)``.
-
-    Parameters
-    ----------
-    level : float
-        Confidence level of the projection intervals (delta method on the log parameters,
-        applied on the logit scale of the projected survival).
+    ``params`` (alpha, beta) with ``summary()`` (se and intervals by the delta method on
+    the log scale), ``alpha``, ``beta``, ``.survival(t)``, ``.retention(t)``,
+    ``.churn_probability(t)``, ``.project(horizon)``, ``.derl(d, n)``, ``.del_(d)``.
     """
 
-    def __init__(self, level: float = 0.95):
+    _references = (FADER_HARDIE_2007, FADER_HARDIE_2010)
+
+    def __init__(self, alive, logp, cov, loglik, table, level, provenance):
+        self.alive_counts = alive
+        self.logparams, self.cov_logparams = logp, cov
+        self.alpha, self.beta = (float(v) for v in np.exp(logp))
+        self.log_likelihood = loglik
         self.level = level
-        self._warnings = []
-
-    # -- fitting -------------------------------------------------------------------------
-    def fit(self, alive_counts) -> "ShiftedBetaGeometric":
-        n = _check_counts(alive_counts)
-        T = len(n) - 1
-        lost, alive_last = -np.diff(n), n[-1]
-        f = lambda p: -_loglik(p, lost, alive_last, T)  # noqa: E731
-        best = None
-        for start in ([0.0, 0.0], [np.log(0.5), np.log(2.0)], [np.log(2.0), np.log(5.0)]):
-            r = optimize.minimize(f, start, method="BFGS", options={"gtol": 1e-9})
-            if best is None or r.fun < best.fun:
-                best = r
-        self._warnings = []
-        if not best.success and np.linalg.norm(best.jac) > 1e-4:
-            msg = f"sBG fit did not converge: {best.message}"
-            _warnings.warn(msg, ConvergenceWarning, stacklevel=2)
-            self._warnings.append(msg)
-        logp = best.x
-        H = _hessian(f, logp)
-        try:
-            cov = np.linalg.inv(H)
-        except np.linalg.LinAlgError:
-            cov = np.full((2, 2), np.nan)
-        if np.any(np.exp(logp) > 1e4):
-            msg = ("sBG estimates diverged (alpha, beta > 1e4): the cohort shows no sign of heterogeneity; "
-                   "a plain geometric (constant churn) model fits as well")
-            _warnings.warn(msg, ConvergenceWarning, stacklevel=2)
-            self._warnings.append(msg)
-        self.alive_counts_ = n
-        self.logparams_ = logp
-        self.cov_logparams_ = cov
-        self.alpha_, self.beta_ = (float(v) for v in np.exp(logp))
-        self.log_likelihood_ = -float(best.fun)
-        se_log = np.sqrt(np.diag(cov))
-        z = stats.norm.ppf(0.5 + self.level / 2)
-        est = np.exp(logp)
-        self._table = pd.DataFrame({"est": est, "se": est * se_log,  # delta method
-                                    "ci_lower": np.exp(logp - z * se_log), "ci_upper": np.exp(logp + z * se_log)},
-                                   index=pd.Index(["alpha", "beta"], name="param"))
-        self._provenance = make_provenance("churn.ShiftedBetaGeometric", pd.DataFrame({"alive": n}),
-                                           {"level": self.level})
-        return self
-
-    def _require_fit(self):
-        if not hasattr(self, "alpha_"):
-            raise InputError("call .fit(alive_counts) first")
+        self._table, self._provenance, self._warnings = table, provenance, []
 
     # -- quantities ----------------------------------------------------------------------
     def survival(self, t) -> np.ndarray:
         """S(t): share of the cohort still active after t periods (S(0) = 1)."""
-        self._require_fit()
-        return np.exp(_log_s(t, self.alpha_, self.beta_))
+        return np.exp(_log_s(_periods(t, 0), self.alpha, self.beta))
 
     def retention(self, t) -> np.ndarray:
         """r(t) = S(t) / S(t-1): the retention rate of period t (t >= 1)."""
-        self._require_fit()
-        t = np.asarray(t, float)
-        if np.any(t < 1):
-            raise InputError("retention(t) is defined for periods t >= 1")
-        return (self.beta_ + t - 1) / (self.alpha_ + self.beta_ + t - 1)
+        t = _periods(t, 1)
+        return (self.beta + t - 1) / (self.alpha + self.beta + t - 1)
 
     def churn_probability(self, t) -> np.ndarray:
-        """P(T = t): share of the cohort lost in period t."""
-        self._require_fit()
-        return np.exp(_log_p(t, self.alpha_, self.beta_))
+        """P(T = t): share of the cohort lost in period t (t >= 1)."""
+        return np.exp(_log_p(_periods(t, 1), self.alpha, self.beta))
 
     def project(self, horizon: int) -> pd.DataFrame:
         """Projected survival and retention for periods 0..horizon, with intervals.
 
         Columns: period, survival, survival_lower, survival_upper, expected_alive (cohort size
-        times survival), retention, observed_alive (NaN beyond the fitted data).  Intervals
+        times survival), observed_alive (NaN beyond the fitted data), retention.  Intervals
         reflect parameter uncertainty only (delta method on the logit of S(t)).
         """
-        self._require_fit()
+        if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
+            raise InputError(f"horizon must be a whole number of periods >= 1, got {horizon!r}")
         t = np.arange(0, int(horizon) + 1, dtype=float)
         s = self.survival(t)
-        eps = 1e-6
-        grad = np.empty((len(t), 2))
-        for j in range(2):
-            p = self.logparams_.copy()
-            p[j] += eps
-            up = _logit(np.exp(_log_s(t, *np.exp(p))))
-            p[j] -= 2 * eps
-            dn = _logit(np.exp(_log_s(t, *np.exp(p))))
-            grad[:, j] = (up - dn) / (2 * eps)
-        var = np.einsum("ij,jk,ik->i", grad, self.cov_logparams_, grad)
+        grad = jacobian(lambda p: _logit(np.exp(_log_s(t, *np.exp(p)))), self.logparams, 1e-6, relative=False)
+        var = np.einsum("ij,jk,ik->i", grad, self.cov_logparams, grad)
         z = stats.norm.ppf(0.5 + self.level / 2)
         lg = _logit(s)
         with np.errstate(invalid="ignore"):
@@ -187,9 +153,9 @@ class ShiftedBetaGeometric(Result):
         lo[0] = hi[0] = 1.0
         ret = np.concatenate([[np.nan], self.retention(t[1:])])
         obs = np.full(len(t), np.nan)
-        k = min(len(t), len(self.alive_counts_))
-        obs[:k] = self.alive_counts_[:k]
-        n0 = self.alive_counts_[0]
+        k = min(len(t), len(self.alive_counts))
+        obs[:k] = self.alive_counts[:k]
+        n0 = self.alive_counts[0]
         return pd.DataFrame({"period": t.astype(int), "survival": s, "survival_lower": lo, "survival_upper": hi,
                              "expected_alive": n0 * s, "observed_alive": obs, "retention": ret})
 
@@ -204,48 +170,131 @@ class ShiftedBetaGeometric(Result):
 
         Multiply by the margin per period for the customer's residual CLV.
         """
-        self._require_fit()
-        a, b, n, d = self.alpha_, self.beta_, int(renewals), float(discount_rate)
-        if n < 1:
-            raise InputError("renewals must be >= 1")
-        if d <= 0:
-            raise InputError("discount_rate must be > 0")
+        d = _rate(discount_rate)
+        if isinstance(renewals, bool) or not isinstance(renewals, (int, np.integer)) or renewals < 1:
+            raise InputError(f"renewals must be a whole number >= 1, got {renewals!r}")
+        a, b, n = self.alpha, self.beta, int(renewals)
         return float(np.exp(special.betaln(a, b + n) - special.betaln(a, b + n - 1))
                      * special.hyp2f1(1.0, b + n, a + b + n, 1.0 / (1.0 + d)))
 
     def del_(self, discount_rate: float) -> float:
         """Discounted expected lifetime of a just-acquired customer, counting the first payment:
         DEL = 2F1(1, beta; alpha + beta; 1 / (1 + d))  (Fader & Hardie 2010, eq. 5)."""
-        self._require_fit()
-        d = float(discount_rate)
-        return float(special.hyp2f1(1.0, self.beta_, self.alpha_ + self.beta_, 1.0 / (1.0 + d)))
+        d = _rate(discount_rate)
+        return float(special.hyp2f1(1.0, self.beta, self.alpha + self.beta, 1.0 / (1.0 + d)))
 
-    def plot(self, horizon: int | None = None, ax=None):
-        """Observed and projected alive counts with the projection band."""
-        import matplotlib.pyplot as plt
-
-        self._require_fit()
-        horizon = horizon or 2 * (len(self.alive_counts_) - 1)
+    def plot(self, ax=None, *, horizon: int | None = None):
+        """Observed and projected alive counts with the projection band; returns the Axes."""
+        horizon = horizon or 2 * (len(self.alive_counts) - 1)
         p = self.project(horizon)
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6.5, 4))
-        n0 = self.alive_counts_[0]
-        ax.plot(p["period"], p["observed_alive"], "ko", label="observed")
-        ax.plot(p["period"], p["expected_alive"], "-", label="sBG")
-        ax.fill_between(p["period"], n0 * p["survival_lower"], n0 * p["survival_upper"], alpha=0.25)
-        ax.axvline(len(self.alive_counts_) - 1, color="grey", ls=":", lw=1)
+        ax = plotting.axes(ax)
+        n0 = self.alive_counts[0]
+        ax.plot(p["period"], p["observed_alive"], "o", color="black", label="observed")
+        ax.plot(p["period"], p["expected_alive"], "-", color=plotting.color(0), label="sBG")
+        ax.fill_between(p["period"], n0 * p["survival_lower"], n0 * p["survival_upper"],
+                        alpha=plotting.BAND_ALPHA, color=plotting.color(0))
+        ax.axvline(len(self.alive_counts) - 1, color="grey", ls=":", lw=1)
         ax.set_xlabel("period")
         ax.set_ylabel("customers still active")
         ax.legend()
         return ax
 
     def methods_text(self) -> str:
-        self._require_fit()
-        T = len(self.alive_counts_) - 1
-        return (f"Cohort retention was modelled with the shifted-beta-geometric model (Fader & Hardie, 2007), "
-                f"fitted by maximum likelihood to {T} periods of a cohort of {int(self.alive_counts_[0])} customers "
-                f"(alpha = {self.alpha_:.3f}, beta = {self.beta_:.3f}); projection intervals use the delta "
-                "method on the log parameters. Discounted expected residual lifetimes follow Fader & Hardie (2010).")
+        T = len(self.alive_counts) - 1
+        return (f"Cohort retention was modelled with the shifted-beta-geometric model ({FADER_HARDIE_2007.cite}), "
+                f"fitted by maximum likelihood to {T} periods of a cohort of {int(self.alive_counts[0])} customers "
+                f"(alpha = {self.alpha:.3f}, beta = {self.beta:.3f}); projection intervals use the delta "
+                f"method on the log parameters. Discounted expected residual lifetimes follow {FADER_HARDIE_2010.cite}.")
+
+
+def _periods(t, minimum: int) -> np.ndarray:
+    try:
+        t = np.asarray(t, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(f"periods must be numbers, got {t!r}") from None
+    if np.any(~np.isfinite(t)) or np.any(t < minimum):
+        raise InputError(f"periods must be finite and >= {minimum}, got {t!r}")
+    return t
+
+
+def _rate(discount_rate) -> float:
+    if isinstance(discount_rate, bool) or not isinstance(discount_rate, (int, float, np.floating)) \
+            or not np.isfinite(discount_rate) or discount_rate <= 0:
+        raise InputError(f"discount_rate must be a number > 0 (per period), got {discount_rate!r}")
+    return float(discount_rate)
+
+
+def fit_sbg(data, *, alive: str | None = None, level: float = 0.95) -> SBGResult:
+    """Fit the shifted-beta-geometric model to one cohort's alive counts.
+
+    Parameters
+    ----------
+    data : sequence of int, Series or DataFrame
+        The cohort's customers still active at the start of each period, n_0 (the cohort
+        size), n_1, ..., n_T; or a DataFrame with one row per period (in order) holding them
+        in column ``alive``.  Not modified.
+    alive : str, optional
+        The alive-count column when ``data`` is a DataFrame.
+    level : float
+        Confidence level of the parameter and projection intervals (delta method on the log
+        parameters; the projections on the logit scale of S(t)).
+
+    Returns
+    -------
+    SBGResult
+        Flagged ``admissible=False`` with a warning when the cohort has no churners (or
+        loses everyone in the first period): alpha and beta are then not identified.
+
+    References
+    ----------
+    Fader, P. S., & Hardie, B. G. S. (2007). How to project customer retention. Journal of
+    Interactive Marketing 21(1), 76-90.
+    """
+    level = check_level(level)
+    n = _counts(data, alive)
+    T = len(n) - 1
+    lost, alive_last = -np.diff(n), n[-1]
+
+    def f(p):
+        return -_loglik(p, lost, alive_last, T)
+
+    best = None
+    with np.errstate(all="ignore"):
+        for start in ([0.0, 0.0], [np.log(0.5), np.log(2.0)], [np.log(2.0), np.log(5.0)]):
+            r = optimize.minimize(f, start, method="BFGS", options={"gtol": 1e-9})
+            if np.isfinite(r.fun) and (best is None or r.fun < best.fun):
+                best = r
+        logp = best.x
+        # second differences with step 1e-4 on the log parameters (the step the sBG always used)
+        H = hessian(f, logp, h=1e-4)
+    cov, pd_ok = safe_inverse(H)
+    se_log = np.sqrt(np.diag(cov))
+    z = stats.norm.ppf(0.5 + level / 2)
+    est = np.exp(logp)
+    table = pd.DataFrame({"est": est, "se": est * se_log,  # delta method
+                          "ci_lower": np.exp(logp - z * se_log), "ci_upper": np.exp(logp + z * se_log)},
+                         index=pd.Index(["alpha", "beta"], name="param"))
+    prov = make_provenance("churn.fit_sbg", pd.DataFrame({"alive": n}), {"level": level, "alive": alive})
+    res = SBGResult(n, logp, cov, -float(best.fun), table, level, prov)
+    churned = int(n[0] - n[-1])
+    if churned == 0:
+        res._flag(f"sBG: no churners: all {int(n[0])} customers of the cohort are still active after {T} periods, "
+                  "so the churn probability's distribution (alpha, beta) is not identified and every projection "
+                  "is an artefact of where the optimizer stopped; wait for churn or use a prior",
+                  ImproperSolutionWarning, admissible=False)
+    elif n[1] == 0:
+        res._flag(f"sBG: every one of the cohort's {int(n[0])} customers churned in the first period, so "
+                  "(alpha, beta) are not identified", ImproperSolutionWarning, admissible=False)
+    elif np.any(est > 1e4):
+        res._flag("sBG: estimates diverged (alpha, beta > 1e4): the cohort shows no sign of heterogeneity; "
+                  "a plain geometric (constant churn) model fits as well and alpha, beta are not identified "
+                  "separately (only their ratio)", ImproperSolutionWarning, admissible=False)
+    elif not pd_ok:
+        res._flag("sBG: the information matrix is not positive definite at the optimum; standard errors and "
+                  "intervals are not available", ImproperSolutionWarning, admissible=False)
+    if not best.success and np.linalg.norm(best.jac) > 1e-4 and res.admissible:
+        res._flag(f"sBG fit did not converge: {best.message}", ConvergenceWarning, converged=False)
+    return res
 
 
 def _logit(p):
@@ -256,13 +305,3 @@ def _logit(p):
 def _expit(x):
     return 1.0 / (1.0 + np.exp(-x))
 
-
-def _hessian(f, x, eps=1e-4):
-    x = np.asarray(x, float)
-    k = len(x)
-    H = np.empty((k, k))
-    for i in range(k):
-        for j in range(k):
-            ei, ej = np.eye(k)[i] * eps, np.eye(k)[j] * eps
-            H[i, j] = (f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej)) / (4 * eps * eps)
-    return H

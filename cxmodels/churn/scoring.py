@@ -23,20 +23,46 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._validation import _rows_text, require_columns, require_frame, require_no_missing, require_numeric
-from ..errors import InputError
-from ._checks import survival_frame
+import warnings
+
+from .. import plotting
+from .._validation import require_columns, require_finite, require_frame, require_no_missing, require_numeric, \
+    rows_text
+from ..errors import CXModelsWarning, InputError
+from .checks import survival_frame
 from .kaplan_meier import _km_table
 
 
-def churn_risk(model, df: pd.DataFrame, tenure: str, horizon: float, *, grid: int = 200) -> pd.DataFrame:
-    """Risk of churn within ``horizon`` for customers active at tenure ``df[tenure]``.
+def _horizon(horizon) -> float:
+    if isinstance(horizon, bool) or not isinstance(horizon, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(horizon) or horizon <= 0:
+        raise InputError(f"horizon must be a number > 0 (in the model's time unit), got {horizon!r}")
+    return float(horizon)
+
+
+def _scores(values, n: int, what: str) -> np.ndarray:
+    try:
+        s = np.asarray(values, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise InputError(f"{what} must be numbers, one per row") from None
+    if s.size != n:
+        raise InputError(f"{what} has {s.size} values for {n} rows")
+    bad = np.nonzero(~np.isfinite(s))[0]
+    if len(bad):
+        raise InputError(f"{what} has {len(bad)} missing or infinite values (positions {bad[:5].tolist()})")
+    return s
+
+
+def churn_risk(data: pd.DataFrame, model, duration: str, horizon: float, *, grid: int = 200) -> pd.DataFrame:
+    """Risk of churn within ``horizon`` for customers active at tenure ``data[duration]``.
 
     Parameters
     ----------
+    data : DataFrame
+        Customers still active; must hold the model's covariates (and strata).  Not modified.
     model : CoxResult
-        A fitted :func:`cxmodels.churn.cox` model; ``df`` must hold its covariates (and strata).
-    tenure : str
+        A fitted :func:`cxmodels.churn.cox` model.
+    duration : str
         Current tenure of each (still active) customer.
     horizon : float
         Look-ahead, in the model's time unit.
@@ -46,39 +72,43 @@ def churn_risk(model, df: pd.DataFrame, tenure: str, horizon: float, *, grid: in
 
     Returns
     -------
-    DataFrame indexed like ``df`` with ``p_churn`` (probability of churning within the horizon),
+    DataFrame indexed like ``data`` with ``p_churn`` (probability of churning within the horizon),
     ``p_retain`` and ``expected_tenure_within_horizon``.
     """
-    if horizon <= 0:
-        raise InputError(f"horizon must be > 0, got {horizon}")
+    from .cox import CoxResult
+
+    if not isinstance(model, CoxResult) or model.time_varying:
+        raise InputError(f"model must be a fitted cox() result, got {type(model).__name__}")
+    horizon = _horizon(horizon)
+    if isinstance(grid, bool) or not isinstance(grid, (int, np.integer)) or grid < 2:
+        raise InputError(f"grid must be a whole number >= 2, got {grid!r}")
     cols = model.covariates + list(model.strata)
-    require_frame(df)
-    require_columns(df, [tenure] + cols)
-    require_numeric(df, [tenure] + model.covariates)
-    require_no_missing(df, [tenure] + cols)
-    a = df[tenure].to_numpy(float)
-    bad = df.index[a < 0]
+    require_frame(data)
+    require_columns(data, [duration] + cols)
+    require_numeric(data, [duration] + model.covariates)
+    require_no_missing(data, [duration] + cols)
+    require_finite(data, [duration] + model.covariates)
+    a = data[duration].to_numpy(float)
+    bad = data.index[a < 0]
     if len(bad):
-        raise InputError(f"column {tenure!r} has {len(bad)} negative tenures ({_rows_text(bad)})")
+        raise InputError(f"column {duration!r} has {len(bad)} negative tenures ({rows_text(bad)})")
     u = np.linspace(0.0, float(horizon), grid + 1)
     f = model.lifelines_fitter
     last = float(model._data.loc[model._data[model.event] == 1, model.duration].max())
     beyond = int(np.sum(a + horizon > last))
     if beyond:
-        import warnings
-
-        from ..errors import CXModelsWarning
-
         warnings.warn(f"{beyond} of {len(a)} customers reach beyond the last churn time the model saw "
                       f"({last:g}) within the horizon; the Cox baseline is flat there, so their risk is "
                       "underestimated (zero beyond it)", CXModelsWarning, stacklevel=2)
-    X = df[cols]
+    X = data[cols].reset_index(drop=True)
     # S(a + u | x) / S(a | x), via lifelines' conditional_after (times measured from a)
-    cond = f.predict_survival_function(X, times=u, conditional_after=a).to_numpy()  # (len(u), n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # exp overflow in lifelines for extreme covariates
+        cond = f.predict_survival_function(X, times=u, conditional_after=a).to_numpy()  # (len(u), n)
     expected = np.trapezoid(cond, u, axis=0) if hasattr(np, "trapezoid") else np.trapz(cond, u, axis=0)
     p_retain = cond[-1]
     return pd.DataFrame({"p_churn": 1 - p_retain, "p_retain": p_retain, "expected_tenure_within_horizon": expected},
-                        index=df.index)
+                        index=data.index)
 
 
 def _censoring_km(t, e):
@@ -92,18 +122,17 @@ def _censoring_km(t, e):
     return G
 
 
-def brier_score(df: pd.DataFrame, duration: str, event: str, survival_prob, horizon: float) -> float:
+def brier_score(data: pd.DataFrame, duration: str, event: str, survival_prob, horizon: float) -> float:
     """IPCW Brier score at ``horizon`` of predicted survival probabilities S(horizon | x_i).
 
     BS(t) = mean_i [ 1(T_i <= t, d_i = 1) S_i(t)^2 / G(T_i-) + 1(T_i > t) (1 - S_i(t))^2 / G(t) ]
     (Graf et al. 1999), G the Kaplan-Meier estimate of the censoring distribution.
     Lower is better; 0.25 is what a constant 0.5 scores.
     """
-    d = survival_frame(df, duration, event)
+    horizon = _horizon(horizon)
+    d = survival_frame(data, duration, event, fn="brier_score")
     t, e = d[duration].to_numpy(float), d[event].to_numpy(int)
-    s = np.asarray(survival_prob, float)
-    if s.shape != t.shape:
-        raise InputError(f"survival_prob has {s.size} values for {t.size} rows")
+    s = _scores(survival_prob, len(t), "survival_prob")
     G = _censoring_km(t, e)
     case = (t <= horizon) & (e == 1)
     ctrl = t > horizon
@@ -113,12 +142,13 @@ def brier_score(df: pd.DataFrame, duration: str, event: str, survival_prob, hori
     return float(np.mean(w_case * s ** 2 + np.where(ctrl, (1 - s) ** 2 / g_h, 0.0)))
 
 
-def time_dependent_auc(df: pd.DataFrame, duration: str, event: str, risk_score, horizon: float) -> float:
+def time_dependent_auc(data: pd.DataFrame, duration: str, event: str, risk_score, horizon: float) -> float:
     """Cumulative/dynamic AUC at ``horizon`` (Uno et al. 2007): the IPCW-weighted probability
     that a customer who churned by ``horizon`` has a higher risk score than one still active."""
-    d = survival_frame(df, duration, event)
+    horizon = _horizon(horizon)
+    d = survival_frame(data, duration, event, fn="time_dependent_auc")
     t, e = d[duration].to_numpy(float), d[event].to_numpy(int)
-    r = np.asarray(risk_score, float)
+    r = _scores(risk_score, len(t), "risk_score")
     G = _censoring_km(t, e)
     case = (t <= horizon) & (e == 1)
     ctrl = t > horizon
@@ -132,12 +162,15 @@ def time_dependent_auc(df: pd.DataFrame, duration: str, event: str, risk_score, 
     return float(np.sum(w * (lower + 0.5 * ties)) / (np.sum(w) * len(rn)))
 
 
-def calibration_table(df: pd.DataFrame, duration: str, event: str, survival_prob, horizon: float,
+def calibration_table(data: pd.DataFrame, duration: str, event: str, survival_prob, horizon: float,
                       bins: int = 10) -> pd.DataFrame:
     """Predicted vs observed (Kaplan-Meier) churn by ``horizon``, in risk quantile bins."""
-    d = survival_frame(df, duration, event)
-    p = 1 - np.asarray(survival_prob, float)
-    q = pd.qcut(p, bins, labels=False, duplicates="drop")
+    horizon = _horizon(horizon)
+    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 1:
+        raise InputError(f"bins must be a whole number >= 1, got {bins!r}")
+    d = survival_frame(data, duration, event, fn="calibration_table")
+    p = 1 - _scores(survival_prob, len(d), "survival_prob")
+    q = pd.qcut(p, bins, labels=False, duplicates="drop") if np.ptp(p) > 0 else np.zeros(len(p), int)
     rows = []
     for b in np.unique(q):
         m = q == b
@@ -150,12 +183,11 @@ def calibration_table(df: pd.DataFrame, duration: str, event: str, survival_prob
 
 
 def plot_calibration(table: pd.DataFrame, ax=None):
-    """Calibration plot of :func:`calibration_table` output."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(4.5, 4.5))
-    ax.plot(table["predicted"], table["observed"], "o-")
+    """Calibration plot of :func:`calibration_table` output; returns the Axes."""
+    require_frame(table, "table")
+    require_columns(table, ["predicted", "observed"], "table")
+    ax = plotting.axes(ax, figsize=(4.5, 4.5))
+    ax.plot(table["predicted"], table["observed"], "o-", color=plotting.color(0))
     lim = max(table["predicted"].max(), table["observed"].max()) * 1.05
     ax.plot([0, lim], [0, lim], color="grey", ls="--", lw=1)
     ax.set_xlabel("predicted churn probability")
