@@ -2,8 +2,9 @@
 
 Build locally with ``pip install -e ".[docs]" && python -m sphinx -b html docs docs/_build/html``;
 ``tests/test_docs.py`` builds it with ``-W --keep-going`` (every warning is an error).
-Nothing here reaches the network: no intersphinx, the notebooks are rendered from their
-stored outputs (they are executed by ``tests/test_notebooks.py``).
+Nothing here reaches the network, at build time or when a page is read: no intersphinx, the
+notebooks are rendered from their stored outputs (they are executed by
+``tests/test_notebooks.py``), and MathJax is bundled (see "formulas offline" below).
 """
 
 from __future__ import annotations
@@ -32,6 +33,14 @@ extensions = [
     "sphinx.ext.napoleon",
     "sphinx.ext.mathjax",
 ]
+
+# -- formulas offline -------------------------------------------------------------------------
+# MathJax 3 comes from the sphinx-mathjax-offline package (in the `docs` and `test` extras),
+# which copies it into _static/mathjax and points mathjax_path there: the site renders its
+# formulas without a network. Without the package Sphinx would load MathJax from a CDN, and
+# offline every formula would show as raw TeX; tests/test_docs.py fails in that case.
+if importlib.util.find_spec("sphinx-mathjax-offline") is not None:
+    extensions.append("sphinx-mathjax-offline")
 
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "**.ipynb_checkpoints"]
 source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}

@@ -8,7 +8,9 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 import types
@@ -20,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
-GUIDES = ["index", "getting_started", "sem", "pls", "churn", "clv", "ab", "chain", "nonlinear",
+GUIDES = ["index", "architecture", "getting_started", "sem", "pls", "churn", "clv", "ab", "chain", "nonlinear",
           "notebooks", "validation", "performance", "api", "genindex", "py-modindex"]
 API_MODULES = ["sem", "churn", "clv", "ab", "chain", "metrics", "report", "datasets", "provenance", "errors"]
 
@@ -49,7 +51,7 @@ def test_every_guide_page_is_built(site):
         _page(site, name)
     index = _page(site, "index")
     for name in ["getting_started", "sem", "pls", "churn", "clv", "ab", "chain", "nonlinear",
-                 "notebooks", "validation", "performance", "api"]:
+                 "notebooks", "validation", "performance", "api", "architecture"]:
         assert f'href="{name}.html' in index, f"index.html does not link {name}.html"
 
 
@@ -130,3 +132,61 @@ def test_getting_started_examples_run():
             exec(compile(code, f"getting_started.md[python block {i + 1}]", "exec"), {"__name__": "__docs__"})
         except Exception as exc:  # pragma: no cover - the message names the block
             raise AssertionError(f"getting_started.md python block {i + 1} fails:\n{code}") from exc
+
+
+# -- formulas render offline ---------------------------------------------------------------
+MATH_PAGES = ["nonlinear", "chain"]  # guides written with $...$ and $$...$$ formulas
+RAW_TEX = ("\\(", "\\[", "$$")
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+
+
+def _visible_text(html: str) -> str:
+    """The page's text outside <script>/<style> elements and tags."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S | re.I)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_every_page_loads_its_scripts_locally(site):
+    """No page loads a script from the network (MathJax included): the site works offline."""
+    for page in site.rglob("*.html"):
+        srcs = re.findall(r"<script[^>]*\ssrc=\"([^\"]+)\"", page.read_text(encoding="utf-8"))
+        remote = [s for s in srcs if re.match(r"(https?:)?//", s)]
+        assert not remote, f"{page.relative_to(site)} loads scripts from the network: {remote}"
+
+
+@pytest.mark.parametrize("name", MATH_PAGES)
+def test_mathjax_is_bundled_with_the_site(site, name):
+    html = _page(site, name)
+    assert "\\(" in html or "\\[" in html, f"{name}.html has no formula to render (test premise)"
+    srcs = re.findall(r"<script[^>]*\ssrc=\"([^\"]*mathjax[^\"]*)\"", html, flags=re.I)
+    assert srcs, f"{name}.html loads no MathJax: its formulas would show as raw TeX"
+    for src in srcs:
+        assert (site / src.split("?")[0]).is_file(), f"{name}.html loads {src}, which the site does not contain"
+
+
+def _browser():
+    for b in BROWSERS:
+        if shutil.which(b):
+            return shutil.which(b)
+    reason = "no headless browser (apt-get install chromium) to render the formulas"
+    if os.environ.get("CXMODELS_REQUIRE_BROWSER") == "1":
+        pytest.fail(reason + " -- CXMODELS_REQUIRE_BROWSER=1 is set, so this is a failure")
+    pytest.skip(reason)
+
+
+@pytest.mark.parametrize("name", MATH_PAGES)
+def test_formulas_render_offline_with_no_raw_tex_left(site, name, tmp_path):
+    """Opened in headless Chromium with the network switched off, MathJax typesets every formula:
+    the rendered page has MathJax output and no raw TeX delimiters left in its text."""
+    browser = _browser()
+    env = dict(os.environ, HOME=str(tmp_path))
+    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+           f"--user-data-dir={tmp_path / 'profile'}", "--proxy-server=http://127.0.0.1:9",  # no network
+           "--virtual-time-budget=20000", "--dump-dom", (site / f"{name}.html").as_uri()]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rendered = proc.stdout
+    assert rendered.count("<mjx-container") >= 3, f"{name}.html: MathJax typeset nothing"
+    text = _visible_text(rendered)
+    left = {d: text.count(d) for d in RAW_TEX if d in text}
+    assert not left, f"{name}.html still shows raw TeX after rendering: {left}"
