@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxmodels.churn import (ShiftedBetaGeometric, cox, cox_time_varying, durations_from_dates, kaplan_meier,
+from cxmodels.churn import (fit_sbg, cox, cox_time_varying, durations_from_dates, kaplan_meier,
                             logrank, to_long_format)
 from cxmodels.datasets.subscriptions import make_subscriptions
+from cxmodels.errors import InputError
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +36,7 @@ def test_durations_from_dates_censors_at_observation_end():
     pd.testing.assert_frame_equal(subs, before)
     assert out["duration"].tolist() == [31.0, 305.0, 213.0]
     assert out["event"].tolist() == [1, 0, 0]  # the third churned after the data were cut
-    wk = durations_from_dates(subs, "start", "end", observation_end="2024-12-31", unit="W")
+    wk = durations_from_dates(subs, "start", "end", observation_end="2024-12-31", time_unit="W")
     np.testing.assert_allclose(wk["duration"], out["duration"] / 7)
 
 
@@ -65,7 +66,7 @@ def test_time_varying_satisfaction():
                              "event": rng.integers(0, 2, n)})
     meas = pd.DataFrame({"id": np.repeat(np.arange(n), 3), "tenure": np.tile([0.0, 60.0, 120.0], n),
                          "sat": rng.integers(1, 11, 3 * n).astype(float)})
-    long = to_long_format(subjects, meas, id_col="id", duration="duration", event="event", time_col="tenure",
+    long = to_long_format(subjects, meas, customer="id", duration="duration", event="event", time="tenure",
                           covariates=["sat"])
     assert (long["start"] < long["stop"]).all()
     assert long.groupby("id")["event"].sum().equals(subjects.set_index("id")["event"].rename_axis("id"))
@@ -85,7 +86,7 @@ def test_result_surface(subs):
     assert isinstance(r.plot(), matplotlib.axes.Axes)
     pred = r.predict_survival(d.head(3), [30, 365])
     assert pred.shape == (2, 3) and (pred.to_numpy() <= 1).all()
-    km = kaplan_meier(subs, "duration", "event", by="segment")
+    km = kaplan_meier(subs, "duration", "event", group="segment")
     assert isinstance(km.plot(), matplotlib.axes.Axes)
     tab = km.retention_table([30, 90, 365])
     assert list(tab.index) == ["basic", "plus", "premium"] and tab.shape == (3, 3)
@@ -95,15 +96,23 @@ def test_result_surface(subs):
     assert "Kaplan" in km.methods_text()
     lr = logrank(subs, "duration", "event", "segment")
     assert lr.p_value < 0.05 and "log-rank" in lr.methods_text()
-    sbg = ShiftedBetaGeometric().fit([1000, 631, 468, 382, 326, 289, 262, 241])
-    assert isinstance(sbg.plot(12), matplotlib.axes.Axes)
-    assert "Fader & Hardie" in sbg.methods_text()
+    sbg = fit_sbg([1000, 631, 468, 382, 326, 289, 262, 241])
+    assert isinstance(sbg.plot(horizon=12), matplotlib.axes.Axes)
+    assert isinstance(lr.plot(), matplotlib.axes.Axes)
+    for res in (r, km, lr, sbg):
+        assert res.references and all(ref.cite in res.methods_text() for ref in res.references[:1])
+        assert res.converged and res.admissible and res.warnings == []
+    assert all(ref.cite in sbg.methods_text() for ref in sbg.references)  # both Fader & Hardie papers
     matplotlib.pyplot.close("all")
 
 
-def test_km_without_event_column_means_all_churned():
+def test_km_requires_event_and_says_how_to_mark_all_churned():
     d = pd.DataFrame({"t": [1.0, 2.0, 3.0, 4.0]})
-    km = kaplan_meier(d, "t")
+    with pytest.raises(InputError, match="column of ones"):
+        kaplan_meier(d, "t", None)
+    with pytest.raises(TypeError):
+        kaplan_meier(d, "t")  # event is a required argument
+    km = kaplan_meier(d.assign(churned=1), "t", "churned")
     assert km.survival_at([2.5])["survival"].iloc[0] == pytest.approx(0.5)
     med = km.median_survival()
     assert isinstance(med, pd.Series) and list(med.index) == ["all"]

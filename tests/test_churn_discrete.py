@@ -12,7 +12,7 @@ import pytest
 
 from conftest import FIXTURES
 from cxmodels.churn import cox, discrete_time_hazard, to_person_period
-from cxmodels.errors import ConvergenceWarning, InputError
+from cxmodels.errors import ImproperSolutionWarning, InputError
 
 COVS = ["age", "sex", "ph.ecog"]
 
@@ -28,7 +28,7 @@ def test_person_period_expansion(person_period):
     lung, pp = person_period
     assert len(pp) == lung["periods"].sum() == 496
     assert pp["churn"].sum() == lung["status"].sum()
-    assert (pp.groupby("id")["period"].max().to_numpy() == lung["periods"].to_numpy()).all()
+    assert (pp.groupby("customer")["period"].max().to_numpy() == lung["periods"].to_numpy()).all()
 
 
 def test_cloglog_matches_r_glm(person_period):
@@ -54,8 +54,9 @@ def test_period_without_churns_warns(person_period):
     with warnings.catch_warnings(record=True) as rec:
         warnings.simplefilter("always")
         r = discrete_time_hazard(pp, "period", "churn", COVS)
-    assert any(issubclass(w.category, ConvergenceWarning) for w in rec)
-    assert any("period 6" in m for m in r.warnings)
+    # an unidentified baseline term: warned, recorded and flagged
+    assert any(issubclass(w.category, ImproperSolutionWarning) for w in rec)
+    assert any("period 6" in m for m in r.warnings) and not r.admissible
 
 
 def test_bad_periods():

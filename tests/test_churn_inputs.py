@@ -20,7 +20,7 @@ def frame():
 
 
 FITS = {
-    "km": lambda d: kaplan_meier(d, "tenure", "churned", by="plan"),
+    "km": lambda d: kaplan_meier(d, "tenure", "churned", group="plan"),
     "logrank": lambda d: logrank(d, "tenure", "churned", "plan"),
     "cox": lambda d: cox(d, "tenure", "churned", ["sat", "age"]),
     "aft": lambda d: aft(d, "tenure", "churned", ["sat", "age"]),

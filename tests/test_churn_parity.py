@@ -41,8 +41,8 @@ def test_lifelines_lung_is_rs_lung(lung):
 
 def test_km_medians(lung):
     ref = pd.read_csv(SURV / "km_medians.csv", dtype={"group": str}).set_index("group")
-    med = pd.concat([kaplan_meier(lung, "time", "status").median_survival(ci=True),
-                     kaplan_meier(lung, "time", "status", by="sex").median_survival(ci=True)])
+    med = pd.concat([kaplan_meier(lung, "time", "status").median_survival(intervals=True),
+                     kaplan_meier(lung, "time", "status", group="sex").median_survival(intervals=True)])
     med.index = med.index.map(str)
     for g in ref.index:
         assert med.loc[g, "median"] == ref.loc[g, "median"]
@@ -56,7 +56,7 @@ def test_km_survival_at_times(lung):
     ref = pd.read_csv(SURV / "km_survival_at.csv", dtype={"group": str})
     times = sorted(ref["time"].unique())
     ours = pd.concat([kaplan_meier(lung, "time", "status").survival_at(times),
-                      kaplan_meier(lung, "time", "status", by="sex").survival_at(times)])
+                      kaplan_meier(lung, "time", "status", group="sex").survival_at(times)])
     ours["group"] = ours["group"].astype(str)
     m = ref.merge(ours, on=["group", "time"])
     assert len(m) == len(ref)
@@ -83,7 +83,7 @@ def test_km_matches_lifelines_with_loglog_bands(lung):
 def test_rmst(lung):
     ref = pd.read_csv(SURV / "km_medians.csv", dtype={"group": str}).set_index("group")
     r_all = rmst(lung, "time", "status", tau=1000)
-    r_sex = rmst(lung, "time", "status", tau=1000, by="sex")
+    r_sex = rmst(lung, "time", "status", tau=1000, group="sex")
     r_sex.index = r_sex.index.map(str)
     assert r_all.loc["all", "rmst"] == pytest.approx(ref.loc["all", "rmst_1000"], abs=1e-8)
     assert r_all.loc["all", "se"] == pytest.approx(ref.loc["all", "rmst_1000_se"], abs=1e-8)
@@ -98,6 +98,7 @@ def test_logrank(lung, by):
     ref = pd.read_csv(SURV / "logrank.csv").set_index("by").loc[by]
     res = logrank(lung.dropna(subset=[by]), "time", "status", by)
     assert res.statistic == pytest.approx(ref["chisq"], abs=1e-8)
+    assert res.params["statistic"] == res.statistic and res.provenance.method == "churn.logrank"
     assert res.df == ref["df"]
     assert res.p_value == pytest.approx(ref["pvalue"], rel=1e-6)
     assert res.table["observed"].sum() == lung.dropna(subset=[by])["status"].sum()
@@ -143,8 +144,8 @@ def test_aft_survreg(lung_cc, dist):
 
 
 def test_median_survival_contract(lung):
-    """DESIGN.md: kaplan_meier(...).median_survival() is a Series by group."""
-    med = kaplan_meier(lung, "time", "status", by="sex").median_survival()
+    """docs/churn.md: kaplan_meier(...).median_survival() is a Series by group."""
+    med = kaplan_meier(lung, "time", "status", group="sex").median_survival()
     assert isinstance(med, pd.Series)
     assert med.to_dict() == {1: 270.0, 2: 426.0}
-    pd.testing.assert_series_equal(kaplan_meier(lung, "time", "status", by="sex").params, med)
+    pd.testing.assert_series_equal(kaplan_meier(lung, "time", "status", group="sex").params, med)

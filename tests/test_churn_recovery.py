@@ -45,7 +45,7 @@ def test_cox_recovers_satisfaction_and_segment_effects(subs):
         assert s.loc[name, "ci_lower"] < true < s.loc[name, "ci_upper"], (name, s.loc[name].to_dict())
         assert abs(s.loc[name, "coef"] - true) < 3 * s.loc[name, "se"]
     assert res.hazard_ratios["satisfaction"] == pytest.approx(np.exp(truth["beta_satisfaction"]), abs=0.03)
-    ph = res.check_proportional_hazards(alpha=0.01)
+    ph = res.check_proportional_hazards(significance=0.01)
     assert (ph["pvalue"] > 0.01).all()  # the generator is proportional hazards
 
 
@@ -57,6 +57,6 @@ def test_weibull_aft_recovers_shape_and_time_ratio(subs):
 
 
 def test_km_orders_segments(subs):
-    km = kaplan_meier(subs, "duration", "event", by="segment")
+    km = kaplan_meier(subs, "duration", "event", group="segment")
     s = km.survival_at([365]).set_index("group")["survival"]
     assert s["basic"] < s["plus"] < s["premium"]

@@ -6,10 +6,11 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from cxmodels.churn import ShiftedBetaGeometric
-from cxmodels.errors import InputError
+from cxmodels.churn import SBGResult, fit_sbg
+from cxmodels.errors import ImproperSolutionWarning, InputError
 
 # Fader & Hardie (2007): customers of a 1,000-strong cohort alive at the start of years 0-8;
 # years 0-7 are the calibration period (as in the paper), year 8 is held out.
@@ -21,9 +22,9 @@ PAPER = {"regular": (REGULAR, 0.704, 1.182), "high_end": (HIGH_END, 0.668, 3.806
 @pytest.mark.parametrize("name", list(PAPER))
 def test_fader_hardie_2007_estimates(name):
     counts, alpha, beta = PAPER[name]
-    m = ShiftedBetaGeometric().fit(counts[:8])
-    assert m.alpha_ == pytest.approx(alpha, abs=5e-4)
-    assert m.beta_ == pytest.approx(beta, abs=5e-4)
+    m = fit_sbg(counts[:8])
+    assert m.alpha == pytest.approx(alpha, abs=5e-4)
+    assert m.beta == pytest.approx(beta, abs=5e-4)
     assert list(m.params.index) == ["alpha", "beta"]
     assert m.summary().loc["alpha", "ci_lower"] < alpha < m.summary().loc["alpha", "ci_upper"]
 
@@ -31,7 +32,7 @@ def test_fader_hardie_2007_estimates(name):
 @pytest.mark.parametrize("name", list(PAPER))
 def test_projection_to_year_12(name):
     counts, alpha, beta = PAPER[name]
-    m = ShiftedBetaGeometric().fit(counts[:8])
+    m = fit_sbg(counts[:8])
     p = m.project(12)
     assert len(p) == 13 and p["survival"].iloc[0] == 1.0
     # the closed form at the paper's parameters
@@ -52,14 +53,14 @@ def test_projection_to_year_12(name):
 def test_regular_projection_numbers():
     """Projected survivors per 1,000 (years 8-12) at the fitted parameters (the paper's
     Figure 4 curves are this closed form); recorded here so regressions show."""
-    m = ShiftedBetaGeometric().fit(REGULAR[:8])
+    m = fit_sbg(REGULAR[:8])
     proj = m.project(12)["expected_alive"].to_numpy()[8:]
     np.testing.assert_allclose(proj, [220.1, 204.4, 191.2, 179.9, 170.0], atol=0.1)
 
 
 @pytest.mark.parametrize("d,n", [(0.1, 1), (0.1, 5), (0.15, 3)])
 def test_derl_equals_its_series(d, n):
-    m = ShiftedBetaGeometric().fit(REGULAR[:8])
+    m = fit_sbg(REGULAR[:8])
     t = np.arange(n, 3000)
     series = np.sum(m.survival(t) / m.survival(n - 1) / (1 + d) ** (t - n))
     assert m.derl(d, n) == pytest.approx(series, rel=1e-8)
@@ -73,21 +74,38 @@ def test_derl_equals_its_series(d, n):
                                  [0, 0, 0], [1000, -1, -2]])
 def test_bad_counts(bad):
     with pytest.raises(InputError):
-        ShiftedBetaGeometric().fit(bad)
+        fit_sbg(bad)
 
 
-def test_not_fitted():
-    with pytest.raises(InputError, match="fit"):
-        ShiftedBetaGeometric().survival(3)
+def test_a_function_returning_a_result():
+    m = fit_sbg(REGULAR[:8])
+    assert isinstance(m, SBGResult) and not hasattr(m, "fit")
+    assert m.provenance.method == "churn.fit_sbg" and m.converged and m.admissible and m.warnings == []
+    assert len(m.references) == 2 and all(ref.cite in m.methods_text() for ref in m.references)
+    # the same cohort as a frame with one row per period
+    f = fit_sbg(pd.DataFrame({"period": range(8), "alive": REGULAR[:8]}), alive="alive")
+    np.testing.assert_allclose(f.params, m.params)
+    with pytest.raises(InputError, match="alive="):
+        fit_sbg(pd.DataFrame({"alive": REGULAR[:8]}))
 
 
-def test_homogeneous_cohort_warns():
-    counts = [1000 * 0.7 ** t for t in range(8)]
-    counts = np.round(counts)
+def test_homogeneous_cohort_is_flagged():
+    """A constant churn rate (0.3) has no heterogeneity: alpha and beta diverge together and
+    only their ratio is identified.  Warned, recorded and flagged, every time."""
+    counts = np.round([1000 * 0.7 ** t for t in range(8)])
     with warnings.catch_warnings(record=True) as rec:
         warnings.simplefilter("always")
-        m = ShiftedBetaGeometric().fit(counts)
-    # a constant churn rate of 0.3: mean of Beta(alpha, beta) near 0.3 whether or not it diverges
-    assert m.alpha_ / (m.alpha_ + m.beta_) == pytest.approx(0.3, abs=0.01)
-    if m.alpha_ > 1e4:
-        assert m.warnings and rec
+        m = fit_sbg(counts)
+    assert m.alpha / (m.alpha + m.beta) == pytest.approx(0.3, abs=0.01)
+    assert any(issubclass(w.category, ImproperSolutionWarning) for w in rec)
+    assert any("no sign of heterogeneity" in w for w in m.warnings) and not m.admissible
+    # the paper's cohorts are heterogeneous: not flagged
+    assert fit_sbg(REGULAR[:8]).admissible and fit_sbg(HIGH_END[:8]).admissible
+
+
+@pytest.mark.parametrize("counts,pattern", [([500, 500, 500, 500], "no churners"),
+                                            ([500, 0, 0], "first period")])
+def test_degenerate_cohorts_are_flagged(counts, pattern):
+    with pytest.warns(ImproperSolutionWarning, match=pattern):
+        m = fit_sbg(counts)
+    assert not m.admissible and any(pattern in w for w in m.warnings)

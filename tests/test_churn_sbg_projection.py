@@ -9,7 +9,7 @@ projected to year 12; the paper shows the projections tracking the actuals close
 import numpy as np
 import pytest
 
-from cxmodels.churn import ShiftedBetaGeometric
+from cxmodels.churn import fit_sbg
 
 REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241, 223, 207, 194, 183, 173]
 HIGH_END = [1000, 869, 743, 653, 593, 551, 517, 491, 468, 445, 427, 409, 394]
@@ -17,7 +17,7 @@ HIGH_END = [1000, 869, 743, 653, 593, 551, 517, 491, 468, 445, 427, 409, 394]
 
 @pytest.mark.parametrize("cohort,alpha,beta,tolerance", [(REGULAR, 0.704, 1.182, 0.02), (HIGH_END, 0.668, 3.806, 0.05)])
 def test_twelve_year_projection_tracks_the_actuals(cohort, alpha, beta, tolerance):
-    model = ShiftedBetaGeometric().fit(cohort[:8])
+    model = fit_sbg(cohort[:8])
     assert model.params["alpha"] == pytest.approx(alpha, abs=1e-3)
     assert model.params["beta"] == pytest.approx(beta, abs=1e-3)
     projected = 1000 * np.asarray(model.survival(np.arange(8, 13)))

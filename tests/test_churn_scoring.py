@@ -24,14 +24,14 @@ def test_churn_risk_is_conditional_survival(split):
     m, te = split
     act = te[te["event"] == 0].head(20).assign(tenure=np.linspace(0, 300, 20))
     before = act.copy()
-    r = churn_risk(m, act, "tenure", 180)
+    r = churn_risk(act, m, duration="tenure", horizon=180)
     pd.testing.assert_frame_equal(act, before)
     S = np.array([m.predict_survival(act.iloc[[i]], [a, a + 180]).to_numpy().ravel()
                   for i, a in enumerate(act["tenure"])])
     np.testing.assert_allclose(r["p_churn"], 1 - S[:, 1] / S[:, 0], atol=1e-6)
     assert ((r["expected_tenure_within_horizon"] > 0) & (r["expected_tenure_within_horizon"] <= 180)).all()
     with pytest.raises(InputError, match="'tenure'.* 1 negative"):
-        churn_risk(m, act.assign(tenure=[-1.0] + [5.0] * 19), "tenure", 180)
+        churn_risk(act.assign(tenure=[-1.0] + [5.0] * 19), m, "tenure", 180)
 
 
 def test_brier_and_auc_without_censoring_reduce_to_plain_formulas():

@@ -285,16 +285,27 @@ def fit_sbg(data, *, alive: str | None = None, level: float = 0.95) -> SBGResult
     elif n[1] == 0:
         res._flag(f"sBG: every one of the cohort's {int(n[0])} customers churned in the first period, so "
                   "(alpha, beta) are not identified", ImproperSolutionWarning, admissible=False)
-    elif np.any(est > 1e4):
-        res._flag("sBG: estimates diverged (alpha, beta > 1e4): the cohort shows no sign of heterogeneity; "
-                  "a plain geometric (constant churn) model fits as well and alpha, beta are not identified "
-                  "separately (only their ratio)", ImproperSolutionWarning, admissible=False)
+    elif est.sum() > 100 and res.log_likelihood - _geometric_loglik(n) < 1e-2:
+        # the sBG nests the geometric (constant churn) as alpha + beta -> infinity: an optimum that
+        # runs that way and gains nothing over it is on the boundary, with only alpha/(alpha+beta) known
+        res._flag(f"sBG: the cohort shows no sign of heterogeneity: the fit is no better than a constant churn "
+                  f"rate (log-likelihood gain {res.log_likelihood - _geometric_loglik(n):.2g}) and alpha, beta "
+                  f"drift off together (alpha + beta = {est.sum():.3g}); only the mean churn rate "
+                  f"alpha / (alpha + beta) = {est[0] / est.sum():.3f} is identified; use a geometric model",
+                  ImproperSolutionWarning, admissible=False)
     elif not pd_ok:
         res._flag("sBG: the information matrix is not positive definite at the optimum; standard errors and "
                   "intervals are not available", ImproperSolutionWarning, admissible=False)
     if not best.success and np.linalg.norm(best.jac) > 1e-4 and res.admissible:
         res._flag(f"sBG fit did not converge: {best.message}", ConvergenceWarning, converged=False)
     return res
+
+
+def _geometric_loglik(n: np.ndarray) -> float:
+    """Log-likelihood of a constant churn rate theta at its MLE, lost / periods at risk."""
+    lost, exposure = n[0] - n[-1], n[:-1].sum()
+    theta = lost / exposure
+    return float(lost * np.log(theta) + (exposure - lost) * np.log1p(-theta)) if 0 < theta < 1 else 0.0
 
 
 def _logit(p):
