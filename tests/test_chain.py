@@ -2,6 +2,7 @@
 likelihood, parity of the plug-in outcome models with R's survival/glm
 (tests/fixtures/chain/make_fixtures.R), the intervention study, and bad input."""
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from scipy import integrate, stats
 from cxmodels.chain import evaluate_intervention, fit_value_chain, index_point
 from cxmodels.chain.links import _chain_effects, _Economics, _loglik, _GH_X, _GH_LW
 from cxmodels.datasets import make_customer_base
+from cxmodels._results import Decision
 from cxmodels.errors import InputError
 
 FIX = Path(__file__).parent / "fixtures" / "chain"
@@ -79,7 +81,7 @@ def test_value_functional_matches_the_generators_simulation(base):
     t = base.truth
     theta = np.array([np.log(t["weibull_shape"]), np.log(t["weibull_scale"]), t["gamma"],
                       np.log(t["purchase_rate"]), t["delta"]])
-    econ = _Economics(t["horizon"], np.log1p(t["discount_rate"]) / 12, t["mean_spend"])
+    econ = _Economics(t["horizon"], np.log1p(t["annual_discount_rate"]) / 12, t["mean_spend"])
     eff = _chain_effects(theta, t["beta"], t["var_sat"], econ, True, 1.0, 1.0)
     for k in ["clv_mean", "lifetime_mean", "retention12_mean", "clv_per_unit", "lifetime_per_unit",
               "retention12_per_unit", "clv_per_driver_unit"]:
@@ -157,17 +159,27 @@ def test_intervention_value_covers_the_truth(chain, base):
     tv = base.truth["chain"]["intervention_value"]
     assert s.loc["value_per_customer", "ci_lower"] <= tv <= s.loc["value_per_customer", "ci_upper"]
     dec = iv.decide()
-    assert dec["decision"] == "ship" and dec["prob_pays"] > 0.95
-    assert iv.decide()["prob_pays"] == evaluate_intervention(chain, base.experiment, cost=30.0,
-                                                             seed=5).decide()["prob_pays"]
+    assert isinstance(dec, Decision)
+    assert dec.action == "adopt" and dec.variant == "treatment" and dec.criteria["prob_pays"] > 0.95
+    assert dec.criteria["prob_pays"] == evaluate_intervention(chain, base.experiment, cost=30.0,
+                                                              seed=5).decide().criteria["prob_pays"]
     too_costly = evaluate_intervention(chain, base.experiment, cost=500.0, seed=5).decide()
-    assert too_costly["decision"] == "do not ship"
-    assert "Bartlett" in iv.methods_text()
+    assert too_costly.action == "keep_control"
+    text = iv.methods_text()
+    assert "Bartlett" in text
+    for ref in iv.references:
+        assert ref.cite in text
+    import matplotlib
+    matplotlib.use("Agg")
+    assert isinstance(iv.plot(), matplotlib.axes.Axes) and isinstance(iv.plot_lift(), matplotlib.axes.Axes)
+    assert len(iv.plot_overview().axes) == 2
 
 
 def test_intervention_bad_input(chain, base):
     with pytest.raises(InputError, match="'treatment'"):
         evaluate_intervention(chain, base.experiment.assign(arm="control"))
+    with pytest.raises(InputError, match="level"):
+        evaluate_intervention(chain, base.experiment, level=1.5)
     with pytest.raises(InputError, match="SAT2"):
         evaluate_intervention(chain, base.experiment.drop(columns="SAT2"))
 
@@ -213,10 +225,19 @@ def test_result_surface(chain):
     assert len(chain.replicates) == 100 and chain.converged
     text = chain.methods_text()
     assert "Rosseel" in text and "bootstrap" in text
+    # every work cited is listed, by the one Reference object, and every listed work is cited
+    assert len(chain.references) == 7
+    for ref in chain.references:
+        assert ref.cite in text
+    # the bootstrap and its seed are in provenance
+    assert chain.provenance.seed == 1 and chain.provenance.options["level"] == 0.95
+    (step,) = chain.provenance.steps
+    assert step["step"] == "bootstrap" and step["seed"] == 1 and step["n_boot"] == 100
     import matplotlib
     matplotlib.use("Agg")
-    fig = chain.plot()
-    assert len(fig.axes) == 2
+    assert isinstance(chain.plot(), matplotlib.axes.Axes)
+    assert isinstance(chain.plot_plugin(), matplotlib.axes.Axes)
+    assert len(chain.plot_overview().axes) == 2
     curve = chain.clv_curve([-1.0, 0.0, 1.0])
     assert curve["clv"].is_monotonic_increasing
 
@@ -236,7 +257,7 @@ def test_customer_base_is_consistent_and_seeded():
 
 
 def test_attribute_survey_threshold_and_kano_classes_are_recovered():
-    from cxmodels.chain import fit_threshold, penalty_reward
+    from cxmodels.drivers import fit_threshold, penalty_reward
     from cxmodels.datasets import make_attribute_survey
     d = make_attribute_survey(2000, seed=2026)
     t = d.attrs["truth"]
@@ -263,3 +284,38 @@ def test_plugin_delta_method_interval_matches_parametric_simulation(chain):
     row = chain.compare_plugin().loc["plug-in item mean"]
     half = (row["clv_per_unit_upper"] - row["clv_per_unit_lower"]) / 2
     assert half == pytest.approx(1.959964 * np.std(sims, ddof=1), rel=0.12)
+
+
+def test_no_bootstrap_works_everywhere(base):
+    # n_boot=0 is documented as "no bootstrap": point estimates, NaN intervals, a note; every
+    # method of the result and the intervention still work (issue 11: the study crashed here)
+    import matplotlib
+    matplotlib.use("Agg")
+    df = base.customers.head(1000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")      # a deliberate n_boot=0 is recorded, not warned about
+        res = fit_value_chain(df, base.model, driver="PQ", n_boot=0)
+    assert any("n_boot=0" in w for w in res.warnings) and res.converged and res.admissible
+    s = res.summary()
+    assert s["est"].notna().all() and s[["se", "ci_lower", "ci_upper"]].isna().all().all()
+    cmp_ = res.compare_plugin()
+    assert np.isnan(cmp_.iloc[0]["gamma_lower"]) and cmp_.iloc[1:]["gamma_lower"].notna().all()
+    assert "ci_lower" not in res.clv_curve()
+    res.plot(), res.plot_plugin(), res.plot_overview()
+    text = res.methods_text()
+    assert "nan" not in text and "No bootstrap" in text and "Efron" not in text
+    for ref in res.references:
+        assert ref.cite in text
+    assert res.provenance.steps == ()
+    with pytest.warns(UserWarning, match="experiment's uncertainty only"):
+        iv = evaluate_intervention(res, base.experiment.sample(400, random_state=1), cost=30.0, seed=1)
+    assert iv.summary()["ci_lower"].notna().all() and iv.decide().action in {"adopt", "keep_control", "inconclusive"}
+    assert "nan" not in iv.methods_text()
+
+
+def test_progress_bar_reports_the_fits(base, capsys):
+    fit_value_chain(base.customers.head(300), base.model, n_boot=3, seed=1, plugin=False, progress=True)
+    err = capsys.readouterr().err
+    assert "value chain" in err and "4/4" in err
+    fit_value_chain(base.customers.head(300), base.model, n_boot=3, seed=1, plugin=False, progress=False)
+    assert capsys.readouterr().err == ""

@@ -10,7 +10,9 @@ bootstrap replicate of the chain and pushed through it,
     value = E_s[CLV(s + lift) - CLV(s)],
 
 so the value's posterior carries both the experiment's and the chain's uncertainty (Monte
-Carlo propagation). Decisions compare the value per customer with the change's cost per
+Carlo propagation). A chain fitted without a bootstrap (``n_boot=0``) contributes its point
+estimate only: the value then carries the experiment's uncertainty alone, which the result
+records in ``warnings``. Decisions compare the value per customer with the change's cost per
 customer: probability the change pays, expected loss of shipping it
 (``E[max(cost - value, 0)]``) and of not shipping it (``E[max(value - cost, 0)]``).
 
@@ -23,76 +25,110 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._results import Result
-from .._validation import as_generator, require_columns, require_frame
-from ..errors import InputError
+import warnings
+
+from .. import plotting
+from .._results import Decision, Result
+from .._validation import (as_generator, check_count, check_level, require_columns, require_frame,
+                           require_unique_columns, rows_text)
+from ..errors import CXModelsWarning, InputError
 from ..provenance import make_provenance
+from . import references as refs
 
 
-def evaluate_intervention(chain, experiment: pd.DataFrame, *, arm: str = "arm", control: str = "control",
+def evaluate_intervention(chain, data: pd.DataFrame, *, group: str = "arm", control: str = "control",
                           treatment: str = "treatment", cost: float = 0.0, draws: int = 4000, seed=None,
-                          hdi_prob: float = 0.95) -> "InterventionResult":
+                          level: float = 0.95) -> "InterventionResult":
     """Judge a CX intervention by its effect on satisfaction and on customer value.
 
     Parameters
     ----------
     chain : ValueChainResult
-        A fitted chain with a measurement model and bootstrap replicates.
-    experiment : DataFrame
-        One row per experimental customer: ``arm`` and the survey items of the chain's model.
+        A fitted chain with a measurement model (and, to carry its uncertainty, bootstrap
+        replicates; with ``n_boot=0`` its point estimate is used, with a warning).
+    data : DataFrame
+        The experiment, one row per customer: the arm column ``group`` and the survey items of
+        the chain's model. Not modified.
+    group, control, treatment : str
+        The arm column and its two labels.
     cost : float
         Cost of the change per customer, in the currency of the chain's CLV.
     draws : int
         Posterior draws of the lift (each paired with a bootstrap replicate of the chain).
+    seed : int, Generator or None
+        Seed of the draws and of their pairing with replicates (recorded in ``provenance``).
+    level : float
+        Level of the equal-tailed posterior intervals.
 
     Returns
     -------
     InterventionResult
     """
     from ..ab import compare_means
+    from .links import ValueChainResult
 
-    require_frame(experiment, "experiment")
+    if not isinstance(chain, ValueChainResult):
+        raise InputError(f"chain must be the result of fit_value_chain, got {type(chain).__name__}")
+    require_frame(data, "data")
+    require_unique_columns(data)
     if chain.sem is None:
         raise InputError("the chain has no measurement model; fit it with model=... to score the experiment")
-    if chain.replicates.empty:
-        raise InputError("the chain has no bootstrap replicates (n_boot=0): its uncertainty cannot be propagated")
+    level = check_level(level)
+    draws = check_count(draws, "draws", minimum=2)
+    if isinstance(cost, bool) or not isinstance(cost, (int, float, np.integer, np.floating)) or not np.isfinite(cost):
+        raise InputError(f"cost must be a finite number (per customer), got {cost!r}")
     items = chain.sem.observed
-    require_columns(experiment, [arm, *items], "experiment")
-    arms = set(experiment[arm].astype(str).unique())
+    require_columns(data, [group, *items], "data")
+    arms = set(data[group].astype(str).unique())
     for a in (control, treatment):
         if a not in arms:
-            raise InputError(f"column {arm!r} of experiment has no rows of arm {a!r} (has {sorted(arms)})")
-    sub = experiment[experiment[arm].astype(str).isin([control, treatment])]
+            raise InputError(f"column {group!r} of data has no rows of arm {a!r} (has {sorted(arms)})")
+    sub = data[data[group].astype(str).isin([control, treatment])]
     complete = sub[items].notna().all(axis=1)
     if not complete.all():
-        raise InputError(f"experiment has {int((~complete).sum())} rows with missing survey items "
-                         f"(e.g. {list(sub.index[~complete][:5])})")
+        raise InputError(f"data has {int((~complete).sum())} rows with missing survey items "
+                         f"({rows_text(sub.index[~complete])})")
+    non_numeric = [c for c in items if pd.api.types.is_bool_dtype(sub[c]) or not pd.api.types.is_numeric_dtype(sub[c])]
+    if non_numeric:
+        raise InputError(f"survey item column(s) {non_numeric} of data must be numeric")
+    infinite = [c for c in items if np.isinf(sub[c].to_numpy(float)).any()]
+    if infinite:
+        raise InputError(f"survey item column(s) {infinite} of data hold infinite values")
     sat, driver = chain._options["satisfaction"], chain._options["driver"]
     scores = chain.sem.factor_scores(sub, method="bartlett")
-    labels = sub[arm].astype(str).to_numpy()
+    labels = sub[group].astype(str).to_numpy()
     ab_sat = compare_means({control: scores[sat].to_numpy()[labels == control],
                             treatment: scores[sat].to_numpy()[labels == treatment]},
-                           control=control, draws=draws, seed=seed, hdi_prob=hdi_prob)
+                           control=control, draws=draws, seed=seed, level=level)
     lift = (ab_sat.draws[treatment] - ab_sat.draws[control]).to_numpy()
     ab_drv = None
     if driver is not None:
         ab_drv = compare_means({control: scores[driver].to_numpy()[labels == control],
                                 treatment: scores[driver].to_numpy()[labels == treatment]},
-                               control=control, draws=draws, seed=seed, hdi_prob=hdi_prob)
-    # pair each lift draw with a bootstrap replicate (shuffled, cycled)
-    rng = as_generator(seed)
+                               control=control, draws=draws, seed=seed, level=level)
     B = len(chain.replicates)
-    rep = rng.permutation(np.resize(np.arange(B), lift.size))
-    value = np.empty(lift.size)
-    for b in range(B):
-        sel = rep == b
-        if sel.any():
-            value[sel] = chain.value_of_shift(lift[sel], replicate=b)
-    options = dict(arm=arm, control=control, treatment=treatment, cost=cost, draws=draws, hdi_prob=hdi_prob,
-                   n_control=int((labels == control).sum()), n_treatment=int((labels == treatment).sum()))
-    return InterventionResult(ab_sat, ab_drv, lift, value, options,
-                              make_provenance("cxmodels.chain.evaluate_intervention", sub[[arm, *items]],
-                                              options, seed=seed), chain)
+    if B:
+        # pair each lift draw with a bootstrap replicate (shuffled, cycled)
+        rng = as_generator(seed)
+        rep = rng.permutation(np.resize(np.arange(B), lift.size))
+        value = np.empty(lift.size)
+        for b in range(B):
+            sel = rep == b
+            if sel.any():
+                value[sel] = chain.value_of_shift(lift[sel], replicate=b)
+    else:
+        value = chain.value_of_shift(lift)
+    options = dict(group=group, control=control, treatment=treatment, cost=float(cost), draws=draws, level=level,
+                   n_control=int((labels == control).sum()), n_treatment=int((labels == treatment).sum()),
+                   chain_replicates=B)
+    seed_rec = seed if not isinstance(seed, np.random.Generator) else "numpy Generator"
+    res = InterventionResult(ab_sat, ab_drv, lift, value, options,
+                             make_provenance("cxmodels.chain.evaluate_intervention", sub[[group, *items]],
+                                             options, seed=seed_rec), chain)
+    if not B:
+        res._note("the chain has no bootstrap replicates (n_boot=0): the value carries the experiment's "
+                  "uncertainty only, not the chain's; refit the chain with n_boot > 0 for a full interval")
+    return res
 
 
 class InterventionResult(Result):
@@ -115,9 +151,19 @@ class InterventionResult(Result):
         self._chain_text = chain.methods_text()
         self._warnings = list(ab_sat.warnings)
         self._table = self._build_table()
+        seen, cited = set(), []
+        for r in (refs.SKRONDAL_LAAKE_2001, *ab_sat.references, *chain.references):
+            if r not in seen:
+                seen.add(r)
+                cited.append(r)
+        self._references = tuple(cited)
+
+    def _note(self, message: str) -> None:
+        self._warnings.append(message)
+        warnings.warn(message, CXModelsWarning, stacklevel=3)
 
     def _interval(self, x):
-        a = 1 - self._options["hdi_prob"]
+        a = 1 - self._options["level"]
         return np.quantile(x, [a / 2, 1 - a / 2])
 
     def _build_table(self) -> pd.DataFrame:
@@ -139,35 +185,55 @@ class InterventionResult(Result):
                             "description": "shift in the latent driver (manipulation check)"})
         return pd.DataFrame(rows).set_index("quantity")
 
-    def decide(self, threshold: float = 0.95) -> dict:
+    def decide(self, threshold: float = 0.95) -> Decision:
         """Ship when the probability that value exceeds cost reaches ``threshold``.
 
-        Returns the probability, the expected loss of shipping and of not shipping (per
-        customer), and the decision.
+        Returns a :class:`~cxmodels._results.Decision`: ``"adopt"`` (variant: the treatment)
+        when :math:`P(\\text{value} > \\text{cost}) \\ge` ``threshold``, ``"keep_control"``
+        when it is at most ``1 - threshold``, else ``"inconclusive"``; ``criteria`` holds the
+        probability, the expected loss of shipping :math:`E[\\max(\\text{cost} - \\text{value}, 0)]`
+        and of holding :math:`E[\\max(\\text{value} - \\text{cost}, 0)]` per customer.
         """
-        net = self.value_draws - self._options["cost"]
+        threshold = check_level(threshold, "threshold")
+        o = self._options
+        net = self.value_draws - o["cost"]
         p = float(np.mean(net > 0))
         loss_ship, loss_hold = float(np.mean(np.maximum(-net, 0))), float(np.mean(np.maximum(net, 0)))
-        decision = "ship" if p >= threshold else ("do not ship" if p <= 1 - threshold else "keep testing")
-        return {"prob_pays": p, "expected_loss_ship": loss_ship, "expected_loss_hold": loss_hold,
-                "threshold": threshold, "decision": decision}
+        crit = {"prob_pays": p, "expected_loss_ship": loss_ship, "expected_loss_hold": loss_hold,
+                "threshold": threshold, "cost": o["cost"]}
+        if p >= threshold:
+            return Decision("adopt", o["treatment"], f"the change pays with probability {p:.3f} >= {threshold:g} "
+                            f"(expected loss of shipping {loss_ship:.2f} per customer)", crit)
+        if p <= 1 - threshold:
+            return Decision("keep_control", o["control"], f"the change pays with probability only {p:.3f} "
+                            f"(expected loss of shipping {loss_ship:.2f} per customer)", crit)
+        return Decision("inconclusive", None, f"the change pays with probability {p:.3f}, between "
+                        f"{1 - threshold:g} and {threshold:g}; keep testing", crit)
 
-    def plot(self, axes=None):
-        """Posterior of the satisfaction lift and of the value per customer (cost marked)."""
-        import matplotlib.pyplot as plt
-        if axes is None:
-            fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
-        else:
-            fig = axes[0].figure
-        axes[0].hist(self.lift_draws, bins=60, color="#4a6fa5", alpha=0.8)
-        axes[0].axvline(0, color="k", lw=0.8)
-        axes[0].set_xlabel("satisfaction lift (construct units)")
-        axes[0].set_title("Effect on satisfaction")
-        axes[1].hist(self.value_draws, bins=60, color="#6a9f58", alpha=0.8)
-        axes[1].axvline(self._options["cost"], color="#b03a2e", lw=1.2, label="cost per customer")
-        axes[1].set_xlabel("CLV change per customer")
-        axes[1].set_title("Implied value through the chain")
-        axes[1].legend()
+    def plot(self, ax=None):
+        """Posterior of the value per customer with the cost marked; the Axes."""
+        ax = plotting.axes(ax)
+        ax.hist(self.value_draws, bins=60, color=plotting.color(2), alpha=0.8)
+        ax.axvline(self._options["cost"], color=plotting.color(1), lw=1.2, label="cost per customer")
+        ax.set_xlabel("CLV change per customer")
+        ax.set_title("Implied value through the chain")
+        ax.legend()
+        return ax
+
+    def plot_lift(self, ax=None):
+        """Posterior of the satisfaction lift; the Axes."""
+        ax = plotting.axes(ax)
+        ax.hist(self.lift_draws, bins=60, color=plotting.color(0), alpha=0.8)
+        ax.axvline(0, color="k", lw=0.8)
+        ax.set_xlabel("satisfaction lift (construct units)")
+        ax.set_title("Effect on satisfaction")
+        return ax
+
+    def plot_overview(self):
+        """:meth:`plot_lift` (left) beside :meth:`plot` (right); returns the Figure."""
+        fig, axs = plotting.figure(1, 2, figsize=(11, 3.6))
+        self.plot_lift(axs[0])
+        self.plot(axs[1])
         fig.tight_layout()
         return fig
 
@@ -175,14 +241,19 @@ class InterventionResult(Result):
         o, t, dec = self._options, self._table, self.decide()
         v = t.loc["value_per_customer"]
         s = t.loc["satisfaction_lift"]
+        pct = f"{100 * o['level']:.0f}%"
+        ab_cites = "; ".join(r.cite for r in self.satisfaction.references)
+        paired = ("Each posterior draw of the lift was pushed through one bootstrap replicate of the chain"
+                  if o["chain_replicates"] else
+                  "Each posterior draw of the lift was pushed through the chain's point estimate (the chain had no "
+                  "bootstrap, so its own uncertainty is not carried)")
         return (f"The intervention was evaluated in a randomized experiment ({o['n_control']} control, "
                 f"{o['n_treatment']} treatment customers). Satisfaction was scored with the measurement model "
-                "of the value chain (Bartlett scores, conditionally unbiased for mean differences; Skrondal & "
-                "Laake 2001) and compared with a Normal model under the reference prior (cxmodels.ab). "
-                f"The satisfaction lift was {s['est']:.3f} ({100 * o['hdi_prob']:.0f}% interval {s['ci_lower']:.3f} "
-                f"to {s['ci_upper']:.3f}). Each posterior draw of the lift was pushed through one bootstrap "
-                f"replicate of the chain, giving a value of {v['est']:.2f} per customer "
+                "of the value chain (Bartlett scores, conditionally unbiased for mean differences; "
+                f"{refs.SKRONDAL_LAAKE_2001.cite}) and compared with a Normal model under the reference prior "
+                f"(cxmodels.ab; {ab_cites}). "
+                f"The satisfaction lift was {s['est']:.3f} ({pct} interval {s['ci_lower']:.3f} "
+                f"to {s['ci_upper']:.3f}). {paired}, giving a value of {v['est']:.2f} per customer "
                 f"({v['ci_lower']:.2f} to {v['ci_upper']:.2f}); against a cost of {o['cost']:g} per customer the "
-                f"probability that the change pays is {dec['prob_pays']:.3f} (decision: {dec['decision']}). "
-                "The chain: " + self._chain_text + " Skrondal, A., & Laake, P. (2001). Regression among factor "
-                "scores. Psychometrika, 66(4), 563-575.")
+                f"probability that the change pays is {dec.criteria['prob_pays']:.3f} (decision: {dec.action}). "
+                "The chain: " + self._chain_text)

@@ -40,7 +40,8 @@ percentile intervals.
 Chain effects
 -------------
 For a newly acquired customer, with continuous discounting at ``rho = log(1 + d) / 12``
-per month over ``horizon`` months ``H``:
+per month (``d`` the *annual* rate ``annual_discount_rate``; :mod:`cxmodels.clv` takes a
+rate per period instead) over ``horizon`` months ``H``:
 
     CLV(s) = m * rate(s) * integral_0^H S(t | s) exp(-rho t) dt
     RMST(s) = integral_0^H S(t | s) dt,   R12(s) = S(12 | s)
@@ -73,12 +74,16 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
+from .. import plotting
+from .._numerics import hessian_from_gradient, jacobian, safe_inverse
+from .._progress import Progress
 from .._results import Result
-from .._validation import (_rows_text, as_generator, require_columns, require_finite, require_frame,
-                           require_no_missing, require_numeric)
-from ..churn._checks import check_duration, check_event
-from ..errors import ConvergenceWarning, InputError
+from .._validation import (as_generator, check_count, check_level, require_columns, require_finite, require_frame,
+                           require_no_missing, require_numeric, require_unique_columns, rows_text)
+from ..churn.checks import check_duration, check_event
+from ..errors import ConvergenceWarning, CXModelsError, CXModelsWarning, EstimationError, InputError
 from ..provenance import make_provenance
+from . import references as refs
 
 OUTCOME_PARAMS = ["log_shape", "log_scale", "gamma", "log_rate", "delta"]
 _GH_X, _GH_W = np.polynomial.hermite_e.hermegauss(24)
@@ -156,18 +161,12 @@ def _fit_outcomes(t, d, N, m, sd, theta0=None):
 
 
 def _hessian_inv(f, x, h=1e-5):
-    """Inverse of the numerical Hessian of ``f`` (returns value, gradient) at ``x``."""
-    p = len(x)
-    Hm = np.empty((p, p))
-    for j in range(p):
-        e = np.zeros(p)
-        e[j] = h
-        Hm[:, j] = (f(x + e)[1] - f(x - e)[1]) / (2 * h)
-    Hm = (Hm + Hm.T) / 2
-    try:
-        return np.linalg.inv(Hm)
-    except np.linalg.LinAlgError:
-        return np.full((p, p), np.nan)
+    """Inverse of the observed information at ``x`` (``f`` returns value and gradient of the
+    negative log-likelihood) and whether it is positive definite.
+
+    The symmetrised central-difference Jacobian of the analytic gradient, with the absolute
+    step ``h`` the chain has always used (so the plug-in Wald intervals are unchanged)."""
+    return safe_inverse(hessian_from_gradient(lambda z: f(z)[1], x, h, relative=False))
 
 
 # ----------------------------------------------------------------------------- chain effects
@@ -225,6 +224,7 @@ class _Stage:
     sem: object | None
     vcov: np.ndarray | None = None      # plug-in fits: inverse Hessian of the free parameters
     free: slice = field(default_factory=lambda: slice(None))
+    vcov_ok: bool = True                # that Hessian was positive definite
 
 
 class _Spec:
@@ -233,6 +233,7 @@ class _Spec:
     def __init__(self, data, model, satisfaction, driver, duration, event, purchases, spend,
                  monthly_revenue, reliability):
         require_frame(data)
+        require_unique_columns(data)
         self.model, self.sat, self.driver = model, satisfaction, driver
         self.duration, self.event, self.purchases, self.spend = duration, event, purchases, spend
         self.monthly_revenue, self.reliability = monthly_revenue, reliability
@@ -259,8 +260,9 @@ class _Spec:
             bad = data.index[(nb < 0) | (nb != np.round(nb))]
             if len(bad):
                 raise InputError(f"column {purchases!r} must hold non-negative counts; {len(bad)} rows do not "
-                                 f"({_rows_text(bad)})")
-        if reliability is not None and not 0 < reliability <= 1:
+                                 f"({rows_text(bad)})")
+        if reliability is not None and (isinstance(reliability, bool) or not isinstance(reliability, (int, float))
+                                        or not 0 < reliability <= 1):
             raise InputError(f"reliability must lie in (0, 1], got {reliability}")
 
 
@@ -282,7 +284,7 @@ def _fit_stage(spec: _Spec, data: pd.DataFrame, method: str, theta0=None, sem_kw
         incomplete = np.isnan(means.to_numpy()).any(axis=1)
         if incomplete.any():
             raise InputError(f"{int(incomplete.sum())} rows have missing survey items "
-                             f"({_rows_text(data.index[incomplete])}); the chain needs complete answers: "
+                             f"({rows_text(data.index[incomplete])}); the chain needs complete answers: "
                              "drop or impute them first")
         m, v = means[spec.sat].to_numpy(), float(cov.loc[spec.sat, spec.sat])
         lat_var = float(sem.latent_covariance().loc[spec.sat, spec.sat])
@@ -311,25 +313,47 @@ def _fit_stage(spec: _Spec, data: pd.DataFrame, method: str, theta0=None, sem_kw
             lat_var = rel * float(np.var(x))
             m, v = rel * m, rel * (1 - rel) * float(np.var(x))
     theta, ll, ok, free, f = _fit_outcomes(t, d, N, m, np.sqrt(v), theta0)
-    vcov = _hessian_inv(f, theta[free]) if method != "joint" else None
+    vcov, vcov_ok = _hessian_inv(f, theta[free]) if method != "joint" else (None, True)
     if spec.purchases:
         total_n = data[spec.purchases].sum()
         mean_spend = float(data[spec.spend].sum() / total_n) if total_n > 0 else float("nan")
     else:
         mean_spend = float(spec.monthly_revenue)
     phi = lat_var if method == "joint" else float(np.var(m))
-    return _Stage(theta, beta, phi, mean_spend, ll, ok, sem, vcov, free)
+    return _Stage(theta, beta, phi, mean_spend, ll, ok, sem, vcov, free, vcov_ok)
 
 
 # ----------------------------------------------------------------------------- public API
+def _check_number(value, what: str, *, low: float = -np.inf, low_open: bool = True) -> float:
+    """A finite real number above ``low`` (``horizon``, ``per`` ...), else InputError."""
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    if not ok or not np.isfinite(value) or (value <= low if low_open else value < low):
+        bound = f" {'>' if low_open else '>='} {low:g}" if np.isfinite(low) else ""
+        raise InputError(f"{what} must be a finite number{bound}, got {value!r}")
+    return float(value)
+
+
+def _safe_stage(spec, data, method, **kw) -> _Stage:
+    """One stage of the chain; numerical failures become cxmodels errors naming the analysis."""
+    try:
+        return _fit_stage(spec, data, method, **kw)
+    except CXModelsError:
+        raise
+    except TypeError as exc:     # e.g. an option fit_sem does not take
+        raise InputError(f"the {method} fit of the chain could not run: {exc}") from exc
+    except (np.linalg.LinAlgError, ValueError, FloatingPointError, ZeroDivisionError) as exc:
+        raise EstimationError(f"the {method} fit of the chain failed on these data ({exc}); check for "
+                              "near-constant items or outcomes") from exc
+
+
 def fit_value_chain(data: pd.DataFrame, model: str | None = None, *, satisfaction: str = "SAT",
                     driver: str | None = None, duration: str = "tenure", event: str = "churned",
                     purchases: str | None = "n_purchases", spend: str | None = "spend",
                     monthly_revenue: float | None = None, reliability: float | None = None,
-                    horizon: float = 36.0, discount_rate: float = 0.10, per: float = 1.0,
-                    per_driver: float = 1.0, n_boot: int = 200, seed=None, ci: float = 0.95,
+                    horizon: float = 36.0, annual_discount_rate: float = 0.10, per: float = 1.0,
+                    per_driver: float = 1.0, n_boot: int = 200, seed=None, level: float = 0.95,
                     plugin: bool = True, sem_options: dict | None = None,
-                    progress: bool = False) -> "ValueChainResult":
+                    progress: bool | None = None) -> "ValueChainResult":
     """Link a driver, satisfaction, churn, purchases and CLV, carrying measurement error.
 
     Parameters
@@ -351,16 +375,29 @@ def fit_value_chain(data: pd.DataFrame, model: str | None = None, *, satisfactio
         exposure = tenure; spend per purchase is its mean, independent of satisfaction).
     monthly_revenue : float, optional
         Instead of a purchase model: revenue per active time unit (a subscription fee).
-    horizon, discount_rate : float
-        CLV horizon (time units) and annual discount rate (continuous discounting per month).
+    horizon : float
+        CLV horizon (time units, months for the defaults).
+    annual_discount_rate : float
+        Discount rate per *year*, applied continuously per month, ``rho = log(1 + d) / 12``
+        (unlike :mod:`cxmodels.clv`, whose ``discount_rate`` is per period).
     per, per_driver : float
         Size of the satisfaction (driver) change whose effect is reported, in the construct's
         metric (that of its first item); :func:`index_point` gives one index point.
     n_boot : int
-        Bootstrap resamples of customers (both steps refitted); 0 for none.
+        Bootstrap resamples of customers (both steps refitted); ``0`` for none: point
+        estimates only, every interval NaN, with a note in ``warnings``.
+    seed : int, Generator or None
+        Seed of the bootstrap, recorded in ``provenance`` (its ``steps`` hold the bootstrap).
+    level : float
+        Level of the percentile (and plug-in Wald) intervals.
     plugin : bool
         Also fit the plug-in analyses (regression, Bartlett and item-mean scores treated as
         exact) for :meth:`ValueChainResult.compare_plugin`.
+    sem_options : dict, optional
+        Passed to :func:`cxmodels.sem.fit_sem`.
+    progress : bool or None
+        Progress bar over the fits (main, bootstrap, plug-ins): None shows it on a terminal
+        outside CI, True/False force it.
 
     Returns
     -------
@@ -368,49 +405,70 @@ def fit_value_chain(data: pd.DataFrame, model: str | None = None, *, satisfactio
     """
     spec = _Spec(data, model, satisfaction, driver, duration, event, purchases, spend, monthly_revenue,
                  reliability)
-    if not 0 < ci < 1:
-        raise InputError(f"ci must lie in (0, 1), got {ci}")
-    econ = dict(horizon=float(horizon), rho=float(np.log1p(discount_rate) / 12.0))
-    sem_kwargs = dict(sem_options or {})
-    main = _fit_stage(spec, data, "joint", sem_kwargs=sem_kwargs)
-    notes = []
-    if not main.converged:
-        notes.append("the outcome model did not converge (gradient not small)")
-    if main.sem is not None:
-        notes += main.sem.warnings
+    level = check_level(level)
+    n_boot = check_count(n_boot, "n_boot")
+    horizon = _check_number(horizon, "horizon", low=0.0)
+    annual_discount_rate = _check_number(annual_discount_rate, "annual_discount_rate", low=-1.0)
+    per = _check_number(per, "per")
+    per_driver = _check_number(per_driver, "per_driver")
+    if sem_options is not None and not isinstance(sem_options, dict):
+        raise InputError(f"sem_options must be a dict of fit_sem options, got {type(sem_options).__name__}")
     rng = as_generator(seed)
+    econ = dict(horizon=horizon, rho=float(np.log1p(annual_discount_rate) / 12.0))
+    sem_kwargs = dict(sem_options or {})
+    methods = (["regression", "bartlett", "mean"] if model is not None else ["index"]) if plugin else []
+    # the bootstrap refits both steps n_boot times: the slowest step of any study, hence the bar
+    bar = Progress(1 + n_boot + len(methods), "value chain", progress)
+    main = _safe_stage(spec, data, "joint", sem_kwargs=sem_kwargs)
+    bar.update()
     reps, n_fail = [], 0
-    from .._progress import Progress
-    bar = Progress(n_boot, "value-chain bootstrap", progress)
     n = len(data)
     for _ in range(n_boot):
         idx = rng.integers(0, n, n)
         sub = data.iloc[idx].reset_index(drop=True)
         try:
             st = _fit_stage(spec, sub, "joint", theta0=main.theta, sem_kwargs=sem_kwargs)
-        except (np.linalg.LinAlgError, ValueError):
-            n_fail += 1
-            bar.update()
-            continue
-        if st.converged:            # a replicate that did not converge is dropped, not averaged in
+        except (np.linalg.LinAlgError, ValueError, FloatingPointError, CXModelsError):
+            st = None       # a resample on which a step cannot be fitted is dropped, and counted
+        if st is not None and st.converged:   # a replicate that did not converge is dropped, not averaged in
             reps.append(st)
         else:
             n_fail += 1
         bar.update()
-    if n_boot and n_fail:
-        notes.append(f"{n_fail} of {n_boot} bootstrap refits failed or did not converge and were dropped")
     plugins = {}
-    if plugin:
-        for method in (["regression", "bartlett", "mean"] if model is not None else ["index"]):
-            plugins[method] = _fit_stage(spec, data, method, sem_kwargs=sem_kwargs)
-    for msg in notes:
-        warnings.warn(msg, ConvergenceWarning, stacklevel=2)
+    for method in methods:
+        plugins[method] = _safe_stage(spec, data, method, sem_kwargs=sem_kwargs)
+        bar.update()
     options = dict(model=model, satisfaction=satisfaction, driver=driver, duration=duration, event=event,
                    purchases=purchases, spend=spend, monthly_revenue=monthly_revenue, reliability=reliability,
-                   horizon=horizon, discount_rate=discount_rate, per=per, per_driver=per_driver,
-                   n_boot=n_boot, ci=ci)
-    return ValueChainResult(spec, main, reps, plugins, econ, options, notes,
-                            make_provenance("cxmodels.chain.fit_value_chain", data, options, seed=seed))
+                   horizon=horizon, annual_discount_rate=annual_discount_rate, per=per, per_driver=per_driver,
+                   n_boot=n_boot, level=level, plugin=plugin, sem_options=sem_kwargs)
+    seed_rec = seed if not isinstance(seed, np.random.Generator) else "numpy Generator"
+    prov = make_provenance("cxmodels.chain.fit_value_chain", data, options, seed=seed_rec)
+    if n_boot:
+        prov = prov.with_step("bootstrap", seed=seed_rec, n_boot=n_boot, n_used=len(reps),
+                              resample="customers, both steps refitted", interval="percentile", level=level)
+    res = ValueChainResult(spec, main, reps, plugins, econ, options, prov)
+    if not main.converged:
+        res._flag("the outcome model did not converge (gradient not small)", ConvergenceWarning)
+    if main.sem is not None:
+        for msg in main.sem.warnings:
+            res._flag(f"measurement model: {msg}", ConvergenceWarning if not main.sem.converged
+                      else CXModelsWarning, converged=main.sem.converged and main.converged,
+                      admissible=main.sem.admissible)
+    if n_boot and n_fail:
+        res._note(f"{n_fail} of {n_boot} bootstrap refits failed or did not converge and were dropped",
+                  ConvergenceWarning)
+    if n_boot and len(reps) < 2:
+        res._note(f"only {len(reps)} of {n_boot} bootstrap refits succeeded: no interval can be formed",
+                  ConvergenceWarning)
+    if not n_boot:
+        # a deliberate choice, so recorded (reports show it) but not raised as a warning
+        res._warnings.append("no bootstrap (n_boot=0): point estimates only; standard errors and intervals are NaN")
+    for k, st in plugins.items():
+        if not st.vcov_ok:
+            res._note(f"the plug-in {k} fit has a Hessian that is not positive definite; its Wald intervals are NaN")
+    return res
 
 
 class ValueChainResult(Result):
@@ -424,16 +482,21 @@ class ValueChainResult(Result):
         One row per bootstrap resample: outcome parameters, ``beta``, ``phi``, ``mean_spend``.
     """
 
-    def __init__(self, spec, main, reps, plugins, econ, options, notes, provenance):
+    def __init__(self, spec, main, reps, plugins, econ, options, provenance):
         self._spec, self._main, self._reps, self._plugins = spec, main, reps, plugins
-        self._options, self._warnings, self._provenance = options, list(notes), provenance
+        self._options, self._warnings, self._provenance = options, [], provenance
         self.sem = main.sem
-        self.converged = main.converged
         self._has_purchases = spec.purchases is not None
         self._econ_kw = econ
         self.replicates = pd.DataFrame(
             [dict(zip(OUTCOME_PARAMS, r.theta), beta=r.beta, phi=r.phi, mean_spend=r.mean_spend) for r in reps])
         self._table = self._build_table()
+        self._references = self._cited()
+
+    def _note(self, message: str, category=CXModelsWarning) -> None:
+        """Record and warn without touching the flags (about the bootstrap, not the fit)."""
+        self._warnings.append(message)
+        warnings.warn(message, category, stacklevel=3)
 
     # -------------------------------------------------------------- internals
     def _econ(self, mean_spend):
@@ -459,14 +522,14 @@ class ValueChainResult(Result):
 
     def _build_table(self) -> pd.DataFrame:
         est = self._rows(self._main)
-        alpha = 1 - self._options["ci"]
-        if self._reps:
+        alpha = 1 - self._options["level"]
+        if len(self._reps) >= 2:
             boot = pd.DataFrame([self._rows(r) for r in self._reps])
             se = boot.std(ddof=1)
             lo, hi = boot.quantile(alpha / 2), boot.quantile(1 - alpha / 2)
         else:
             se = lo = hi = pd.Series(np.nan, index=list(est))
-        self._boot = boot if self._reps else None
+        self._boot = boot if len(self._reps) >= 2 else None
         rows = [{"quantity": k, "est": float(v), "se": float(se[k]), "ci_lower": float(lo[k]),
                  "ci_upper": float(hi[k]), "kind": "effect" if k in _EFFECT_LABELS else "parameter",
                  "description": _EFFECT_LABELS.get(k) or _PARAM_LABELS.get(k, k)} for k, v in est.items()]
@@ -486,10 +549,11 @@ class ValueChainResult(Result):
         """What plugging in factor scores as exact values gives, beside the joint fit.
 
         For each analysis: the satisfaction links ``gamma`` (log hazard ratio) and ``delta``
-        (log purchase-rate ratio) with the Wald interval (level ``ci``) its own Hessian reports, and the
-        CLV effect per unit (delta-method interval from that Hessian). The joint
-        row uses the bootstrap. Plug-in intervals ignore the scores' error and the first step's
-        uncertainty; sum and Bartlett scores are moreover attenuated toward zero.
+        (log purchase-rate ratio) with the Wald interval (at ``level``) its own Hessian reports,
+        and the CLV effect per unit (delta-method interval from that Hessian). The joint row uses
+        the bootstrap (NaN intervals when ``n_boot=0``). Plug-in intervals ignore the scores'
+        error and the first step's uncertainty; sum and Bartlett scores are moreover attenuated
+        toward zero. Without ``plugin=True`` only the joint row is returned.
         """
         rows = [self._compare_row("joint (measurement error integrated)", self._main, bootstrap=True)]
         label = {"regression": "plug-in regression scores", "bartlett": "plug-in Bartlett scores",
@@ -504,14 +568,16 @@ class ValueChainResult(Result):
         if self._has_purchases:
             row["delta"] = st.theta[4]
         row["clv_per_unit"] = e["clv_per_unit"]
-        if bootstrap and self._boot is not None:
-            for q in ["gamma", "delta", "clv_per_unit"] if self._has_purchases else ["gamma", "clv_per_unit"]:
+        qs = ["gamma", "delta", "clv_per_unit"] if self._has_purchases else ["gamma", "clv_per_unit"]
+        if bootstrap:
+            # the joint fit's intervals are the bootstrap's (NaN without one: n_boot=0)
+            for q in qs:
                 row[f"{q}_lower"], row[f"{q}_upper"] = self._table.loc[q, ["ci_lower", "ci_upper"]]
             return row
         # what a plug-in analysis reports: Wald intervals from its own Hessian, and the
         # delta method for the CLV effect (numerical gradient in the free parameters)
         free, V = st.free, st.vcov
-        z = stats.norm.ppf(0.5 + self._options["ci"] / 2)
+        z = stats.norm.ppf(0.5 + self._options["level"] / 2)
         se = np.zeros(5)
         se[free] = np.sqrt(np.diag(V))
         for q, j in (("gamma", 2), ("delta", 4)):
@@ -519,12 +585,12 @@ class ValueChainResult(Result):
                 continue
             row[f"{q}_lower"], row[f"{q}_upper"] = st.theta[j] - z * se[j], st.theta[j] + z * se[j]
 
-        def clv_at(th):
+        def clv_at(x):
+            th = st.theta.copy()
+            th[free] = x
             return self._effects_of(_replace(st, theta=th))["clv_per_unit"]
 
-        idx = np.arange(5)[free]
-        grad = np.array([(clv_at(st.theta + 1e-5 * np.eye(5)[j]) - clv_at(st.theta - 1e-5 * np.eye(5)[j])) / 2e-5
-                         for j in idx])
+        grad = jacobian(clv_at, st.theta[free], 1e-5, relative=False).ravel()
         half = z * np.sqrt(grad @ V @ grad)
         row["clv_per_unit_lower"], row["clv_per_unit_upper"] = row["clv_per_unit"] - half, row["clv_per_unit"] + half
         return row
@@ -542,7 +608,8 @@ class ValueChainResult(Result):
         return clv[1:] - clv[0]
 
     def clv_curve(self, shifts=None) -> pd.DataFrame:
-        """Population mean CLV as satisfaction shifts (with bootstrap percentile band)."""
+        """Population mean CLV as satisfaction shifts (with bootstrap percentile band when there
+        is a bootstrap)."""
         if shifts is None:
             sd = np.sqrt(self._main.phi)
             shifts = np.linspace(-sd, sd, 21)
@@ -550,74 +617,90 @@ class ValueChainResult(Result):
         main = self._main
         est = _value_curves(main.theta, shifts, main.phi, self._econ(main.mean_spend), self._has_purchases)[0]
         out = pd.DataFrame({"shift": shifts, "clv": est})
-        if self._reps:
+        if self._boot is not None:
             boot = np.array([_value_curves(r.theta, shifts, r.phi, self._econ(r.mean_spend),
                                            self._has_purchases)[0] for r in self._reps])
-            a = 1 - self._options["ci"]
+            a = 1 - self._options["level"]
             out["ci_lower"], out["ci_upper"] = np.quantile(boot, [a / 2, 1 - a / 2], axis=0)
         return out
 
-    def plot(self, axes=None):
-        """Left: CLV against the satisfaction shift (band: bootstrap). Right: CLV per unit of
-        satisfaction by analysis, joint versus plug-in scores. Returns the Figure."""
-        import matplotlib.pyplot as plt
-        if axes is None:
-            fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-        else:
-            fig = axes[0].figure
+    def plot(self, ax=None):
+        """CLV against the shift in satisfaction (band: bootstrap percentile interval); the Axes."""
+        ax = plotting.axes(ax)
         cur = self.clv_curve()
-        ax = axes[0]
-        ax.plot(cur["shift"], cur["clv"], color="#4a6fa5")
+        ax.plot(cur["shift"], cur["clv"], color=plotting.color(0))
         if "ci_lower" in cur:
-            ax.fill_between(cur["shift"], cur["ci_lower"], cur["ci_upper"], alpha=0.25, color="#4a6fa5")
+            ax.fill_between(cur["shift"], cur["ci_lower"], cur["ci_upper"], alpha=plotting.BAND_ALPHA,
+                            color=plotting.color(0))
         ax.set_xlabel("shift in satisfaction (construct units)")
         ax.set_ylabel("mean CLV per new customer")
         ax.set_title("CLV along the chain")
+        return ax
+
+    def plot_plugin(self, ax=None):
+        """CLV per unit of satisfaction by analysis, joint against plug-in scores, with intervals
+        (none for the joint fit without a bootstrap); the Axes."""
+        ax = plotting.axes(ax)
         cmp_ = self.compare_plugin()
-        ax = axes[1]
         y = np.arange(len(cmp_))
-        ax.errorbar(cmp_["clv_per_unit"], y, xerr=[cmp_["clv_per_unit"] - cmp_["clv_per_unit_lower"],
-                                                     cmp_["clv_per_unit_upper"] - cmp_["clv_per_unit"]],
-                    fmt="o", color="#333333", capsize=3)
+        lo = (cmp_["clv_per_unit"] - cmp_["clv_per_unit_lower"]).fillna(0.0)
+        hi = (cmp_["clv_per_unit_upper"] - cmp_["clv_per_unit"]).fillna(0.0)
+        ax.errorbar(cmp_["clv_per_unit"], y, xerr=[lo, hi], fmt="o", color="#333333", capsize=3)
         ax.set_yticks(y, cmp_.index)
         ax.invert_yaxis()
-        ax.set_xlabel(f"CLV change per {self._options['per']:g} unit of satisfaction (95% interval)")
+        ax.set_xlabel(f"CLV change per {self._options['per']:g} unit of satisfaction "
+                      f"({self._options['level']:.0%} interval)")
         ax.set_title("Measurement error: joint vs plug-in")
+        return ax
+
+    def plot_overview(self):
+        """:meth:`plot` (left) beside :meth:`plot_plugin` (right); returns the Figure."""
+        fig, axs = plotting.figure(1, 2, figsize=(11, 4))
+        self.plot(axs[0])
+        self.plot_plugin(axs[1])
         fig.tight_layout()
         return fig
 
+    def _cited(self) -> tuple:
+        """The works :meth:`methods_text` cites, in the order it cites them."""
+        r = refs
+        out = [r.ROSSEEL_2012, r.ROSSEEL_LOH_2022, r.SKRONDAL_KUHA_2012, r.CARROLL_2006] if self._options["model"] else []
+        out += [r.GUPTA_2004, r.RUST_2004]
+        if self._boot is not None:
+            out.append(r.EFRON_1993)
+        return tuple(out)
+
     def methods_text(self) -> str:
-        o, t = self._options, self._table
+        o, t, r = self._options, self._table, refs
         clv = t.loc["clv_per_unit"]
+        pct = f"{100 * o['level']:.0f}%"
         meas = ("Satisfaction was measured as a latent construct by confirmatory factor analysis (maximum "
-                "likelihood, cxmodels.sem.fit_sem, checked against lavaan; Rosseel 2012). The churn and "
+                f"likelihood, cxmodels.sem.fit_sem, checked against lavaan; {r.ROSSEEL_2012.cite}). The churn and "
                 "purchase models were fitted by maximum likelihood integrating over each customer's "
                 "satisfaction given her survey answers (the latent posterior of the measurement model, "
                 "24-point Gauss-Hermite quadrature), a two-step structural-after-measurement estimator "
-                "(Rosseel & Loh 2022) that avoids the attenuation of plug-in factor scores (Skrondal & "
-                "Kuha 2012; Carroll et al. 2006). " if o["model"] else
+                f"({r.ROSSEEL_LOH_2022.cite}) that avoids the attenuation of plug-in factor scores "
+                f"({r.SKRONDAL_KUHA_2012.cite}; {r.CARROLL_2006.cite}). " if o["model"] else
                 "Satisfaction was an observed index score" + (
                     f" with classical measurement error of reliability {o['reliability']:.2f} integrated out. "
                     if o["reliability"] else ", treated as measured without error. "))
         purch = ("Purchases followed a Poisson process with a log-linear effect of satisfaction on the rate "
                  "and exposure equal to tenure; the amount per purchase is its sample mean. "
                  if self._has_purchases else f"Revenue was {o['monthly_revenue']} per active month. ")
-        boot = (f"Uncertainty was propagated through both steps and the nonlinear CLV functional by "
-                f"{len(self._reps)} nonparametric bootstrap resamples of customers (percentile "
-                f"{100 * o['ci']:.0f}% intervals; Efron & Tibshirani 1993). " if self._reps else "")
+        if self._boot is not None:
+            boot = (f"Uncertainty was propagated through both steps and the nonlinear CLV functional by "
+                    f"{len(self._reps)} nonparametric bootstrap resamples of customers (percentile "
+                    f"{pct} intervals; {r.EFRON_1993.cite}; seed {self._provenance.seed}). ")
+            result = (f"A change of {o['per']:g} unit in satisfaction changed CLV by {clv['est']:.2f} "
+                      f"({pct} interval {clv['ci_lower']:.2f} to {clv['ci_upper']:.2f}).")
+        else:
+            boot = "No bootstrap was run, so the estimates below are point estimates without intervals. "
+            result = f"A change of {o['per']:g} unit in satisfaction changed CLV by {clv['est']:.2f}."
         return (meas + "Tenure followed a Weibull proportional-hazards model with satisfaction as covariate. "
                 + purch + f"Customer lifetime value of a new customer was the expected discounted revenue over "
-                f"{o['horizon']:g} months (continuous discounting, {100 * o['discount_rate']:g}% a year), "
-                "averaged over the satisfaction distribution, following Gupta, Lehmann & Stuart (2004) and "
-                "the driver-to-value logic of Rust, Lemon & Zeithaml (2004). " + boot +
-                f"A change of {o['per']:g} unit in satisfaction changed CLV by {clv['est']:.2f} "
-                f"({100 * o['ci']:.0f}% interval {clv['ci_lower']:.2f} to {clv['ci_upper']:.2f}). "
-                "References: Rosseel, Y., & Loh, W. W. (2022). A structural after measurement approach to "
-                "structural equation modeling. Psychological Methods. Skrondal, A., & Kuha, J. (2012). "
-                "Improved regression calibration. Psychometrika, 77(4), 649-669. Rust, R. T., Lemon, K. N., & "
-                "Zeithaml, V. A. (2004). Return on marketing. Journal of Marketing, 68(1), 109-127. Gupta, S., "
-                "Lehmann, D. R., & Stuart, J. A. (2004). Valuing customers. Journal of Marketing Research, "
-                "41(1), 7-18.")
+                f"{o['horizon']:g} months (continuous discounting, {100 * o['annual_discount_rate']:g}% a year), "
+                f"averaged over the satisfaction distribution, following {r.GUPTA_2004.cite} and "
+                f"the driver-to-value logic of {r.RUST_2004.cite}. " + boot + result)
 
 
 _PARAM_LABELS = {

@@ -23,7 +23,7 @@ Satisfaction is measured once and held fixed over a customer's life (a simplific
 chain model shares). ``truth`` holds every parameter and the chain effects computed by
 simulating a large population with common random numbers — independently of the
 estimator in :mod:`cxmodels.chain` — for a customer newly acquired: the change in expected
-discounted value over ``horizon`` months (continuous discounting at ``discount_rate`` a
+discounted value over ``horizon`` months (continuous discounting at ``annual_discount_rate`` a
 year), in restricted mean lifetime, and in 12-month retention, per unit of satisfaction and
 per unit of the driver, and the value of the treatment per customer.
 """
@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .._validation import as_generator
+from .._validation import as_generator, check_count
 
 ITEMS_DRIVER = ["PERQ1", "PERQ2", "PERQ3"]
 ITEMS_SAT = ["SAT1", "SAT2", "SAT3"]
@@ -88,10 +88,10 @@ def _lifetimes(rng, sat, p):
     return p["weibull_scale"] * (e * np.exp(-p["gamma"] * sat)) ** (1.0 / p["weibull_shape"])
 
 
-def _true_chain(p, n_sim, seed, horizon, discount_rate):
+def _true_chain(p, n_sim, seed, horizon, annual_discount_rate):
     """Chain effects by simulating a large population (common random numbers)."""
     rng = np.random.default_rng([seed if isinstance(seed, int) else 0, 99])
-    rho = np.log1p(discount_rate) / 12.0
+    rho = np.log1p(annual_discount_rate) / 12.0
     pq = rng.normal(0.0, p["sd_driver"], n_sim)
     sat = p["beta"] * pq + rng.normal(0.0, p["sd_zeta"], n_sim)
     e = rng.exponential(1.0, n_sim)
@@ -121,7 +121,7 @@ def make_customer_base(n: int = 3000, *, n_experiment: int = 2000, seed=None, sc
                        weibull_shape: float = 0.8, weibull_scale: float = 30.0, purchase_rate: float = 0.8,
                        mean_spend: float = 35.0, treatment_effect: float = 0.5, sd_driver: float = 1.2,
                        sd_zeta: float = 1.0, sd_error: float = 0.9, loadings=(1.0, 0.9, 1.1),
-                       horizon: float = 36.0, discount_rate: float = 0.10, n_truth: int = 400_000,
+                       horizon: float = 36.0, annual_discount_rate: float = 0.10, n_truth: int = 400_000,
                        end: str = "2026-06-30") -> CustomerBase:
     """Simulate survey answers, tenure and churn, transactions and an experiment with
     known chain effects (see the module docstring for the model).
@@ -153,7 +153,7 @@ def make_customer_base(n: int = 3000, *, n_experiment: int = 2000, seed=None, sc
         Shift of perceived quality in the treatment arm.
     sd_driver, sd_zeta, sd_error, loadings :
         Measurement model (see the module docstring).
-    horizon, discount_rate : float
+    horizon, annual_discount_rate : float
         Horizon (months) and annual discount rate of the true chain effects.
     n_truth : int
         Simulated customers behind the true chain effects (Monte Carlo error about 0.3 %).
@@ -164,8 +164,8 @@ def make_customer_base(n: int = 3000, *, n_experiment: int = 2000, seed=None, sc
     -------
     CustomerBase
     """
-    if n < 10:
-        raise ValueError(f"n must be at least 10, got {n}")
+    n = check_count(n, "n", minimum=10)
+    n_experiment = check_count(n_experiment, "n_experiment")
     p = dict(beta=beta, gamma=gamma, delta=delta, weibull_shape=weibull_shape, weibull_scale=weibull_scale,
              purchase_rate=purchase_rate, mean_spend=mean_spend, treatment_effect=treatment_effect,
              sd_driver=sd_driver, sd_zeta=sd_zeta, sd_error=sd_error, loadings=tuple(loadings),
@@ -206,10 +206,10 @@ def make_customer_base(n: int = 3000, *, n_experiment: int = 2000, seed=None, sc
     experiment.insert(0, "customer_id", [f"E{i:06d}" for i in range(len(experiment))])
 
     truth = dict(p, var_driver=sd_driver ** 2, var_sat=beta ** 2 * sd_driver ** 2 + sd_zeta ** 2,
-                 horizon=horizon, discount_rate=discount_rate,
+                 horizon=horizon, annual_discount_rate=annual_discount_rate,
                  reliability_sat_mean=(np.mean(loadings) ** 2 * (beta ** 2 * sd_driver ** 2 + sd_zeta ** 2))
                  / (np.mean(loadings) ** 2 * (beta ** 2 * sd_driver ** 2 + sd_zeta ** 2) + sd_error ** 2 / 3))
-    truth["chain"] = _true_chain(p, n_truth, seed, horizon, discount_rate)
+    truth["chain"] = _true_chain(p, n_truth, seed, horizon, annual_discount_rate)
     return CustomerBase(customers=customers, transactions=tx, experiment=experiment, truth=truth)
 
 
@@ -233,9 +233,10 @@ def make_attribute_survey(n: int = 2000, *, seed=None, threshold: float = 82.0, 
     (:data:`ATTRIBUTES`). Loyalty (0-100, e.g. repurchase intention) is a broken stick in the
     index, ``20 + slope_below * index + (slope_above - slope_below) * max(index - threshold, 0)
     + u`` with ``u ~ N(0, 6^2)``: it accelerates once satisfaction passes ``threshold``. Ground
-    truth in ``df.attrs["truth"]``. Used by :func:`cxmodels.chain.penalty_reward` and
-    :func:`cxmodels.chain.fit_threshold` studies.
+    truth in ``df.attrs["truth"]``. Used by :func:`cxmodels.drivers.penalty_reward` and
+    :func:`cxmodels.drivers.fit_threshold` studies.
     """
+    n = check_count(n, "n", minimum=10)
     rng = as_generator(seed)
     k = len(ATTRIBUTES)
     corr = np.full((k, k), 0.35) + 0.65 * np.eye(k)
