@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from cxmodels import ab
-from cxmodels.ab.hdi import hdi
+from cxmodels._numerics import hdi
+from cxmodels._results import Decision
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,7 @@ def test_two_variant_numbers(two):
     assert two.expected_loss["control"] - two.expected_loss["new"] == pytest.approx(m["new"] - m["control"])
     lift = two.lift.set_index("lift")
     assert list(two.lift.columns) == ["variant", "control", "lift", "mean", "hdi_lower", "hdi_upper",
-                                      "prob_positive", "hdi_prob"]
+                                      "prob_positive", "level"]
     assert lift.loc["absolute", "mean"] == pytest.approx(142 / 1002 - 121 / 1002)
     assert lift.loc["absolute", "prob_positive"] == pytest.approx(two.prob_best["new"])
     assert lift.loc["absolute", "hdi_lower"] < 0 < lift.loc["absolute", "hdi_upper"]
@@ -63,6 +64,7 @@ def test_decide_covers_every_outcome():
     assert d.action == "inconclusive" and "overlaps the ROPE" in d.reason
     assert unsure.decide().action == "inconclusive"
     assert str(d).startswith("inconclusive: ")
+    assert type(d) is Decision and ab.Decision is Decision  # the one core Decision
 
 
 def test_lower_is_better_reverses_best_and_loss():
@@ -88,14 +90,21 @@ def test_plots_provenance_methods_text(two):
     assert "relative" in ax2.get_xlabel()
     plt.close("all")
     prov = two.provenance
-    assert prov.method == "Beta-Binomial" and prov.seed == 4
+    from cxmodels.provenance import Provenance
+    assert isinstance(prov, Provenance)
+    assert prov.method == "Beta-Binomial" and prov.seed == 4 and prov.options["level"] == 0.95
     assert prov.data["n_rows"] == 2 and len(prov.data["sha256"]) == 64
     assert prov.options["prior"] == [1.0, 1.0]
     assert "numpy" in prov.versions
     txt = two.methods_text()
     assert "Miller" in txt and "Stucchio" in txt and "exact" in txt
-    mc = ab.compare_nps({"a": [10, 20, 30], "b": [8, 20, 35]}, seed=3, draws=5000)
+    # every cited work is a structured Reference, cited by .cite in the text
+    from cxmodels.references import Reference
+    assert two.references and all(isinstance(r, Reference) for r in two.references)
+    assert all(r.cite in txt for r in two.references)
+    mc = ab.compare_nps(counts={"a": [10, 20, 30], "b": [8, 20, 35]}, seed=3, draws=5000)
     assert "Monte Carlo" in mc.methods_text() and "Reichheld" in mc.methods_text()
+    assert all(r.cite in mc.methods_text() for r in mc.references)
 
 
 def test_every_model_has_frequentist_cross_check():
@@ -105,7 +114,7 @@ def test_every_model_has_frequentist_cross_check():
     three = {**data, "c": rng.normal(0, 1, 60)}
     assert ab.compare_means(three, seed=1).frequentist().test[0] == "one-way ANOVA"
     assert ab.compare_counts({"a": [1, 2, 3], "b": [2, 3, 4]}).frequentist().effect_measure[0] == "rate ratio"
-    assert ab.compare_ratings({"a": [1, 2, 3, 4, 5], "b": [2, 2, 3, 4, 5]}).frequentist().test[0] == "chi-square"
+    assert ab.compare_ratings(counts={"a": [1, 2, 3, 4, 5], "b": [2, 2, 3, 4, 5]}).frequentist().test[0] == "chi-square"
 
 
 def test_import_cxmodels_ab_does_not_import_pymc():
@@ -128,23 +137,20 @@ def test_three_variants_and_frame_input():
     df = pd.DataFrame({"arm": ["B"] * 300 + ["control"] * 300 + ["C"] * 300,
                        "nps": np.r_[np.repeat([3, 8, 10], [60, 100, 140]), np.repeat([3, 8, 10], [90, 110, 100]),
                                     np.repeat([3, 8, 10], [80, 100, 120])]})
-    r = ab.compare_nps(scores=df, by="arm", value="nps", scale=100, seed=2)
+    r = ab.compare_nps(df, group="arm", value="nps", scale=100, seed=2)
     assert r.control == "control"  # a variant named "control" is the control whatever the row order
     assert r.variants == ["B", "C", "control"]
     assert r.posterior_mean["B"] == pytest.approx(100 * (141 - 61) / 303)
     assert set(r.lift.variant) == {"B", "C"}
     d = r.decide(threshold=0.9)
     assert d.action == "adopt" and d.variant == "B"
-    # an entry that is not 3 long is read as raw 0-10 scores
-    mixed = ab.compare_nps({"control": [90, 110, 100], "B": [9, 10, 10, 3, 7]})
-    assert mixed.posterior.loc["B"].iloc[:3].tolist() == [2.0, 2.0, 4.0]
-
-
-def test_hdi_agrees_with_arviz():
-    import arviz as az
-
-    x = np.random.default_rng(5).gamma(3.0, size=50_000)
-    np.testing.assert_allclose(hdi(x, 0.95), az.hdi(x, hdi_prob=0.95), rtol=1e-12)
+    # counts are never read as scores: an 11-bin histogram of 0-10 answers is a histogram
+    hist = [0, 0, 0, 3, 0, 0, 0, 2, 0, 1, 4]  # 3 detractors, 2 passives, 5 promoters
+    h = ab.compare_nps(counts={"control": [90, 110, 100], "B": hist})
+    assert h.posterior.loc["B"].iloc[:3].tolist() == [4.0, 3.0, 6.0]  # + the Dirichlet(1) prior
+    from cxmodels.errors import InputError
+    with pytest.raises(InputError, match="5 entries"):
+        ab.compare_nps(counts={"control": [90, 110, 100], "B": [9, 10, 10, 3, 7]})
 
 
 def test_decide_beyond_rope_but_below_threshold_is_inconclusive():

@@ -2,7 +2,9 @@
 
 For each of 1,000 simulations a true parameter is drawn from the prior, data from the
 likelihood, and L = 99 posterior draws from cxmodels; the rank of the truth among the draws
-is uniform on 0..99 when the posterior is right.  Ranks are binned in 20 bins and tested
+is uniform on 0..99 when the posterior is right.  A comparison needs two variants, so each
+simulation has a second, independent variant B drawn from the same prior; the ranks are those
+of variant A.  Ranks are binned in 20 bins and tested
 with a chi-square test (seeded, so the p-value is fixed).  A negative control feeds the
 same machinery a miscalibrated posterior and must be rejected, so the check can fail.
 """
@@ -29,7 +31,8 @@ def _sbc_conversion(prior_used, seed):
         p = rng.beta(2.0, 8.0)
         n = int(rng.integers(20, 400))
         y = rng.binomial(n, p)
-        r = ab.compare_proportions([y], [n], prior=prior_used, draws=L, seed=1000 + i)
+        y_b = rng.binomial(n, rng.beta(2.0, 8.0))
+        r = ab.compare_proportions([y, y_b], [n, n], prior=prior_used, draws=L, seed=1000 + i)
         ranks.append(int((r.draws["A"].to_numpy() < p).sum()))
     return _uniformity_pvalue(ranks)
 
@@ -50,7 +53,8 @@ def _sbc_nps(prior_used, seed):
         probs = rng.dirichlet([2.0, 3.0, 2.0])
         n = int(rng.integers(10, 200))
         counts = rng.multinomial(n, probs)
-        r = ab.compare_nps({"A": counts}, prior=prior_used, draws=L, seed=5000 + i)
+        counts_b = rng.multinomial(n, rng.dirichlet([2.0, 3.0, 2.0]))
+        r = ab.compare_nps(counts={"A": counts, "B": counts_b}, prior=prior_used, draws=L, seed=5000 + i)
         ranks.append(int((r.draws["A"].to_numpy() < probs[2] - probs[0]).sum()))
     return _uniformity_pvalue(ranks)
 

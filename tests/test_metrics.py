@@ -14,7 +14,11 @@ def test_nps_from_counts_and_scores_agree():
     # SE = 100 sqrt((pP + pD - (pP - pD)^2) / n)
     assert nps_c["se"] == pytest.approx(100 * np.sqrt((0.5 + 0.2 - 0.3 ** 2) / 1000))
     scores = np.r_[np.full(200, 3), np.full(300, 8), np.full(500, 10)]
-    pd.testing.assert_series_equal(metrics.nps(scores), nps_c)
+    pd.testing.assert_series_equal(metrics.nps(scores=scores), nps_c)
+    # an 11-bin histogram of the scores 0..10 is counts, never 11 answers
+    hist = np.zeros(11)
+    hist[3], hist[8], hist[10] = 200, 300, 500
+    pd.testing.assert_series_equal(metrics.nps(counts=hist), nps_c)
 
 
 def test_nps_standard_error_matches_simulation():
@@ -29,39 +33,44 @@ def test_nps_difference_test():
     rng = np.random.default_rng(2)
     a = rng.choice(11, size=800, p=np.r_[np.full(7, 0.3 / 7), [0.15, 0.15], [0.2, 0.2]])
     b = rng.choice(11, size=800, p=np.r_[np.full(7, 0.2 / 7), [0.15, 0.15], [0.25, 0.25]])
-    d = metrics.nps_difference(a, b)
-    assert d["difference"] == pytest.approx(metrics.nps(b)["nps"] - metrics.nps(a)["nps"])
-    assert d["se"] == pytest.approx(np.hypot(metrics.nps(a)["se"], metrics.nps(b)["se"]))
+    d = metrics.nps_difference(scores_a=a, scores_b=b)
+    na, nb = metrics.nps(scores=a), metrics.nps(scores=b)
+    assert d["difference"] == pytest.approx(nb["nps"] - na["nps"])
+    assert d["se"] == pytest.approx(np.hypot(na["se"], nb["se"]))
     assert d["pvalue"] < 0.01 and d["lower"] > 0
 
 
 def test_weights_use_kish_effective_size():
     x = np.array([10, 10, 9, 3, 5, 8, 7, 10, 2, 9])
     w = np.array([1, 2, 1, 1, 3, 1, 1, 2, 1, 1.0])
-    r = metrics.nps(x, weights=w)
+    r = metrics.nps(scores=x, weights=w)
     assert r["n_eff"] == pytest.approx(w.sum() ** 2 / (w ** 2).sum())
     assert r["promoters"] == pytest.approx(w[x >= 9].sum() / w.sum())
-    assert metrics.nps(x, weights=np.ones(10))["se"] == pytest.approx(metrics.nps(x)["se"])
+    assert metrics.nps(scores=x, weights=np.ones(10))["se"] == pytest.approx(metrics.nps(scores=x)["se"])
 
 
 def test_csat_wilson_interval_and_mean():
     x = np.r_[np.full(30, 5), np.full(40, 4), np.full(30, 2)]
-    r = metrics.csat(x, scale=(1, 5))
+    r = metrics.csat(scores=x, scale=(1, 5))
     assert r["top_box"] == pytest.approx(0.7)
     # Wilson interval for 70/100 at 95%: (0.6041, 0.7810)
     assert r["top_box_lower"] == pytest.approx(0.6041, abs=1e-4)
     assert r["top_box_upper"] == pytest.approx(0.7810, abs=1e-4)
     assert r["mean"] == pytest.approx(3.7)
     assert r["mean_se"] == pytest.approx(x.std(ddof=1) / 10)
+    # the same answers as counts per scale point (frequency weights, n = their sum)
+    pd.testing.assert_series_equal(metrics.csat(counts=[0, 30, 0, 40, 30], scale=(1, 5)), r)
 
 
 def test_ces_and_sample_sizes():
-    r = metrics.ces([7, 6, 5, 2, 1, 7, 7], scale=(1, 7))
+    r = metrics.ces(scores=[7, 6, 5, 2, 1, 7, 7], scale=(1, 7))
     assert r["agree"] == pytest.approx(5 / 7)
-    assert metrics.sample_size("nps", 3) == int(np.ceil(1.959963984540054 ** 2 / 0.03 ** 2))
-    assert metrics.sample_size("proportion", 0.03) == 1068
-    assert metrics.sample_size("mean", 0.1, sd=1.2) == 554
-    assert metrics.sample_size("nps", 5, promoters=0.4, detractors=0.2) == int(np.ceil(1.959963984540054 ** 2 * (0.6 - 0.04) / 0.05 ** 2))
+    pd.testing.assert_series_equal(metrics.ces(counts=[1, 1, 0, 0, 1, 1, 3], scale=(1, 7)), r)
+    assert metrics.survey_sample_size("nps", 3) == int(np.ceil(1.959963984540054 ** 2 / 0.03 ** 2))
+    assert metrics.survey_sample_size("proportion", 0.03) == 1068
+    assert metrics.survey_sample_size("mean", 0.1, sd=1.2) == 554
+    assert metrics.survey_sample_size("nps", 5, promoters=0.4, detractors=0.2) == int(np.ceil(1.959963984540054 ** 2 * (0.6 - 0.04) / 0.05 ** 2))
+    assert not hasattr(metrics, "sample_size")  # one name per thing sized: ab.sample_size sizes experiments
 
 
 def test_composite_weights_estimated_from_loyalty_with_uncertainty():
@@ -83,19 +92,25 @@ def test_wave_tracking_flags_real_changes_only():
     for w, p in enumerate([[0.2, 0.3, 0.5], [0.2, 0.3, 0.5], [0.35, 0.3, 0.35]]):
         cat = rng.choice(3, size=1500, p=p)
         waves.append(pd.DataFrame({"wave": w, "score": np.array([3, 8, 10])[cat]}))
-    t = metrics.track(pd.concat(waves), "wave", "score")
+    t = metrics.track(pd.concat(waves), group="wave", value="score")
     assert list(t["significant_change"]) == [False, False, True]
     assert t.attrs["trend"]["slope_per_wave"] < 0
 
 
 def test_bad_input():
     with pytest.raises(InputError, match="0 to 10"):
-        metrics.nps([1, 2, 11])
-    with pytest.raises(InputError, match="either"):
+        metrics.nps(scores=[1, 2, 11])
+    with pytest.raises(InputError, match="exactly one"):
         metrics.nps()
     with pytest.raises(InputError, match="outside the scale"):
-        metrics.csat([1, 6], scale=(1, 5))
+        metrics.csat(scores=[1, 6], scale=(1, 5))
     with pytest.raises(InputError, match="weights"):
-        metrics.nps([1, 2], weights=[1])
+        metrics.nps(scores=[1, 2], weights=[1])
     with pytest.raises(InputError, match="sd"):
-        metrics.sample_size("mean", 0.1)
+        metrics.survey_sample_size("mean", 0.1)
+    with pytest.raises(InputError, match="no responses"):
+        metrics.nps(counts=[0, 0, 0])
+    with pytest.raises(InputError, match="5 entries.*scores="):
+        metrics.nps(counts=[1, 2, 3, 4, 5])
+    with pytest.raises(TypeError):  # scores and counts are keyword-only: a bare list is never guessed
+        metrics.nps([0, 0, 0, 3, 0, 0, 0, 2, 0, 1, 4])

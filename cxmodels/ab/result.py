@@ -85,7 +85,7 @@ class ABResult(Result):
         self._methods_extra = methods_extra
         self._warnings = []
         self._data_table = data_table
-        self._options = dict(options, level=self.level, draws=n_draws, control=control)
+        self._options = {"draws": n_draws, **options, "level": self.level, "control": control}
         self._given_draws = given_draws
         for name, value in (extras or {}).items():
             setattr(self, name, value)
