@@ -92,12 +92,12 @@ def test_multigroup_metric_invariance_holds_when_true_and_fails_when_false():
     a, b = simulate(1500, 10), simulate(1500, 11)
     same = pd.concat([a.assign(seg="A"), b.assign(seg="B")], ignore_index=True)
     cfa = "quality =~ q1 + q2 + q3\nsatisfaction =~ s1 + s2 + s3"
-    t = measurement_invariance(cfa, same, group="seg", levels=("configural", "metric")).table
+    t = measurement_invariance(cfa, same, group="seg", levels=("configural", "metric")).summary()
     assert t.loc["metric", "pvalue_diff"] > 0.01
     b2 = b.copy()
     b2["s3"] = b2["s3"] * 0.5  # item s3 means less in segment B: a different loading
     diff = pd.concat([a.assign(seg="A"), b2.assign(seg="B")], ignore_index=True)
-    t = measurement_invariance(cfa, diff, group="seg", levels=("configural", "metric")).table
+    t = measurement_invariance(cfa, diff, group="seg", levels=("configural", "metric")).summary()
     assert t.loc["metric", "pvalue_diff"] < 1e-6
 
 

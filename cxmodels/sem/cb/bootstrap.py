@@ -10,73 +10,168 @@ percentile and bias-corrected intervals; Preacher & Hayes 2008 for indirect effe
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from ... import plotting
 from ..._progress import Progress
-from ..._validation import as_generator
-from ..._stats import bootstrap_interval as interval
+from ..._results import Result
+from ..._stats import bootstrap_interval
+from ..._validation import as_generator, check_count, check_level
 from ...errors import ConvergenceWarning, InputError
+from .. import references as R
 from .core import fit_core
 from .estimate import (BatchDiscrepancy, Discrepancy, make_blocks, minimize, minimize_batch,
                        numerical_hessian)
 
+INTERVALS = ("percentile", "bc")
 
-@dataclass
-class BootstrapResult:
-    """Bootstrap draws of the free parameters and the quantities derived from them."""
 
-    result: object
-    theta: np.ndarray        # (n_ok, q)
-    n_requested: int
-    n_failed: int
-    seed: object
+def _check_interval(interval) -> str:
+    if interval not in INTERVALS:
+        raise InputError(f"interval must be 'percentile' or 'bc' (bias-corrected), got {interval!r}")
+    return interval
+
+
+def resolve_seed(seed):
+    """A Generator and the seed to record: an int as given; None draws one (recorded, so the
+    bootstrap can be re-run); a Generator is used as is (its state cannot be recorded)."""
+    if seed is None:
+        seed = int(np.random.SeedSequence().entropy % (2 ** 32))
+    rng = as_generator(seed)
+    recorded = int(seed) if isinstance(seed, (int, np.integer)) else "numpy Generator (state not recorded)"
+    return rng, recorded
+
+
+class BootstrapResult(Result):
+    """Bootstrap draws of the free parameters of a fitted SEM and the quantities derived
+    from them (see :func:`bootstrap`).
+
+    ``summary()`` is the parameter table with bootstrap standard errors and intervals;
+    ``params`` the full-sample estimates; ``provenance`` the parent fit's, with a
+    ``bootstrap`` step holding ``n_boot`` and the seed (also in ``provenance.seed``).
+
+    Attributes
+    ----------
+    theta : ndarray (n_ok, q)
+        Free-parameter estimates of the replicates that converged.
+    n_boot : int
+        Replicates requested.
+    n_failed : int
+        Replicates that did not converge (dropped).
+    seed : int or str
+        The seed recorded.
+    level : float
+    interval : {"percentile", "bc"}
+    """
+
+    def __init__(self, result, theta, n_boot: int, n_failed: int, seed, level: float, interval: str):
+        self.result, self.theta, self.n_boot, self.n_failed = result, theta, n_boot, n_failed
+        self.seed, self.level, self.interval = seed, level, interval
+        self._warnings = []
+        self._references = (R.EFRON_TIBSHIRANI,)
+        self._provenance = replace_seed(result.provenance.with_step(
+            "bootstrap", seed=seed, n_boot=n_boot, level=level, interval=interval, n_failed=n_failed), seed)
+        if n_failed:
+            self._flag(f"{n_failed} of {n_boot} bootstrap replicates did not converge and were dropped",
+                       ConvergenceWarning, converged=n_failed < n_boot)
+        self._table = self._make_table(interval, level)
 
     def draws(self) -> pd.DataFrame:
         """One row per replicate, one column per table row (``"lhs op rhs"``) and defined parameter."""
         r = self.result
         vals = np.array([np.concatenate([r._row_values(th), r._defined_values(th)]) for th in self.theta])
-        return pd.DataFrame(vals, columns=_row_names(r))
+        return pd.DataFrame(vals.reshape(len(self.theta), -1), columns=_row_names(r))
 
-    def summary(self, ci: str = "percentile", level: float = 0.95) -> pd.DataFrame:
-        """The parameter table with bootstrap SE and interval for every free or defined row."""
-        r = self.result
-        tab = r.estimates(standardized=False)
+    def _make_table(self, interval: str, level: float) -> pd.DataFrame:
+        tab = self.result.estimates(standardized=False)
         d = self.draws().to_numpy()
-        lo, hi = interval(d, tab["est"].to_numpy(), level, ci)
-        tab["boot_se"] = np.nanstd(d, axis=0, ddof=1)
+        if len(d) >= 2:
+            lo, hi = bootstrap_interval(d, tab["est"].to_numpy(), level, interval)
+            se = np.nanstd(d, axis=0, ddof=1)
+        else:
+            lo = hi = se = np.full(len(tab), np.nan)
+        tab["boot_se"] = se
         tab["ci_lower"], tab["ci_upper"] = lo, hi
         fixed = ~tab["free"] & (tab["op"] != ":=")
         tab.loc[fixed, ["boot_se", "ci_lower", "ci_upper"]] = np.nan
-        tab["ci"] = ci
+        tab["interval"] = interval
         return tab.drop(columns=["z", "pvalue"])
+
+    def summary(self, interval: str | None = None, level: float | None = None) -> pd.DataFrame:
+        """The parameter table with bootstrap SE and interval for every free or defined row
+        (``interval`` and ``level`` default to the ones the bootstrap was drawn with)."""
+        if interval is None and level is None:
+            return self._table.copy()
+        return self._make_table(_check_interval(interval or self.interval),
+                                check_level(self.level if level is None else level))
+
+    @property
+    def params(self) -> pd.Series:
+        """Full-sample estimates, as the parent fit's ``params``."""
+        return self.result.params
+
+    def methods_text(self) -> str:
+        return (f"Standard errors and {self.level:.0%} {'bias-corrected' if self.interval == 'bc' else 'percentile'} "
+                f"intervals were obtained by a nonparametric bootstrap ({R.EFRON_TIBSHIRANI.cite}) with "
+                f"{self.n_boot} replicates resampling respondents within groups (seed {self.seed}); "
+                f"{len(self.theta)} replicates converged.")
+
+    def plot(self, ax=None, **kwargs):
+        """Estimates with their bootstrap intervals, one row per free or defined parameter."""
+        tab = self._table[self._table["free"] | (self._table["op"] == ":=")]
+        labels = [f"{a} {o} {b}" if o != ":=" else a for a, o, b in zip(tab["lhs"], tab["op"], tab["rhs"])]
+        ax = plotting.axes(ax, figsize=(6.5, max(3.0, 0.25 * len(tab) + 1)))
+        y = np.arange(len(tab))[::-1]
+        ax.hlines(y, tab["ci_lower"], tab["ci_upper"], color=plotting.color(0))
+        ax.plot(tab["est"], y, "o", color=plotting.color(0), ms=4)
+        ax.set_yticks(y)
+        ax.set_yticklabels(labels, fontsize="small")
+        ax.set_xlabel(f"estimate with {self.level:.0%} bootstrap interval ({self.interval})")
+        return ax
+
+
+def replace_seed(prov, seed):
+    """``prov`` with ``seed`` as its seed (the bootstrap result's own randomness)."""
+    return dataclasses.replace(prov, seed=seed)
 
 
 def _row_names(r) -> list[str]:
     t = r._core.table
-    names = [f"{a} {o} {b}".strip() + (f" @{g + 1}" if r._core.model.n_groups > 1 else "")
+    multi = r._core.model.n_groups > 1
+    names = [f"{a} {o} {b}".strip() + (f" @{r.group_labels[g]}" if multi else "")
              for a, o, b, g in zip(t["lhs"], t["op"], t["rhs"], t["group"])]
     return names + [d[0] for d in r._defined]
 
 
-def bootstrap(result, n: int = 1000, *, seed=None, progress: bool = True) -> BootstrapResult:
-    """Draw ``n`` nonparametric bootstrap replicates of a fitted :class:`SEMResult`."""
-    if not isinstance(n, (int, np.integer)) or n < 2:
-        raise InputError(f"the number of bootstrap replicates must be an integer >= 2, got {n!r}")
-    rng = as_generator(seed)
+def _draw_replicates(result, n_boot: int, rng, progress):
     sizes = [len(gd.Y) for gd in result._core.data]
-    indices = [[rng.integers(0, m, m) for m in sizes] for _ in range(n)]
+    indices = [[rng.integers(0, m, m) for m in sizes] for _ in range(n_boot)]
     thetas = refit_replicates(result, indices, progress=progress)
     ok = ~np.isnan(thetas).any(axis=1)
-    failed = int((~ok).sum())
-    if failed:
-        msg = f"{failed} of {n} bootstrap replicates did not converge and were dropped"
-        warnings.warn(msg, ConvergenceWarning, stacklevel=3)
-    return BootstrapResult(result, thetas[ok], n, failed, seed)
+    return thetas[ok], int((~ok).sum())
+
+
+def bootstrap(result, n_boot: int = 1000, *, seed=None, level: float | None = None,
+              interval: str = "percentile", progress=None) -> BootstrapResult:
+    """Draw ``n_boot`` nonparametric bootstrap replicates of a fitted :class:`SEMResult`.
+
+    Respondents are resampled within groups and the model refitted, warm-started at the
+    full-sample estimates (Efron & Tibshirani 1993).  The seed (drawn when None) is
+    recorded in the provenance of the returned result and of ``result``.
+    """
+    n_boot = check_count(n_boot, "n_boot", minimum=2)
+    interval = _check_interval(interval)
+    level = check_level(result.options["level"] if level is None else level)
+    rng, recorded = resolve_seed(seed)
+    theta, failed = _draw_replicates(result, n_boot, rng, progress)
+    out = BootstrapResult(result, theta, n_boot, failed, recorded, level, interval)
+    result._provenance = result.provenance.with_step("bootstrap", seed=recorded, n_boot=n_boot,
+                                                     level=level, interval=interval, n_failed=failed)
+    return out
 
 
 def refit_replicates(result, indices, progress: bool = False) -> np.ndarray:
@@ -160,9 +255,26 @@ def _effects(result, theta: np.ndarray, g: int = 0):
     return names, Bs, total - Bs, total, scale
 
 
-def effects_table(result, n: int, seed, ci: str, level: float, progress: bool) -> pd.DataFrame:
-    """Direct/indirect/total effects and ``:=`` parameters with bootstrap intervals."""
-    boot = bootstrap(result, n=n, seed=seed, progress=progress)
+def effects_table(result, n_boot: int, seed, interval: str, level: float, progress) -> pd.DataFrame:
+    """Direct/indirect/total effects and ``:=`` parameters with bootstrap intervals
+    (``n_boot=0``: point estimates only, interval columns NaN)."""
+    n_boot = check_count(n_boot, "n_boot", minimum=0)
+    if n_boot == 1:
+        raise InputError("n_boot must be 0 (no bootstrap) or at least 2, got 1")
+    interval = _check_interval(interval)
+    level = check_level(level)
+    if n_boot:
+        rng, recorded = resolve_seed(seed)
+        boot_theta, failed = _draw_replicates(result, n_boot, rng, progress)
+        if failed:  # the fit itself is unchanged: warn, and record the count with the step
+            warnings.warn(f"{failed} of {n_boot} bootstrap replicates did not converge and were dropped",
+                          ConvergenceWarning, stacklevel=3)
+        result._provenance = result.provenance.with_step(
+            "indirect_effects bootstrap", seed=recorded, n_boot=n_boot, level=level, interval=interval,
+            n_failed=failed)
+    else:
+        boot_theta = np.empty((0, result._core.model.n_free))
+
     theta = result._core.theta
     names, D, I, T, scale = _effects(result, theta)
     keys = [(y, x) for i, y in enumerate(names) for j, x in enumerate(names) if abs(T[i, j]) > 0 and i != j]
@@ -173,25 +285,31 @@ def effects_table(result, n: int, seed, ci: str, level: float, progress: bool) -
         return np.array([[d[pos[y], pos[x]], ind[pos[y], pos[x]], tot[pos[y], pos[x]]] for y, x in keys]).ravel()
 
     est = stack(theta)
-    draws = np.array([stack(th) for th in boot.theta]) if len(keys) else np.empty((len(boot.theta), 0))
+    draws = np.array([stack(th) for th in boot_theta]) if len(keys) else np.empty((len(boot_theta), 0))
     rows = []
     for k, (y, x) in enumerate(keys):
         for e, kind in enumerate(("direct", "indirect", "total")):
             rows.append({"effect": kind, "outcome": y, "predictor": x, "est": est[3 * k + e],
                          "std_all": est[3 * k + e] * scale[pos[y], pos[x]]})
     out = pd.DataFrame(rows, columns=["effect", "outcome", "predictor", "est", "std_all"])
-    if len(keys):
-        lo, hi = interval(draws, est, level, ci)
+    have = len(boot_theta) >= 2
+    out["boot_se"], out["ci_lower"], out["ci_upper"] = np.nan, np.nan, np.nan
+    if len(keys) and have:
+        lo, hi = bootstrap_interval(draws, est, level, interval)
         out["boot_se"] = np.nanstd(draws, axis=0, ddof=1)
         out["ci_lower"], out["ci_upper"] = lo, hi
     if result._defined:
         d_est = result._defined_values(theta)
-        d_draws = np.array([result._defined_values(th) for th in boot.theta])
-        lo, hi = interval(d_draws, d_est, level, ci)
+        if have:
+            d_draws = np.array([result._defined_values(th) for th in boot_theta])
+            lo, hi = bootstrap_interval(d_draws, d_est, level, interval)
+            d_se = np.nanstd(d_draws, axis=0, ddof=1)
+        else:
+            lo = hi = d_se = np.full(len(d_est), np.nan)
         std = result._table.loc[result._table["op"] == ":=", "std_all"].to_numpy()
         defined = pd.DataFrame({"effect": "defined", "outcome": [d[0] for d in result._defined],
                                 "predictor": [d[2] for d in result._defined], "est": d_est, "std_all": std,
-                                "boot_se": np.nanstd(d_draws, axis=0, ddof=1), "ci_lower": lo, "ci_upper": hi})
+                                "boot_se": d_se, "ci_lower": lo, "ci_upper": hi})
         out = pd.concat([out, defined], ignore_index=True)
     # Keep only effects the model's path structure allows (an indirect effect needs a mediator).
     P = (np.abs(D) > 0).astype(float)
@@ -200,6 +318,6 @@ def effects_table(result, n: int, seed, ci: str, level: float, progress: bool) -
     keep = [out["effect"].iloc[k] == "defined" or allowed[out["effect"].iloc[k]][pos[out["outcome"].iloc[k]],
             pos[out["predictor"].iloc[k]]] > 0.5 for k in range(len(out))]
     out = out[keep]
-    out["ci"] = ci
-    out["n_boot"] = len(boot.theta)
+    out["interval"] = interval
+    out["n_boot"] = len(boot_theta)
     return out.reset_index(drop=True)

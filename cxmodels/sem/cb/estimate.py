@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import optimize
 
+from ..._numerics import hessian_from_gradient
 from .model import RAMModel
 
 LOG2PI = np.log(2 * np.pi)
@@ -303,9 +304,21 @@ def _minimize_bfgs(disc, theta0, H, tol, max_iter) -> Optimum:
 
 def _polish(disc, theta, max_iter) -> Optimum:
     """Last resort when the steps above stall: scipy's BFGS on the analytic gradient."""
-    res = optimize.minimize(lambda th: disc.value(th), theta, jac=lambda th: disc.value_grad(th)[1],
-                            method="BFGS", options={"gtol": 1e-7, "maxiter": 5000})
-    ok = bool(res.success) or (np.isfinite(res.fun) and np.max(np.abs(res.jac)) < 1e-5)
+    q = len(theta)
+
+    def jac(th):
+        g = disc.value_grad(th)[1]
+        return np.full(q, np.nan) if g is None else g
+
+    if not np.isfinite(disc.value(theta)):
+        return Optimum(theta, np.inf, False, max_iter, "the implied covariance matrix is not positive definite")
+    try:
+        res = optimize.minimize(lambda th: disc.value(th), theta, jac=jac,
+                                method="BFGS", options={"gtol": 1e-7, "maxiter": 5000})
+    except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
+        return Optimum(theta, float(disc.value(theta)), False, max_iter, f"the optimizer failed ({exc})")
+    ok = bool(res.success) or (np.isfinite(res.fun) and np.all(np.isfinite(res.jac))
+                               and np.max(np.abs(res.jac)) < 1e-5)
     return Optimum(res.x, float(res.fun), ok, max_iter + int(res.nit), str(res.message))
 
 
@@ -342,15 +355,19 @@ def casewise_scores(model: RAMModel, data: list[GroupData], theta: np.ndarray) -
 
 
 def numerical_hessian(grad_fn, theta: np.ndarray, h: float = 1e-5) -> np.ndarray:
-    """Symmetrised central-difference Jacobian of an analytic gradient."""
+    """Symmetrised central-difference Jacobian of an analytic gradient
+    (:func:`cxmodels._numerics.hessian_from_gradient`, steps ``h max(1, |theta_k|)``).
+
+    Where the gradient does not exist (a step leaves the region where the implied
+    covariance is positive definite) it counts as NaN, so callers see a non-finite
+    Hessian instead of a TypeError."""
     q = len(theta)
-    H = np.zeros((q, q))
-    for k in range(q):
-        e = np.zeros(q)
-        step = h * max(1.0, abs(theta[k]))
-        e[k] = step
-        H[:, k] = (grad_fn(theta + e) - grad_fn(theta - e)) / (2 * step)
-    return 0.5 * (H + H.T)
+
+    def grad(th):
+        g = grad_fn(th)
+        return np.full(q, np.nan) if g is None else g
+
+    return hessian_from_gradient(grad, theta, h)
 
 
 def em_saturated(Y: np.ndarray, tol: float = 1e-10, max_iter: int = 2000):

@@ -2,42 +2,48 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
 from ... import _validation as V
-from ...errors import ConvergenceWarning, IdentificationError, InputError
+from ...errors import EstimationError, IdentificationError, InputError
+from . import checks
 from .core import (ESTIMATORS, MISSING, Core, _group_arrays, baseline_table, fit_core, saturated_table)
 from .estimate import (Discrepancy, GroupData, casewise_scores, em_saturated, make_blocks)
 from .model import RAMModel
-from .ordinal import fit_sem_ordinal
+from .ordinal import OrdinalSEMResult, fit_sem_ordinal
 from .partable import Variables, build
 from .result import SEMResult
 
 
-def _validate(data, model_vars: list[str], group, missing, estimator, ordered):
+def _validate(data, v, group, missing, estimator, level):
     V.require_frame(data)
     if estimator not in ESTIMATORS:
         raise InputError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}")
     if missing not in MISSING:
         raise InputError(f"missing must be one of {MISSING}, got {missing!r}")
+    V.check_level(level)
+    model_vars = v.observed
+    checks.require_unique_model_columns(data, model_vars + ([group] if group is not None else []))
+    checks.require_latents_not_columns(data, v.latent)
     V.require_columns(data, model_vars, "data (the model's observed variables)")
     if group is not None:
+        if not isinstance(group, str):
+            raise InputError(f"group must be a column name, got {group!r}")
         V.require_columns(data, [group], "data (the group column)")
-        nmiss = int(data[group].isna().sum())
-        if nmiss:
-            raise InputError(f"group column {group!r} has {nmiss} missing values")
+        na = data.index[data[group].isna()]
+        if len(na):
+            raise InputError(f"group column {group!r} has {len(na)} missing values ({V.rows_text(na)})")
     V.require_numeric(data, model_vars)
     V.require_finite(data, model_vars)
     V.require_not_constant(data, model_vars)
+    checks.require_variance(data, model_vars)
 
 
 def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", missing: str = "listwise",
             group: str | None = None, group_equal=(), std_lv: bool = False,
             meanstructure: bool | None = None, fixed_x: bool = True, ordered=None,
-            level: float = 0.95):
+            level: float = 0.95) -> SEMResult | OrdinalSEMResult:
     """Fit a structural equation model written in lavaan syntax.
 
     Parameters
@@ -67,14 +73,29 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", missing: s
         Model means; defaults to True with ``group`` or ``missing="fiml"`` (as lavaan).
     fixed_x : bool
         Treat observed exogenous covariates as fixed (their moments are not modelled).
-    ordered : list of str, optional
-        Ordinal indicators for DWLS/WLSMV estimation (see :func:`fit_sem_ordinal`).
+    ordered : list of str or True, optional
+        Ordinal indicators for DWLS/WLSMV estimation (see :func:`fit_sem_ordinal`); the
+        result is then an :class:`OrdinalSEMResult`, with the same surface.
     level : float
         Confidence level of the Wald intervals.
 
     Returns
     -------
-    SEMResult
+    SEMResult or OrdinalSEMResult
+
+    Raises
+    ------
+    InputError
+        Data that cannot be fitted as given, with the column and rows named: missing,
+        repeated, non-numeric, infinite, constant or nearly constant columns; a latent
+        variable named like a data column; a group with no more rows than observed
+        variables; linearly dependent items.
+    ModelSyntaxError
+        The model cannot be read (the message quotes the line).
+    IdentificationError
+        More free parameters than sample moments.
+    EstimationError
+        Valid input on which the likelihood cannot be evaluated or maximised.
 
     References
     ----------
@@ -94,7 +115,7 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", missing: s
         meanstructure = group is not None or fiml
     # A first pass with one group finds the variables, to validate the data.
     _, v0, _ = build(model, n_groups=1, meanstructure=meanstructure, std_lv=std_lv, fixed_x=fixed_x)
-    _validate(data, v0.observed, group, missing, estimator, ordered)
+    _validate(data, v0, group, missing, estimator, level)
 
     notes: list[str] = []
     work = data[v0.observed + ([group] if group else [])]
@@ -112,7 +133,12 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", missing: s
         if v0.exogenous_x and work[v0.exogenous_x].isna().any().any():
             raise InputError(f"exogenous covariates {v0.exogenous_x} have missing values; with fixed_x "
                              "they must be complete (or model them: fixed_x=False)")
+    if len(work) == 0:
+        raise InputError(f"no rows are left after removing rows with missing values in {v0.observed}")
     arrays, group_labels = _group_arrays(work, v0.observed, group)
+    checks.require_group_sizes(arrays, group_labels, v0.observed, group, fiml)
+    if not fiml:
+        checks.require_independent_items(arrays, group_labels, v0.observed, group)
     G = len(arrays)
     table, v, defined = build(model, n_groups=G, meanstructure=meanstructure, std_lv=std_lv,
                               fixed_x=fixed_x, group_equal=group_equal)
@@ -130,13 +156,19 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", missing: s
     if n_min < 2:
         raise InputError("every group needs at least two rows of data")
 
-    core = fit_core(table, v, arrays, fiml=fiml, meanstructure=meanstructure)
-    if not core.converged:
-        msg = f"the optimizer did not converge ({core.message}); estimates are unreliable"
-        warnings.warn(msg, ConvergenceWarning, stacklevel=2)
-        notes.append(msg)
+    try:
+        core = fit_core(table, v, arrays, fiml=fiml, meanstructure=meanstructure)
+    except (FloatingPointError, np.linalg.LinAlgError, ValueError, TypeError) as exc:
+        raise EstimationError(
+            f"the model could not be estimated on this data ({exc}); the starting values or the "
+            "sample covariances give a non-positive-definite matrix: check for nearly collinear or "
+            "nearly constant items, and for groups with few rows") from None
     options = dict(estimator=estimator, missing=missing, group=group, group_equal=list(group_equal),
                    std_lv=std_lv, meanstructure=meanstructure, fixed_x=fixed_x, level=level)
-    return SEMResult(core=core, model_syntax=model, defined=defined, data=data, options=options,
-                     group_labels=group_labels, df=df, notes=notes)
+    try:
+        return SEMResult(core=core, model_syntax=model, defined=defined, data=data, options=options,
+                         group_labels=group_labels, df=df, notes=notes)
+    except (np.linalg.LinAlgError, FloatingPointError) as exc:
+        raise EstimationError(f"the standard errors or standardized solution could not be computed "
+                              f"({exc}); the solution is degenerate") from None
 

@@ -21,6 +21,7 @@ of groups:
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from scipy import optimize, stats
 
 
@@ -99,3 +100,51 @@ def srmr_group(S, ybar, Sigma, mu, meanstructure):
         e += list((ybar - mu) / sd)
     e = np.asarray(e)
     return float(np.sqrt(np.mean(e ** 2)))
+
+
+#: Indices that count something (parameters, observations, degrees of freedom): shown as integers.
+_COUNTS = ("npar", "nobs", "df", "df_scaled", "baseline_df", "baseline_df_scaled")
+
+
+class FitIndices(pd.Series):
+    """The fit indices of a result: a float Series (``fit["cfi"]``, ``fit[["cfi", "tli"]]``)
+    whose printed form reads as a table in a paper, without scientific notation: counts
+    (``npar``, ``nobs``, ``df`` ...) as integers, p-values to four decimals (``< 0.0001``
+    below that), other indices to four significant decimals.  The values themselves are
+    unrounded floats."""
+
+    @property
+    def _constructor(self):
+        return FitIndices
+
+    @property
+    def _constructor_expanddim(self):
+        return pd.DataFrame
+
+    def formatted(self) -> pd.Series:
+        """The values as display strings, indexed as the Series."""
+        out = {}
+        for k, v in self.items():
+            if not np.isfinite(v):
+                out[k] = "NA" if np.isnan(v) else str(v)
+            elif k in _COUNTS and float(v).is_integer():
+                out[k] = f"{int(v)}"
+            elif "pvalue" in str(k) and v < 1e-4:
+                out[k] = "< 0.0001"
+            elif abs(v) >= 1e5:
+                out[k] = f"{v:,.1f}"
+            else:
+                out[k] = f"{v:.4f}"
+        return pd.Series(out, dtype=object, name=self.name)
+
+    def __repr__(self) -> str:
+        if len(self) == 0:
+            return super().__repr__()
+        shown = self.formatted()
+        width = max(len(str(k)) for k in shown.index)
+        vwidth = max(len(v) for v in shown)
+        return "\n".join(f"{str(k):<{width}}  {v:>{vwidth}}" for k, v in shown.items())
+
+    def _repr_html_(self) -> str:
+        rows = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in self.formatted().items())
+        return f"<table>{rows}</table>"

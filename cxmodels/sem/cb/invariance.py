@@ -10,38 +10,98 @@ is the Satorra-Bentler (2001) scaled difference,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ... import _validation as V
+from ... import plotting
+from ..._results import Decision, Result
 from ...errors import InputError
+from ...provenance import make_provenance
+from .. import references as R
 from .fit import fit_sem
 
 LEVELS = {"configural": (), "metric": ("loadings",), "scalar": ("loadings", "intercepts"),
           "strict": ("loadings", "intercepts", "residuals")}
 
+#: Largest drop in CFI still read as invariance (Cheung & Rensvold 2002).
+DELTA_CFI = -0.01
 
-@dataclass
-class InvarianceResult:
-    """Fitted models by level and the table comparing each with the one before it."""
 
-    fits: dict
-    table: pd.DataFrame
+class InvarianceResult(Result):
+    """Fitted models by level and the table comparing each with the one before it.
 
-    def summary(self) -> pd.DataFrame:
-        return self.table.copy()
+    ``summary()``: one row per level (index ``model``) with chisq, df, aic, bic, cfi,
+    rmsea and the difference test against the previous level (chisq_diff, df_diff,
+    pvalue_diff, cfi_diff).  ``params``: the chi-square difference by level.  ``fits``:
+    the :class:`~cxmodels.sem.cb.result.SEMResult` of every level.  ``decide()``: the
+    highest level supported.
+    """
+
+    def __init__(self, fits: dict, table: pd.DataFrame, provenance, level: float):
+        self.fits, self._table, self._provenance, self.level = fits, table, provenance, level
+        self._warnings = [f"{lv}: {w}" for lv, res in fits.items() for w in res.warnings]
+        self._converged = all(res.converged for res in fits.values())
+        self._admissible = all(res.admissible for res in fits.values())
+        refs = [R.MEREDITH, R.VANDENBERG_LANCE, R.CHEUNG_RENSVOLD, R.ROSSEEL]
+        if "chisq_scaled" in table:
+            refs.append(R.SATORRA_BENTLER)
+        self._references = tuple(refs)
+
+    @property
+    def params(self) -> pd.Series:
+        """The chi-square difference of each level against the previous one (NaN for the first)."""
+        return self._table["chisq_diff"].copy()
+
+    def decide(self) -> Decision:
+        """The highest level of invariance supported, stepping up while the drop in CFI is no
+        worse than -0.01 (Cheung & Rensvold 2002); the chi-square difference tests (which
+        reject trivial differences in large samples) are reported in ``criteria``."""
+        t = self._table
+        chosen = t.index[0]
+        for lv in t.index[1:]:
+            if t.loc[lv, "cfi_diff"] >= DELTA_CFI:
+                chosen = lv
+            else:
+                break
+        rejected = [lv for lv in t.index[1:] if t.loc[lv, "pvalue_diff"] < 1 - self.level]
+        reason = (f"{chosen} invariance holds: the CFI drops by no more than {abs(DELTA_CFI)} up to it "
+                  f"({R.CHEUNG_RENSVOLD.cite})")
+        if rejected:
+            reason += f"; the chi-square difference test rejects {', '.join(rejected)} at {1 - self.level:.2g}"
+        return Decision("adopt", str(chosen), reason,
+                        {"delta_cfi_cutoff": DELTA_CFI,
+                         "cfi_diff": {lv: float(v) for lv, v in t["cfi_diff"].items()},
+                         "pvalue_diff": {lv: float(v) for lv, v in t["pvalue_diff"].items()}})
 
     def methods_text(self) -> str:
         levels = ", ".join(self.fits)
+        scaled = (f" (scaled differences, {R.SATORRA_BENTLER.cite})" if "chisq_scaled" in self._table else "")
         return ("Measurement invariance across groups was tested by a sequence of nested multigroup "
-                f"models ({levels}; Meredith, 1993; Vandenberg & Lance, 2000), compared by chi-square "
-                "difference tests, with changes in CFI (Cheung & Rensvold, 2002) reported beside them.")
+                f"models ({levels}; {R.MEREDITH.cite}; {R.VANDENBERG_LANCE.cite}) fitted as in lavaan "
+                f"({R.ROSSEEL.cite}), compared by chi-square difference tests{scaled}, with changes in CFI "
+                f"({R.CHEUNG_RENSVOLD.cite}) reported beside them.")
+
+    def plot(self, ax=None, **kwargs):
+        """CFI of each level, with the -0.01 band below the previous level's."""
+        t = self._table
+        ax = plotting.axes(ax)
+        x = np.arange(len(t))
+        ax.plot(x, t["cfi"], "o-", color=plotting.color(0), label="CFI")
+        for k in range(1, len(t)):
+            ax.fill_between([k - 0.3, k + 0.3], t["cfi"].iloc[k - 1] + DELTA_CFI, t["cfi"].iloc[k - 1],
+                            color=plotting.color(1), alpha=plotting.BAND_ALPHA, lw=0)
+        ax.set_xticks(x)
+        ax.set_xticklabels(list(t.index))
+        ax.set_ylabel("CFI")
+        ax.set_title("Measurement invariance (band: a CFI drop within 0.01)")
+        return ax
 
 
 def measurement_invariance(model: str, data: pd.DataFrame, group: str,
-                           levels=("configural", "metric", "scalar"), **kwargs) -> InvarianceResult:
+                           levels=("configural", "metric", "scalar"), *, level: float = 0.95,
+                           **kwargs) -> InvarianceResult:
     """Fit the nested invariance models and test each against the previous one.
 
     Parameters
@@ -52,19 +112,44 @@ def measurement_invariance(model: str, data: pd.DataFrame, group: str,
     group : str
         The column naming the groups.
     levels : sequence of {"configural", "metric", "scalar", "strict"}
+        At least two, in increasing order of constraint.
+    level : float
+        Confidence level of the models' intervals; ``1 - level`` is the significance level
+        :meth:`InvarianceResult.decide` reports the difference tests against.
     **kwargs
         Passed to :func:`fit_sem` (``estimator``, ``missing``, ...).
 
     Returns
     -------
     InvarianceResult
-        ``.table``: one row per model with chisq, df, aic, bic, cfi, rmsea and the
+        ``summary()``: one row per model with chisq, df, aic, bic, cfi, rmsea and the
         difference test against the previous model (chisq_diff, df_diff, pvalue_diff).
     """
+    if isinstance(levels, str):
+        levels = [levels]
+    levels = list(levels)
     unknown = [lv for lv in levels if lv not in LEVELS]
     if unknown:
         raise InputError(f"unknown invariance level(s) {unknown}; use {list(LEVELS)}")
-    fits = {lv: fit_sem(model, data, group=group, group_equal=LEVELS[lv], **kwargs) for lv in levels}
+    order = list(LEVELS)
+    if len(levels) < 2 or len(set(levels)) != len(levels) or \
+            [order.index(lv) for lv in levels] != sorted(order.index(lv) for lv in levels):
+        raise InputError(f"levels must name at least two distinct levels in increasing order of "
+                         f"constraint ({order}), got {levels}")
+    if "group_equal" in kwargs or "ordered" in kwargs and kwargs["ordered"]:
+        raise InputError("measurement_invariance sets group_equal itself and needs continuous items "
+                         "(ordered is not supported)")
+    V.check_level(level)
+    V.require_frame(data)
+    if group is None or not isinstance(group, str):
+        raise InputError(f"group must name the column holding the groups, got {group!r}")
+    V.require_columns(data, [group], "data (the group column)")
+    n_groups = data[group].nunique(dropna=True)
+    if n_groups < 2:
+        raise InputError(f"group column {group!r} has {n_groups} distinct value(s); invariance needs "
+                         "at least two groups")
+    fits = {lv: fit_sem(model, data, group=group, group_equal=LEVELS[lv], level=level, **kwargs)
+            for lv in levels}
     rows, prev = [], None
     for lv, res in fits.items():
         f = res.fit_indices()
@@ -83,4 +168,8 @@ def measurement_invariance(model: str, data: pd.DataFrame, group: str,
                        cfi_diff=f["cfi"] - prev["cfi"])
         rows.append(row)
         prev = f
-    return InvarianceResult(fits, pd.DataFrame(rows).set_index("model"))
+    first = next(iter(fits.values()))
+    prov = make_provenance("cxmodels.sem.measurement_invariance", data,
+                           {"model": model, "group": group, "levels": levels, "level": level,
+                            **{k: v for k, v in first.options.items() if k in ("estimator", "missing", "std_lv")}})
+    return InvarianceResult(fits, pd.DataFrame(rows).set_index("model"), prov, level)

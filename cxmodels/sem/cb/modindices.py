@@ -95,7 +95,7 @@ def modification_indices(result, sort: bool = True, minimum: float = 0.0) -> pd.
     if core.model.n_groups == 1:
         out = out.drop(columns="group")
     else:
-        out["group"] += 1
+        out["group"] = [result.group_labels[g] for g in out["group"]]
     out = out[out["mi"] >= minimum]
     if sort:
         out = out.sort_values("mi", ascending=False)

@@ -14,7 +14,8 @@ asymptotic covariance ``Gamma``.  Under the delta parameterization the model's
     F_{DWLS}(\\theta) = (s - \\sigma(\\theta))^T W_D (s - \\sigma(\\theta)),\\qquad
     W_D = \\operatorname{diag}(\\Gamma)^{-1},
 
-by damped Gauss-Newton.  Standard errors are the sandwich
+by Levenberg-Marquardt on the weighted residuals ``W_D^{1/2} (s - sigma(theta))``
+(:func:`scipy.optimize.least_squares`, ``method="lm"``).  Standard errors are the sandwich
 ``(D'WD)^{-1} D'W Gamma W D (D'WD)^{-1} / (N - 1)`` with ``D = d sigma / d theta``; the test
 statistic ``T = (N - 1) F`` (lavaan's convention) is scaled and shifted (Asparouhov & Muthen 2010, "Simple second
 order chi-square correction"): with ``U = W - W D (D'WD)^{-1} D' W``,
@@ -26,50 +27,45 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import optimize, stats
 
 from ... import _validation as V
 from ..._stats import wald
-from ...errors import ConvergenceWarning, InputError
+from ...errors import (ConvergenceWarning, EstimationError, IdentificationError, ImproperSolutionWarning,
+                       InputError)
 from ...provenance import make_provenance
+from .. import references as R
+from . import checks
 from . import fit_indices as fi
+from .base import SEMBase
 from .core import _start_values
 from .model import RAMModel
 from .partable import build
 
 
-class OrdinalSEMResult:
-    """A DWLS/WLSMV fit (see :func:`fit_sem_ordinal`): the same surface as SEMResult's
-    ``estimates()``, ``fit_indices()``, ``params``, ``provenance``, ``methods_text()``."""
+class OrdinalSEMResult(SEMBase):
+    """A DWLS/WLSMV fit (see :func:`fit_sem_ordinal`), with the surface of every SEM result
+    (:class:`~cxmodels.sem.cb.base.SEMBase`): ``estimates()``/``summary()``, ``params``,
+    ``fit_indices()``, ``plot()``, ``to_lavaan()``, ``provenance``, ``warnings``, flags,
+    ``references`` and ``methods_text()``; ``reliability()`` and ``htmt()`` read the
+    polychoric correlations."""
 
-    def __init__(self, table, fit, model_syntax, options, warnings_, provenance, nobs, items=None, polychoric=None):
+    def __init__(self, table, fit, model_syntax, options, notes, provenance, nobs, items, polychoric,
+                 converged: bool, problems: list[str]):
         self._items, self._polychoric = items, polychoric
         self._table, self._fit, self.model_syntax = table, fit, model_syntax
-        self.options, self._warnings, self._provenance, self.nobs = options, warnings_, provenance, nobs
-        self.admissible = not warnings_
+        self.options, self._warnings, self._provenance, self.nobs = dict(options), list(notes), provenance, nobs
+        self.group_labels = [None]
+        self._references = (R.OLSSON, R.MUTHEN_1997, R.ASPAROUHOV_MUTHEN, R.ROSSEEL, R.HU_BENTLER)
+        if not converged:
+            self._flag("DWLS did not converge; estimates are unreliable", ConvergenceWarning, admissible=False)
+        for p in problems:
+            self._flag(p, ImproperSolutionWarning)
 
-    def estimates(self, standardized: bool = True) -> pd.DataFrame:
-        out = self._table.copy()
-        return out if standardized else out.drop(columns=["std_lv", "std_all"])
-
-    def summary(self) -> pd.DataFrame:
-        return self.estimates()
-
-    def fit_indices(self) -> pd.Series:
-        return self._fit.copy()
-
-    @property
-    def params(self) -> pd.Series:
-        t = self._table[self._table["free"]]
-        return pd.Series(t["est"].to_numpy(), index=[f"{a} {o} {b}" for a, o, b in zip(t.lhs, t.op, t.rhs)])
-
-    @property
-    def provenance(self):
-        return self._provenance
-
-    @property
-    def warnings(self) -> list[str]:
-        return list(self._warnings)
+    def fit_indices(self) -> fi.FitIndices:
+        """Fit indices of the WLSMV fit (lavaan's names; ``*_scaled`` are the mean-and-variance
+        adjusted versions)."""
+        return fi.FitIndices(self._fit.copy(), name="value", dtype=float)
 
     def _blocks(self) -> dict[str, list[str]]:
         t = self._table
@@ -82,11 +78,11 @@ class OrdinalSEMResult:
         """alpha (ordinal alpha, from the polychoric correlations; Zumbo et al. 2007), rho_c,
         ave and rho_a per factor from the standardized loadings."""
         from ..measurement import reliability as rel
-        t, R = self._table, self._polychoric
+        t, Rm = self._table, self._polychoric
         rows = {}
         for f, xs in self._blocks().items():
             l = t[(t["op"] == "=~") & (t["lhs"] == f)].set_index("rhs").loc[xs, "std_all"].to_numpy()
-            Rb = R.loc[xs, xs].to_numpy()
+            Rb = Rm.loc[xs, xs].to_numpy()
             k = len(xs)
             alpha = k / (k - 1) * (1 - k / Rb.sum()) if k > 1 else 1.0
             w = np.linalg.solve(Rb, l) if k > 1 else l
@@ -101,22 +97,20 @@ class OrdinalSEMResult:
         """HTMT on the polychoric correlations."""
         blocks = self._blocks()
         cols = [c for b in blocks for c in blocks[b]]
-        R = np.abs(self._polychoric.loc[cols, cols].to_numpy())
+        Rm = np.abs(self._polychoric.loc[cols, cols].to_numpy())
         from ..measurement.reliability import _htmt_from_corr
-        return pd.DataFrame(_htmt_from_corr(R, [len(v) for v in blocks.values()]), index=list(blocks), columns=list(blocks))
-
-    def plot(self, standardized: bool = True, ax=None, **kwargs):
-        from ..diagram.path import path_diagram
-        return path_diagram(self.estimates(), standardized=standardized, ax=ax, **kwargs)
+        return pd.DataFrame(_htmt_from_corr(Rm, [len(v) for v in blocks.values()]), index=list(blocks),
+                            columns=list(blocks))
 
     def methods_text(self) -> str:
         f = self._fit
         return (f"The model was estimated on {self.nobs} observations treating the items as ordinal: "
-                "polychoric correlations and thresholds (Olsson, 1979), diagonally weighted least squares "
-                "with robust standard errors and the mean-and-variance adjusted chi-square (WLSMV; Muthen, "
-                "du Toit & Spisic, 1997; Asparouhov & Muthen, 2010), as in lavaan (Rosseel, 2012). "
+                f"polychoric correlations and thresholds ({R.OLSSON.cite}), diagonally weighted least squares "
+                f"with robust standard errors and the mean-and-variance adjusted chi-square (WLSMV; "
+                f"{R.MUTHEN_1997.cite}; {R.ASPAROUHOV_MUTHEN.cite}), as in lavaan ({R.ROSSEEL.cite}). "
                 f"Fit: scaled chi-square({int(f['df'])}) = {f['chisq_scaled']:.2f}, CFI = {f['cfi_scaled']:.3f}, "
-                f"TLI = {f['tli_scaled']:.3f}, RMSEA = {f['rmsea_scaled']:.3f}, SRMR = {f['srmr']:.3f}.")
+                f"TLI = {f['tli_scaled']:.3f}, RMSEA = {f['rmsea_scaled']:.3f}, SRMR = {f['srmr']:.3f}, judged "
+                f"against the cutoffs of {R.HU_BENTLER.cite}.")
 
 
 def _offdiag_pairs(labels: list[str], names: list[str]):
@@ -130,7 +124,7 @@ def _offdiag_pairs(labels: list[str], names: list[str]):
 
 
 def fit_sem_ordinal(model: str, data: pd.DataFrame, *, ordered, group=None, std_lv: bool = False,
-                    level: float = 0.95, tol: float = 1e-10, max_iter: int = 200) -> OrdinalSEMResult:
+                    level: float = 0.95, tol: float = 1e-12, max_iter: int = 2000) -> OrdinalSEMResult:
     """Fit a SEM with ordinal (Likert) indicators by DWLS / WLSMV (lavaan's defaults).
 
     Parameters
@@ -157,7 +151,12 @@ def fit_sem_ordinal(model: str, data: pd.DataFrame, *, ordered, group=None, std_
     if defined:
         raise InputError("':=' defined parameters are not supported with ordinal indicators yet")
     V.require_frame(data)
+    V.check_level(level)
+    checks.require_unique_model_columns(data, v.observed)
+    checks.require_latents_not_columns(data, v.latent)
     V.require_columns(data, v.observed)
+    if isinstance(ordered, str):
+        ordered = [ordered]
     ordered = list(v.observed) if ordered is True else list(ordered)
     not_ordinal = [o for o in v.observed if o not in ordered]
     if not_ordinal or v.exogenous_x:
@@ -169,7 +168,14 @@ def fit_sem_ordinal(model: str, data: pd.DataFrame, *, ordered, group=None, std_
     if incomplete.any():
         notes.append(f"{int(incomplete.sum())} of {len(work)} rows with missing values were excluded (listwise)")
         work = work.loc[~incomplete]
-    st = ordinal_stats(work, ordered=v.observed)
+    if len(work) <= len(v.observed):
+        raise InputError(f"{len(work)} complete rows cannot estimate polychoric correlations among "
+                         f"{len(v.observed)} ordinal items; more rows than items are needed")
+    try:
+        st = ordinal_stats(work, ordered=v.observed)
+    except (np.linalg.LinAlgError, FloatingPointError, ZeroDivisionError) as exc:
+        raise EstimationError(f"the polychoric correlations could not be estimated ({exc}); check for items "
+                              "with a category that almost nobody chose") from None
     N = st.n
     # Delta parameterization: residual variances of the y* are not free parameters.
     t = table.copy()
@@ -190,11 +196,12 @@ def fit_sem_ordinal(model: str, data: pd.DataFrame, *, ordered, group=None, std_
     s = np.concatenate([np.concatenate([st.thresholds[c] for c in st.columns]),
                         st.correlation.to_numpy()[pairs[:, 0], pairs[:, 1]]])
     W = st.wls_weight_diag.copy()
+    capped = ""
     if not np.all(np.isfinite(W)):
         # A statistic with zero sampling variance (e.g. two binary items that agree
         # perfectly): give it a large finite weight instead of an infinite one.
         bad = [lab for lab, w in zip(st.labels, W) if not np.isfinite(w)]
-        notes.append(f"statistics {bad} have zero sampling variance; their DWLS weight was capped")
+        capped = f"statistics {bad} have zero sampling variance; their DWLS weight was capped"
         W[~np.isfinite(W)] = 1e6 * np.max(W[np.isfinite(W)])
     Gamma = st.nacov
 
@@ -212,39 +219,29 @@ def fit_sem_ordinal(model: str, data: pd.DataFrame, *, ordered, group=None, std_
     R_model = st.correlation.loc[v.observed, v.observed].to_numpy()
     theta = np.concatenate([_start_values(t, v, R_model, np.zeros(len(v.observed))),
                             s[:n_tau]])
-    # Levenberg-Marquardt: Gauss-Newton steps damped where the start (regressions at 0)
-    # leaves directions locally unidentified.
-    converged, mu = False, 1e-3
-    sig, D, _ = sigma_and_jac(theta)
-    r = s - sig
-    f_old = float(r @ (W * r))
-    for it in range(max_iter):
-        DW = D.T * W
-        JtJ = DW @ D
-        g = DW @ r
-        while True:
-            step = np.linalg.solve(JtJ + mu * (np.diag(np.diag(JtJ)) + 1e-12 * np.eye(len(g))), g)
-            sig_new, D_new, _ = sigma_and_jac(theta + step)
-            f_new = float((s - sig_new) @ (W * (s - sig_new)))
-            if f_new <= f_old or mu > 1e10:
-                break
-            mu *= 10
-        theta, D, r = theta + step, D_new, s - sig_new
-        mu = max(mu / 10, 1e-12)
-        done = abs(f_old - f_new) < tol and np.max(np.abs(step)) < 1e-7
-        f_old = f_new
-        if done:
-            converged = True
-            break
-    if not converged:
-        notes.append("DWLS did not converge; estimates are unreliable")
-        import warnings
-        warnings.warn(notes[-1], ConvergenceWarning, stacklevel=2)
+    if len(s) < len(theta):
+        raise IdentificationError(f"the model has {len(theta)} free parameters but the data give only {len(s)} "
+                                  "thresholds and polychoric correlations: it is not identified")
+    # Levenberg-Marquardt on the weighted residuals; the damping copes with the start
+    # (regressions at 0), where some directions are locally unidentified.
+    sw = np.sqrt(W)
+    try:
+        sol = optimize.least_squares(lambda th: sw * (s - sigma_and_jac(th)[0]), theta,
+                                     jac=lambda th: -sw[:, None] * sigma_and_jac(th)[1], method="lm",
+                                     xtol=tol, ftol=tol, gtol=tol, max_nfev=max_iter)
+    except (np.linalg.LinAlgError, ValueError) as exc:
+        raise EstimationError(f"DWLS estimation failed ({exc}); the polychoric correlation matrix may be "
+                              "degenerate (items that agree perfectly, or a category nobody chose)") from None
+    theta, converged = sol.x, bool(sol.status > 0) and bool(np.all(np.isfinite(sol.x)))
     sig, D, Sig = sigma_and_jac(theta)
     r = s - sig
     F = float(r @ (W * r))
     DW = D.T * W
-    bread = np.linalg.inv(DW @ D)
+    try:
+        bread = np.linalg.inv(DW @ D)
+    except np.linalg.LinAlgError:
+        raise EstimationError("the DWLS information matrix is singular: the model is not identified on "
+                              "these items (fix or constrain parameters)") from None
     # lavaan scales the DWLS statistic and covariance by N - 1 (as for Wishart likelihoods).
     vcov = bread @ (DW @ Gamma @ DW.T) @ bread / (N - 1)
     se_free = np.sqrt(np.clip(np.diag(vcov), 0, None))
@@ -323,9 +320,12 @@ def fit_sem_ordinal(model: str, data: pd.DataFrame, *, ordered, group=None, std_
     }, dtype=float)
     lo, hi = fi.rmsea_ci(T, df, N)
     fit["rmsea_ci_lower"], fit["rmsea_ci_upper"] = lo, hi
+    problems = []
     if (resid_var < 0).any():
         bad = [o for o, rv in zip(v.observed, resid_var) if rv < 0]
-        notes.append(f"negative residual variance for {bad}: a Heywood case")
+        problems.append(f"negative residual variance for {bad}: a Heywood case")
+    if capped:
+        problems.append(capped)
     options = dict(estimator="WLSMV", ordered=v.observed, std_lv=std_lv, level=level)
     prov = make_provenance("cxmodels.sem.fit_sem (ordinal, WLSMV)", data, {"model": model, **options})
-    return OrdinalSEMResult(tab, fit, model, options, notes, prov, N, items=work, polychoric=st.correlation)
+    return OrdinalSEMResult(tab, fit, model, options, notes, prov, N, work, st.correlation, converged, problems)

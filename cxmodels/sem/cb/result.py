@@ -3,54 +3,37 @@ fit indices, modification indices, bootstrap intervals and reports are read."""
 
 from __future__ import annotations
 
-import ast
-import warnings
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..._results import Result
+from ..._numerics import jacobian
 from ..._stats import wald
-from ...errors import ImproperSolutionWarning, InputError, ModelSyntaxError
+from ..._validation import check_count, check_level
+from ...errors import (ConvergenceWarning, EstimationError, ImproperSolutionWarning, InputError)
 from ...provenance import make_provenance
+from .. import references as R
+from ..expressions import compile_expression
 from . import fit_indices as fi
+from .base import SEMBase
 from .core import (Core, _saturated_moments, baseline_table, fit_core, observed_information,
                     robust_pieces, saturated_table)
 
-_FUNCS = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": np.abs}
-
-
-def _jacobian(fn, theta: np.ndarray, h: float = 1e-6) -> np.ndarray:
-    """Central-difference Jacobian of a vector function (for delta-method SEs)."""
-    f0 = np.asarray(fn(theta))
-    J = np.zeros((f0.size, theta.size))
-    for k in range(theta.size):
-        e = np.zeros_like(theta)
-        e[k] = h * max(1.0, abs(theta[k]))
-        J[:, k] = (np.asarray(fn(theta + e)) - np.asarray(fn(theta - e))) / (2 * e[k])
-    return J
-
-
 def _compile_defined(defined, labels: set[str]):
-    out = []
+    """``[(name, Expression, text)]`` for the ``:=`` lines, in order; each may use the
+    model's labels and the defined parameters of earlier lines (never ``eval``: see
+    :mod:`cxmodels.sem.expressions`)."""
+    out, known = [], set(labels)
     for s in defined:
-        expr = s.rhs.replace("^", "**")
-        try:
-            tree = ast.parse(expr, mode="eval")
-        except SyntaxError as exc:
-            raise ModelSyntaxError(f"line {s.line}: cannot read the expression {s.rhs!r}") from exc
-        names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-        unknown = names - labels - set(_FUNCS) - {d.lhs for d in defined}
-        if unknown:
-            raise ModelSyntaxError(f"line {s.line}: {s.lhs} := {s.rhs} uses unknown labels {sorted(unknown)}; "
-                                   f"labels in the model are {sorted(labels)}")
-        out.append((s.lhs, compile(tree, f"<{s.lhs}>", "eval"), s.rhs))
+        expr = compile_expression(s.rhs, f"{s.lhs} := {s.rhs}", known, lineno=s.line)
+        out.append((s.lhs, expr, s.rhs))
+        known.add(s.lhs)
     return out
 
 
-class SEMResult(Result):
+class SEMResult(SEMBase):
     """A fitted covariance-based SEM (see :func:`cxmodels.sem.fit_sem`).
 
     Attributes
@@ -67,11 +50,13 @@ class SEMResult(Result):
         self._core = core
         self.model_syntax = model_syntax
         self.options = dict(options)
-        self.group_labels = group_labels
+        self.group_labels = list(group_labels)
         self.df = df
         self.nobs = core.N
-        self.converged = core.converged
         self._warnings = list(notes)
+        if not core.converged:
+            self._flag(f"the optimizer did not converge ({core.message}); estimates are unreliable",
+                       ConvergenceWarning)
         t = core.table
         self._labels = {}
         for r in t.itertuples():
@@ -79,6 +64,7 @@ class SEMResult(Result):
                 self._labels[r.label] = ("pid", r.pid) if r.pid >= 0 else ("value", r.value)
         self._defined = _compile_defined(defined, set(self._labels))
         self._provenance = make_provenance("cxmodels.sem.fit_sem", data, {"model": model_syntax, **options})
+        self._references = self._works()
         self._vcov = self._compute_vcov()
         self._table = self._build_table()
         self._check_admissible()
@@ -105,8 +91,16 @@ class SEMResult(Result):
         return Ainv / N
 
     def _warn(self, msg, category=ImproperSolutionWarning):
-        self._warnings.append(msg)
-        warnings.warn(msg, category, stacklevel=3)
+        self._flag(msg, category, stacklevel=4)
+
+    def _works(self) -> tuple:
+        o = self.options
+        out = [R.ROSSEEL, R.BOLLEN, R.HU_BENTLER]
+        if o["estimator"] == "MLR":
+            out.append(R.YUAN_BENTLER)
+        if o["missing"] == "fiml":
+            out.append(R.ARBUCKLE)
+        return tuple(out)
 
     def _row_values(self, theta: np.ndarray) -> np.ndarray:
         """Value of every parameter-table row at ``theta`` (fixed rows: their fixed value)."""
@@ -123,7 +117,7 @@ class SEMResult(Result):
         return out
 
     def _defined_values(self, theta: np.ndarray, row_values=None) -> np.ndarray:
-        env = dict(_FUNCS)
+        env = {}
         t = self._core.table
         if row_values is None:
             for lab, (kind, x) in self._labels.items():
@@ -133,8 +127,8 @@ class SEMResult(Result):
                 k = int(np.flatnonzero((t["label"] == lab).to_numpy())[0])
                 env[lab] = row_values[k]
         out = []
-        for name, code, _ in self._defined:
-            env[name] = float(eval(code, {"__builtins__": {}}, env))  # noqa: S307 - parsed, names checked
+        for name, expr, _ in self._defined:
+            env[name] = expr.evaluate(env)
             out.append(env[name])
         return np.asarray(out, dtype=float)
 
@@ -185,13 +179,13 @@ class SEMResult(Result):
         se_free = np.sqrt(np.clip(np.diag(cov), 0, None))
         se = np.array([se_free[p] if p >= 0 else 0.0 for p in t["pid"]], dtype=float)
         if self._defined:
-            J = _jacobian(self._defined_values, theta)
+            J = jacobian(self._defined_values, theta)
             se = np.concatenate([se, np.sqrt(np.clip(np.diag(J @ cov @ J.T), 0, None))])
         out = pd.DataFrame({
             "lhs": list(t["lhs"]) + [d[0] for d in self._defined],
             "op": list(t["op"]) + [":="] * len(self._defined),
             "rhs": list(t["rhs"]) + [d[2] for d in self._defined],
-            "group": list(t["group"] + 1) + [0] * len(self._defined),
+            "group": [self.group_labels[g] for g in t["group"]] + [None] * len(self._defined),
             "label": list(t["label"]) + [d[0] for d in self._defined],
             "free": list(t["pid"] >= 0) + [False] * len(self._defined),
             "est": est, "se": se,
@@ -235,42 +229,23 @@ class SEMResult(Result):
                             "in magnitude")
         for p in problems:
             self._warn(p)
-        self.admissible = not problems and self.converged
+        self._admissible = self._admissible and not problems and self.converged
 
     # ------------------------------------------------------------ reports
-    def estimates(self, standardized: bool = True) -> pd.DataFrame:
-        """lavaan's ``parameterEstimates``: lhs, op, rhs, est, se, z, pvalue, ci_lower,
-        ci_upper and, with ``standardized``, std_lv and std_all."""
-        out = self._table.copy()
-        if not standardized:
-            out = out.drop(columns=["std_lv", "std_all"])
-        return out
-
-    def summary(self) -> pd.DataFrame:
-        return self.estimates()
-
-    @property
-    def params(self) -> pd.Series:
-        """Free-parameter estimates named ``"lhs op rhs"`` (``"...@group"`` for groups > 1)."""
-        t = self._table
-        keep = t[t["free"] | (t["op"] == ":=")]
-        names = [f"{r.lhs} {r.op} {r.rhs}".strip() if r.op != ":=" else r.lhs for r in keep.itertuples()]
-        if "group" in t:
-            names = [n if (g <= 1) else f"{n}@{self.group_labels[g - 1]}" for n, g in zip(names, keep["group"])]
-        return pd.Series(keep["est"].to_numpy(), index=names, name="est")
-
     def vcov(self) -> pd.DataFrame:
         """Covariance matrix of the free parameters."""
         t = self._core.table
         first = t[t["pid"] >= 0].drop_duplicates("pid").sort_values("pid")
-        names = [f"{r.lhs}{r.op}{r.rhs}" + (f".g{r.group + 1}" if r.group else "") for r in first.itertuples()]
+        multi = self._core.model.n_groups > 1
+        names = [f"{r.lhs}{r.op}{r.rhs}" + (f"@{self.group_labels[r.group]}" if multi else "")
+                 for r in first.itertuples()]
         return pd.DataFrame(self._vcov, index=names, columns=names)
 
     def standardized_solution(self) -> pd.DataFrame:
         """lavaan's ``standardizedSolution`` (std.all) with delta-method standard errors."""
         theta = self._core.theta
         est = self._standardized(theta, "std_all")
-        J = _jacobian(lambda th: self._standardized(th, "std_all"), theta)
+        J = jacobian(lambda th: self._standardized(th, "std_all"), theta)
         se = np.sqrt(np.clip(np.diag(J @ self._vcov @ J.T), 0, None))
         out = self._table[[c for c in ("lhs", "op", "rhs", "group") if c in self._table]].copy()
         out["est_std"] = est
@@ -307,11 +282,30 @@ class SEMResult(Result):
         tr = np.trace(np.linalg.solve(A1, B1)) - np.trace(np.linalg.solve(A0, B0))
         return float(tr / df)
 
-    def fit_indices(self) -> pd.Series:
+    def fit_indices(self) -> fi.FitIndices:
         """Fit indices on lavaan's scale (names as lavaan's ``fitMeasures``).
 
-        See :mod:`cxmodels.sem.cb.fit_indices` for the definitions.
+        See :mod:`cxmodels.sem.cb.fit_indices` for the definitions.  Returns a float
+        Series (:class:`~cxmodels.sem.cb.fit_indices.FitIndices`) that prints counts as
+        integers and indices without scientific notation.
+
+        Raises
+        ------
+        EstimationError
+            When the baseline or saturated model, or the scaling correction, cannot be
+            computed on this data (e.g. a singular information matrix).
         """
+        if "fit_indices" not in self.__dict__:
+            try:
+                self.__dict__["fit_indices"] = self._fit_indices()
+            except (np.linalg.LinAlgError, FloatingPointError, ValueError, ZeroDivisionError) as exc:
+                raise EstimationError(
+                    f"the fit indices cannot be computed for this fit ({type(exc).__name__}: {exc}); "
+                    "the sample or model-implied covariance matrix is probably singular (collinear items "
+                    f"or too few rows per group); see .warnings: {self.warnings}") from None
+        return self.__dict__["fit_indices"].copy()
+
+    def _fit_indices(self) -> fi.FitIndices:
         core, N, G, df = self._core, self._core.N, self._core.model.n_groups, self.df
         fiml = self.options["missing"] == "fiml"
         F_sat = core.disc.saturated_value(self._sat if fiml else None)
@@ -349,7 +343,7 @@ class SEMResult(Result):
                         "rmsea_scaled": fi.rmsea(Ts, df, N, G)})
             if self.options["missing"] != "fiml":  # lavaan uses a different correction under FIML
                 out.update(fi.robust_indices(T, df, c, Tb, dfb, cb, N, G))
-        return pd.Series(out, name="value", dtype=float)
+        return fi.FitIndices(out, name="value", dtype=float)
 
     def _logl_exogenous(self) -> float:
         """Normal log-likelihood of the fixed exogenous covariates at their sample moments."""
@@ -373,8 +367,18 @@ class SEMResult(Result):
             total += w * fi.srmr_group(S, ybar, Sigma, mu, core.model.meanstructure)
         return total
 
-    def residual_correlations(self, group: int = 0) -> pd.DataFrame:
-        """Observed minus model-implied correlations (lavaan ``residuals(type="cor")``)."""
+    def _group_index(self, group) -> int:
+        """Position of the group labelled ``group`` (None: the first group)."""
+        if group is None:
+            return 0
+        if group not in self.group_labels:
+            raise InputError(f"group {group!r} is not one of the fitted groups {self.group_labels}")
+        return self.group_labels.index(group)
+
+    def residual_correlations(self, group=None) -> pd.DataFrame:
+        """Observed minus model-implied correlations (lavaan ``residuals(type="cor")``) in the
+        group labelled ``group`` (default: the first)."""
+        group = self._group_index(group)
         S, _ = self._sat[group]
         Sigma, _ = self._core.model.implied(self._core.theta, group)
         cor = lambda M: M / np.sqrt(np.outer(np.diag(M), np.diag(M)))
@@ -386,7 +390,7 @@ class SEMResult(Result):
         out: dict[str, list[str]] = {}
         obs = set(self._core.variables.observed)
         for r in t[(t["op"] == "=~") & t["rhs"].isin(obs)].itertuples():
-            if "group" not in t or r.group == 1:
+            if "group" not in t or r.group == self.group_labels[0]:
                 out.setdefault(r.lhs, []).append(r.rhs)
         return out
 
@@ -406,7 +410,7 @@ class SEMResult(Result):
         for f, xs in blocks.items():
             sel = t[(t["op"] == "=~") & (t["lhs"] == f) & t["rhs"].isin(xs)]
             if "group" in t:
-                sel = sel[sel["group"] == 1]
+                sel = sel[sel["group"] == self.group_labels[0]]
             l = sel.set_index("rhs").loc[xs, "std_all"].to_numpy()
             loads[f] = l
             weights[f] = np.linalg.solve(items[xs].corr().to_numpy(), l) if len(xs) > 1 else l
@@ -427,21 +431,40 @@ class SEMResult(Result):
         from .modindices import modification_indices
         return modification_indices(self, sort=sort, minimum=minimum)
 
-    def bootstrap(self, n: int = 1000, *, seed=None, progress: bool = True):
-        """Nonparametric bootstrap of every parameter (see :mod:`cxmodels.sem.cb.bootstrap`)."""
-        from .bootstrap import bootstrap
-        return bootstrap(self, n=n, seed=seed, progress=progress)
+    def bootstrap(self, n_boot: int = 1000, *, seed=None, progress=None):
+        """Nonparametric bootstrap of every parameter (see :mod:`cxmodels.sem.cb.bootstrap`).
 
-    def indirect_effects(self, bootstrap: int = 1000, *, seed=None, ci: str = "percentile",
-                         level: float | None = None, progress: bool = True) -> pd.DataFrame:
+        Returns a :class:`~cxmodels.sem.cb.bootstrap.BootstrapResult` whose provenance holds
+        the seed; this result's provenance records the step too.  ``seed=None`` draws a seed
+        and records it, so every bootstrap can be re-run.
+        """
+        from .bootstrap import bootstrap
+        return bootstrap(self, n_boot=n_boot, seed=seed, progress=progress)
+
+    def indirect_effects(self, n_boot: int = 1000, *, seed=None, interval: str = "percentile",
+                         level: float | None = None, progress=None) -> pd.DataFrame:
         """Direct, indirect and total effects among the structural variables, plus every
-        ``:=`` parameter, with bootstrap intervals (percentile or bias-corrected, "bc").
+        ``:=`` parameter, with bootstrap intervals.
 
         Indirect effects are read from ``(I - B)^{-1} - I - B`` over the regression
-        matrix ``B`` (Bollen 1987, Sociological Methodology 17, 37-69).
+        matrix ``B`` (Bollen 1987, Sociological Methodology 17, 37-69); their intervals are
+        bootstrap intervals (Preacher & Hayes 2008).
+
+        Parameters
+        ----------
+        n_boot : int
+            Bootstrap replicates; ``0`` gives the point estimates only (no intervals).
+        seed : int, Generator or None
+            Recorded in this result's provenance (a drawn seed when None).
+        interval : {"percentile", "bc"}
+            Percentile or bias-corrected interval (Efron & Tibshirani 1993, ch. 13-14).
+        level : float, optional
+            Interval level; defaults to the fit's ``level``.
+        progress : bool or None
+            Progress bar (None: on for a terminal only).
         """
         from .bootstrap import effects_table
-        return effects_table(self, n=bootstrap, seed=seed, ci=ci,
+        return effects_table(self, n_boot=n_boot, seed=seed, interval=interval,
                              level=self.options["level"] if level is None else level, progress=progress)
 
     # ------------------------------------------------------------ variables and moments
@@ -455,9 +478,11 @@ class SEMResult(Result):
         """The model's latent variables."""
         return list(self._core.variables.latent)
 
-    def latent_covariance(self, group: int = 0) -> pd.DataFrame:
+    def latent_covariance(self, group=None) -> pd.DataFrame:
         """Model-implied covariance matrix of the latent variables (lavaan's
-        ``lavInspect(fit, "cov.lv")``): ``(I - B)^{-1} Psi (I - B)^{-T}`` over the latent block."""
+        ``lavInspect(fit, "cov.lv")``): ``(I - B)^{-1} Psi (I - B)^{-T}`` over the latent block,
+        in the group labelled ``group`` (default: the first)."""
+        group = self._group_index(group)
         core = self._core
         full, _ = core.model.implied(core.theta, group, full=True)
         p = len(core.variables.observed)
@@ -546,31 +571,29 @@ class SEMResult(Result):
         index = data.index if data is not None else None
         return pd.DataFrame((Y - mu) @ W.T, columns=core.variables.latent, index=index)
 
-    def plot(self, standardized: bool = True, ax=None, **kwargs):
-        """Path diagram with (standardized) estimates and significance stars."""
-        from ..diagram.path import path_diagram
-        return path_diagram(self.estimates(), standardized=standardized, ax=ax, **kwargs)
-
     def methods_text(self) -> str:
-        o, f = self.options, self.fit_indices()
+        o = self.options
+        try:
+            f = self.fit_indices()
+        except EstimationError:
+            f = None
         est = {"ML": "maximum likelihood", "MLR": "maximum likelihood with Huber-White robust standard "
-               "errors and the Yuan-Bentler scaled chi-square (Yuan & Bentler, 2000)"}[o["estimator"]]
-        miss = ("Missing values were handled by full-information maximum likelihood (Arbuckle, 1996). "
+               f"errors and the Yuan-Bentler scaled chi-square ({R.YUAN_BENTLER.cite})"}[o["estimator"]]
+        miss = (f"Missing values were handled by full-information maximum likelihood ({R.ARBUCKLE.cite}). "
                 if o["missing"] == "fiml" else "")
         grp = (f"The model was estimated in {len(self.group_labels)} groups ({o['group']})"
                + (f" with {', '.join(o['group_equal'])} constrained equal. " if o["group_equal"] else ". ")
                if o["group"] else "")
+        text = (f"The structural equation model ({R.BOLLEN.cite}) was estimated by {est} on {self.nobs} "
+                f"observations with cxmodels {self._provenance.versions.get('cxmodels', '')}, whose estimates "
+                f"are checked against lavaan ({R.ROSSEEL.cite}). " + miss + grp)
+        if f is None:
+            return text + "Fit indices could not be computed for this solution (see its warnings)."
         chisq = f.get("chisq_scaled", f["chisq"])
-        return (
-            f"The structural equation model was estimated by {est} on {self.nobs} observations "
-            f"with cxmodels {self._provenance.versions.get('cxmodels', '')}, whose estimates are checked "
-            "against lavaan (Rosseel, 2012). " + miss + grp +
+        return text + (
             f"Model fit: chi-square({int(f['df'])}) = {chisq:.2f}, p = {f.get('pvalue_scaled', f['pvalue']):.3f}; "
             f"CFI = {f.get('cfi_scaled', f['cfi']):.3f}; TLI = {f.get('tli_scaled', f['tli']):.3f}; "
             f"RMSEA = {f.get('rmsea_scaled', f['rmsea']):.3f} (90% CI {f['rmsea_ci_lower']:.3f}-"
             f"{f['rmsea_ci_upper']:.3f}); SRMR = {f['srmr']:.3f}, judged against the cutoffs of "
-            "Hu and Bentler (1999). References: Bollen, K. A. (1989). Structural Equations with Latent "
-            "Variables. Wiley. Hu, L., & Bentler, P. M. (1999). Cutoff criteria for fit indexes in "
-            "covariance structure analysis. Structural Equation Modeling, 6(1), 1-55. Rosseel, Y. (2012). "
-            "lavaan: An R package for structural equation modeling. Journal of Statistical Software, 48(2), 1-36."
+            f"{R.HU_BENTLER.cite}."
         )
