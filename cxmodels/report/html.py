@@ -291,13 +291,18 @@ class Report:
         self._parts.append(f"<p{cls}>{html.escape(text)}</p>")
 
     def table(self, df: pd.DataFrame | pd.Series, caption: str | None = None, digits: int = 3,
-              index: bool = True, formats: dict | None = None, note: str | None = None) -> None:
+              index: bool | None = None, formats: dict | None = None, note: str | None = None) -> None:
         """A table, each column in its own number format (:func:`format_table`).
 
-        ``note`` is printed under the table; a table with blank cells gets a note saying what
-        the dash means (:data:`BLANK_NOTE` unless ``note`` says why those cells are blank).
+        ``index`` None shows the row labels unless they are the default 0..n-1 (which carry no
+        information). ``note`` is printed under the table; a table with blank cells gets a
+        note saying what the dash means (:data:`BLANK_NOTE` unless ``note`` says why those
+        cells are blank).
         """
         frame = df.to_frame() if isinstance(df, pd.Series) else df
+        if index is None:
+            plain = isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 and frame.index.step == 1
+            index = not plain
         self._parts.append(_render_table(frame, caption, index, digits, formats, note))
 
     def figure(self, fig, caption: str = "") -> None:
@@ -391,9 +396,7 @@ class Report:
         if n_cols > MAX_SUMMARY_COLUMNS:
             tab = tab.iloc[:, :MAX_SUMMARY_COLUMNS]
             cut.append(f"the first {MAX_SUMMARY_COLUMNS} of {n_cols} columns")
-        # a default 0..n-1 index carries no information: leave it out
-        plain = isinstance(tab.index, pd.RangeIndex) and tab.index.start == 0 and tab.index.step == 1
-        self.table(tab, caption=f"{name}.summary()", index=not plain)
+        self.table(tab, caption=f"{name}.summary()")
         if cut:
             self.text(f"Table shortened: showing {' and '.join(cut)}; call {name}.summary() for the rest.",
                       css_class="note")

@@ -40,28 +40,6 @@ def _truth_caveat(rep, table: pd.DataFrame, truth: str, lower: str, upper: str, 
              "estimates with care.", css_class="note")
 
 
-def _effects_from_paths(est: pd.DataFrame, value: str) -> pd.DataFrame:
-    """Direct, indirect and total effects from the structural paths (``op == "~"``) of an
-    estimates table: with B the path matrix, total = (I - B)^-1 - I and indirect = total - B
-    (Bollen 1987). Used when no bootstrap is asked for (point estimates only)."""
-    paths = est[est["op"] == "~"]
-    names = sorted(set(paths["lhs"]) | set(paths["rhs"]))
-    pos = {n: i for i, n in enumerate(names)}
-    B = np.zeros((len(names), len(names)))
-    for _, r in paths.iterrows():
-        B[pos[r["lhs"]], pos[r["rhs"]]] = r[value]
-    T = np.linalg.inv(np.eye(len(names)) - B) - np.eye(len(names))
-    reach = np.linalg.inv(np.eye(len(names)) - (B != 0)) - np.eye(len(names))
-    rows = []
-    for y in names:
-        for x in names:
-            i, j = pos[y], pos[x]
-            if reach[i, j] > 0.5:
-                rows.append({"outcome": y, "predictor": x, "direct": B[i, j], "indirect": T[i, j] - B[i, j],
-                             "total": T[i, j]})
-    return pd.DataFrame(rows)
-
-
 def sem_study(out: Path, *, bootstrap: int = 1000, seed: int = 2026, log=_quiet) -> Path:
     """Satisfaction -> loyalty: the ACSI model fitted by CB-SEM to the bundled survey.
 
@@ -107,28 +85,23 @@ def sem_study(out: Path, *, bootstrap: int = 1000, seed: int = 2026, log=_quiet)
     rep.figure(fig, "Path diagram, standardized estimates (* p<.05, ** p<.01, *** p<.001)")
     plt.close(fig)
     rep.heading("Indirect effects")
+    log(f"direct, indirect and total effects ({bootstrap} bootstrap replicates)" if bootstrap else
+        "direct, indirect and total effects (no bootstrap)")
+    eff = res.indirect_effects(bootstrap, seed=seed, interval="bc", progress=False)
     prov = res.provenance
-    if bootstrap > 0:
-        log(f"bootstrapping the indirect effects ({bootstrap} replicates)")
-        eff = res.indirect_effects(bootstrap, seed=seed, ci="bc", progress=False)
+    if bootstrap > 0 and not any("boot" in str(step.get("step", "")) for step in prov.steps):
+        # the bootstrap the table shows, with its seed, so that a reader can re-run it
         prov = prov.with_step("bootstrap of direct, indirect and total effects", seed=seed, n_boot=bootstrap,
                               interval="bias-corrected", level=0.95)
-        on_loyalty = eff[eff["outcome"] == "CUSL"].set_index(["predictor", "effect"])
-        on_loyalty = on_loyalty[[c for c in ["est", "std_all", "boot_se", "ci_lower", "ci_upper"] if c in on_loyalty]]
-        rep.table(on_loyalty, caption=f"Direct, indirect and total effects on loyalty (CUSL), {bootstrap} bootstrap "
-                                      "replicates, bias-corrected 95% intervals")
-        q = on_loyalty.loc[("PERQ", "total")]
-        interval = f"; 95% BC interval {q['ci_lower']:.3f} to {q['ci_upper']:.3f}"
-        q_est, q_std = q["est"], q["std_all"]
-    else:
-        eff = _effects_from_paths(est, "est")
-        std = _effects_from_paths(est, "std_all")
-        on_loyalty = eff[eff["outcome"] == "CUSL"].set_index("predictor").drop(columns="outcome")
-        rep.table(on_loyalty, caption="Direct, indirect and total effects on loyalty (CUSL), point estimates: "
-                                      "no bootstrap was asked for (--bootstrap 0), so no intervals")
-        q_est = float(on_loyalty.loc["PERQ", "total"])
-        q_std = float(std[(std["outcome"] == "CUSL") & (std["predictor"] == "PERQ")]["total"].iloc[0])
-        interval = ""
+    on_loyalty = eff[eff["outcome"] == "CUSL"].set_index(["predictor", "effect"])
+    cols = ["est", "std_all", "boot_se", "ci_lower", "ci_upper"] if bootstrap else ["est", "std_all"]
+    on_loyalty = on_loyalty[[c for c in cols if c in on_loyalty]]
+    how = (f"{bootstrap} bootstrap replicates, bias-corrected 95% intervals" if bootstrap else
+           "point estimates: no bootstrap was asked for (--bootstrap 0), so no intervals")
+    rep.table(on_loyalty, caption=f"Direct, indirect and total effects on loyalty (CUSL), {how}")
+    q = on_loyalty.loc[("PERQ", "total")]
+    q_est, q_std = q["est"], q["std_all"]
+    interval = f"; 95% BC interval {q['ci_lower']:.3f} to {q['ci_upper']:.3f}" if bootstrap else ""
     pe = est.set_index(["lhs", "op", "rhs"])["est"]
     via_sat = pe[("CUSA", "~", "PERQ")] * pe[("CUSL", "~", "CUSA")]
     rep.text(f"Perceived quality has no direct path to loyalty in the ACSI model. Its total effect is "
@@ -163,12 +136,12 @@ def churn_study(out: Path, *, bootstrap: int = 1000, seed: int = 2026, log=_quie
              f"{int(subs['event'].sum())} churned, the rest censored at the end of observation; the true log "
              f"hazard ratio of satisfaction is {truth['beta_satisfaction']}.")
     log("Kaplan-Meier curves and log-rank test")
-    km = churn.kaplan_meier(subs, "duration", "event", "segment")
+    km = churn.kaplan_meier(subs, "duration", "event", group="segment")
     rep.heading("Retention curves")
     rep.figure(km.plot(), "Kaplan-Meier retention by segment with 95% bands")
     plt.close("all")
     rep.table(km.retention_table([90, 180, 365, 730]), caption="Retention (%) at 90, 180, 365 and 730 days")
-    lr = churn.logrank(subs, "duration", "event", "segment")
+    lr = churn.logrank(subs, "duration", "event", group="segment")
     rep.text(f"Log-rank test of equal retention across segments: chi-square({int(lr.df)}) = {lr.statistic:.1f}, "
              f"p {'< 0.001' if lr.p_value < 0.001 else '= ' + format_p(lr.p_value)}.")
     log("Cox model")
@@ -198,7 +171,7 @@ def clv_study(out: Path, *, bootstrap: int = 1000, seed: int = 2026, log=_quiet)
     log("RFM summary with a calibration/holdout split")
     summary = clv.rfm_summary(tx, "sample_id", "date", "dollar_value", calibration_end="1997-09-30",
                               observation_end="1998-06-30", time_unit="W")
-    cal = summary[["frequency_cal", "recency_cal", "T_cal", "monetary_value_cal"]].rename(columns=lambda c: c[:-4])
+    cal = summary[["frequency", "recency", "T", "monetary_value"]]
     log("fitting BG/NBD and Gamma-Gamma")
     bg = clv.fit_bgnbd(cal)
     gg = clv.fit_gamma_gamma(cal[cal["frequency"] > 0])
@@ -212,16 +185,16 @@ def clv_study(out: Path, *, bootstrap: int = 1000, seed: int = 2026, log=_quiet)
     rep.heading("Models")
     rep.table(pd.concat({"BG/NBD": bg.summary(), "Gamma-Gamma": gg.summary()}),
               caption="Maximum-likelihood estimates with standard errors")
-    horizon = float(summary["duration_holdout"].iloc[0])
+    horizon = float(summary["holdout_duration"].iloc[0])
     pred = float(bg.expected_purchases(horizon, cal).sum())
-    rep.text(f"Holdout repeat purchases: forecast {pred:,.0f}, actual {summary['frequency_holdout'].sum():,.0f}.")
+    rep.text(f"Holdout repeat purchases: forecast {pred:,.0f}, actual {summary['holdout_frequency'].sum():,.0f}.")
     rep.figure(bg.plot(), "BG/NBD: the model's fit to the calibration data")
     plt.close("all")
     rep.figure(gg.plot(), "Gamma-Gamma: the model's fit to the average spend per transaction")
     plt.close("all")
     log("CLV with parameter-uncertainty intervals")
-    value = clv.customer_lifetime_value(bg, gg, cal, horizon=52, period=52 / 12,
-                                        discount_rate=1.10 ** (1 / 12) - 1, interval=0.9, n_draws=300, seed=seed)
+    value = clv.customer_lifetime_value(cal, bg, gg, horizon=52, period=52 / 12,
+                                        discount_rate=1.10 ** (1 / 12) - 1, level=0.9, draws=300, seed=seed)
     top = value["clv"].sort_values(ascending=False)
     share = top.iloc[: len(top) // 10].sum() / top.sum()
     rep.heading("Customer lifetime value")
@@ -239,7 +212,7 @@ def clv_study(out: Path, *, bootstrap: int = 1000, seed: int = 2026, log=_quiet)
     rep.heading("Methods")
     prov = {"method": "clv.customer_lifetime_value", "seed": seed,
             "options": {"horizon_weeks": 52, "period_weeks": round(52 / 12, 4), "annual_discount_rate": 0.10,
-                        "interval": 0.9, "n_draws": 300}}
+                        "level": 0.9, "draws": 300}}
     rep.methods(bg)
     rep.methods(gg)
     rep.provenance("customer_lifetime_value", prov)
@@ -264,8 +237,7 @@ def ab_study(out: Path, *, bootstrap: int = 1000, seed: int = 2026, log=_quiet) 
     conv = df.groupby("variant")["converted"].agg(["sum", "count"]).reindex(["control", "new_onboarding"])
     r_conv = ab.compare_proportions(conv["sum"].to_dict(), conv["count"].to_dict(), seed=seed)
     rep.heading("Conversion")
-    rep.table(r_conv.lift, caption="Lift against control (posterior mean and 95% HDI)",
-              note=f"{DASH_NOTE} the control row: a variant has no lift against itself.")
+    rep.table(r_conv.lift, caption="Lift against control (posterior mean and 95% HDI)")
     d = r_conv.decide(threshold=0.95, rope=0.005)
     rep.text(f"Decision: {d.action}{' ' + d.variant if d.variant else ''}. {d.reason}")
     rep.figure(r_conv.plot(), "Posterior conversion rates")
@@ -274,7 +246,8 @@ def ab_study(out: Path, *, bootstrap: int = 1000, seed: int = 2026, log=_quiet) 
     r_nps = ab.compare_nps(df, group="variant", value="nps", scale=100, control="control", seed=seed)
     rep.heading("NPS")
     rep.table(r_nps.lift, caption="NPS lift against control (points)",
-              note=f"{DASH_NOTE} the control row: a variant has no lift against itself.")
+              note=f"{DASH_NOTE} no relative lift: the control's NPS posterior puts mass at or below zero, "
+                   "where a ratio to it is undefined; the absolute lift (points) is the measure to read.")
     d2 = r_nps.decide(threshold=0.95, rope=3.0)
     rep.text(f"Decision: {d2.action}{' ' + d2.variant if d2.variant else ''}. {d2.reason}")
     rep.heading("Methods")
@@ -322,7 +295,8 @@ def chain_study(out: Path, *, bootstrap: int = 1000, seed: int = 2026, log=_quie
     rep.heading("Measurement error: what plugging in scores gets wrong")
     rep.table(chain.compare_plugin(), caption="Joint (measurement error integrated) against plug-in scores "
                                                "treated as exact (their own Wald intervals)")
-    rep.figure(chain.plot(), "CLV along the chain: mean CLV per new customer as satisfaction shifts")
+    rep.figure(chain.plot_overview(), "CLV along the chain (left) and the CLV effect per unit of satisfaction "
+                                      "by analysis (right)")
     plt.close("all")
     rep.heading("An intervention judged by value")
     log("evaluating the intervention")
@@ -331,7 +305,7 @@ def chain_study(out: Path, *, bootstrap: int = 1000, seed: int = 2026, log=_quie
                                     "value per customer; cost 30 per customer")
     d = iv.decide()
     rep.text(f"Decision: {d.action}. {d.reason} True value per customer: {truth['intervention_value']:.2f}.")
-    rep.figure(iv.plot(), "Posterior of the value per customer, with the cost marked")
+    rep.figure(iv.plot_overview(), "Posterior of the satisfaction lift and of the value per customer (cost marked)")
     plt.close("all")
     rep.heading("Nonlinear and asymmetric links")
     log("threshold model and penalty-reward contrast analysis")
@@ -344,7 +318,8 @@ def chain_study(out: Path, *, bootstrap: int = 1000, seed: int = 2026, log=_quie
              f"threshold is {thr.tau_mean:.1f} (95% interval {lo:g} to {hi:g}); the Bayes factor of the threshold "
              f"model against a straight line is 10^{thr.log_bayes_factor / np.log(10):.1f}.")
     rep.table(thr.summary(), caption="Hinge model of loyalty on the 0-100 satisfaction index (posterior)")
-    rep.figure(thr.plot(), "Loyalty against the satisfaction index: posterior fit")
+    rep.figure(thr.plot_overview(), "Loyalty against the satisfaction index: posterior fit and posterior of "
+                                    "the threshold")
     plt.close("all")
     n_prca = max(bootstrap, 1000)  # about a second; percentile intervals need many replicates
     prca = penalty_reward(att, list(at["classes"]), "sat_index", low=at["low"], high=at["high"],
