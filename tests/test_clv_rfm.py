@@ -37,23 +37,32 @@ def test_summary_counts_days_and_uses_time_unit(log):
 def test_calibration_holdout_split(log):
     s = clv.rfm_summary(log, "cust", "when", "amount", observation_end="2024-03-31", calibration_end="2024-02-01")
     assert list(s.index) == ["a", "b", "c"]
-    assert s.loc["a", "frequency_cal"] == 1 and s.loc["a", "frequency_holdout"] == 1
-    assert s.loc["a", "monetary_value_holdout"] == 40
-    assert s.loc["c", "frequency_cal"] == 0 and s.loc["c", "frequency_holdout"] == 1
-    assert s["duration_holdout"].iloc[0] == pytest.approx(59 / 7)
+    assert list(s.columns) == ["frequency", "recency", "T", "monetary_value", *clv.HOLDOUT_COLUMNS]
+    assert s.loc["a", "frequency"] == 1 and s.loc["a", "holdout_frequency"] == 1
+    assert s.loc["a", "holdout_value"] == 40
+    assert s.loc["c", "frequency"] == 0 and s.loc["c", "holdout_frequency"] == 1
+    assert s["holdout_duration"].iloc[0] == pytest.approx(59 / 7)
+    # every consumer reads the split frame as it is: fits, predictions, CLV, segments
+    rfm_only = s[["frequency", "recency", "T", "monetary_value"]]
+    bg = clv.BGNBDResult.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    pd.testing.assert_series_equal(bg.p_alive(s), bg.p_alive(rfm_only))
+    pd.testing.assert_frame_equal(clv.rfm_segments(s)[["segment"]], clv.rfm_segments(rfm_only)[["segment"]])
     late = clv.rfm_summary(log, "cust", "when", observation_end="2024-03-31", calibration_end="2024-01-10")
     assert "c" not in late.index  # first purchase after calibration_end
 
 
 def test_integer_dates_like_cdnow():
     tx = pd.DataFrame({"id": [1, 1, 2], "date": [19970101, 19970118, 19970112]})
-    s = clv.rfm_summary(tx, "id", "date", observation_end=19970930)
+    with pytest.raises(InputError, match=r"numbers.*date_format"):
+        clv.rfm_summary(tx, "id", "date", observation_end="1997-09-30")
+    s = clv.rfm_summary(tx, "id", "date", observation_end=19970930, date_format="%Y%m%d")
     assert s.loc[1, "T"] == pytest.approx(272 / 7) and s.loc[1, "recency"] == pytest.approx(17 / 7)
 
 
 @pytest.mark.parametrize("mutate,match", [
     (lambda d: d.assign(amount=d["amount"].where(d.index != 4, -1.0)), r"'amount'.*negative.*customers b"),
     (lambda d: d.assign(when=d["when"].where(d.index != 5, "not a date")), r"'when'.*not dates"),
+    (lambda d: d.assign(when=d["when"].where(d.index != 5, "05/01/2024")), r"'when'.*'05/01/2024'.*date_format"),
     (lambda d: d.assign(cust=d["cust"].where(d.index != 0, None)), r"'cust'.*missing"),
     (lambda d: d.assign(amount=d["amount"].astype(str)), r"'amount'.*numeric"),
 ])
@@ -65,7 +74,7 @@ def test_bad_transactions_are_named(log, mutate, match):
 def test_dates_after_observation_end_name_customers(log):
     with pytest.raises(ValueError, match=r"'when'.*after observation_end 2024-02-01.*customers a, c"):
         clv.rfm_summary(log, "cust", "when", observation_end="2024-02-01")
-    with pytest.raises(InputError, match="lack column"):
+    with pytest.raises(InputError, match=r"lacks column\(s\) \[.customer.\]"):
         clv.rfm_summary(log, "customer", "when")
     with pytest.raises(InputError, match="time_unit"):
         clv.rfm_summary(log, "cust", "when", time_unit="fortnight")
@@ -83,22 +92,20 @@ def test_bad_summaries_are_named(edit, match):
                        index=["x", "y", "z"])
     bad = rfm.assign(**edit)
     with pytest.raises(InputError, match=match):
-        clv.BetaGeoNBD.from_params(r=1, alpha=1, a=1, b=1).p_alive(bad)
+        clv.BGNBDResult.from_params(r=1, alpha=1, a=1, b=1).p_alive(bad)
     with pytest.raises(InputError, match=match):
-        clv.ParetoNBD().fit(bad)
+        clv.fit_pareto_nbd(bad)
 
 
 def test_duplicate_customers_and_missing_columns():
     rfm = pd.DataFrame({"frequency": [2.0, 1.0], "recency": [5.0, 3.0], "T": [10.0, 8.0]}, index=["x", "x"])
     with pytest.raises(InputError, match="duplicate customers.*x"):
-        clv.BetaGeoNBD().fit(rfm)
+        clv.fit_bgnbd(rfm)
     with pytest.raises(InputError, match=r"lacks column\(s\) \['monetary_value'\]"):
-        clv.GammaGamma().fit(rfm.reset_index(drop=True))
-    with pytest.raises(InputError, match="not fitted"):
-        clv.BetaGeoNBD().params
+        clv.fit_gamma_gamma(rfm.reset_index(drop=True))
     spend = pd.DataFrame({"frequency": [2.0, 1.0], "monetary_value": [0.0, 3.0]}, index=["p", "q"])
     with pytest.raises(InputError, match=r"'monetary_value'.*positive.*customers p"):
-        clv.GammaGamma().fit(spend)
+        clv.fit_gamma_gamma(spend)
 
 
 def test_rfm_segments_scores_and_names():

@@ -37,6 +37,8 @@ _DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0, "Y": 365.25}
 #: ISO 8601 date at the start of a string; what follows (time, offset) does not change the day.
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?$"
 _ISO = re.compile(ISO_DATE)
+#: a number written as text (``19970101``, ``19970101.0``): refused without a format, as numbers are
+NUMBER_TEXT = r"^[0-9]+(\.0+)?$"
 
 
 def unit_days(time_unit) -> float:
@@ -74,7 +76,10 @@ def check_time_zone(time_zone) -> str | None:
 
 
 def _from_format(values: pd.Series, column: str, date_format: str) -> pd.Series:
-    text = values.map(_number_text) if pd.api.types.is_numeric_dtype(values) else values.astype(str)
+    if pd.api.types.is_numeric_dtype(values):
+        text = values.map(_number_text)
+    else:
+        text = values.astype(str).str.strip().str.replace(r"^([0-9]+)\.0+$", r"\1", regex=True)
     out = pd.to_datetime(text, format=date_format, errors="coerce")
     bad = out.isna()
     if bad.any():
@@ -135,6 +140,8 @@ def as_day(values: pd.Series, column: str, date_format: str | None = None,
     text = values.astype(str).str.strip()
     iso = text.str.match(ISO_DATE)
     if not iso.all():
+        if text[~iso].str.match(NUMBER_TEXT).all():
+            raise InputError(numbers_message(column))
         bad = values.index[~iso.to_numpy()]
         raise InputError(ambiguous_message(column, len(bad), rows_text(bad), values[~iso.to_numpy()].iloc[0]))
     has_offset = text.str.contains(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$", regex=True) & (text.str.len() > 10)
@@ -152,7 +159,7 @@ def as_day(values: pd.Series, column: str, date_format: str | None = None,
 def as_timestamp(value, name: str, date_format: str | None = None) -> pd.Timestamp:
     """A single date argument (``observation_end``, ``calibration_end``) as a calendar day.
 
-    Strings follow the column rules (ISO 8601, or ``date_format``); numbers need ``date_format``.
+    ISO 8601 strings are always accepted; other strings and numbers need ``date_format``.
     """
     if isinstance(value, (pd.Timestamp, _dt.datetime, _dt.date, np.datetime64)):
         ts = pd.Timestamp(value)
@@ -160,6 +167,8 @@ def as_timestamp(value, name: str, date_format: str | None = None) -> pd.Timesta
     if isinstance(value, (bool, np.bool_)) or value is None:
         raise InputError(f"{name} must be a date, got {value!r}")
     s = pd.Series([value], dtype=object if isinstance(value, str) else None)
+    if isinstance(value, str) and _ISO.match(value.strip()):
+        date_format = None  # ISO 8601 is unambiguous whatever the column's format
     try:
         day = as_day(s, name, date_format)
     except InputError as exc:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._validation import require_columns, require_frame
+from .._validation import require_columns, require_consistent_ids, require_frame, require_unique_columns
 from ..errors import InputError
 from ..plotting import axes as _axes
 from ..plotting import color
@@ -43,10 +43,12 @@ def tracking(model, data: pd.DataFrame, customer: str, date: str, *, time_unit="
     _purchase_model(model)
     u = unit_days(time_unit)
     require_frame(data)
+    require_unique_columns(data)
     require_columns(data, [customer, date])
     for c in (customer, date):
         if data[c].isna().any():
             raise InputError(f"column {c!r} of data has {int(data[c].isna().sum())} missing values")
+    require_consistent_ids(data, customer, "data")
     days = as_day(data[date], date, date_format, check_time_zone(time_zone))
     daily = pd.DataFrame({"c": data[customer].to_numpy(), "d": days.to_numpy()}).drop_duplicates()
     start = daily["d"].min()
@@ -96,10 +98,16 @@ def plot_calibration_holdout(model, data: pd.DataFrame, *, max_frequency: int = 
     """
     _purchase_model(model)
     require_frame(data)
+    require_unique_columns(data)
     need = ["frequency", "recency", "T", HOLDOUT_COLUMNS[0], HOLDOUT_COLUMNS[2]]
     missing = [c for c in need if c not in data.columns]
     if missing:
         raise InputError(f"data lacks column(s) {missing}: build it with rfm_summary(..., calibration_end=...)")
+    for c in ("holdout_frequency", "holdout_duration"):
+        v = data[c]
+        if pd.api.types.is_bool_dtype(v) or not pd.api.types.is_numeric_dtype(v) \
+                or not np.all(np.isfinite(v.to_numpy(float, na_value=np.nan))) or (v < 0).any():
+            raise InputError(f"column {c!r} of data must hold finite non-negative numbers")
     pred = model.expected_purchases(float(data["holdout_duration"].iloc[0]), data)
     grp = data["frequency"].clip(upper=max_frequency).astype(int)
     table = pd.DataFrame({"actual": data["holdout_frequency"], "model": pred}).groupby(grp).mean()

@@ -244,6 +244,11 @@ def rfm_segments(data: pd.DataFrame) -> pd.DataFrame:
     calibration period.
     """
     arr = summary_arrays(data, what="data")
+    if "monetary_value" in data.columns:
+        m = data["monetary_value"]
+        if pd.api.types.is_bool_dtype(m) or not pd.api.types.is_numeric_dtype(m) \
+                or not np.all(np.isfinite(m.to_numpy(float, na_value=np.nan))) or (m < 0).any():
+            raise InputError("column 'monetary_value' of data must hold finite non-negative numbers")
     out = data.copy()
     out["days_since_last"] = arr["T"] - arr["recency"]
     out["r_score"] = _quintile(-out["days_since_last"])

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .._lazy import optional_import
 from ..errors import InputError
-from .dates import ISO_DATE, ambiguous_message, as_timestamp, numbers_message
+from .dates import ISO_DATE, NUMBER_TEXT, ambiguous_message, as_timestamp, numbers_message
 
 
 def _q(name: str) -> str:
@@ -52,7 +52,8 @@ def _day_expr(run, rel, date: str, date_format, time_zone) -> str:
     numeric = t in ("BIGINT", "INTEGER", "HUGEINT", "UBIGINT", "UINTEGER", "SMALLINT", "DOUBLE", "FLOAT",
                     "REAL") or t.startswith("DECIMAL")
     if date_format is not None:
-        text = (f"CAST(CAST({col} AS BIGINT) AS VARCHAR)" if numeric else f"CAST({col} AS VARCHAR)")
+        text = (f"CAST(CAST({col} AS BIGINT) AS VARCHAR)" if numeric
+                else f"regexp_replace(trim(CAST({col} AS VARCHAR)), '^([0-9]+)\\.0+$', '\\1')")
         parsed = f"try_strptime({text}, {_lit(date_format)})"
         n, example = run(f"SELECT count(*), any_value({col}) FILTER (WHERE {parsed} IS NULL) "
                          f"FROM src_rel WHERE {parsed} IS NULL")[0]
@@ -77,6 +78,10 @@ def _day_expr(run, rel, date: str, date_format, time_zone) -> str:
     n, example = run(f"SELECT count(*), any_value({col}) FROM src_rel "
                      f"WHERE NOT regexp_full_match({text}, {_lit(ISO_DATE[1:-1])})")[0]
     if n:
+        n_num = run(f"SELECT count(*) FROM src_rel WHERE NOT regexp_full_match({text}, {_lit(ISO_DATE[1:-1])}) "
+                    f"AND NOT regexp_full_match({text}, {_lit(NUMBER_TEXT[1:-1])})")[0][0]
+        if n_num == 0:
+            raise InputError(numbers_message(date))
         raise InputError(ambiguous_message(date, n, f"{n} rows", example))
     day = f"try_cast(substr({text}, 1, 10) AS DATE)"
     n = run(f"SELECT count(*) FROM src_rel WHERE {day} IS NULL")[0][0]
