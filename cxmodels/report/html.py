@@ -325,11 +325,16 @@ class Report:
         self.provenance(name or type(result).__name__, provenance if provenance is not None else result.provenance)
 
     def _methods_text(self, text: str) -> None:
-        # a paragraph already shown (two results of one method) is not repeated
+        # a paragraph already shown (two results of one method) is not repeated, and one that
+        # quotes an earlier paragraph whole (an intervention describing its chain) points to it
         key = " ".join(str(text).split())
-        if key and key not in self._methods_seen:
-            self._methods_seen.add(key)
-            self.text(str(text), css_class="methods")
+        if not key or key in self._methods_seen:
+            return
+        for seen in sorted(self._methods_seen, key=len, reverse=True):
+            if len(seen) > 80 and seen in key:
+                key = key.replace(seen, "(described in the methods paragraph above)")
+        self._methods_seen.add(" ".join(str(text).split()))
+        self.text(key, css_class="methods")
 
     def provenance(self, name: str, record) -> None:
         """Add a :class:`~cxmodels.provenance.Provenance` (or a plain mapping) to the appendix."""

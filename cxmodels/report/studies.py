@@ -19,6 +19,14 @@ def _quiet(message: str) -> None:
     """The default step log: say nothing."""
 
 
+def _sentence(text: str) -> str:
+    """``text`` as a sentence: a capital first letter and a closing full stop."""
+    text = str(text).strip()
+    if not text:
+        return ""
+    return text[0].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
+
+
 def _agg():
     import matplotlib
     matplotlib.use("Agg")
@@ -239,7 +247,7 @@ def ab_study(out: Path, *, bootstrap: int = 1000, seed: int = 2026, log=_quiet) 
     rep.heading("Conversion")
     rep.table(r_conv.lift, caption="Lift against control (posterior mean and 95% HDI)")
     d = r_conv.decide(threshold=0.95, rope=0.005)
-    rep.text(f"Decision: {d.action}{' ' + d.variant if d.variant else ''}. {d.reason}")
+    rep.text(f"Decision: {d.action}{' ' + d.variant if d.variant else ''}. {_sentence(d.reason)}")
     rep.figure(r_conv.plot(), "Posterior conversion rates")
     plt.close("all")
     log("NPS")
@@ -249,7 +257,7 @@ def ab_study(out: Path, *, bootstrap: int = 1000, seed: int = 2026, log=_quiet) 
               note=f"{DASH_NOTE} no relative lift: the control's NPS posterior puts mass at or below zero, "
                    "where a ratio to it is undefined; the absolute lift (points) is the measure to read.")
     d2 = r_nps.decide(threshold=0.95, rope=3.0)
-    rep.text(f"Decision: {d2.action}{' ' + d2.variant if d2.variant else ''}. {d2.reason}")
+    rep.text(f"Decision: {d2.action}{' ' + d2.variant if d2.variant else ''}. {_sentence(d2.reason)}")
     rep.heading("Methods")
     rep.methods(r_conv)
     rep.methods(r_nps)
@@ -304,7 +312,8 @@ def chain_study(out: Path, *, bootstrap: int = 1000, seed: int = 2026, log=_quie
     rep.table(iv.summary(), caption="Posterior of the driver and satisfaction lifts (Bartlett scores) and of the "
                                     "value per customer; cost 30 per customer")
     d = iv.decide()
-    rep.text(f"Decision: {d.action}. {d.reason} True value per customer: {truth['intervention_value']:.2f}.")
+    rep.text(f"Decision: {d.action}. {_sentence(d.reason)} True value per customer: "
+             f"{truth['intervention_value']:.2f}.")
     rep.figure(iv.plot_overview(), "Posterior of the satisfaction lift and of the value per customer (cost marked)")
     plt.close("all")
     rep.heading("Nonlinear and asymmetric links")
