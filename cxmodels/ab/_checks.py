@@ -67,6 +67,8 @@ def same_variants(a: dict, b: dict, what_a: str, what_b: str) -> None:
 
 def count(value, variant: str, what: str, *, allow_zero: bool = True) -> float:
     """One non-negative finite count for ``variant`` (integers are not required: weights are fine)."""
+    if isinstance(value, (str, bytes)):
+        raise InputError(f"{what} of variant {variant!r} must be a number, got the text {value!r}")
     try:
         v = float(value)
     except (TypeError, ValueError):

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .._validation import as_generator
+from .._validation import as_generator, check_count
 from ..errors import InputError
 
 
@@ -65,6 +65,10 @@ def sample_size(baseline: float, lift: float, *, threshold: float = 0.95, power:
         meets_target``; ``df.attrs["recommended_n"]`` is the smallest size meeting ``power``
         (None if none does).
     """
+    try:
+        baseline, lift, threshold, power = float(baseline), float(lift), float(threshold), float(power)
+    except (TypeError, ValueError):
+        raise InputError("baseline, lift, threshold and power must be numbers") from None
     if not 0 < baseline < 1:
         raise InputError(f"baseline must lie in (0, 1), got {baseline}")
     p1 = baseline * (1 + lift)
@@ -72,14 +76,25 @@ def sample_size(baseline: float, lift: float, *, threshold: float = 0.95, power:
         raise InputError(f"baseline x (1 + lift) = {p1} must lie in (0, 1)")
     if not 0 < threshold < 1 or not 0 < power < 1:
         raise InputError("threshold and power must lie in (0, 1)")
-    if int(looks) < 1:
-        raise InputError(f"looks must be >= 1, got {looks}")
+    looks = check_count(looks, "looks", minimum=1)
+    n_sims = check_count(n_sims, "n_sims", minimum=1)
     rng = as_generator(seed)
-    sizes = np.unique(np.round(np.geomspace(100, 200_000, 30)).astype(int)) if sizes is None else \
-        np.asarray(sizes, int)
+    try:
+        sizes = np.unique(np.round(np.geomspace(100, 200_000, 30)).astype(int)) if sizes is None else \
+            np.asarray(sizes, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise InputError(f"sizes must be whole numbers of users per variant, got {sizes!r}") from None
+    if sizes.size == 0 or not np.isfinite(sizes).all() or (sizes != np.round(sizes)).any() or (sizes < 1).any():
+        raise InputError(f"sizes must be positive whole numbers of users per variant, got {np.asarray(sizes).tolist()}")
+    sizes = sizes.astype(int)
     if (sizes < looks).any():
         raise InputError(f"every size must be at least the number of looks ({looks})")
-    a0, b0 = prior
+    try:
+        a0, b0 = (float(x) for x in prior)
+    except (TypeError, ValueError):
+        raise InputError(f"prior must be a pair (a0, b0) of positive numbers, got {prior!r}") from None
+    if not (a0 > 0 and b0 > 0 and np.isfinite(a0) and np.isfinite(b0)):
+        raise InputError(f"prior (a0, b0) = ({a0}, {b0}) must be positive and finite")
     rows = []
     for n in sizes:
         res = {}
