@@ -11,6 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.axes  # noqa: E402
+
+from cxmodels._results import Result  # noqa: E402
+
 from conftest import HS_MODEL, PD_MODEL
 from cxmodels.errors import IdentificationError, ImproperSolutionWarning, InputError
 from cxmodels.sem import fit_sem
@@ -105,9 +112,9 @@ def test_params_vcov_and_estimates_shapes(pd_fit):
 
 
 def test_bootstrap_is_seeded_and_agrees_with_the_delta_method(pd_fit):
-    a = pd_fit.indirect_effects(bootstrap=300, seed=11, progress=False)
-    b = pd_fit.indirect_effects(bootstrap=300, seed=11, progress=False)
-    c = pd_fit.indirect_effects(bootstrap=300, seed=12, progress=False)
+    a = pd_fit.indirect_effects(n_boot=300, seed=11, progress=False)
+    b = pd_fit.indirect_effects(n_boot=300, seed=11, progress=False)
+    c = pd_fit.indirect_effects(n_boot=300, seed=12, progress=False)
     pd.testing.assert_frame_equal(a, b)
     assert not np.allclose(a["ci_lower"], c["ci_lower"])
     ind = a[(a.effect == "defined") & (a.outcome == "indirect")].iloc[0]
@@ -122,18 +129,66 @@ def test_bootstrap_is_seeded_and_agrees_with_the_delta_method(pd_fit):
 
 
 def test_bias_corrected_interval_differs_from_percentile(pd_fit):
-    p = pd_fit.indirect_effects(bootstrap=200, seed=3, ci="percentile", progress=False)
-    bc = pd_fit.indirect_effects(bootstrap=200, seed=3, ci="bc", progress=False)
+    p = pd_fit.indirect_effects(n_boot=200, seed=3, interval="percentile", progress=False)
+    bc = pd_fit.indirect_effects(n_boot=200, seed=3, interval="bc", progress=False)
     assert np.allclose(p["boot_se"], bc["boot_se"])
     assert not np.allclose(p["ci_lower"], bc["ci_lower"])
 
 
 def test_bootstrap_of_every_parameter(pd_fit):
     boot = pd_fit.bootstrap(100, seed=1, progress=False)
-    s = boot.summary(ci="percentile")
+    s = boot.summary(interval="percentile")
     free = s[s["free"]]
     assert free["boot_se"].notna().all() and (free["ci_lower"] < free["ci_upper"]).all()
     assert boot.draws().shape == (100, len(pd_fit.estimates()))
+    # a Result: its provenance is the fit's plus the bootstrap step, with the seed
+    assert isinstance(boot, Result) and boot.provenance.seed == 1
+    assert boot.provenance.steps[-1]["step"] == "bootstrap" and boot.provenance.steps[-1]["n_boot"] == 100
+    assert boot.provenance.data == pd_fit.provenance.data
+    assert boot.summary()["interval"].eq("percentile").all()
+    assert all(r.cite in boot.methods_text() for r in boot.references)
+    import matplotlib.pyplot as plt
+    assert isinstance(boot.plot(), matplotlib.axes.Axes)
+    plt.close("all")
+
+
+def test_bootstrap_seed_is_recorded_on_the_fit(political_democracy):
+    fit = fit_sem(PD_MODEL, political_democracy)
+    eff = fit.indirect_effects(n_boot=50, seed=7, progress=False)
+    step = fit.provenance.steps[-1]
+    assert step["step"] == "indirect_effects bootstrap" and step["seed"] == 7 and step["n_boot"] == 50
+    assert eff["n_boot"].iloc[0] == 50
+    # seed=None draws a seed and records it, so the run can be repeated exactly
+    again = fit.indirect_effects(n_boot=50, seed=None, progress=False)
+    drawn = fit.provenance.steps[-1]["seed"]
+    assert isinstance(drawn, int)
+    pd.testing.assert_frame_equal(again, fit.indirect_effects(n_boot=50, seed=drawn, progress=False))
+
+
+def test_n_boot_zero_gives_point_estimates_only(pd_fit):
+    eff = pd_fit.indirect_effects(n_boot=0)
+    assert eff["est"].notna().all() and eff["ci_lower"].isna().all() and eff["boot_se"].isna().all()
+    assert (eff["n_boot"] == 0).all()
+    ind = eff[(eff.effect == "defined") & (eff.outcome == "indirect")].iloc[0]
+    assert ind["est"] == pytest.approx(1.242, abs=2e-3)
+    with pytest.raises(InputError, match="n_boot"):
+        pd_fit.indirect_effects(n_boot=1)
+    with pytest.raises(InputError, match="n_boot"):
+        pd_fit.indirect_effects(n_boot=-5)
+    with pytest.raises(InputError, match="interval"):
+        pd_fit.indirect_effects(n_boot=0, interval="bca")
+
+
+def test_fit_indices_print_without_scientific_notation(pd_fit):
+    fi = pd_fit.fit_indices()
+    text = repr(fi)
+    assert "e+" not in text and "e-" not in text
+    lines = dict(line.split(None, 1) for line in text.splitlines())
+    assert lines["df"] == "35" and lines["npar"] == "31" and lines["nobs"] == "75"
+    assert lines["cfi"] == f"{fi['cfi']:.4f}"
+    # values stay unrounded floats
+    assert fi.dtype == float and fi["chisq"] == pytest.approx(38.125, abs=1e-3)
+    assert isinstance(fi[["cfi", "tli"]], pd.Series)
 
 
 def test_provenance_and_methods_text(pd_fit, political_democracy):
@@ -176,3 +231,60 @@ def test_reliability_and_htmt_on_a_cb_sem_result(holzinger):
     h = res.htmt()
     assert h.loc["visual", "textual"] == pytest.approx(
         rel.htmt(holzinger, {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"]}).loc["visual", "textual"])
+
+
+def _check_surface(res):
+    from cxmodels.provenance import Provenance
+    import matplotlib.pyplot as plt
+    assert isinstance(res, Result)
+    assert isinstance(res.summary(), pd.DataFrame) and isinstance(res.params, pd.Series)
+    assert isinstance(res.provenance, Provenance)
+    assert isinstance(res.warnings, list) and isinstance(res.converged, bool) and isinstance(res.admissible, bool)
+    text = res.methods_text()
+    assert res.references and all(r.cite in text for r in res.references)
+    assert isinstance(res.plot(), matplotlib.axes.Axes)
+    plt.close("all")
+
+
+def test_ordinal_result_has_the_sem_surface():
+    from conftest import FIXTURES
+    from cxmodels.sem.cb.base import SEMBase
+    data = pd.read_csv(FIXTURES / "lavaan" / "ordinal" / "data.csv")
+    res = fit_sem("G =~ PERQ1 + PERQ2 + PERQ3 + CUSA1 + CUSA2", data, ordered=True)
+    assert isinstance(res, SEMBase)
+    _check_surface(res)
+    assert res.converged and "e+" not in repr(res.fit_indices())
+    assert res.provenance.options["estimator"] == "WLSMV"
+    assert res.to_lavaan().count('estimator = "WLSMV"') == 1
+
+
+def test_invariance_result_is_a_result_with_a_decision(holzinger):
+    from cxmodels._results import Decision
+    from cxmodels.sem import measurement_invariance
+    res = measurement_invariance(HS_MODEL, holzinger, group="school")
+    _check_surface(res)
+    assert list(res.summary().index) == ["configural", "metric", "scalar"]
+    d = res.decide()
+    assert isinstance(d, Decision) and d.variant in ("configural", "metric", "scalar")
+    assert res.provenance.options["group"] == "school"
+    with pytest.raises(InputError, match="at least two"):
+        measurement_invariance(HS_MODEL, holzinger, group="school", levels=("metric",))
+    with pytest.raises(InputError, match="increasing order"):
+        measurement_invariance(HS_MODEL, holzinger, group="school", levels=("scalar", "metric"))
+
+
+def test_multigroup_tables_carry_the_group_label(holzinger):
+    res = fit_sem(HS_MODEL, holzinger, group="school")
+    labels = list(pd.unique(holzinger["school"]))
+    est = res.estimates()
+    assert set(est.loc[est.op != ":=", "group"]) == set(labels)
+    # the same label whatever the row order of the data
+    flipped = fit_sem(HS_MODEL, holzinger.iloc[::-1], group="school")
+    a = est.set_index(["lhs", "op", "rhs", "group"])["est"]
+    b = flipped.estimates().set_index(["lhs", "op", "rhs", "group"])["est"]
+    np.testing.assert_allclose(b.loc[a.index], a, atol=1e-5)
+    assert all(name.endswith(tuple(f"@{g}" for g in labels)) for name in res.params.index)
+    assert set(res.modification_indices()["group"]) <= set(labels)
+    assert res.residual_correlations(labels[1]).shape == (9, 9)
+    with pytest.raises(InputError, match="not one of the fitted groups"):
+        res.residual_correlations("nowhere")

@@ -295,15 +295,15 @@ class SEMResult(SEMBase):
             When the baseline or saturated model, or the scaling correction, cannot be
             computed on this data (e.g. a singular information matrix).
         """
-        if "fit_indices" not in self.__dict__:
+        if "_fit_indices_cache" not in self.__dict__:
             try:
-                self.__dict__["fit_indices"] = self._fit_indices()
+                self.__dict__["_fit_indices_cache"] = self._fit_indices()
             except (np.linalg.LinAlgError, FloatingPointError, ValueError, ZeroDivisionError) as exc:
                 raise EstimationError(
                     f"the fit indices cannot be computed for this fit ({type(exc).__name__}: {exc}); "
                     "the sample or model-implied covariance matrix is probably singular (collinear items "
                     f"or too few rows per group); see .warnings: {self.warnings}") from None
-        return self.__dict__["fit_indices"].copy()
+        return self.__dict__["_fit_indices_cache"].copy()
 
     def _fit_indices(self) -> fi.FitIndices:
         core, N, G, df = self._core, self._core.N, self._core.model.n_groups, self.df
