@@ -64,7 +64,8 @@ def _bands(surv, greenwood, level, conf_type):
             lo, hi = surv - z * se_log * surv, surv + z * se_log * surv
         else:
             raise InputError(f"conf_type must be 'log', 'log-log' or 'plain', got {conf_type!r}")
-    lo = np.where(surv > 0, np.clip(lo, 0, 1), 0.0)
+    # once the curve reaches 0 the band is undefined (Greenwood's variance is infinite): NA, as R's survfit
+    lo = np.where(surv > 0, np.clip(lo, 0, 1), np.nan)
     hi = np.where(surv > 0, np.clip(hi, 0, 1), np.nan)
     return lo, hi
 
@@ -140,7 +141,7 @@ class KaplanMeierResult(Result):
                          "events": int(c["n_event"].sum()),
                          "median": _quantile_time(t, c["survival"].to_numpy()),
                          "ci_lower": _quantile_time(t, c["ci_lower"].to_numpy()),
-                         "ci_upper": _quantile_time(t, np.nan_to_num(c["ci_upper"].to_numpy(), nan=0.0))})
+                         "ci_upper": _quantile_time(t, c["ci_upper"].to_numpy())})
         out = pd.DataFrame(rows).set_index("group")
         return out if intervals else out["median"]
 
@@ -194,7 +195,7 @@ class KaplanMeierResult(Result):
             s = np.concatenate([[1.0], c["survival"].to_numpy()])
             line, = ax.step(t, s, where="post", label=str(g), color=plotting.color(i))
             if bands:
-                lo = np.concatenate([[1.0], c["ci_lower"].to_numpy()])
+                lo = np.concatenate([[1.0], np.nan_to_num(c["ci_lower"].to_numpy(), nan=0.0)])
                 hi = np.concatenate([[1.0], np.nan_to_num(c["ci_upper"].to_numpy(), nan=0.0)])
                 ax.fill_between(t, lo, hi, step="post", alpha=plotting.BAND_ALPHA, color=line.get_color())
         ax.set_ylim(0, 1.02)
