@@ -82,7 +82,7 @@ def sem_study(out: Path, *, bootstrap: int = 1000, seed: int = 2026, log=_quiet)
     rep.heading("Measurement model")
     rep.table(est[est.op == "=~"][["lhs", "rhs", "est", "se", "std_all"]].set_index(["lhs", "rhs"]),
               caption="Loadings: unstandardized with robust SE, and standardized (std_all)",
-              note=f"{DASH_NOTE} the first loading of each factor is fixed to 1 (it sets the scale).")
+              note="The first loading of each factor is fixed to 1 to set its scale: not estimated, SE 0.")
     rep.heading("Structural paths")
     paths = est[est.op == "~"][["lhs", "rhs", "est", "se", "pvalue", "std_all"]].set_index(["lhs", "rhs"])
     truth = data.attrs["truth"]["paths"]
