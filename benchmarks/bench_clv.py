@@ -1,6 +1,6 @@
 """Benchmark: BG/NBD fit on about a million customers, cxmodels vs lifetimes, same data, one run.
 
-Data: ``cxmodels.clv.simulate.simulate_bgnbd`` at the published CDNOW parameters, one
+Data: ``cxmodels.clv.simulate_bgnbd`` at the published CDNOW parameters, one
 million customers whose first purchase falls uniformly over 78 weeks, with recency and T
 at day resolution (what a transaction log gives), i.e. many but not a million distinct
 (frequency, recency, T) rows.  lifetimes 0.11.3 is not a cxmodels dependency: it runs in its
@@ -54,12 +54,12 @@ print(json.dumps(out))
 
 
 def make_data(n: int, seed: int) -> pd.DataFrame:
-    from cxmodels.clv import simulate
+    from cxmodels.clv import simulate_bgnbd
 
     rng = np.random.default_rng(seed)
     first_day = rng.integers(0, 546, size=n)                 # first purchase over 78 weeks
     T = (546 - first_day) / 7.0
-    d = simulate.simulate_bgnbd(T, seed=rng)
+    d = simulate_bgnbd(T, seed=rng)
     d["recency"] = np.minimum(np.floor(d["recency"].to_numpy() * 7.0) / 7.0, T)  # day resolution
     return d.round(6)
 
@@ -82,7 +82,7 @@ def main() -> None:
     fit_times, model = [], None
     for _ in range(args.runs):
         t = time.perf_counter()
-        model = clv.BetaGeoNBD().fit(d)
+        model = clv.fit_bgnbd(d)
         fit_times.append(time.perf_counter() - t)
     pred_times = []
     for _ in range(args.runs):

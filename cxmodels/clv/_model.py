@@ -280,11 +280,11 @@ class CLVResult(Result):
                         for k, v, se in zip(self.param_names, self._table["est"], self._table["se"]))
         cites = " and ".join(r.cite for r in self._references)
         if not hasattr(self, "n_customers"):
-            return f"Predictions used the {self.method_name} ({cites}) with fixed parameters {est}."
+            return f"Predictions used the {self.method_name} model of {cites} with fixed parameters {est}."
         conv = "" if self.converged else " The optimiser did not converge; treat the estimates with caution."
         adm = "" if self.admissible else " The fit is not admissible: " + " ".join(self.warnings)
         return (f"Purchase and spend histories were summarised per customer as frequency (repeat purchase "
-                f"days), recency and age T. The {self.method_name} ({cites}) was fitted by maximum likelihood "
+                f"days), recency and age T. The {self.method_name} model of {cites} was fitted by maximum likelihood "
                 f"with cxmodels {self._provenance.versions.get('cxmodels', '')} on {self.n_customers:,.0f} "
                 f"customers ({self.n_distinct:,} distinct rows, log-likelihood {self.loglik:.2f}); standard "
                 f"errors come from the observed information and {100 * self._level:g}% intervals are Wald "
