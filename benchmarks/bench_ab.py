@@ -2,8 +2,10 @@
 
 Both libraries judge the same 1,000 simulated experiments (5,000 users per arm, control
 rate 10 %, challenger 10-11 %), with the same Beta(1, 1) prior, and return P(best) and the
-expected loss of each arm.  cxmodels uses Miller's exact sum and Stucchio's closed-form loss
-(``compare_proportions``, full result object, provenance included); bayesian-testing
+expected loss of each arm.  cxmodels uses Miller's exact sum (about 500 terms here; beyond
+10,000 terms it integrates instead, so cost does not grow with the counts) and Stucchio's
+closed-form loss (``compare_proportions``, full result object; its provenance is built on first
+access, which this loop does not make); bayesian-testing
 (``BinaryDataTest.evaluate``) simulates 20,000 posterior draws per evaluation, its default.
 bayesian-testing is not a cxmodels dependency: it runs in its own virtual environment,
 given by --anchor-python (``python3 -m venv /tmp/abbench && /tmp/abbench/bin/pip install
