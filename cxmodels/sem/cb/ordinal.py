@@ -98,8 +98,8 @@ class OrdinalSEMResult(SEMBase):
         blocks = self._blocks()
         cols = [c for b in blocks for c in blocks[b]]
         Rm = np.abs(self._polychoric.loc[cols, cols].to_numpy())
-        from ..measurement.reliability import _htmt_from_corr
-        return pd.DataFrame(_htmt_from_corr(Rm, [len(v) for v in blocks.values()]), index=list(blocks),
+        from ..measurement.reliability import htmt_from_corr
+        return pd.DataFrame(htmt_from_corr(Rm, [len(v) for v in blocks.values()]), index=list(blocks),
                             columns=list(blocks))
 
     def methods_text(self) -> str:
@@ -290,10 +290,11 @@ def fit_sem_ordinal(model: str, data: pd.DataFrame, *, ordered, group=None, std_
         else:
             std_all = est / np.sqrt(S_[i, i] * S_[j, j]) if rr.lhs in latent else \
                 est / np.sqrt(resid_var[i] * resid_var[j])
-        std_lv = std_all if rr.lhs in latent and (rr.op != "=~") else (
+        # (not named std_lv: that is the function's argument, recorded in the options below)
+        std_lv_k = std_all if rr.lhs in latent and (rr.op != "=~") else (
             est * sd_all[j] if rr.op == "=~" else est)
         rows.append(dict(lhs=rr.lhs, op=rr.op, rhs=rr.rhs, label=rr.label, free=free_, est=est, se=se,
-                         std_lv=std_lv, std_all=std_all))
+                         std_lv=std_lv_k, std_all=std_all))
     for k, lab in enumerate(th_labels):
         var, tk = lab.split("|")
         rows.append(dict(lhs=var, op="|", rhs=tk, label="", free=True, est=theta[q_m + k],
