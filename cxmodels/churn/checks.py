@@ -18,7 +18,7 @@ from .._validation import (require_columns, require_finite, require_frame, requi
                            require_not_constant, require_numeric, rows_text)
 from ..errors import InputError
 
-__all__ = ["as_list", "check_duration", "check_event", "check_covariates", "check_event_count",
+__all__ = ["as_list", "require_single_columns", "check_duration", "check_event", "check_covariates", "check_event_count",
            "survival_frame", "collinear_columns", "separating_columns"]
 
 
@@ -68,6 +68,14 @@ def check_covariates(data: pd.DataFrame, covariates: Sequence[str], what: str = 
     require_not_constant(data, covariates, what)
 
 
+def require_single_columns(data: pd.DataFrame, columns, what: str = "data") -> None:
+    """Refuse a frame holding two columns of a name the call uses: which one is meant is ambiguous."""
+    repeated = sorted({c for c in columns if int((data.columns == c).sum()) > 1}, key=str)
+    if repeated:
+        raise InputError(f"{what} has more than one column named {repeated}; which one is meant is "
+                         "ambiguous: rename them so each name is unique")
+
+
 def _require_event_named(event, fn: str) -> None:
     if event is None:
         raise InputError(
@@ -101,10 +109,7 @@ def survival_frame(data, duration: str, event: str | None, *, covariates=None, g
     if dup:
         raise InputError(f"column(s) {dup} are named in more than one role (duration, event, covariates, "
                          "group, strata, entry) or twice in one list")
-    repeated = sorted({c for c in cols if int((data.columns == c).sum()) > 1}, key=str)
-    if repeated:
-        raise InputError(f"{what} has more than one column named {repeated}; which one is meant is "
-                         "ambiguous: rename them so each name is unique")
+    require_single_columns(data, cols, what)
     check_duration(data, duration, what)
     if event is not None:
         check_event(data, event, what)

@@ -255,7 +255,7 @@ def _fit_lifelines(fit, what: str):
 
 def _check_design(d: pd.DataFrame, covariates, strata, fn: str) -> None:
     """Refuse collinear covariates, naming them (a singular information matrix otherwise)."""
-    groups = d.groupby(list(strata)).ngroup().to_numpy() if strata else None
+    groups = d.groupby(list(strata), observed=True).ngroup().to_numpy() if strata else None
     sets = collinear_columns(d[covariates].to_numpy(float), covariates, groups=groups)
     if sets:
         within = " within strata" if strata else ""
@@ -269,7 +269,7 @@ def _check_design(d: pd.DataFrame, covariates, strata, fn: str) -> None:
 
 def _flag_fit(result: Result, d: pd.DataFrame, covariates, strata, entry, msgs, what: str) -> None:
     """Flag separation (naming the column) and lifelines' convergence messages on ``result``."""
-    st = d.groupby(list(strata)).ngroup().to_numpy() if strata else None
+    st = d.groupby(list(strata), observed=True).ngroup().to_numpy() if strata else None
     sep = separating_columns(d[result.duration].to_numpy(float), d[result.event].to_numpy(int),
                              d[covariates].to_numpy(float), covariates, strata=st,
                              entry=None if entry is None else d[entry].to_numpy(float))

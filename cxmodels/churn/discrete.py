@@ -38,7 +38,8 @@ def _whole_periods(data: pd.DataFrame, column: str) -> np.ndarray:
     require_numeric(data, [column])
     require_no_missing(data, [column])
     k = data[column].to_numpy(dtype=float)
-    bad = data.index[~np.isfinite(k) | (k < 1) | (np.mod(k, 1) != 0)]
+    with np.errstate(invalid="ignore"):  # inf % 1 is NaN: those rows are reported below
+        bad = data.index[~np.isfinite(k) | (k < 1) | (np.mod(k, 1) != 0)]
     if len(bad):
         raise InputError(f"column {column!r} has {len(bad)} rows that are not whole numbers >= 1 ({rows_text(bad)})")
     return k

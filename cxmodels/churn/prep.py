@@ -16,7 +16,7 @@ import pandas as pd
 
 from .._validation import require_columns, require_frame, rows_text
 from ..errors import InputError
-from .checks import check_duration, check_event
+from .checks import check_duration, check_event, require_single_columns
 
 _UNITS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12, "Y": 365.25}
 
@@ -187,6 +187,8 @@ def to_long_format(data: pd.DataFrame, measurements: pd.DataFrame, *, customer: 
     require_frame(measurements, "measurements")
     require_columns(data, [customer, duration, event], "data")
     require_columns(measurements, [customer, time] + covariates, "measurements")
+    require_single_columns(data, [customer, duration, event], "data")
+    require_single_columns(measurements, [customer, time] + covariates, "measurements")
     check_duration(data, duration)
     check_event(data, event)
     from .._validation import require_consistent_ids, require_numeric
@@ -199,7 +201,7 @@ def to_long_format(data: pd.DataFrame, measurements: pd.DataFrame, *, customer: 
         raise InputError(f"column {customer!r} of data repeats customers ({rows_text(dup)}); one row per customer")
     rows = []
     meas = measurements.sort_values([customer, time])
-    groups = dict(tuple(meas.groupby(customer, sort=False)))
+    groups = dict(tuple(meas.groupby(customer, sort=False, observed=True)))
     for _, subj in data.iterrows():
         m = groups.get(subj[customer])
         if m is None:

@@ -29,7 +29,7 @@ from .. import plotting
 from .._validation import require_columns, require_finite, require_frame, require_no_missing, require_numeric, \
     rows_text
 from ..errors import CXModelsWarning, InputError
-from .checks import survival_frame
+from .checks import require_single_columns, survival_frame
 from .kaplan_meier import _km_table
 
 
@@ -85,6 +85,7 @@ def churn_risk(data: pd.DataFrame, model, duration: str, horizon: float, *, grid
     cols = model.covariates + list(model.strata)
     require_frame(data)
     require_columns(data, [duration] + cols)
+    require_single_columns(data, [duration] + cols)
     require_numeric(data, [duration] + model.covariates)
     require_no_missing(data, [duration] + cols)
     require_finite(data, [duration] + model.covariates)
