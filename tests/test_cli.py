@@ -48,7 +48,7 @@ def test_sem_study_writes_a_report_with_figures_and_no_rows(tmp_path, capsys):
     # one timed line per step on stderr; stdout only names the report
     steps = [STEP.match(line) for line in captured.err.splitlines()]
     assert all(steps) and len(steps) >= 3, captured.err
-    assert any("bootstrapping" in m.group(2) for m in steps)
+    assert any("100 bootstrap replicates" in m.group(2) for m in steps)
     assert captured.out.strip() == f"sem: report written to {tmp_path / 'sem_study.html'}"
 
 
