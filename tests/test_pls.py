@@ -119,8 +119,9 @@ def test_effects_and_ipma(acsi_pls):
     assert set(m.index) == {"CUEX", "PERQ", "PERV", "CUSA", "CUSCO"}
     assert m.loc["CUSA", "importance"] > m.loc["PERV", "importance"] > 0
     np.testing.assert_allclose(m["performance"], acsi_pls.scores()[m.index].mean())
-    ax = acsi_pls.plot_ipma("CUSL")
-    assert ax.get_xlabel().startswith("importance")
+    ax = acsi_pls.plot(target="CUSL")
+    assert ax.get_xlabel().startswith("importance") and "CUSL" in ax.get_xlabel()
+    assert "CUSL" in acsi_pls.plot().get_xlabel()  # default target: the final outcome
 
 
 def test_r_squared_adjusted_and_f2(acsi_pls):
@@ -132,9 +133,15 @@ def test_r_squared_adjusted_and_f2(acsi_pls):
 
 
 def test_bootstrap_is_seeded_with_percentile_and_bca(acsi_pls):
-    a = acsi_pls.bootstrap(200, seed=1, progress=False)
-    b = acsi_pls.bootstrap(200, seed=1, progress=False)
+    boot = acsi_pls.bootstrap(n_boot=200, seed=1, progress=False)
+    a = boot.summary()
+    b = acsi_pls.bootstrap(n_boot=200, seed=1, progress=False).summary()
     pd.testing.assert_frame_equal(a, b)
+    assert boot.provenance.seed == 1 and boot.n_boot == 200 and boot.n_failed == 0
+    step = acsi_pls.provenance.steps[-1]
+    assert step["step"] == "bootstrap" and step["seed"] == 1 and step["n_boot"] == 200 and step["level"] == 0.95
+    assert boot.converged and boot.admissible and not boot.warnings
+    assert boot.references and all(r.cite in boot.methods_text() for r in boot.references)
     paths = a[a.op == "~"]
     assert (paths["boot_se"] > 0).all()
     assert ((paths["ci_lower"] < paths["est"]) & (paths["est"] < paths["ci_upper"])).all()
@@ -161,7 +168,7 @@ def test_mode_b_and_cycles_and_bad_input():
 
 
 def test_bootstrap_covers_indirect_effects_and_htmt(acsi_pls):
-    b = acsi_pls.bootstrap(100, seed=2, progress=False)
+    b = acsi_pls.bootstrap(n_boot=100, seed=2, progress=False).summary()
     ind = b[b.op == "ind"].set_index(["lhs", "rhs"])
     eff = acsi_pls.effects().set_index(["outcome", "predictor"])
     np.testing.assert_allclose(ind["est"], eff.loc[ind.index, "indirect"], atol=1e-5)  # PLS tolerance 1e-6

@@ -19,10 +19,16 @@ Standalone on item frames and shared by PLS and CB-SEM results.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
 from ... import _validation as V
+from ...errors import ImproperSolutionWarning
+
+#: Smallest eigenvalue, relative to the largest, of a correlation matrix treated as singular.
+SINGULAR = 1e-10
 
 
 def _corr(X: np.ndarray) -> np.ndarray:
@@ -78,18 +84,19 @@ def htmt(data: pd.DataFrame, blocks: dict[str, list[str]]) -> pd.DataFrame:
 
 def htmt_matrix(X: np.ndarray, sizes: list[int]) -> np.ndarray:
     """HTMT matrix from items ordered block by block (``sizes`` items per block)."""
-    return _htmt_from_corr(np.abs(_corr(X)), sizes)
+    return htmt_from_corr(np.abs(_corr(X)), sizes)
 
 
-def _htmt_from_corr(R: np.ndarray, sizes: list[int]) -> np.ndarray:
+def htmt_from_corr(R: np.ndarray, sizes: list[int]) -> np.ndarray:
     """HTMT from an absolute item correlation matrix ordered block by block."""
     ends = np.cumsum(sizes)
     sl = [slice(e - k, e) for e, k in zip(ends, sizes)]
     mono = np.array([1.0 if k < 2 else R[s, s][np.triu_indices(k, 1)].mean() for s, k in zip(sl, sizes)])
     H = np.full((len(sizes), len(sizes)), np.nan)
-    for i in range(len(sizes)):
-        for j in range(i + 1, len(sizes)):
-            H[i, j] = H[j, i] = R[sl[i], sl[j]].mean() / np.sqrt(mono[i] * mono[j])
+    with np.errstate(divide="ignore", invalid="ignore"):  # a block of uncorrelated items gives inf
+        for i in range(len(sizes)):
+            for j in range(i + 1, len(sizes)):
+                H[i, j] = H[j, i] = R[sl[i], sl[j]].mean() / np.sqrt(mono[i] * mono[j])
     return H
 
 
@@ -103,13 +110,40 @@ def fornell_larcker(scores: pd.DataFrame, ave_by_construct: pd.Series) -> pd.Dat
 
 
 def item_vif(data: pd.DataFrame, blocks: dict[str, list[str]]) -> pd.Series:
-    """Variance inflation factor of each item within its block (collinearity of formative items)."""
+    """Variance inflation factor of each item within its block (collinearity of formative items).
+
+    ``VIF_k = 1 / (1 - R^2_k)``, the k-th diagonal element of the inverse of the block's item
+    correlation matrix.  An item that is an exact linear combination of others in its block
+    (``R^2_k = 1``) gets ``inf``, with an :class:`~cxmodels.errors.ImproperSolutionWarning`
+    naming the construct and the items involved.
+    """
     out = {}
     for b, items in blocks.items():
         if len(items) == 1:
             out[items[0]] = 1.0
             continue
-        Rinv = np.linalg.inv(data[items].corr().to_numpy())
+        R = data[items].corr().to_numpy()
+        vals, vecs = np.linalg.eigh(R) if np.all(np.isfinite(R)) else (np.zeros(1), np.ones((len(items), 1)))
+        null = vals <= SINGULAR * max(vals.max(), 1e-300)
+        if null.any():
+            involved = np.abs(vecs[:, null]).max(axis=1) > 0.05 * np.abs(vecs[:, null]).max()
+            names = [it for it, flag in zip(items, involved) if flag]
+            warnings.warn(f"the items {names} of construct {b!r} are collinear (one is an exact linear combination "
+                          "of the others): their VIF is infinite; drop or combine items", ImproperSolutionWarning,
+                          stacklevel=3)
+            # the others: R^2 of each item on the rest of its block by least squares (defined
+            # even though the block's correlation matrix is singular)
+            Z = data[items].dropna().to_numpy(float)
+            Z = (Z - Z.mean(axis=0)) / Z.std(axis=0)
+            for k, it in enumerate(items):
+                if it in names:
+                    out[it] = np.inf
+                    continue
+                others = np.delete(Z, k, axis=1)
+                resid = Z[:, k] - others @ np.linalg.lstsq(others, Z[:, k], rcond=None)[0]
+                out[it] = float(len(Z) / max(resid @ resid, 1e-300))
+            continue
+        Rinv = np.linalg.inv(R)
         for k, it in enumerate(items):
             out[it] = float(Rinv[k, k])
     return pd.Series(out, name="vif")

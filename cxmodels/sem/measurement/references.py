@@ -1,0 +1,33 @@
+"""The works the measurement-quality tools cite (reliability, validity, EFA), one
+:class:`~cxmodels.references.Reference` each.
+
+Methods texts cite them by ``.cite`` and results list them in ``references``, so a report
+prints every work it cites (``docs/architecture.md``, "The result contract").
+"""
+
+from __future__ import annotations
+
+from ...references import ref
+
+CRONBACH = ref("Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests. "
+               "Psychometrika, 16(3), 297-334.")
+WERTS = ref("Werts, C. E., Linn, R. L., & Joreskog, K. G. (1974). Intraclass reliability estimates: "
+            "Testing structural assumptions. Educational and Psychological Measurement, 34(1), 25-33.")
+FORNELL_LARCKER = ref("Fornell, C., & Larcker, D. F. (1981). Evaluating structural equation models with "
+                      "unobservable variables and measurement error. Journal of Marketing Research, 18(1), "
+                      "39-50.")
+DIJKSTRA_HENSELER_MISQ = ref("Dijkstra, T. K., & Henseler, J. (2015). Consistent and asymptotically normal "
+                             "PLS estimators for linear structural equations. MIS Quarterly, 39(2), 297-316.")
+HENSELER_HTMT = ref("Henseler, J., Ringle, C. M., & Sarstedt, M. (2015). A new criterion for assessing "
+                    "discriminant validity in variance-based structural equation modeling. Journal of the "
+                    "Academy of Marketing Science, 43(1), 115-135.")
+HORN = ref("Horn, J. L. (1965). A rationale and test for the number of factors in factor analysis. "
+           "Psychometrika, 30(2), 179-185.")
+KAISER = ref("Kaiser, H. F. (1958). The varimax criterion for analytic rotation in factor analysis. "
+             "Psychometrika, 23(3), 187-200.")
+FABRIGAR = ref("Fabrigar, L. R., Wegener, D. T., MacCallum, R. C., & Strahan, E. J. (1999). Evaluating the "
+               "use of exploratory factor analysis in psychological research. Psychological Methods, 4(3), "
+               "272-299.")
+
+#: The works behind :func:`~cxmodels.sem.measurement.reliability.reliability_table` and HTMT.
+RELIABILITY = (CRONBACH, WERTS, FORNELL_LARCKER, DIJKSTRA_HENSELER_MISQ, HENSELER_HTMT)

@@ -1,0 +1,38 @@
+"""The works the PLS-SEM results cite, one :class:`~cxmodels.references.Reference` each.
+
+``methods_text()`` cites them by :attr:`~cxmodels.references.Reference.cite` and each result
+lists the same objects in ``references``, so a report cannot cite a work it does not list.
+Reliability and validity works live in :mod:`cxmodels.sem.measurement.references`.
+"""
+
+from __future__ import annotations
+
+from ...references import ref
+
+WOLD = ref("Wold, H. (1982). Soft modeling: The basic design and some extensions. In K. G. Joreskog & "
+           "H. Wold (Eds.), Systems under indirect observation, Part II (pp. 1-54). North-Holland.")
+LOHMOLLER = ref("Lohmoller, J.-B. (1989). Latent variable path modeling with partial least squares. "
+                "Physica.")
+TENENHAUS = ref("Tenenhaus, M., Esposito Vinzi, V., Chatelin, Y.-M., & Lauro, C. (2005). PLS path "
+                "modeling. Computational Statistics & Data Analysis, 48(1), 159-205.")
+DIJKSTRA_HENSELER_CSDA = ref("Dijkstra, T. K., & Henseler, J. (2015). Consistent partial least squares path "
+                             "modeling. Computational Statistics & Data Analysis, 81, 10-23.")
+FORNELL_ACSI = ref("Fornell, C., Johnson, M. D., Anderson, E. W., Cha, J., & Bryant, B. E. (1996). The "
+                   "American Customer Satisfaction Index: Nature, purpose, and findings. Journal of "
+                   "Marketing, 60(4), 7-18.")
+RINGLE_SARSTEDT = ref("Ringle, C. M., & Sarstedt, M. (2016). Gain more insight from your PLS-SEM results: "
+                      "The importance-performance map analysis. Industrial Management & Data Systems, "
+                      "116(9), 1865-1886.")
+HAIR = ref("Hair, J. F., Hult, G. T. M., Ringle, C. M., & Sarstedt, M. (2017). A primer on partial least "
+           "squares structural equation modeling (PLS-SEM) (2nd ed.). Sage.")
+EFRON_BCA = ref("Efron, B. (1987). Better bootstrap confidence intervals. Journal of the American "
+                "Statistical Association, 82(397), 171-185.")
+EFRON_TIBSHIRANI = ref("Efron, B., & Tibshirani, R. J. (1993). An introduction to the bootstrap. "
+                       "Chapman & Hall.")
+HENSELER_MICOM = ref("Henseler, J., Ringle, C. M., & Sarstedt, M. (2016). Testing measurement invariance of "
+                     "composites using partial least squares. International Marketing Review, 33(3), 405-431.")
+CHIN_DIBBERN = ref("Chin, W. W., & Dibbern, J. (2010). An introduction to a permutation based procedure for "
+                   "multi-group PLS analysis. In V. Esposito Vinzi, W. W. Chin, J. Henseler, & H. Wang (Eds.), "
+                   "Handbook of partial least squares (pp. 171-193). Springer.")
+ROUSSEEUW = ref("Rousseeuw, P. J. (1987). Silhouettes: A graphical aid to the interpretation and validation "
+                "of cluster analysis. Journal of Computational and Applied Mathematics, 20, 53-65.")
