@@ -183,3 +183,33 @@ def test_gamma_gamma_degenerate_spend_is_flagged():
     assert not flat.admissible
     with pytest.raises(InputError, match="no repeat buyers"):
         clv.fit_gamma_gamma(base.assign(frequency=0.0, recency=0.0, monetary_value=0.0))
+
+
+def test_other_public_functions_refuse_bad_arguments(summary):
+    for call in (lambda: clv.fit_bayes(summary, "bg/nbd"),
+                 lambda: clv.fit_bayes(summary.assign(frequency=0.0, recency=0.0), "bgnbd"),
+                 lambda: clv.fit_bayes(summary, "bgnbd", draws=0),
+                 lambda: clv.fit_bayes(summary, "bgnbd", priors={"zeta": (0, 1)}),
+                 lambda: clv.fit_bayes(summary, "bgnbd", priors={"r": (0, -1)}),
+                 lambda: clv.fit_bayes(summary, "bgnbd", level=95),
+                 lambda: clv.contractual_clv({"alpha": 1.0}, margin=1.0, discount_rate=0.1),
+                 lambda: clv.discounted_expected_lifetime({"alpha": 1.0, "beta": "x"}, 0.1),
+                 lambda: clv.discounted_expected_residual_lifetime({"alpha": 1.0, "beta": 2.0}, 0.1, ["a"]),
+                 lambda: clv.discounted_expected_lifetime({"alpha": 1.0, "beta": 2.0}, "10%"),
+                 lambda: clv.simulate_bgnbd(-1.0, 10),
+                 lambda: clv.simulate_transactions([10.0], model="weibull"),
+                 lambda: clv.rfm_summary(summary, "customer", "date"),
+                 lambda: clv.rfm_summary(pd.DataFrame({"c": [1], "d": ["2024-01-01"]}), "c", "d", time_unit="fortnight")):
+        assert isinstance(assert_clean(call), InputError)
+
+
+def test_duckdb_missing_is_a_dependency_error(monkeypatch, tmp_path):
+    import sys
+
+    from cxmodels.errors import DependencyError
+
+    f = tmp_path / "log.csv"
+    pd.DataFrame({"c": [1], "d": ["2024-01-01"]}).to_csv(f, index=False)
+    monkeypatch.setitem(sys.modules, "duckdb", None)  # import duckdb now raises ImportError
+    with pytest.raises(DependencyError, match=r'cxmodels\[duckdb\]'):
+        clv.rfm_summary(str(f), "c", "d")

@@ -40,6 +40,6 @@ def test_contractual_clv_shapes_and_checks():
 
 def test_accepts_a_fitted_churn_sbg():
     from cxmodels import churn
-    sbg = churn.ShiftedBetaGeometric().fit([1000, 631, 468, 382, 326, 289, 262, 241])
+    sbg = churn.fit_sbg([1000, 631, 468, 382, 326, 289, 262, 241])
     expected = sbg.derl(0.1, 3)
     assert clv.discounted_expected_residual_lifetime(sbg, 0.1, 3) == pytest.approx(expected, rel=1e-10)

@@ -18,9 +18,9 @@ for a just-acquired customer (DEL, first payment included) and for one who has m
 :math:`m \cdot \mathrm{DEL}` minus the acquisition cost; the residual value of an existing
 customer is :math:`m \cdot \mathrm{DERL}(n)`.
 
-The sBG itself is fitted in the churn domain (``cxmodels.churn.ShiftedBetaGeometric``);
-this module takes its ``alpha`` and ``beta`` (any object with ``alpha_`` and ``beta_``, or
-a mapping), so neither domain imports the other.
+The sBG itself is fitted in the churn domain (``cxmodels.churn.fit_sbg``); this module
+takes its ``alpha`` and ``beta`` (a result whose ``params`` hold them, or a mapping), so
+neither domain imports the other.
 
 References
 ----------
@@ -41,12 +41,14 @@ from ..errors import InputError
 
 
 def _alpha_beta(sbg) -> tuple[float, float]:
-    if hasattr(sbg, "alpha_") and hasattr(sbg, "beta_"):
-        a, b = float(sbg.alpha_), float(sbg.beta_)
-    elif isinstance(sbg, (dict, pd.Series)) and "alpha" in sbg and "beta" in sbg:
-        a, b = float(sbg["alpha"]), float(sbg["beta"])
-    else:
-        raise InputError("sbg must be a fitted ShiftedBetaGeometric (alpha_, beta_) or a mapping with alpha, beta")
+    source = getattr(sbg, "params", sbg)
+    if not (isinstance(source, (dict, pd.Series)) and "alpha" in source and "beta" in source):
+        raise InputError("sbg must be an sBG result (cxmodels.churn.fit_sbg) or a mapping with alpha and beta")
+    try:
+        a, b = float(source["alpha"]), float(source["beta"])
+    except (TypeError, ValueError):
+        raise InputError(f"sBG parameters must be numbers, got alpha={source['alpha']!r}, "
+                         f"beta={source['beta']!r}") from None
     if not (a > 0 and b > 0 and np.isfinite(a) and np.isfinite(b)):
         raise InputError(f"sBG parameters must be positive, got alpha={a}, beta={b}")
     return a, b
@@ -55,7 +57,8 @@ def _alpha_beta(sbg) -> tuple[float, float]:
 def discounted_expected_lifetime(sbg, discount_rate: float) -> float:
     """DEL: expected discounted number of payments of a just-acquired customer (first one included)."""
     a, b = _alpha_beta(sbg)
-    if not discount_rate > 0:
+    if isinstance(discount_rate, bool) or not isinstance(discount_rate, (int, float, np.number)) \
+            or not (np.isfinite(discount_rate) and discount_rate > 0):
         raise InputError(f"discount_rate must be positive (the undiscounted sum may diverge), got {discount_rate!r}")
     return float(special.hyp2f1(1.0, b, a + b, 1.0 / (1.0 + discount_rate)))
 
@@ -63,10 +66,14 @@ def discounted_expected_lifetime(sbg, discount_rate: float) -> float:
 def discounted_expected_residual_lifetime(sbg, discount_rate: float, renewals=1):
     """DERL(n) for customers who have made ``renewals - 1`` renewals (``renewals`` >= 1; array-like ok)."""
     a, b = _alpha_beta(sbg)
-    if not discount_rate > 0:
+    if isinstance(discount_rate, bool) or not isinstance(discount_rate, (int, float, np.number)) \
+            or not (np.isfinite(discount_rate) and discount_rate > 0):
         raise InputError(f"discount_rate must be positive, got {discount_rate!r}")
-    n = np.asarray(renewals, float)
-    if np.any(n < 1) or np.any(n != np.round(n)):
+    try:
+        n = np.asarray(renewals, float)
+    except (TypeError, ValueError):
+        raise InputError(f"renewals must hold integers >= 1, got {renewals!r}") from None
+    if not np.all(np.isfinite(n)) or np.any(n < 1) or np.any(n != np.round(n)):
         raise InputError(f"renewals must hold integers >= 1, got {renewals!r}")
     out = (b + n - 1) / (a + b + n - 1) * special.hyp2f1(1.0, b + n, a + b + n, 1.0 / (1.0 + discount_rate))
     return float(out) if out.ndim == 0 else out
