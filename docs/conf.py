@@ -98,7 +98,7 @@ _sync_notebooks()
 # resolve every name in ``__all__`` once here; whatever a module exports then appears.
 PUBLIC_MODULES = ["cxmodels.sem", "cxmodels.churn", "cxmodels.clv", "cxmodels.ab", "cxmodels.metrics",
                   "cxmodels.report", "cxmodels.datasets", "cxmodels.provenance", "cxmodels.errors",
-                  "cxmodels.chain"]
+                  "cxmodels.chain", "cxmodels.drivers"]
 
 
 def _resolve_lazy_exports() -> None:

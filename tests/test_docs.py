@@ -24,7 +24,8 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 GUIDES = ["index", "architecture", "getting_started", "sem", "pls", "churn", "clv", "ab", "chain", "nonlinear",
           "notebooks", "validation", "performance", "api", "genindex", "py-modindex"]
-API_MODULES = ["sem", "churn", "clv", "ab", "chain", "metrics", "report", "datasets", "provenance", "errors"]
+API_MODULES = ["sem", "churn", "clv", "ab", "chain", "drivers", "metrics", "report", "datasets", "provenance",
+               "errors"]
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +115,7 @@ def test_api_reference_of_sem_covers_results_and_measurement(site):
     for anchor in ["cxmodels.sem.fit_sem", "cxmodels.sem.fit_pls", "cxmodels.sem.measurement_invariance",
                    "cxmodels.sem.cb.result.SEMResult.estimates", "cxmodels.sem.cb.result.SEMResult.fit_indices",
                    "cxmodels.sem.pls.fit.PLSResult.reliability", "cxmodels.sem.measurement.reliability.cronbach_alpha",
-                   "cxmodels.sem.efa.efa", "cxmodels.sem.pls.mga.compare_groups",
+                   "cxmodels.sem.measurement.efa.efa", "cxmodels.sem.pls.mga.compare_groups",
                    "cxmodels.sem.templates.indicator_names", "module-cxmodels.sem.templates"]:
         assert f'id="{anchor}"' in html, f"api/sem.html does not document {anchor}"
 
