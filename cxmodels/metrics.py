@@ -18,6 +18,10 @@ Conventions
   never guessed.  Counts are frequency weights (the sample size is their sum).
 * :func:`survey_sample_size` sizes a survey for a margin of error; the users per variant of an
   experiment are sized by :func:`cxmodels.ab.sample_size`.
+
+Every estimate comes back as a :class:`MetricResult` (the library's result contract):
+``summary()`` has one row per quantity with ``est, se, lower, upper``; ``params`` the
+estimates; ``provenance``, ``methods_text()`` citing ``references``, ``plot(ax=None)``.
 """
 
 from __future__ import annotations
@@ -27,7 +31,76 @@ import pandas as pd
 from scipy import stats
 
 from . import _validation as V
+from . import plotting
+from ._results import Result
 from .errors import InputError
+from .provenance import make_provenance
+from .references import ref
+
+# --- the works cited (structured references, shared by methods texts and reports) -------------
+REICHHELD = ref("Reichheld, F. F. (2003). The one number you need to grow. Harvard Business Review, 81(12), "
+                "46-54.")
+WILSON = ref("Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference. "
+             "Journal of the American Statistical Association, 22(158), 209-212.")
+KISH = ref("Kish, L. (1965). Survey sampling. Wiley.")
+ROCKS = ref("Rocks (2016). The margin of error of an NPS.")  # as cited since the first release; entry incomplete
+EFRON = ref("Efron, B., & Tibshirani, R. J. (1993). An introduction to the bootstrap. Chapman & Hall.")
+
+
+class MetricResult(Result):
+    """A survey metric with its uncertainty (see the module docstring).
+
+    Attributes
+    ----------
+    metric : str
+        ``"NPS"``, ``"CSAT"``, ``"CES"``, ``"NPS difference"``, ``"composite CX weights"`` or
+        ``"<metric> by wave"``.
+    level : float
+    n, n_eff : float or None
+        Responses and Kish's effective sample size (for a single sample).
+    """
+
+    def __init__(self, table: pd.DataFrame, *, metric: str, level: float, provenance, references, methods: str,
+                 n=None, n_eff=None, plot_rows=None, xlabel: str = "", extras: dict | None = None):
+        self._table = table
+        self.metric = metric
+        self.level = level
+        self.n, self.n_eff = n, n_eff
+        self._provenance = provenance
+        self._references = tuple(references)
+        self._methods = methods
+        self._warnings = []
+        self._plot_rows = list(table.index if plot_rows is None else plot_rows)
+        self._xlabel = xlabel
+        for name, value in (extras or {}).items():
+            setattr(self, name, value)
+
+    def methods_text(self) -> str:
+        return self._methods
+
+    def plot(self, ax=None):
+        """Estimates with their intervals (rows of ``summary()``); returns the Axes."""
+        ax = plotting.axes(ax, figsize=(6.5, 0.6 + 0.5 * len(self._plot_rows)))
+        t = self._table.loc[self._plot_rows]
+        y = np.arange(len(t))
+        has_iv = {"lower", "upper"} <= set(t.columns)
+        if has_iv:
+            err = np.vstack([t["est"] - t["lower"], t["upper"] - t["est"]])
+            ax.errorbar(t["est"], y, xerr=err, fmt="o", color=plotting.color(0), capsize=3)
+        else:
+            ax.plot(t["est"], y, "o", color=plotting.color(0))
+        ax.set_yticks(y, [str(i) for i in t.index])
+        ax.set_xlabel(self._xlabel or self.metric + (f" ({self.level:.0%} interval)" if has_iv else ""))
+        ax.set_title(self.metric)
+        return ax
+
+    def __repr__(self) -> str:
+        return f"<MetricResult {self.metric}>\n{self._table.to_string()}"
+
+
+def _answers_frame(x, w) -> pd.DataFrame:
+    """The answers a metric was computed from, for the provenance fingerprint (never stored)."""
+    return pd.DataFrame({"value": np.asarray(x, float), "weight": np.asarray(w, float)})
 
 
 def _arr(x, name: str) -> np.ndarray:
@@ -120,7 +193,7 @@ def _scale(scale) -> tuple[int, int]:
 
 
 def csat(*, scores=None, counts=None, scale: tuple[int, int] = (1, 5), top_box: int = 2, weights=None,
-         level: float = 0.95) -> pd.Series:
+         level: float = 0.95) -> MetricResult:
     """Customer satisfaction: top-box share (e.g. 4-5 on a 1-5 scale) and mean, with intervals.
 
     Parameters
@@ -139,9 +212,9 @@ def csat(*, scores=None, counts=None, scale: tuple[int, int] = (1, 5), top_box: 
 
     Returns
     -------
-    Series
-        ``top_box``, ``top_box_lower``, ``top_box_upper`` (Wilson), ``mean``, ``mean_se``,
-        ``mean_lower``, ``mean_upper``, ``n``, ``n_eff``.
+    MetricResult
+        Rows ``top_box`` (share; Wilson interval, SE :math:`\\sqrt{p(1-p)/n_{eff}}`) and ``mean``
+        (t interval), columns ``est, se, lower, upper``; ``n`` and ``n_eff``.
     """
     level = V.check_level(level)
     lo, hi = _scale(scale)
@@ -150,11 +223,20 @@ def csat(*, scores=None, counts=None, scale: tuple[int, int] = (1, 5), top_box: 
     out_of_range = ((x < lo) | (x > hi)).sum()
     if out_of_range:
         raise InputError(f"{int(out_of_range)} scores lie outside the scale {scale}")
+    if isinstance(top_box, bool) or not isinstance(top_box, (int, np.integer)) or not 1 <= top_box <= hi - lo:
+        raise InputError(f"top_box must be a whole number of scale points from 1 to {hi - lo}, got {top_box!r}")
     p = float(np.average(x > hi - top_box, weights=w))
     plo, phi = wilson_interval(p, n_eff, level)
     m, se, mlo, mhi = _mean_ci(x, w, n_eff, level)
-    return pd.Series({"top_box": p, "top_box_lower": plo, "top_box_upper": phi, "mean": m, "mean_se": se,
-                      "mean_lower": mlo, "mean_upper": mhi, "n": n, "n_eff": n_eff})
+    table = pd.DataFrame({"est": [p, m], "se": [np.sqrt(p * (1 - p) / n_eff), se], "lower": [plo, mlo],
+                          "upper": [phi, mhi]}, index=pd.Index(["top_box", "mean"], name="quantity"))
+    prov = make_provenance("CSAT", _answers_frame(x, w), {"scale": [lo, hi], "top_box": top_box, "level": level,
+                                                          "counts": counts is not None})
+    text = (f"CSAT on a {lo}-{hi} scale from {n:g} responses (effective n {n_eff:.1f}; {KISH.cite}): the top-"
+            f"{top_box}-box share with a {level:.0%} Wilson score interval ({WILSON.cite}) and the mean with a "
+            f"{level:.0%} t interval.")
+    return MetricResult(table, metric="CSAT", level=level, provenance=prov, references=(WILSON, KISH), methods=text,
+                        n=n, n_eff=n_eff)
 
 
 _NPS_COUNTS = "[detractors, passives, promoters] (3 numbers) or a histogram of the scores 0..10 (11 numbers)"
@@ -174,17 +256,17 @@ def _nps_shares(scores, counts, weights):
         if weights is not None:
             raise InputError("nps: weights= apply to raw scores, not to counts=")
         n = float(c.sum())
-        return c / n, n, n
+        return c / n, n, n, pd.DataFrame({"category": ["detractors", "passives", "promoters"], "count": c})
     x, w, n, n_eff = _responses(scores, counts, weights, np.arange(11), _NPS_COUNTS, "nps")
     bad = ((x < 0) | (x > 10) | (x != np.round(x))).sum()
     if bad:
         raise InputError(f"{int(bad)} NPS scores are not whole numbers from 0 to 10")
     shares = np.array([np.average(x <= 6, weights=w), np.average((x >= 7) & (x <= 8), weights=w),
                        np.average(x >= 9, weights=w)])
-    return shares, n, n_eff
+    return shares, n, n_eff, _answers_frame(x, w)
 
 
-def nps(*, scores=None, counts=None, weights=None, level: float = 0.95) -> pd.Series:
+def nps(*, scores=None, counts=None, weights=None, level: float = 0.95) -> MetricResult:
     """Net Promoter Score with its standard error and interval.
 
     Give exactly one of ``scores`` and ``counts``: a list of numbers is never guessed to be
@@ -202,41 +284,74 @@ def nps(*, scores=None, counts=None, weights=None, level: float = 0.95) -> pd.Se
 
     Returns
     -------
-    Series
-        ``nps`` (points), ``se``, ``lower``, ``upper``, the three shares, ``n`` and ``n_eff``.
+    MetricResult
+        Rows ``nps`` (points; normal interval from the multinomial SE) and the shares
+        ``detractors``, ``passives``, ``promoters`` (Wilson intervals), columns
+        ``est, se, lower, upper``; ``n`` and ``n_eff``.
     """
     level = V.check_level(level)
-    (pd_, pp, pr), n, n_eff = _nps_shares(scores, counts, weights)
+    (pd_, pp, pr), n, n_eff, frame = _nps_shares(scores, counts, weights)
     score = pr - pd_
     se = np.sqrt(max(pr + pd_ - score ** 2, 0) / n_eff)
     z = stats.norm.ppf(0.5 + level / 2)
-    return pd.Series({"nps": 100 * score, "se": 100 * se, "lower": 100 * (score - z * se),
-                      "upper": 100 * (score + z * se), "detractors": pd_, "passives": pp, "promoters": pr,
-                      "n": n, "n_eff": n_eff})
+    rows = {"nps": (100 * score, 100 * se, 100 * (score - z * se), 100 * (score + z * se))}
+    for name, p in (("detractors", pd_), ("passives", pp), ("promoters", pr)):
+        rows[name] = (p, np.sqrt(p * (1 - p) / n_eff), *wilson_interval(p, n_eff, level))
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=["est", "se", "lower", "upper"])
+    table.index.name = "quantity"
+    prov = make_provenance("NPS", frame, {"level": level, "counts": counts is not None})
+    text = (f"The Net Promoter Score ({REICHHELD.cite}; promoters 9-10, detractors 0-6) from {n:g} responses "
+            f"(effective n {n_eff:.1f}; {KISH.cite}), in points, with a {level:.0%} normal interval from the "
+            f"multinomial standard error ({ROCKS.cite}); category shares with Wilson intervals ({WILSON.cite}).")
+    return MetricResult(table, metric="NPS", level=level, provenance=prov, references=(REICHHELD, KISH, ROCKS, WILSON),
+                        methods=text, n=n, n_eff=n_eff, plot_rows=["nps"], xlabel=f"NPS (points, {level:.0%} interval)")
 
 
 def nps_difference(*, scores_a=None, scores_b=None, counts_a=None, counts_b=None, weights_a=None, weights_b=None,
-                   level: float = 0.95) -> pd.Series:
+                   level: float = 0.95) -> MetricResult:
     """Difference of two independent NPS values (b - a): SE, interval, z-test.
 
     Each sample is given as raw ``scores_*`` or as ``counts_*`` (see :func:`nps`).
+
+    Returns
+    -------
+    MetricResult
+        Row ``difference`` with ``est, se, lower, upper, z, pvalue``; ``a`` and ``b`` the two
+        samples' results.
     """
+    level = V.check_level(level)
     na = nps(scores=scores_a, counts=counts_a, weights=weights_a, level=level)
     nb = nps(scores=scores_b, counts=counts_b, weights=weights_b, level=level)
-    diff = nb["nps"] - na["nps"]
-    se = np.sqrt(na["se"] ** 2 + nb["se"] ** 2)
+    (ea, sa), (eb, sb) = na.summary().loc["nps", ["est", "se"]], nb.summary().loc["nps", ["est", "se"]]
+    diff = eb - ea
+    se = float(np.sqrt(sa ** 2 + sb ** 2))
+    if not se > 0:
+        raise InputError("both samples are without spread (every answer in one category): the difference has "
+                         "no standard error")
     z = stats.norm.ppf(0.5 + level / 2)
-    with np.errstate(divide="ignore", invalid="ignore"):  # both samples without spread: z undefined
-        zstat = diff / se
-    return pd.Series({"difference": diff, "se": se, "lower": diff - z * se, "upper": diff + z * se,
-                      "z": zstat, "pvalue": float(2 * stats.norm.sf(abs(zstat))) if se > 0 else np.nan})
+    table = pd.DataFrame({"est": [diff], "se": [se], "lower": [diff - z * se], "upper": [diff + z * se],
+                          "z": [diff / se], "pvalue": [float(2 * stats.norm.sf(abs(diff / se)))]},
+                         index=pd.Index(["difference"], name="quantity"))
+    frame = pd.DataFrame({"sample": ["a", "b"], "nps": [ea, eb], "se": [sa, sb], "n": [na.n, nb.n]})
+    prov = make_provenance("NPS difference", frame, {"level": level})
+    text = (f"The difference of two independent Net Promoter Scores (b - a; {REICHHELD.cite}), in points, with "
+            f"standard error sqrt(SE_a^2 + SE_b^2) ({ROCKS.cite}), a {level:.0%} normal interval and a two-sided "
+            "z test.")
+    return MetricResult(table, metric="NPS difference", level=level, provenance=prov, references=(REICHHELD, ROCKS),
+                        methods=text, extras={"a": na, "b": nb})
 
 
 def ces(*, scores=None, counts=None, scale: tuple[int, int] = (1, 7), agree_from: int = 5, weights=None,
-        level: float = 0.95) -> pd.Series:
+        level: float = 0.95) -> MetricResult:
     """Customer effort score: mean and share agreeing the task was easy (>= ``agree_from``).
 
     Exactly one of raw ``scores`` or ``counts`` (answers per scale point, low to high).
+
+    Returns
+    -------
+    MetricResult
+        Rows ``mean`` (t interval) and ``agree`` (share; Wilson interval), columns
+        ``est, se, lower, upper``; ``n`` and ``n_eff``.
     """
     level = V.check_level(level)
     lo, hi = _scale(scale)
@@ -244,11 +359,24 @@ def ces(*, scores=None, counts=None, scale: tuple[int, int] = (1, 7), agree_from
                                 f"{hi - lo + 1} counts, of the scale points {lo}..{hi}", "ces")
     if ((x < lo) | (x > hi)).any():
         raise InputError(f"{int(((x < lo) | (x > hi)).sum())} scores lie outside the scale {scale}")
+    try:
+        agree_from = float(agree_from)
+    except (TypeError, ValueError):
+        raise InputError(f"agree_from must be a scale point, got {agree_from!r}") from None
+    if not lo < agree_from <= hi:
+        raise InputError(f"agree_from must lie above the bottom of the scale {scale} and within it, got {agree_from:g}")
     p = float(np.average(x >= agree_from, weights=w))
     plo, phi = wilson_interval(p, n_eff, level)
     m, se, mlo, mhi = _mean_ci(x, w, n_eff, level)
-    return pd.Series({"mean": m, "mean_se": se, "mean_lower": mlo, "mean_upper": mhi, "agree": p,
-                      "agree_lower": plo, "agree_upper": phi, "n": n, "n_eff": n_eff})
+    table = pd.DataFrame({"est": [m, p], "se": [se, np.sqrt(p * (1 - p) / n_eff)], "lower": [mlo, plo],
+                          "upper": [mhi, phi]}, index=pd.Index(["mean", "agree"], name="quantity"))
+    prov = make_provenance("CES", _answers_frame(x, w), {"scale": [lo, hi], "agree_from": agree_from,
+                                                         "level": level, "counts": counts is not None})
+    text = (f"Customer effort on a {lo}-{hi} scale from {n:g} responses (effective n {n_eff:.1f}; {KISH.cite}): the "
+            f"mean with a {level:.0%} t interval and the share answering {agree_from:g} or more with a Wilson "
+            f"score interval ({WILSON.cite}).")
+    return MetricResult(table, metric="CES", level=level, provenance=prov, references=(WILSON, KISH), methods=text,
+                        n=n, n_eff=n_eff)
 
 
 def survey_sample_size(metric: str, margin: float, *, level: float = 0.95, p: float | None = None,
@@ -301,7 +429,7 @@ def survey_sample_size(metric: str, margin: float, *, level: float = 0.95, p: fl
 
 
 def composite_cx(data: pd.DataFrame, components: list[str], *, weights: dict | None = None,
-                 outcome: str | None = None, n_boot: int = 500, seed=None, level: float = 0.95) -> pd.DataFrame:
+                 outcome: str | None = None, n_boot: int = 500, seed=None, level: float = 0.95) -> MetricResult:
     """A composite CX score from standardized components (e.g. CSAT, NPS, CES per customer).
 
     Weights are given (industry practice) or, with ``outcome``, estimated as the
@@ -310,10 +438,11 @@ def composite_cx(data: pd.DataFrame, components: list[str], *, weights: dict | N
 
     Returns
     -------
-    DataFrame
-        One row per component: ``weight`` and (estimated weights only) ``se``,
-        ``ci_lower``, ``ci_upper`` (bootstrap percentiles at ``level``); ``.attrs["score"]`` holds the per-customer composite
-        (0-100, the weighted mean of components min-max rescaled).
+    MetricResult
+        One row per component: ``est`` (the weight) and, for estimated weights, ``se``,
+        ``lower``, ``upper`` (bootstrap SD and percentile interval at ``level``); ``score``
+        holds the per-customer composite (0-100, the weighted mean of the components min-max
+        rescaled).  The bootstrap and its seed are recorded in ``provenance``.
     """
     level = V.check_level(level)
     n_boot = V.check_count(n_boot, "n_boot", minimum=0 if weights is not None else 2)
@@ -341,7 +470,10 @@ def composite_cx(data: pd.DataFrame, components: list[str], *, weights: dict | N
             raise InputError("weights must map component names to numbers") from None
         if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
             raise InputError(f"weights must be non-negative finite numbers, not all zero; got {w.tolist()}")
-        table = pd.DataFrame({"weight": w / w.sum()}, index=components)
+        table = pd.DataFrame({"est": w / w.sum()}, index=components)
+        text = (f"A composite CX score of {', '.join(components)}: each component min-max rescaled to 0-100 and "
+                f"averaged with the given weights {', '.join(f'{c} {x:.3g}' for c, x in zip(components, w / w.sum()))}.")
+        refs = ()
     elif outcome is not None:
         y = (data[outcome] - data[outcome].mean()) / data[outcome].std()
 
@@ -354,19 +486,35 @@ def composite_cx(data: pd.DataFrame, components: list[str], *, weights: dict | N
         rng = V.as_generator(seed)
         n = len(data)
         draws = np.array([est(Z.to_numpy()[i], y.to_numpy()[i]) for i in (rng.integers(0, n, n) for _ in range(n_boot))])
-        table = pd.DataFrame({"weight": w, "se": draws.std(axis=0, ddof=1),
-                              "ci_lower": np.quantile(draws, (1 - level) / 2, axis=0),
-                              "ci_upper": np.quantile(draws, (1 + level) / 2, axis=0)}, index=components)
+        if not np.isfinite(w).all():
+            raise InputError(f"the regression weights of {components} on {outcome!r} sum to zero: they cannot be "
+                             "rescaled to shares; give weights= instead")
+        table = pd.DataFrame({"est": w, "se": np.nanstd(draws, axis=0, ddof=1),
+                              "lower": np.nanquantile(draws, (1 - level) / 2, axis=0),
+                              "upper": np.nanquantile(draws, (1 + level) / 2, axis=0)}, index=components)
+        text = (f"A composite CX score of {', '.join(components)}: each component min-max rescaled to 0-100 and "
+                f"averaged with weights estimated as the standardized regression weights of the components on "
+                f"{outcome!r}, rescaled to sum to one, with bootstrap standard errors and {level:.0%} percentile "
+                f"intervals from {n_boot} resamples of customers ({EFRON.cite}; seed {seed}).")
+        refs = (EFRON,)
     else:
         raise InputError("give either weights or an outcome to estimate them from")
+    table.index.name = "component"
     R = data[components]
     rescaled = (R - R.min()) / (R.max() - R.min()) * 100
-    table.attrs["score"] = rescaled @ table["weight"].to_numpy()
-    return table
+    score = rescaled @ table["est"].to_numpy()
+    used = components + ([outcome] if outcome else [])
+    seed_rec = seed if not isinstance(seed, np.random.Generator) else "Generator"
+    prov = make_provenance("composite CX score", data[used],
+                           {"components": components, "outcome": outcome, "weights": weights, "level": level})
+    if weights is None:
+        prov = prov.with_step("bootstrap", seed=seed_rec, n_boot=n_boot)
+    return MetricResult(table, metric="composite CX weights", level=level, provenance=prov, references=refs,
+                        methods=text, n=float(len(data)), extras={"score": score}, xlabel="weight")
 
 
 def track(data: pd.DataFrame, *, group: str, value: str, metric: str = "nps", level: float = 0.95,
-          alpha: float = 0.05, **kwargs) -> pd.DataFrame:
+          alpha: float = 0.05, **kwargs) -> MetricResult:
     """A metric per survey wave with its interval, the linear trend, and a flag on each
     wave-to-wave change larger than sampling error explains (two-sided z-test at ``alpha``).
 
@@ -382,9 +530,10 @@ def track(data: pd.DataFrame, *, group: str, value: str, metric: str = "nps", le
 
     Returns
     -------
-    DataFrame
-        One row per wave; ``.attrs["trend"]`` holds the weighted least-squares slope per wave
-        with its SE.
+    MetricResult
+        One row per wave: ``est, se, lower, upper, n, change, change_pvalue,
+        significant_change``; ``trend`` holds the precision-weighted least-squares slope per
+        wave with its SE.
     """
     level = V.check_level(level)
     if metric not in ("nps", "csat_top_box", "csat_mean", "ces_mean"):
@@ -408,23 +557,15 @@ def track(data: pd.DataFrame, *, group: str, value: str, metric: str = "nps", le
         if s.size == 0:
             raise InputError(f"wave {w!r} has no answers in column {value!r}")
         if metric == "nps":
-            r = nps(scores=s, level=level)
-            rows.append({"wave": w, "value": r["nps"], "se": r["se"], "lower": r["lower"], "upper": r["upper"],
-                         "n": r["n"]})
-        elif metric in ("csat_top_box", "csat_mean", "ces_mean"):
-            fn = csat if metric.startswith("csat") else ces
-            r = fn(scores=s, level=level, **kwargs)
-            if metric == "csat_top_box":
-                p, n = r["top_box"], r["n_eff"]
-                rows.append({"wave": w, "value": p, "se": np.sqrt(p * (1 - p) / n), "lower": r["top_box_lower"],
-                             "upper": r["top_box_upper"], "n": r["n"]})
-            else:
-                rows.append({"wave": w, "value": r["mean"], "se": r["mean_se"], "lower": r["mean_lower"],
-                             "upper": r["mean_upper"], "n": r["n"]})
+            r, row = nps(scores=s, level=level), "nps"
         else:
-            raise InputError(f"metric must be 'nps', 'csat_top_box', 'csat_mean' or 'ces_mean', got {metric!r}")
+            fn = csat if metric.startswith("csat") else ces
+            r, row = fn(scores=s, level=level, **kwargs), ("top_box" if metric == "csat_top_box" else "mean")
+        est = r.summary().loc[row]
+        rows.append({"wave": w, "est": est["est"], "se": est["se"], "lower": est["lower"], "upper": est["upper"],
+                     "n": r.n})
     out = pd.DataFrame(rows)
-    change = out["value"].diff()
+    change = out["est"].diff()
     se_change = np.sqrt(out["se"] ** 2 + out["se"].shift() ** 2)
     out["change"] = change
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -437,10 +578,21 @@ def track(data: pd.DataFrame, *, group: str, value: str, metric: str = "nps", le
     wts = 1 / out["se"].to_numpy() ** 2
     X = np.column_stack([np.ones_like(t), t])
     cov = np.linalg.inv(X.T @ (X * wts[:, None]))
-    beta = cov @ X.T @ (wts * out["value"].to_numpy())
-    out.attrs["trend"] = {"slope_per_wave": float(beta[1]), "se": float(np.sqrt(cov[1, 1]))}
-    return out
+    beta = cov @ X.T @ (wts * out["est"].to_numpy())
+    trend = {"slope_per_wave": float(beta[1]), "se": float(np.sqrt(cov[1, 1]))}
+    out = out.set_index("wave")
+    prov = make_provenance(f"{metric} by wave", data[[group, value]], {"group": group, "value": value,
+                                                                       "metric": metric, "level": level,
+                                                                       "alpha": alpha, **kwargs})
+    label = {"nps": "NPS", "csat_top_box": "CSAT top-box share", "csat_mean": "CSAT mean", "ces_mean": "CES mean"}
+    refs = {"nps": (REICHHELD, ROCKS), "csat_top_box": (WILSON,), "csat_mean": (), "ces_mean": ()}[metric]
+    text = (f"The {label[metric]} per survey wave ({len(out)} waves) with {level:.0%} intervals"
+            + (f" ({', '.join(r.cite for r in refs)})" if refs else "")
+            + f"; wave-to-wave changes tested with two-sided z tests at {alpha:g}, and the linear trend per wave "
+            f"by precision-weighted least squares (slope {trend['slope_per_wave']:.3g}, SE {trend['se']:.3g}).")
+    return MetricResult(out, metric=f"{label[metric]} by wave", level=level, provenance=prov, references=refs,
+                        methods=text, extras={"trend": trend}, xlabel=f"{label[metric]} ({level:.0%} interval)")
 
 
 __all__ = ["csat", "nps", "nps_difference", "ces", "survey_sample_size", "composite_cx", "track",
-           "effective_n", "wilson_interval"]
+           "effective_n", "wilson_interval", "MetricResult"]

@@ -40,7 +40,7 @@ def test_nps_counts_and_scores_are_never_guessed():
     # the case: an 11-bin histogram is counts, not 11 answers
     hist = [5, 0, 0, 0, 0, 0, 5, 10, 0, 20, 10]  # 10 detractors, 10 passives, 30 promoters
     r = metrics.nps(counts=hist)
-    assert r["nps"] == pytest.approx(40.0) and r["n"] == 50
+    assert r.params["nps"] == pytest.approx(40.0) and r.n == 50
     with pytest.raises(TypeError):
         metrics.nps(hist)  # keyword-only: a bare list is neither
     with pytest.raises(InputError, match="exactly one"):
@@ -73,6 +73,8 @@ def test_survey_sample_size_refuses_bad_arguments():
 def test_track_sweep(survey):
     for name, bad in variants(survey[["wave", "nps"]], ["wave", "nps"]):
         out = assert_clean(metrics.track, bad, group="wave", value="nps")
+        if not isinstance(out, InputError):
+            out.summary(), out.methods_text(), out.provenance, out.trend
         if name in ("empty", "one_row", "non_unique_columns", "all_nan[nps]", "inf[nps]", "all_nan[wave]"):
             assert isinstance(out, InputError), (name, out)
     for kw in ({"metric": "mean"}, {"level": 2}, {"group": "nope"}):
@@ -86,6 +88,8 @@ def test_composite_sweep(survey):
         out = assert_clean(metrics.composite_cx, bad, comps, outcome="loyalty", n_boot=20, seed=1)
         if name in ("empty", "one_row", "non_unique_columns"):
             assert isinstance(out, InputError), (name, out)
+        elif not isinstance(out, InputError):
+            out.summary(), out.methods_text(), out.provenance
     for args, kw in (((comps,), {}), ((comps,), {"weights": {"csat": "x"}}), ((comps,), {"weights": {"zzz": 1}}),
                      ((comps,), {"outcome": "loyalty", "n_boot": -1}), ((comps,), {"outcome": "loyalty", "level": 0}),
                      (([],), {"weights": {}}), (("csat",), {"weights": {"csat": 1}})):
