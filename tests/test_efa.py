@@ -20,13 +20,24 @@ def two_factor_items(n=1500, seed=0):
 def test_parallel_analysis_finds_two_factors():
     items, _ = two_factor_items()
     pa = parallel_analysis(items, n_iter=100, seed=1)
-    assert pa.attrs["n_factors"] == 2
-    assert pa["observed"].iloc[1] > pa["random_q95"].iloc[1]
+    assert pa.n_factors == 2
+    t = pa.summary()
+    assert t["observed"].iloc[1] > t["random_q95"].iloc[1]
+    assert t["observed"].iloc[2] < t["random_q95"].iloc[2]
+    d = pa.decide()
+    assert d.action == "keep" and d.variant == "2 factors" and d.criteria["n_factors"] == 2
+    assert pa.provenance.seed == 1 and all(r.cite in pa.methods_text() for r in pa.references)
+    assert pa.plot().get_ylabel() == "eigenvalue"
 
 
 def test_principal_axis_recovers_the_pattern():
     items, lam = two_factor_items()
-    L = efa(items, 2)
+    res = efa(items, 2)
+    assert res.converged and res.admissible and not res.warnings
+    assert all(r.cite in res.methods_text() for r in res.references)
+    L = res.loadings
+    np.testing.assert_allclose(res.communality, (L ** 2).sum(axis=1), atol=1e-5)
+    assert res.params[f"{L.loc['a0'].abs().idxmax()} =~ a0"] == pytest.approx(L.loc["a0"].abs().max())
     a_factor = L.loc["a0"].abs().idxmax()
     b_factor = L.loc["b0"].abs().idxmax()
     assert a_factor != b_factor

@@ -31,6 +31,22 @@ from ...errors import ImproperSolutionWarning
 SINGULAR = 1e-10
 
 
+def collinear_sets(R: np.ndarray, names: list[str]) -> list[list[str]]:
+    """Names involved in each exact linear dependence of the correlation matrix ``R``
+    (numerically: an eigenvalue below ``SINGULAR`` times the largest): the non-negligible
+    entries of its eigenvector.  Empty when ``R`` is well conditioned; all names when ``R``
+    holds non-finite values."""
+    R = np.atleast_2d(R)
+    if not np.all(np.isfinite(R)):
+        return [list(names)]
+    vals, vecs = np.linalg.eigh(R)
+    out = []
+    for k in np.flatnonzero(vals <= SINGULAR * max(vals.max(), 1e-300)):
+        v = np.abs(vecs[:, k])
+        out.append([names[i] for i in np.flatnonzero(v > 0.05 * v.max())])
+    return out
+
+
 def _corr(X: np.ndarray) -> np.ndarray:
     return np.atleast_2d(np.corrcoef(X, rowvar=False))
 
@@ -123,11 +139,9 @@ def item_vif(data: pd.DataFrame, blocks: dict[str, list[str]]) -> pd.Series:
             out[items[0]] = 1.0
             continue
         R = data[items].corr().to_numpy()
-        vals, vecs = np.linalg.eigh(R) if np.all(np.isfinite(R)) else (np.zeros(1), np.ones((len(items), 1)))
-        null = vals <= SINGULAR * max(vals.max(), 1e-300)
-        if null.any():
-            involved = np.abs(vecs[:, null]).max(axis=1) > 0.05 * np.abs(vecs[:, null]).max()
-            names = [it for it, flag in zip(items, involved) if flag]
+        sets = collinear_sets(R, items)
+        if sets:
+            names = sorted({it for group in sets for it in group}, key=items.index)
             warnings.warn(f"the items {names} of construct {b!r} are collinear (one is an exact linear combination "
                           "of the others): their VIF is infinite; drop or combine items", ImproperSolutionWarning,
                           stacklevel=3)

@@ -28,26 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...errors import IdentificationError, InputError, ModelSyntaxError
+from ..measurement.reliability import collinear_sets
 from ..syntax import parse
-
-#: Smallest eigenvalue, relative to the largest, of a correlation matrix treated as singular.
-SINGULAR = 1e-10
-
-
-def singular_sets(R: np.ndarray, names: list[str]) -> list[list[str]]:
-    """Names involved in each exact (numerically: eigenvalue ratio below ``SINGULAR``) linear
-    dependence of the correlation matrix ``R``: the non-negligible entries of each eigenvector
-    with a near-zero eigenvalue.  Empty when ``R`` is well conditioned."""
-    R = np.atleast_2d(R)
-    if not np.all(np.isfinite(R)):
-        return [list(names)]
-    vals, vecs = np.linalg.eigh(R)
-    out = []
-    for k in np.flatnonzero(vals <= SINGULAR * max(vals.max(), 1e-300)):
-        v = np.abs(vecs[:, k])
-        out.append([names[i] for i in np.flatnonzero(v > 0.05 * v.max())])
-    return out
-
 
 SCHEMES = ("path", "centroid", "factorial")
 
@@ -257,7 +239,7 @@ class Engine:
             pred = np.flatnonzero(self.P[j])
             if len(pred):
                 Rpp = R[np.ix_(pred, pred)]
-                for group in singular_sets(Rpp, [names[i] for i in pred]):
+                for group in collinear_sets(Rpp, [names[i] for i in pred]):
                     raise IdentificationError(
                         f"the scores of constructs {group} are collinear (as predictors of {names[j]!r} "
                         "their correlation matrix is singular), so the path coefficients of "

@@ -24,7 +24,7 @@ from ...provenance import make_provenance
 from ..measurement import references as MR
 from ..measurement import reliability as rel
 from . import references as R
-from .engine import SCHEMES, Engine, PLSSpec, parse_pls, prepare, singular_sets, standardize_columns
+from .engine import SCHEMES, Engine, PLSSpec, parse_pls, prepare, standardize_columns
 
 __all__ = ["fit_pls", "PLSResult", "check_scale", "ten_times_rule"]
 
@@ -266,7 +266,7 @@ class PLSResult(Result):
             if sp.modes[c] != "B" or len(sp.blocks[c]) < 2:
                 continue
             sl = self._engine.slices[c]
-            for group in singular_sets(np.corrcoef(self._Z[:, sl], rowvar=False), sp.blocks[c]):
+            for group in rel.collinear_sets(np.corrcoef(self._Z[:, sl], rowvar=False), sp.blocks[c]):
                 self._flag(f"the items {group} of formative (mode B) construct {c!r} are collinear"
                            + (f" (only {n} rows for {len(sp.blocks[c])} items)" if n <= len(sp.blocks[c]) else "")
                            + ", so its outer weights are not identified (a minimum-norm solution was used); "
