@@ -240,7 +240,9 @@ def make_attribute_survey(n: int = 2000, *, seed=None, threshold: float = 82.0, 
     rng = as_generator(seed)
     k = len(ATTRIBUTES)
     corr = np.full((k, k), 0.35) + 0.65 * np.eye(k)
-    perf = rng.multivariate_normal(np.zeros(k), corr, n)
+    # Cholesky, not multivariate_normal's default SVD: the SVD's signs depend on the LAPACK
+    # build, so the same seed gave different surveys on different machines
+    perf = rng.standard_normal((n, k)) @ np.linalg.cholesky(corr).T
     ratings = np.clip(np.rint(7.0 + 1.8 * perf), 1, 10).astype(int)
     index = np.full(n, 66.0)
     for j, (cls, pen, rew) in enumerate(ATTRIBUTES.values()):
