@@ -80,7 +80,7 @@ def require_independent_items(arrays, labels, observed, group) -> None:
     """Refuse linearly dependent items (a singular sample covariance matrix), naming them."""
     for Y, lab in zip(arrays, labels):
         Y = Y[~np.isnan(Y).any(axis=1)]
-        if len(Y) < 2:
+        if len(Y) <= Y.shape[1]:  # too few complete rows to tell (FIML); the fit is flagged instead
             continue
         sd = Y.std(axis=0)
         if np.any(sd == 0):

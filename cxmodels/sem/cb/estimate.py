@@ -100,7 +100,10 @@ class Discrepancy:
         except np.linalg.LinAlgError:
             return np.inf, None, None, None
         logdet = 2 * np.log(np.diag(L)).sum()
-        Si = np.linalg.inv(Sig)
+        try:  # Cholesky can pass where inv still fails (an almost singular Sigma): treat as outside
+            Si = np.linalg.inv(Sig)
+        except np.linalg.LinAlgError:
+            return np.inf, None, None, None
         d = b.ybar - mu[o] if self.meanstructure else np.zeros(len(o))
         M = b.S + np.outer(d, d)
         f = b.weight * (logdet + np.sum(Si * M) + len(o) * LOG2PI)

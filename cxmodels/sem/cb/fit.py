@@ -104,6 +104,10 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", missing: s
     *Journal of Statistical Software*, 48(2), 1-36.
     """
 
+    if not isinstance(model, str):
+        raise InputError(f"model must be a string of lavaan syntax, got {type(model).__name__}")
+    if ordered is not None and ordered is not False and ordered is not True and not isinstance(ordered, (list, tuple, str)):
+        raise InputError(f"ordered must be True, a column name or a list of column names, got {ordered!r}")
     if ordered:
         return fit_sem_ordinal(model, data, ordered=ordered, group=group, std_lv=std_lv, level=level)
     estimator = estimator.upper() if isinstance(estimator, str) else estimator
@@ -137,8 +141,8 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", missing: s
         raise InputError(f"no rows are left after removing rows with missing values in {v0.observed}")
     arrays, group_labels = _group_arrays(work, v0.observed, group)
     checks.require_group_sizes(arrays, group_labels, v0.observed, group, fiml)
-    if not fiml:
-        checks.require_independent_items(arrays, group_labels, v0.observed, group)
+    # (under FIML on the complete rows: a dependence there holds wherever the items are observed)
+    checks.require_independent_items(arrays, group_labels, v0.observed, group)
     G = len(arrays)
     table, v, defined = build(model, n_groups=G, meanstructure=meanstructure, std_lv=std_lv,
                               fixed_x=fixed_x, group_equal=group_equal)

@@ -414,7 +414,8 @@ class SEMResult(SEMBase):
             l = sel.set_index("rhs").loc[xs, "std_all"].to_numpy()
             loads[f] = l
             weights[f] = np.linalg.solve(items[xs].corr().to_numpy(), l) if len(xs) > 1 else l
-        return rel.reliability_table(items, blocks, loads, weights)
+        with np.errstate(invalid="ignore", divide="ignore"):  # NaN in a degenerate (flagged) fit
+            return rel.reliability_table(items, blocks, loads, weights)
 
     def htmt(self) -> pd.DataFrame:
         """Heterotrait-monotrait ratios between the factors (Henseler et al. 2015)."""
@@ -429,7 +430,9 @@ class SEMResult(SEMBase):
         free parameters (expected information, as lavaan's ``modindices``).
         """
         from .modindices import modification_indices
-        return modification_indices(self, sort=sort, minimum=minimum)
+        # In a degenerate fit (flagged) some score variances are negative: NaN, not a warning.
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return modification_indices(self, sort=sort, minimum=minimum)
 
     def bootstrap(self, n_boot: int = 1000, *, seed=None, progress=None):
         """Nonparametric bootstrap of every parameter (see :mod:`cxmodels.sem.cb.bootstrap`).
