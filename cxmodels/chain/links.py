@@ -664,7 +664,8 @@ class ValueChainResult(Result):
     def _cited(self) -> tuple:
         """The works :meth:`methods_text` cites, in the order it cites them."""
         r = refs
-        out = [r.ROSSEEL_2012, r.ROSSEEL_LOH_2022, r.SKRONDAL_KUHA_2012, r.CARROLL_2006] if self._options["model"] else []
+        out = ([r.ROSSEEL_2012, r.ROSSEEL_LOH_2022, r.SKRONDAL_KUHA_2012, r.CARROLL_2006]
+               if self._options["model"] else [])
         out += [r.GUPTA_2004, r.RUST_2004]
         if self._boot is not None:
             out.append(r.EFRON_1993)

@@ -23,5 +23,3 @@ RUST_2004 = ref("Rust, R. T., Lemon, K. N., & Zeithaml, V. A. (2004). Return on 
 EFRON_1993 = ref("Efron, B., & Tibshirani, R. J. (1993). An introduction to the bootstrap. Chapman & Hall.")
 SKRONDAL_LAAKE_2001 = ref("Skrondal, A., & Laake, P. (2001). Regression among factor scores. Psychometrika, 66(4), "
                           "563-575.")
-GELMAN_2013 = ref("Gelman, A., Carlin, J. B., Stern, H. S., Dunson, D. B., Vehtari, A., & Rubin, D. B. (2013). "
-                  "Bayesian data analysis (3rd ed.). Chapman & Hall/CRC.")
