@@ -48,7 +48,7 @@ class GammaGammaResult(CLVResult):
     """
 
     param_names = ("p", "q", "v")
-    method_name = "Gamma-Gamma spend model"
+    method_name = "Gamma-Gamma spend"
     _columns = ("frequency", "monetary_value")
     _references = (FHL_2005B,)
 
