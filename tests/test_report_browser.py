@@ -208,7 +208,7 @@ def test_report_from_results_renders_in_chromium(browser, tmp_path):
 
     subs = datasets.make_subscriptions(600, seed=5)
     results = [fit_sem(templates.ACSI, datasets.load_acsi_survey()),
-               churn.kaplan_meier(subs, "duration", "event", by="segment"),
+               churn.kaplan_meier(subs, "duration", "event", group="segment"),
                churn.cox(subs, "duration", "event", ["satisfaction"]),
                ab.compare_proportions({"control": 120, "new": 150}, {"control": 1000, "new": 1000}, seed=1)]
     report = write_report(results, tmp_path / "results.html", title="Four results")
