@@ -73,7 +73,8 @@ def check_scale(scale, data: pd.DataFrame, columns: list[str], what: str = "scal
             problems.append(f"column {col!r} has {len(out)} values outside [{lo:g}, {hi:g}] "
                             f"(observed {s.min():g} to {s.max():g}; {V.rows_text(out)})")
     if problems:
-        raise InputError(f"{what}=({scale[0]}, {scale[1]}) does not contain the data: " + "; ".join(problems)
+        more = f"; and {len(problems) - 3} more columns" if len(problems) > 3 else ""
+        raise InputError(f"{what}=({scale[0]}, {scale[1]}) does not contain the data: " + "; ".join(problems[:3]) + more
                          + ". Give the items' real response scale, or recode the values outside it")
     return lo, hi
 
@@ -339,7 +340,15 @@ class PLSResult(Result):
             sl = self._engine.slices[c]
             u = self.weights_[sl] / sd[sl]
             u = u / u.sum()
-            out[c] = (self._X[:, sl] - lo) / (hi - lo) @ u * (scale[1] - scale[0]) + scale[0]
+            v = (self._X[:, sl] - lo) / (hi - lo) @ u * (scale[1] - scale[0]) + scale[0]
+            if np.all(u >= 0):  # a weighted mean: inside the range up to rounding, which is removed
+                v = np.clip(v, scale[0], scale[1])
+            else:
+                negative = [x for x, uk in zip(sp.blocks[c], u) if uk < 0]
+                warnings.warn(f"construct {c!r} has negative outer weights on {negative}: its index is not a "
+                              f"weighted mean of the items and may fall outside {tuple(scale)}",
+                              ImproperSolutionWarning, stacklevel=3)
+            out[c] = v
         return pd.DataFrame(out, index=self._work.index)
 
     @guarded
