@@ -39,11 +39,11 @@ class Reference:
     @property
     def surnames(self) -> list[str]:
         """Authors' surnames, in order (``et al.`` in the entry is kept as one name)."""
-        authors = self.text[: _YEAR.search(self.text).start()].strip().rstrip(".,")
+        authors = self.text[: _YEAR.search(self.text).start()].strip().rstrip(",")
         authors = authors.replace("&", ",").replace(" and ", ",")
         names = []
         for part in (p.strip() for p in authors.split(",")):
-            if not part or re.fullmatch(r"(?:[A-Z][a-z]?\.[- ]?)+|Jr\.?", part):
+            if not part or re.fullmatch(r"(?:[A-Z][a-z]?\.?[- ]?)+|Jr\.?", part):
                 continue  # initials
             if part.startswith("et al"):
                 names.append("et al.")
