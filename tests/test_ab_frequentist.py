@@ -51,7 +51,8 @@ def test_srm_flags_a_broken_split_and_passes_a_fair_one():
 
 
 def test_sample_size_by_simulation():
-    out = ab.sample_size(0.10, 0.20, sizes=[500, 2000, 4000, 8000], n_sims=2000, seed=1)
+    res = ab.sample_size(0.10, 0.20, sizes=[500, 2000, 4000, 8000], n_sims=2000, seed=1)
+    out = res.summary().rename(columns={"est": "power", "se": "power_se"}).reset_index()
     # power rises with n; false adoption under no effect stays near 1 - threshold at one look
     assert out.power.is_monotonic_increasing
     assert (out.false_adoption < 0.05 + 3 * out.false_adoption_se + 0.01).all()
@@ -60,10 +61,15 @@ def test_sample_size_by_simulation():
     expected = stats.norm.cdf(0.02 / se - stats.norm.ppf(0.95))
     row = out.set_index("n_per_variant").loc[4000]
     assert abs(row.power - expected) < 4 * row.power_se
-    assert out.attrs["recommended_n"] == 4000
+    assert res.recommended_n == 4000
+    assert res.provenance.seed == 1 and res.provenance.options["n_sims"] == 2000
+    assert all(r.cite in res.methods_text() for r in res.references) and "4,000" in res.methods_text()
+    import matplotlib.pyplot as plt
+    assert res.plot().get_xlabel() == "users per variant"
+    plt.close("all")
 
 
 def test_optional_stopping_inflates_false_adoption():
-    one = ab.sample_size(0.10, 0.10, sizes=[5000], n_sims=3000, looks=1, seed=2)
-    ten = ab.sample_size(0.10, 0.10, sizes=[5000], n_sims=3000, looks=10, seed=2)
-    assert ten.false_adoption[0] > one.false_adoption[0] + 0.04
+    one = ab.sample_size(0.10, 0.10, sizes=[5000], n_sims=3000, looks=1, seed=2).summary()
+    ten = ab.sample_size(0.10, 0.10, sizes=[5000], n_sims=3000, looks=10, seed=2).summary()
+    assert ten.false_adoption.iloc[0] > one.false_adoption.iloc[0] + 0.04

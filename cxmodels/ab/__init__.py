@@ -28,7 +28,7 @@ Every comparison needs at least two variants.  ``decide()`` returns the core
 
 from .categorical import compare_nps, compare_ratings
 from .counts import compare_counts
-from .design import sample_size
+from .design import SampleSizeResult, sample_size
 from .did import DiDResult, diff_in_diff_proportions
 from .frequentist import srm_check
 from .means import compare_means
@@ -47,4 +47,4 @@ def __getattr__(name):
 
 __all__ = ["compare_proportions", "compare_counts", "compare_means", "compare_revenue", "compare_nps",
            "compare_ratings", "compare_retention", "diff_in_diff_proportions", "ordinal_ratings", "hierarchical_proportions", "sample_size", "srm_check",
-           "ABResult", "DiDResult", "Decision"]
+           "ABResult", "DiDResult", "SampleSizeResult", "Decision"]

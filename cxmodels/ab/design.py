@@ -25,8 +25,53 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from .. import plotting
+from .._results import Result
 from .._validation import as_generator, check_count
 from ..errors import InputError
+from ..provenance import make_provenance
+from . import references as R
+
+
+class SampleSizeResult(Result):
+    """Power and false-adoption rate by sample size per variant (see the module docstring).
+
+    ``summary()`` is indexed by ``n_per_variant`` with ``est`` (power), ``se``,
+    ``false_adoption``, ``false_adoption_se`` and ``meets_target``; ``recommended_n`` is the
+    smallest size whose power reaches the target (None if none does).
+    """
+
+    def __init__(self, table, recommended_n, settings, provenance):
+        self._table = table
+        self.recommended_n = recommended_n
+        self.settings = settings
+        self._provenance = provenance
+        self._warnings = []
+        self._references = (R.GELMAN, R.KRUSCHKE)
+
+    def methods_text(self) -> str:
+        st = self.settings
+        rec = (f"the smallest meeting {st['power']:.0%} power is {self.recommended_n:,} per variant"
+               if self.recommended_n else f"no size on the grid reaches {st['power']:.0%} power")
+        return (f"Sample size by simulation: for each size, {st['n_sims']:,} experiments (seed {self._provenance.seed}) "
+                f"were simulated with a control rate of {st['baseline']:g} and a relative lift of {st['lift']:g}, and "
+                f"judged with Beta({st['prior'][0]:g}, {st['prior'][1]:g})-Binomial posteriors ({R.GELMAN.cite}), "
+                f"adopting the challenger when P(B > A) >= {st['threshold']:g} at any of {st['looks']} look(s); the "
+                f"same rule under no effect gives the false-adoption rate ({R.KRUSCHKE.cite} discusses such "
+                f"decision rules). {rec[0].upper() + rec[1:]}.")
+
+    def plot(self, ax=None):
+        """Power and false-adoption rate against users per variant; returns the Axes."""
+        ax = plotting.axes(ax)
+        t = self._table
+        ax.plot(t.index, t["est"], "o-", color=plotting.color(0), label="power")
+        ax.plot(t.index, t["false_adoption"], "s--", color=plotting.color(1), label="false adoption")
+        ax.axhline(self.settings["power"], color="k", lw=0.8)
+        ax.set_xscale("log")
+        ax.set_xlabel("users per variant")
+        ax.set_ylabel("share of simulated experiments adopting")
+        ax.legend()
+        return ax
 
 
 def _prob_b_gt_a(yA, yB, n, a0, b0):
@@ -38,8 +83,11 @@ def _prob_b_gt_a(yA, yB, n, a0, b0):
 
 
 def sample_size(baseline: float, lift: float, *, threshold: float = 0.95, power: float = 0.8,
-                sizes=None, n_sims: int = 2000, looks: int = 1, prior=(1.0, 1.0), seed=None) -> pd.DataFrame:
+                sizes=None, n_sims: int = 2000, looks: int = 1, prior=(1.0, 1.0), seed=None) -> SampleSizeResult:
     """Power and false-adoption rate of a Bayesian conversion test, by sample size per variant.
+
+    Sizes an experiment (users per variant); a survey's margin of error is sized by
+    :func:`cxmodels.metrics.survey_sample_size`.
 
     Parameters
     ----------
@@ -60,10 +108,10 @@ def sample_size(baseline: float, lift: float, *, threshold: float = 0.95, power:
 
     Returns
     -------
-    DataFrame
-        One row per size: ``n_per_variant, power, power_se, false_adoption, false_adoption_se,
-        meets_target``; ``df.attrs["recommended_n"]`` is the smallest size meeting ``power``
-        (None if none does).
+    SampleSizeResult
+        ``summary()``: one row per size (index ``n_per_variant``) with ``est`` (power), ``se``,
+        ``false_adoption``, ``false_adoption_se``, ``meets_target``; ``recommended_n`` the
+        smallest size meeting ``power`` (None if none does); the seed in ``provenance``.
     """
     try:
         baseline, lift, threshold, power = float(baseline), float(lift), float(threshold), float(power)
@@ -78,6 +126,7 @@ def sample_size(baseline: float, lift: float, *, threshold: float = 0.95, power:
         raise InputError("threshold and power must lie in (0, 1)")
     looks = check_count(looks, "looks", minimum=1)
     n_sims = check_count(n_sims, "n_sims", minimum=1)
+    as_generator(seed)  # validate before the work
     rng = as_generator(seed)
     try:
         sizes = np.unique(np.round(np.geomspace(100, 200_000, 30)).astype(int)) if sizes is None else \
@@ -112,12 +161,13 @@ def sample_size(baseline: float, lift: float, *, threshold: float = 0.95, power:
                 adopted |= pr >= threshold
             res[label] = adopted.mean()
         se = lambda p: float(np.sqrt(p * (1 - p) / n_sims))  # noqa: E731
-        rows.append({"n_per_variant": int(n), "power": res["power"], "power_se": se(res["power"]),
+        rows.append({"n_per_variant": int(n), "est": res["power"], "se": se(res["power"]),
                      "false_adoption": res["false_adoption"], "false_adoption_se": se(res["false_adoption"]),
                      "meets_target": res["power"] >= power})
-    out = pd.DataFrame(rows)
-    ok = out.loc[out.meets_target, "n_per_variant"]
-    out.attrs["recommended_n"] = int(ok.iloc[0]) if len(ok) else None
-    out.attrs["settings"] = {"baseline": baseline, "lift": lift, "threshold": threshold, "power": power,
-                             "n_sims": n_sims, "looks": looks, "prior": list(prior)}
-    return out
+    out = pd.DataFrame(rows).set_index("n_per_variant")
+    ok = out.index[out.meets_target]
+    settings = {"baseline": baseline, "lift": lift, "threshold": threshold, "power": power, "n_sims": n_sims,
+                "looks": looks, "prior": [a0, b0], "sizes": out.index.tolist()}
+    seed_rec = seed if not isinstance(seed, np.random.Generator) else "Generator"
+    prov = make_provenance("Bayesian A/B sample size by simulation", None, settings, seed=seed_rec)
+    return SampleSizeResult(out, int(ok[0]) if len(ok) else None, settings, prov)
