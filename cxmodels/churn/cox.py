@@ -30,8 +30,7 @@ from ..errors import ConvergenceWarning, EstimationError, ImproperSolutionWarnin
 from ..provenance import make_provenance
 from . import _rscript as R
 from .checks import as_list, check_event_count, collinear_columns, separating_columns, survival_frame
-from .references import (COX, DAVIDSON_PILON, EFRON, GRAMBSCH_THERNEAU, THERNEAU_GRAMBSCH,
-                         THERNEAU_SURVIVAL)
+from .references import COX, DAVIDSON_PILON, EFRON, GRAMBSCH_THERNEAU, THERNEAU_GRAMBSCH
 
 
 def _tidy(names, coef, se, level):

@@ -206,11 +206,9 @@ class KaplanMeierResult(Result):
         if at_risk:
             if at_risk_times is None:
                 at_risk_times = [x for x in ax.get_xticks() if 0 <= x <= self._table["time"].max()]
-            import matplotlib.transforms as mtransforms
-
             sa = self.survival_at(at_risk_times)
             ax.set_xticks(at_risk_times)
-            trans = mtransforms.blended_transform_factory(ax.transData, ax.transAxes)
+            trans = ax.get_xaxis_transform()  # x in data units, y in axes fraction
             ax.text(-0.02, -0.2, "at risk", transform=ax.transAxes, ha="right", va="top", fontsize=8,
                     weight="bold")
             for i, g in enumerate(self.groups):
