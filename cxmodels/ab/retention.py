@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from .._numerics import hdi as _hdi
-from .._validation import require_columns, require_consistent_ids, require_frame, require_unique_columns
+from .._validation import (check_level, require_columns, require_consistent_ids, require_frame,
+                           require_unique_columns)
 from ..errors import InputError
 from . import references as R
 from ._checks import at_least_two, resolve_control
@@ -66,6 +67,7 @@ def compare_retention(data: pd.DataFrame, *, duration: str, event: str, group: s
         Metric: retention at ``horizon``; ``curves``: posterior survival by variant and cut;
         ``posterior``: events, exposure and posterior hazards by variant and interval.
     """
+    level = check_level(level)
     require_frame(data)
     require_unique_columns(data)
     require_columns(data, [duration, event, group])
@@ -124,13 +126,7 @@ def compare_retention(data: pd.DataFrame, *, duration: str, event: str, group: s
     # exact posterior mean of S(horizon): prod_k E[exp(-w_k lam_k)] = prod_k (b/(b+w))^a
     means = np.prod((rates / (rates + width_h)) ** shapes, axis=1)
     table = post[["variant", "start", "end", "events", "exposure"]]
-    res = ABResult(metric=f"retention at {horizon:g}", variants=variants, control=ctrl, sampler=sampler,
-                   draws=draws, seed=seed, model="piecewise-exponential", prior=f"Gamma({a0:g}, {b0:g}) prior "
-                   f"on each of {len(cuts) - 1} interval hazards", posterior=post, data_table=table,
-                   options={"cuts": cuts, "horizon": horizon, "prior": [a0, b0]},
-                   references=[R.IBRAHIM, R.GELMAN, R.STUCCHIO], means=means, level=level,
-                   methods_extra=f"Interval cuts at {', '.join(f'{c:g}' for c in cuts)}; censored customers add "
-                                 "exposure without events.")
+    # the curves' own draws: a child of the seed, so they do not consume the result's stream
     rng = np.random.default_rng(np.random.SeedSequence(0 if seed is None or not isinstance(seed, int) else seed).spawn(1)[0])
     lam = rng.gamma(shapes, 1.0 / rates, size=(4000,) + shapes.shape)
     crows = []
@@ -139,5 +135,13 @@ def compare_retention(data: pd.DataFrame, *, duration: str, event: str, group: s
             w = np.clip(np.minimum(cuts[1:], c) - cuts[:-1], 0, None)
             s = np.exp(-(lam[:, j, :] * w).sum(axis=-1))
             crows.append((v, c, float(np.prod((rates[j] / (rates[j] + w)) ** shapes[j])), *_hdi(s, level)))
-    res.curves = pd.DataFrame(crows, columns=["variant", "time", "survival_mean", "hdi_lower", "hdi_upper"])
+    curves = pd.DataFrame(crows, columns=["variant", "time", "survival_mean", "hdi_lower", "hdi_upper"])
+    res = ABResult(metric=f"retention at {horizon:g}", variants=variants, control=ctrl, sampler=sampler,
+                   draws=draws, seed=seed, model="piecewise-exponential", prior=f"Gamma({a0:g}, {b0:g}) prior "
+                   f"on each of {len(cuts) - 1} interval hazards", posterior=post, data_table=table,
+                   options={"cuts": cuts, "horizon": horizon, "prior": [a0, b0]},
+                   references=[R.IBRAHIM, R.GELMAN, R.STUCCHIO], means=means, level=level,
+                   methods_extra=f"Interval cuts at {', '.join(f'{c:g}' for c in cuts)}; censored customers add "
+                                 "exposure without events.",
+                   extras={"curves": curves})
     return res
