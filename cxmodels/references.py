@@ -43,7 +43,7 @@ class Reference:
         authors = authors.replace("&", ",").replace(" and ", ",")
         names = []
         for part in (p.strip() for p in authors.split(",")):
-            if not part or re.fullmatch(r"(?:[A-Z][a-z]?\.?[- ]?)+|Jr\.?", part):
+            if not part or re.fullmatch(r"(?:[A-Z][a-z]?\.[- ]?)*(?:[A-Z][a-z]?\.|[A-Z])|Jr\.?", part):
                 continue  # initials
             if part.startswith("et al"):
                 names.append("et al.")
