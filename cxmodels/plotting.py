@@ -13,15 +13,7 @@ PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F
 #: Transparency of interval bands.
 BAND_ALPHA = 0.2
 
-_STYLE = {
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "axes.titlesize": "medium",
-    "axes.labelsize": "medium",
-    "legend.frameon": False,
-}
+_STYLE = {"grid.alpha": 0.3}
 
 
 def _pyplot():
@@ -30,25 +22,32 @@ def _pyplot():
     return plt
 
 
+def _style(ax):
+    """Apply the house style to one Axes (no spines top/right, a light grid)."""
+    ax.grid(True, alpha=_STYLE["grid.alpha"])
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return ax
+
+
 def axes(ax=None, figsize=(6.5, 4.0)):
     """Return ``ax`` styled, or a new styled Axes of ``figsize`` when ``ax`` is None."""
-    plt = _pyplot()
     if ax is None:
-        with plt.rc_context(_STYLE):
-            _, ax = plt.subplots(figsize=figsize)
-    else:
-        ax.grid(True, alpha=_STYLE["grid.alpha"])
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
-    return ax
+        # the figure is made outside rc_context: a figure created inside one is not
+        # shown by the inline backend after the first in a notebook kernel
+        _, ax = _pyplot().subplots(figsize=figsize)
+    return _style(ax)
 
 
 def figure(nrows: int = 1, ncols: int = 1, figsize=None, **subplot_kw):
     """A new styled Figure with a grid of Axes: ``fig, axs = figure(1, 2)``."""
-    plt = _pyplot()
+    import numpy as np
+
     figsize = figsize or (5.5 * ncols, 3.8 * nrows)
-    with plt.rc_context(_STYLE):
-        fig, axs = plt.subplots(nrows, ncols, figsize=figsize, **subplot_kw)
+    fig, axs = _pyplot().subplots(nrows, ncols, figsize=figsize, **subplot_kw)
+    for a in np.atleast_1d(axs).ravel():
+        _style(a)
     return fig, axs
 
 
