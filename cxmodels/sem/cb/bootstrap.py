@@ -116,7 +116,7 @@ class BootstrapResult(Result):
 
     def methods_text(self) -> str:
         return (f"Standard errors and {self.level:.0%} {'bias-corrected' if self.interval == 'bc' else 'percentile'} "
-                f"intervals were obtained by a nonparametric bootstrap ({R.EFRON_TIBSHIRANI.cite}) with "
+                f"intervals were obtained by a nonparametric bootstrap as described by {R.EFRON_TIBSHIRANI.cite}, with "
                 f"{self.n_boot} replicates resampling respondents within groups (seed {self.seed}); "
                 f"{len(self.theta)} replicates converged.")
 

@@ -66,8 +66,8 @@ class InvarianceResult(Result):
             else:
                 break
         rejected = [lv for lv in t.index[1:] if t.loc[lv, "pvalue_diff"] < 1 - self.level]
-        reason = (f"{chosen} invariance holds: the CFI drops by no more than {abs(DELTA_CFI)} up to it "
-                  f"({R.CHEUNG_RENSVOLD.cite})")
+        reason = (f"{chosen} invariance holds: the CFI drops by no more than {abs(DELTA_CFI)} up to it, "
+                  f"the cutoff of {R.CHEUNG_RENSVOLD.cite}")
         if rejected:
             reason += f"; the chi-square difference test rejects {', '.join(rejected)} at {1 - self.level:.2g}"
         return Decision("adopt", str(chosen), reason,
@@ -77,11 +77,11 @@ class InvarianceResult(Result):
 
     def methods_text(self) -> str:
         levels = ", ".join(self.fits)
-        scaled = (f" (scaled differences, {R.SATORRA_BENTLER.cite})" if "chisq_scaled" in self._table else "")
-        return ("Measurement invariance across groups was tested by a sequence of nested multigroup "
-                f"models ({levels}; {R.MEREDITH.cite}; {R.VANDENBERG_LANCE.cite}) fitted as in lavaan "
-                f"({R.ROSSEEL.cite}), compared by chi-square difference tests{scaled}, with changes in CFI "
-                f"({R.CHEUNG_RENSVOLD.cite}) reported beside them.")
+        scaled = (f", scaled as proposed by {R.SATORRA_BENTLER.cite}," if "chisq_scaled" in self._table else "")
+        return ("Following " f"{R.MEREDITH.cite} and {R.VANDENBERG_LANCE.cite}, measurement invariance across "
+                f"groups was tested by a sequence of nested multigroup models ({levels}) fitted as lavaan, the R "
+                f"package of {R.ROSSEEL.cite}, fits them, and compared by chi-square difference tests{scaled} "
+                f"with changes in CFI read against the cutoff of {R.CHEUNG_RENSVOLD.cite}.")
 
     def plot(self, ax=None, **kwargs):
         """CFI of each level, with the -0.01 band below the previous level's."""

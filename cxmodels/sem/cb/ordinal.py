@@ -105,9 +105,10 @@ class OrdinalSEMResult(SEMBase):
     def methods_text(self) -> str:
         f = self._fit
         return (f"The model was estimated on {self.nobs} observations treating the items as ordinal: "
-                f"polychoric correlations and thresholds ({R.OLSSON.cite}), diagonally weighted least squares "
-                f"with robust standard errors and the mean-and-variance adjusted chi-square (WLSMV; "
-                f"{R.MUTHEN_1997.cite}; {R.ASPAROUHOV_MUTHEN.cite}), as in lavaan ({R.ROSSEEL.cite}). "
+                f"polychoric correlations and thresholds as in {R.OLSSON.cite}, then diagonally weighted least "
+                f"squares with robust standard errors and the mean-and-variance adjusted chi-square (WLSMV) of "
+                f"{R.MUTHEN_1997.cite} and {R.ASPAROUHOV_MUTHEN.cite}, as lavaan, the R package of "
+                f"{R.ROSSEEL.cite}, computes them. "
                 f"Fit: scaled chi-square({int(f['df'])}) = {f['chisq_scaled']:.2f}, CFI = {f['cfi_scaled']:.3f}, "
                 f"TLI = {f['tli_scaled']:.3f}, RMSEA = {f['rmsea_scaled']:.3f}, SRMR = {f['srmr']:.3f}, judged "
                 f"against the cutoffs of {R.HU_BENTLER.cite}.")

@@ -93,6 +93,33 @@ class SEMResult(SEMBase):
     def _warn(self, msg, category=ImproperSolutionWarning):
         self._flag(msg, category, stacklevel=4)
 
+    @property
+    def references(self) -> tuple:
+        """The works :meth:`methods_text` cites: the model's, plus the bootstrap's once
+        :meth:`bootstrap` or :meth:`indirect_effects` has run (read from the provenance)."""
+        out = list(self._references)
+        kinds = {s["step"] for s in self._provenance.steps}
+        if kinds:
+            out.append(R.EFRON_TIBSHIRANI)
+        if "indirect_effects bootstrap" in kinds:
+            out += [R.BOLLEN_1987, R.PREACHER_HAYES]
+        return tuple(out)
+
+    def _bootstrap_text(self) -> str:
+        out = []
+        for s in self._provenance.steps:
+            kind = "bias-corrected" if s.get("interval") == "bc" else "percentile"
+            if s["step"] == "indirect_effects bootstrap":
+                out.append(f"Direct, indirect and total effects were read from the regression matrix as in "
+                           f"{R.BOLLEN_1987.cite}, with {s['level']:.0%} {kind} intervals from {s['n_boot']} "
+                           f"nonparametric bootstrap replicates (seed {s['seed']}), as recommended by "
+                           f"{R.PREACHER_HAYES.cite} and described by {R.EFRON_TIBSHIRANI.cite}.")
+            elif s["step"] == "bootstrap":
+                out.append(f"Bootstrap standard errors and {s['level']:.0%} {kind} intervals came from "
+                           f"{s['n_boot']} nonparametric replicates (seed {s['seed']}; "
+                           f"{R.EFRON_TIBSHIRANI.cite}).")
+        return " ".join(dict.fromkeys(out))
+
     def _works(self) -> tuple:
         o = self.options
         out = [R.ROSSEEL, R.BOLLEN, R.HU_BENTLER]
@@ -581,22 +608,23 @@ class SEMResult(SEMBase):
         except EstimationError:
             f = None
         est = {"ML": "maximum likelihood", "MLR": "maximum likelihood with Huber-White robust standard "
-               f"errors and the Yuan-Bentler scaled chi-square ({R.YUAN_BENTLER.cite})"}[o["estimator"]]
-        miss = (f"Missing values were handled by full-information maximum likelihood ({R.ARBUCKLE.cite}). "
+               f"errors and the scaled chi-square of {R.YUAN_BENTLER.cite}"}[o["estimator"]]
+        miss = (f"Missing values were handled by full-information maximum likelihood as in {R.ARBUCKLE.cite}. "
                 if o["missing"] == "fiml" else "")
         grp = (f"The model was estimated in {len(self.group_labels)} groups ({o['group']})"
                + (f" with {', '.join(o['group_equal'])} constrained equal. " if o["group_equal"] else ". ")
                if o["group"] else "")
-        text = (f"The structural equation model ({R.BOLLEN.cite}) was estimated by {est} on {self.nobs} "
-                f"observations with cxmodels {self._provenance.versions.get('cxmodels', '')}, whose estimates "
-                f"are checked against lavaan ({R.ROSSEEL.cite}). " + miss + grp)
+        text = (f"Following {R.BOLLEN.cite}, the structural equation model was estimated by {est} on "
+                f"{self.nobs} observations with cxmodels {self._provenance.versions.get('cxmodels', '')}, whose "
+                f"estimates are checked against lavaan, the R package of {R.ROSSEEL.cite}. " + miss + grp)
+        boot = self._bootstrap_text()
         if f is None:
-            return text + "Fit indices could not be computed for this solution (see its warnings)."
+            return (text + "Fit indices could not be computed for this solution (see its warnings). " + boot).strip()
         chisq = f.get("chisq_scaled", f["chisq"])
         return text + (
             f"Model fit: chi-square({int(f['df'])}) = {chisq:.2f}, p = {f.get('pvalue_scaled', f['pvalue']):.3f}; "
             f"CFI = {f.get('cfi_scaled', f['cfi']):.3f}; TLI = {f.get('tli_scaled', f['tli']):.3f}; "
             f"RMSEA = {f.get('rmsea_scaled', f['rmsea']):.3f} (90% CI {f['rmsea_ci_lower']:.3f}-"
             f"{f['rmsea_ci_upper']:.3f}); SRMR = {f['srmr']:.3f}, judged against the cutoffs of "
-            f"{R.HU_BENTLER.cite}."
+            f"{R.HU_BENTLER.cite}." + (" " + boot if boot else "")
         )

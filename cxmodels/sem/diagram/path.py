@@ -90,7 +90,7 @@ def _prepare(estimates, standardized: bool) -> pd.DataFrame:
     t = estimates.copy()
     for col in ("group", "block"):
         if col in t.columns and t[col].nunique(dropna=True) > 1:
-            first = sorted(t[col].dropna().unique())[0]
+            first = t[col].dropna().unique()[0]  # the first group as fitted (labels need not sort)
             t = t[t[col].isna() | (t[col] == first)]
     for col in ("se", "pvalue", "std_all"):
         if col not in t.columns:
@@ -637,7 +637,7 @@ def path_diagram(estimates: pd.DataFrame, *, standardized: bool = True, ax=None,
     from matplotlib.patches import Ellipse, FancyArrowPatch, Rectangle
 
     if ax is None:
-        import matplotlib.pyplot as plt
+        from ... import plotting
 
         ncol = max(col.values()) + 1
         n_top = sum(len(g.items.get(v, [])) for v in g.struct if side.get(v) == 1)
@@ -645,7 +645,7 @@ def path_diagram(estimates: pd.DataFrame, *, standardized: bool = True, ax=None,
         width = min(18.0, max(7.0, 1.6 * ncol + 1.0, 0.62 * max(n_top, n_bot) + 0.8))
         nl = len(set(lev.values()))
         height = min(11.0, 1.0 + 1.2 * nl + 1.3 * ((n_top > 0) + (n_bot > 0)) + (0.35 if title else 0))
-        fig, ax = plt.subplots(figsize=(width, height))
+        fig, ax = plotting.figure(1, 1, figsize=(width, height))
         fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.93 if title is not None else 0.99)
     fig = ax.figure
     pos = ax.get_position()
