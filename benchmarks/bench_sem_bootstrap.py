@@ -67,7 +67,7 @@ def main() -> None:
                 est.append(m.inspect().query("op == '~' and lval == 'dem60'")["Estimate"].iloc[0])
         theirs.append((time.perf_counter() - t) / args.semopy_reps)
         # Same data, same answers: the dem60 ~ ind60 path per replicate.
-        pid = int(res._core.table.query("lhs == 'dem60' and op == '~'")["pid"].iloc[0])
+        pid = list(res.vcov().index).index("dem60~ind60")  # columns of thetas: the free parameters in order
         agree.append(float(np.nanmax(np.abs(thetas[: args.semopy_reps, pid] - np.asarray(est)))))
 
     out = {

@@ -1,12 +1,15 @@
-"""Satisfaction -> loyalty: covariance-based SEM (``fit_sem``), measurement invariance,
-ACSI/ECSI templates and path diagrams.
+"""Satisfaction -> loyalty: covariance-based SEM (``fit_sem``, in :mod:`cxmodels.sem.cb`),
+PLS-SEM (``fit_pls``, in :mod:`cxmodels.sem.pls`), measurement invariance, the ACSI/ECSI
+templates, the safe ``:=`` expressions and path diagrams (:mod:`cxmodels.sem.diagram`).
 
 Heavy dependencies are imported inside the functions that need them.
 """
 
 from . import templates
+from .cb import (BootstrapResult, FitIndices, InvarianceResult, OrdinalSEMResult, SEMResult,
+                 measurement_invariance)
 from .cb.fit import fit_sem
 from .pls.fit import fit_pls
-from .cb.invariance import measurement_invariance
 
-__all__ = ["fit_sem", "fit_pls", "measurement_invariance", "templates"]
+__all__ = ["fit_sem", "fit_pls", "measurement_invariance", "templates", "SEMResult", "OrdinalSEMResult",
+           "InvarianceResult", "BootstrapResult", "FitIndices"]
