@@ -27,7 +27,7 @@ def _have_lavaan() -> str | None:
                             timeout=120).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         ok = False
-    return None if ok else "the R package lavaan is not installed (apt-get install r-cran-lavaan)"
+    return None if ok else "Rscript cannot load the R package lavaan (apt-get install r-cran-lavaan)"
 
 
 WHY_NOT = _have_lavaan()
