@@ -274,7 +274,7 @@ def test_path_diagram_smoke():
     import matplotlib.pyplot as plt
     from matplotlib.axes import Axes
 
-    plot = _load("plot")
+    from cxmodels.sem import diagram as plot
     before = PD_EST.copy()
     ax = plot.path_diagram(PD_EST, title="Political democracy")
     pd.testing.assert_frame_equal(PD_EST, before)                 # caller's frame untouched

@@ -112,8 +112,8 @@ def _expected_collisions(n: int, length: int) -> float:
     return n * (n - 1) / 2 / 2.0 ** (4 * length)
 
 
-def pseudonymize(df: pd.DataFrame, columns, key: str | bytes, *, length: int = 16) -> pd.DataFrame:
-    """Return a copy of ``df`` with ``columns`` replaced by keyed-hash pseudonyms.
+def pseudonymize(data: pd.DataFrame, columns, key: str | bytes, *, length: int = 16) -> pd.DataFrame:
+    """Return a copy of ``data`` with ``columns`` replaced by keyed-hash pseudonyms.
 
     Each non-missing id becomes the first ``length`` hex characters of
     HMAC-SHA-256(key, canonical text of the id).
@@ -145,7 +145,7 @@ def pseudonymize(df: pd.DataFrame, columns, key: str | bytes, *, length: int = 1
 
     Parameters
     ----------
-    df : DataFrame
+    data : DataFrame
         Never modified.
     columns : str or list of str
         Identifier columns (customer id, e-mail, phone ...).
@@ -175,12 +175,12 @@ def pseudonymize(df: pd.DataFrame, columns, key: str | bytes, *, length: int = 1
     Krawczyk, H., Bellare, M., & Canetti, R. (1997). HMAC: Keyed-hashing for message
     authentication. RFC 2104. https://doi.org/10.17487/RFC2104
     """
-    V.require_frame(df)
+    V.require_frame(data)
     cols = [columns] if isinstance(columns, str) else list(columns)
     if not cols:
         raise InputError("columns must name at least one identifier column")
-    V.require_columns(df, cols)
-    dup = sorted({str(c) for c in cols if list(df.columns).count(c) > 1})
+    V.require_columns(data, cols)
+    dup = sorted({str(c) for c in cols if list(data.columns).count(c) > 1})
     if dup:
         raise InputError(f"column(s) {dup} appear more than once in the data; rename them first")
     k = _key_bytes(key)
@@ -189,9 +189,9 @@ def pseudonymize(df: pd.DataFrame, columns, key: str | bytes, *, length: int = 1
         raise InputError(f"length must be an integer between 8 and 64 hex characters, got {length!r}")
     length = int(length)
 
-    out = df.copy()
+    out = data.copy()
     for c in dict.fromkeys(cols):
-        s = df[c]
+        s = data[c]
         # Iterate the array, not Series.map: map turns a nullable Int64 column into floats.
         values = list(s.array)
         texts: list[str | None] = [None] * len(values)
@@ -233,5 +233,5 @@ def pseudonymize(df: pd.DataFrame, columns, key: str | bytes, *, length: int = 1
                     f"column {c!r}: two distinct ids get the same pseudonym with length={length} "
                     f"({V._rows_text(s.index[rows])}); use a larger length, e.g. {min(64, length + 4)}")
         out[c] = pd.Series([v if t is None else pseudonym[t] for v, t in zip(values, texts)],
-                           index=df.index, dtype=object)
+                           index=data.index, dtype=object)
     return out
