@@ -16,8 +16,9 @@ WERTS = ref("Werts, C. E., Linn, R. L., & Joreskog, K. G. (1974). Intraclass rel
 FORNELL_LARCKER = ref("Fornell, C., & Larcker, D. F. (1981). Evaluating structural equation models with "
                       "unobservable variables and measurement error. Journal of Marketing Research, 18(1), "
                       "39-50.")
-DIJKSTRA_HENSELER_MISQ = ref("Dijkstra, T. K., & Henseler, J. (2015). Consistent and asymptotically normal "
-                             "PLS estimators for linear structural equations. MIS Quarterly, 39(2), 297-316.")
+# Two works of 2015 by the same authors: APA letters them by title (a: CSDA, b: MISQ).
+DIJKSTRA_HENSELER_MISQ = ref("Dijkstra, T. K., & Henseler, J. (2015b). Consistent partial least squares path "
+                             "modeling. MIS Quarterly, 39(2), 297-316.")
 HENSELER_HTMT = ref("Henseler, J., Ringle, C. M., & Sarstedt, M. (2015). A new criterion for assessing "
                     "discriminant validity in variance-based structural equation modeling. Journal of the "
                     "Academy of Marketing Science, 43(1), 115-135.")

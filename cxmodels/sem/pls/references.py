@@ -15,8 +15,9 @@ LOHMOLLER = ref("Lohmoller, J.-B. (1989). Latent variable path modeling with par
                 "Physica.")
 TENENHAUS = ref("Tenenhaus, M., Esposito Vinzi, V., Chatelin, Y.-M., & Lauro, C. (2005). PLS path "
                 "modeling. Computational Statistics & Data Analysis, 48(1), 159-205.")
-DIJKSTRA_HENSELER_CSDA = ref("Dijkstra, T. K., & Henseler, J. (2015). Consistent partial least squares path "
-                             "modeling. Computational Statistics & Data Analysis, 81, 10-23.")
+DIJKSTRA_HENSELER_CSDA = ref("Dijkstra, T. K., & Henseler, J. (2015a). Consistent and asymptotically normal PLS "
+                             "estimators for linear structural equations. Computational Statistics & Data "
+                             "Analysis, 81, 10-23.")
 FORNELL_ACSI = ref("Fornell, C., Johnson, M. D., Anderson, E. W., Cha, J., & Bryant, B. E. (1996). The "
                    "American Customer Satisfaction Index: Nature, purpose, and findings. Journal of "
                    "Marketing, 60(4), 7-18.")
