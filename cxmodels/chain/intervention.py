@@ -242,16 +242,17 @@ class InterventionResult(Result):
         v = t.loc["value_per_customer"]
         s = t.loc["satisfaction_lift"]
         pct = f"{100 * o['level']:.0f}%"
-        ab_cites = "; ".join(r.cite for r in self.satisfaction.references)
+        ab = [r.cite for r in self.satisfaction.references]
+        ab_cites = ", ".join(ab[:-1]) + (" and " if len(ab) > 1 else "") + ab[-1] if ab else "cxmodels.ab"
         paired = ("Each posterior draw of the lift was pushed through one bootstrap replicate of the chain"
                   if o["chain_replicates"] else
                   "Each posterior draw of the lift was pushed through the chain's point estimate (the chain had no "
                   "bootstrap, so its own uncertainty is not carried)")
         return (f"The intervention was evaluated in a randomized experiment ({o['n_control']} control, "
                 f"{o['n_treatment']} treatment customers). Satisfaction was scored with the measurement model "
-                "of the value chain (Bartlett scores, conditionally unbiased for mean differences; "
-                f"{refs.SKRONDAL_LAAKE_2001.cite}) and compared with a Normal model under the reference prior "
-                f"(cxmodels.ab; {ab_cites}). "
+                "of the value chain as Bartlett scores, conditionally unbiased for mean differences as shown by "
+                f"{refs.SKRONDAL_LAAKE_2001.cite}, and compared with cxmodels.ab's Normal model under the "
+                f"reference prior, following {ab_cites}. "
                 f"The satisfaction lift was {s['est']:.3f} ({pct} interval {s['ci_lower']:.3f} "
                 f"to {s['ci_upper']:.3f}). {paired}, giving a value of {v['est']:.2f} per customer "
                 f"({v['ci_lower']:.2f} to {v['ci_upper']:.2f}); against a cost of {o['cost']:g} per customer the "

@@ -675,13 +675,14 @@ class ValueChainResult(Result):
         o, t, r = self._options, self._table, refs
         clv = t.loc["clv_per_unit"]
         pct = f"{100 * o['level']:.0f}%"
-        meas = ("Satisfaction was measured as a latent construct by confirmatory factor analysis (maximum "
-                f"likelihood, cxmodels.sem.fit_sem, checked against lavaan; {r.ROSSEEL_2012.cite}). The churn and "
-                "purchase models were fitted by maximum likelihood integrating over each customer's "
-                "satisfaction given her survey answers (the latent posterior of the measurement model, "
-                "24-point Gauss-Hermite quadrature), a two-step structural-after-measurement estimator "
-                f"({r.ROSSEEL_LOH_2022.cite}) that avoids the attenuation of plug-in factor scores "
-                f"({r.SKRONDAL_KUHA_2012.cite}; {r.CARROLL_2006.cite}). " if o["model"] else
+        meas = ("Satisfaction was measured as a latent construct by confirmatory factor analysis, fitted by "
+                "maximum likelihood with cxmodels.sem.fit_sem, whose estimates match lavaan, described by "
+                f"{r.ROSSEEL_2012.cite}. The churn and purchase models were fitted by maximum likelihood "
+                "integrating over each customer's satisfaction given her survey answers (the latent posterior of "
+                "the measurement model, 24-point Gauss-Hermite quadrature): the two-step "
+                f"structural-after-measurement estimator of {r.ROSSEEL_LOH_2022.cite}, which avoids the "
+                f"attenuation of plug-in factor scores described by {r.SKRONDAL_KUHA_2012.cite} and "
+                f"{r.CARROLL_2006.cite}. " if o["model"] else
                 "Satisfaction was an observed index score" + (
                     f" with classical measurement error of reliability {o['reliability']:.2f} integrated out. "
                     if o["reliability"] else ", treated as measured without error. "))
@@ -690,8 +691,8 @@ class ValueChainResult(Result):
                  if self._has_purchases else f"Revenue was {o['monthly_revenue']} per active month. ")
         if self._boot is not None:
             boot = (f"Uncertainty was propagated through both steps and the nonlinear CLV functional by "
-                    f"{len(self._reps)} nonparametric bootstrap resamples of customers (percentile "
-                    f"{pct} intervals; {r.EFRON_1993.cite}; seed {self._provenance.seed}). ")
+                    f"{len(self._reps)} nonparametric bootstrap resamples of customers, with percentile "
+                    f"{pct} intervals as in {r.EFRON_1993.cite}, with bootstrap seed {self._provenance.seed}. ")
             result = (f"A change of {o['per']:g} unit in satisfaction changed CLV by {clv['est']:.2f} "
                       f"({pct} interval {clv['ci_lower']:.2f} to {clv['ci_upper']:.2f}).")
         else:

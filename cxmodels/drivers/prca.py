@@ -175,12 +175,13 @@ class PRCAResult(Result):
         r = refs
         if self.n_boot:
             boot = (f"their asymmetry and the impact-asymmetry index have {pct}% percentile intervals from "
-                    f"{self.n_boot} bootstrap resamples of respondents ({r.EFRON_1993.cite}; seed {self.seed}). ")
+                    f"{self.n_boot} bootstrap resamples of respondents as in {r.EFRON_1993.cite}, with bootstrap "
+                    f"seed {self.seed}. ")
         else:
             boot = (f"their asymmetry has a {pct}% t interval from the same regression (no bootstrap, so the "
                     "impact-asymmetry index has no interval). ")
         return (f"Asymmetric effects of {len(self._wide)} attribute ratings on {self.outcome} were estimated by "
-                f"penalty-reward contrast analysis ({r.BRANDT_1987.cite}; {r.CONKLIN_2004.cite}): each rating "
+                f"the penalty-reward contrast analysis of {r.BRANDT_1987.cite} and {r.CONKLIN_2004.cite}: each rating "
                 f"was coded into a low dummy (rating <= {self.low:g}) and a high dummy (rating >= {self.high:g}), "
                 f"and {self.outcome} was regressed on all dummies by OLS ({self.nobs} respondents). Penalties and "
                 f"rewards have {pct}% t intervals; " + boot +

@@ -427,18 +427,19 @@ class ThresholdResult(Result):
         lo, hi = self.tau_interval
         r = refs
         common = (f"A threshold (broken-stick) regression of {self.y} on {self.x} was fitted, with the slope "
-                  f"allowed to change at an unknown threshold tau (a Bayesian changepoint model; "
-                  f"{r.CARLIN_1992.cite}), to test for the nonlinear satisfaction-loyalty link described by "
+                  f"allowed to change at an unknown threshold tau, the Bayesian changepoint model of "
+                  f"{r.CARLIN_1992.cite}, to test for the nonlinear satisfaction-loyalty link described by "
                   f"{r.ANDERSON_2000.cite} and {r.MITTAL_2001.cite}. Tau had a uniform prior on {len(self.grid)} "
                   f"grid points from {self.grid[0]:g} to {self.grid[-1]:g}, so its posterior is exact on the grid. ")
         if self.outcome == "continuous":
-            model = (f"Given tau, the coefficients had Zellner's g-prior ({r.ZELLNER_1986.cite}) with g = "
-                     f"{self.g:g} (unit information when g = n; {r.KASS_1995.cite}) and the residual variance "
+            model = (f"Given tau, the coefficients had the g-prior of {r.ZELLNER_1986.cite} with g = "
+                     f"{self.g:g}, g = n being the unit-information prior of {r.KASS_1995.cite}, and the residual "
+                     "variance "
                      "an inverse-gamma prior, so the marginal likelihood of each tau is closed form and coefficient "
                      "posteriors are mixtures of Student-t distributions. ")
         else:
             model = ("The outcome was binary (logistic link); coefficients had independent normal priors scaled to "
-                     f"their columns' spread ({r.GELMAN_2008.cite}), and the marginal likelihood of each tau was "
+                     f"their columns' spread as recommended by {r.GELMAN_2008.cite}, and the marginal likelihood of each tau was "
                      "computed by a Laplace approximation. ")
         res = (f"The posterior mode of tau was {self.tau_mode:g} ({self.level:.0%} credible interval "
                f"{lo:g} to {hi:g}); P(slope increases above tau) = {self.prob_slope_change_positive:.3f}; "
