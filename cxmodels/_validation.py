@@ -139,3 +139,14 @@ def require_consistent_ids(data: pd.DataFrame, column: str, what: str = "data") 
             f"column {column!r} of {what} mixes types ({', '.join(sorted(kinds.unique()))}) and "
             f"values that print alike ({sorted(clash.unique())[:5]}) would count as different "
             f"customers ({rows_text(rows)}); convert the column to one type first")
+
+
+def resolve_seed(seed):
+    """A Generator and the seed to record in provenance: an int as given; None draws one from
+    the operating system and records it (so the computation can be re-run); a Generator is
+    used as is (its state cannot be recorded, and provenance says so)."""
+    if seed is None:
+        seed = int(np.random.SeedSequence().entropy % (2 ** 32))
+    rng = as_generator(seed)
+    recorded = int(seed) if isinstance(seed, (int, np.integer)) else "numpy Generator (state not recorded)"
+    return rng, recorded

@@ -20,7 +20,7 @@ from ... import plotting
 from ..._progress import Progress
 from ..._results import Result
 from ..._stats import bootstrap_interval
-from ..._validation import as_generator, check_count, check_level
+from ..._validation import check_count, check_level, resolve_seed
 from ...errors import ConvergenceWarning, InputError
 from .. import references as R
 from .core import fit_core
@@ -34,16 +34,6 @@ def _check_interval(interval) -> str:
     if interval not in INTERVALS:
         raise InputError(f"interval must be 'percentile' or 'bc' (bias-corrected), got {interval!r}")
     return interval
-
-
-def resolve_seed(seed):
-    """A Generator and the seed to record: an int as given; None draws one (recorded, so the
-    bootstrap can be re-run); a Generator is used as is (its state cannot be recorded)."""
-    if seed is None:
-        seed = int(np.random.SeedSequence().entropy % (2 ** 32))
-    rng = as_generator(seed)
-    recorded = int(seed) if isinstance(seed, (int, np.integer)) else "numpy Generator (state not recorded)"
-    return rng, recorded
 
 
 class BootstrapResult(Result):

@@ -4,20 +4,18 @@ baseline and saturated models, robust and observed information.
 Kept apart from :mod:`.fit` (argument checks, the public ``fit_sem``) so that the result,
 bootstrap and ordinal modules can refit without importing the public entry point.
 """
+
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from ... import _validation as V
-from ...errors import ConvergenceWarning, IdentificationError, InputError
 from .estimate import (Discrepancy, GroupData, casewise_scores, em_saturated, make_blocks,
                        minimize, numerical_hessian)
 from .model import RAMModel
-from .partable import Variables, build
+from .partable import Variables
 
 ESTIMATORS = ("ML", "MLR")
 MISSING = ("listwise", "fiml")

@@ -8,11 +8,9 @@ import pandas as pd
 from ... import _validation as V
 from ...errors import EstimationError, IdentificationError, InputError
 from . import checks
-from .core import (ESTIMATORS, MISSING, Core, _group_arrays, baseline_table, fit_core, saturated_table)
-from .estimate import (Discrepancy, GroupData, casewise_scores, em_saturated, make_blocks)
-from .model import RAMModel
+from .core import ESTIMATORS, MISSING, _group_arrays, fit_core
 from .ordinal import OrdinalSEMResult, fit_sem_ordinal
-from .partable import Variables, build
+from .partable import build
 from .result import SEMResult
 
 

@@ -128,10 +128,7 @@ def parallel_analysis(data: pd.DataFrame, *, n_iter: int = 200, quantile: float 
     n_iter = V.check_count(n_iter, "n_iter", minimum=1)
     if isinstance(quantile, bool) or not isinstance(quantile, numbers.Real) or not 0 < quantile < 1:
         raise InputError(f"quantile must be a number strictly between 0 and 1 (e.g. 0.95), got {quantile!r}")
-    if seed is None:
-        seed = int(np.random.SeedSequence().entropy % (2 ** 32))
-    rng = V.as_generator(seed)
-    recorded = int(seed) if isinstance(seed, (int, np.integer)) else "numpy Generator (state not recorded)"
+    rng, recorded = V.resolve_seed(seed)
     n, p = X.shape
     obs = np.sort(np.linalg.eigvalsh(np.corrcoef(X, rowvar=False)))[::-1]
     sims = np.array([np.sort(np.linalg.eigvalsh(np.corrcoef(rng.normal(size=(n, p)), rowvar=False)))[::-1]

@@ -26,17 +26,7 @@ from ..measurement import reliability as rel
 from . import references as R
 from .engine import prepare
 
-__all__ = ["bootstrap_pls", "PLSBootstrapResult", "resolve_seed"]
-
-
-def resolve_seed(seed):
-    """A Generator and the seed to record: an int as given; None draws one (recorded, so the
-    computation can be re-run); a Generator is used as is (its state cannot be recorded)."""
-    if seed is None:
-        seed = int(np.random.SeedSequence().entropy % (2 ** 32))
-    rng = V.as_generator(seed)
-    recorded = int(seed) if isinstance(seed, (int, np.integer)) else "numpy Generator (state not recorded)"
-    return rng, recorded
+__all__ = ["bootstrap_pls", "PLSBootstrapResult"]
 
 
 def _indirect_pairs(P: np.ndarray) -> list[tuple[int, int]]:
@@ -125,7 +115,7 @@ def bootstrap_pls(result, n_boot: int = 1000, *, seed=None, level: float = 0.95,
     """
     n_boot = V.check_count(n_boot, "n_boot", minimum=2)
     level = V.check_level(level)
-    rng, recorded = resolve_seed(seed)
+    rng, recorded = V.resolve_seed(seed)
     est0, _ = _safe_statistic(result, result._X)
     if est0 is None:
         raise EstimationError("the bootstrap statistic cannot be computed on the full sample")

@@ -33,7 +33,6 @@ from ..._results import Result
 from ...errors import CXModelsError, CXModelsWarning, ConvergenceWarning, EstimationError, InputError
 from ...provenance import make_provenance
 from . import references as R
-from .bootstrap import resolve_seed
 from .engine import SCHEMES, Engine, parse_pls, prepare, standardize_columns
 
 __all__ = ["compare_groups", "MGAResult", "find_segments", "SegmentResult"]
@@ -204,7 +203,7 @@ def compare_groups(model: str, data: pd.DataFrame, group: str, *, n_perm: int = 
             raise InputError(f"items {const} are constant within group {lab!r} of column {group!r}; "
                              "the model cannot be fitted in that group")
     engine = Engine(spec, scheme, 1e-7, 300)
-    rng, recorded = resolve_seed(seed)
+    rng, recorded = V.resolve_seed(seed)
     Zpool = prepare(X, "items")
 
     def stats_for(mask):
@@ -385,7 +384,7 @@ def find_segments(data: pd.DataFrame, *, k_range=(2, 6), seed=None, max_rows: in
         raise InputError(f"k_range must be (low, high) whole numbers with 2 <= low <= high < {len(data)} "
                          f"(the number of rows), got {k_range!r}")
     max_rows = V.check_count(max_rows, "max_rows", minimum=10)
-    rng, recorded = resolve_seed(seed)
+    rng, recorded = V.resolve_seed(seed)
     X = ((data - data.mean()) / data.std()).to_numpy(float)
     sub = rng.choice(len(X), size=min(len(X), max_rows), replace=False)
     rows, best = [], None
