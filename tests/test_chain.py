@@ -319,3 +319,12 @@ def test_progress_bar_reports_the_fits(base, capsys):
     assert "value chain" in err and "4/4" in err
     fit_value_chain(base.customers.head(300), base.model, n_boot=3, seed=1, plugin=False, progress=False)
     assert capsys.readouterr().err == ""
+
+
+def test_unseeded_bootstrap_records_the_seed_it_drew(base):
+    df = base.customers.head(300)
+    a = fit_value_chain(df, base.model, n_boot=3, plugin=False, progress=False)
+    seed = a.provenance.seed
+    assert isinstance(seed, int) and a.provenance.steps[0]["seed"] == seed
+    b = fit_value_chain(df, base.model, n_boot=3, plugin=False, progress=False, seed=seed)
+    pd.testing.assert_frame_equal(a.summary(), b.summary())

@@ -163,3 +163,11 @@ def test_bad_inputs_name_the_column():
         penalty_reward(d.assign(A=d["A"] * 20), ["A", "B"], "overall")
     with pytest.raises(InputError, match="below high cut"):
         penalty_reward(d, ["A", "B"], "overall", low=4, high=3)
+
+
+def test_unseeded_bootstrap_records_the_seed_it_drew():
+    d = make_kano(300, seed=8)
+    a = penalty_reward(d, ["A", "B"], "overall", n_boot=100)
+    assert isinstance(a.provenance.seed, int) and a.seed == a.provenance.seed
+    b = penalty_reward(d, ["A", "B"], "overall", n_boot=100, seed=a.seed)
+    pd.testing.assert_frame_equal(a.summary(), b.summary())

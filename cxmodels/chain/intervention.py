@@ -30,7 +30,7 @@ import warnings
 from .. import plotting
 from .._results import Decision, Result
 from .._validation import (as_generator, check_count, check_level, require_columns, require_frame,
-                           require_unique_columns, rows_text)
+                           require_unique_columns, resolve_seed, rows_text)
 from ..errors import CXModelsWarning, InputError
 from ..provenance import make_provenance
 from . import references as refs
@@ -94,6 +94,8 @@ def evaluate_intervention(chain, data: pd.DataFrame, *, group: str = "arm", cont
     infinite = [c for c in items if np.isinf(sub[c].to_numpy(float)).any()]
     if infinite:
         raise InputError(f"survey item column(s) {infinite} of data hold infinite values")
+    _, seed_rec = resolve_seed(seed)    # None draws a seed and records it
+    seed = seed if isinstance(seed, np.random.Generator) else seed_rec
     sat, driver = chain._options["satisfaction"], chain._options["driver"]
     scores = chain.sem.factor_scores(sub, method="bartlett")
     labels = sub[group].astype(str).to_numpy()
@@ -109,7 +111,7 @@ def evaluate_intervention(chain, data: pd.DataFrame, *, group: str = "arm", cont
     B = len(chain.replicates)
     if B:
         # pair each lift draw with a bootstrap replicate (shuffled, cycled)
-        rng = as_generator(seed)
+        rng = as_generator(seed)   # a fresh stream from the same seed, as the pairing always used
         rep = rng.permutation(np.resize(np.arange(B), lift.size))
         value = np.empty(lift.size)
         for b in range(B):
@@ -121,7 +123,6 @@ def evaluate_intervention(chain, data: pd.DataFrame, *, group: str = "arm", cont
     options = dict(group=group, control=control, treatment=treatment, cost=float(cost), draws=draws, level=level,
                    n_control=int((labels == control).sum()), n_treatment=int((labels == treatment).sum()),
                    chain_replicates=B)
-    seed_rec = seed if not isinstance(seed, np.random.Generator) else "numpy Generator"
     res = InterventionResult(ab_sat, ab_drv, lift, value, options,
                              make_provenance("cxmodels.chain.evaluate_intervention", sub[[group, *items]],
                                              options, seed=seed_rec), chain)

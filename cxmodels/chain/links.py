@@ -78,8 +78,8 @@ from .. import plotting
 from .._numerics import hessian_from_gradient, jacobian, safe_inverse
 from .._progress import Progress
 from .._results import Result
-from .._validation import (as_generator, check_count, check_level, require_columns, require_finite, require_frame,
-                           require_no_missing, require_numeric, require_unique_columns, rows_text)
+from .._validation import (check_count, check_level, require_columns, require_finite, require_frame,
+                           require_no_missing, require_numeric, require_unique_columns, resolve_seed, rows_text)
 from ..churn.checks import check_duration, check_event
 from ..errors import ConvergenceWarning, CXModelsError, CXModelsWarning, EstimationError, InputError
 from ..provenance import make_provenance
@@ -387,7 +387,8 @@ def fit_value_chain(data: pd.DataFrame, model: str | None = None, *, satisfactio
         Bootstrap resamples of customers (both steps refitted); ``0`` for none: point
         estimates only, every interval NaN, with a note in ``warnings``.
     seed : int, Generator or None
-        Seed of the bootstrap, recorded in ``provenance`` (its ``steps`` hold the bootstrap).
+        Seed of the bootstrap, recorded in ``provenance`` (its ``steps`` hold the bootstrap);
+        with None a seed is drawn and recorded, so the bootstrap can be re-run.
     level : float
         Level of the percentile (and plug-in Wald) intervals.
     plugin : bool
@@ -413,7 +414,7 @@ def fit_value_chain(data: pd.DataFrame, model: str | None = None, *, satisfactio
     per_driver = _check_number(per_driver, "per_driver")
     if sem_options is not None and not isinstance(sem_options, dict):
         raise InputError(f"sem_options must be a dict of fit_sem options, got {type(sem_options).__name__}")
-    rng = as_generator(seed)
+    rng, seed_rec = resolve_seed(seed)    # None draws a seed and records it: the bootstrap can be re-run
     econ = dict(horizon=horizon, rho=float(np.log1p(annual_discount_rate) / 12.0))
     sem_kwargs = dict(sem_options or {})
     methods = (["regression", "bartlett", "mean"] if model is not None else ["index"]) if plugin else []
@@ -443,7 +444,6 @@ def fit_value_chain(data: pd.DataFrame, model: str | None = None, *, satisfactio
                    purchases=purchases, spend=spend, monthly_revenue=monthly_revenue, reliability=reliability,
                    horizon=horizon, annual_discount_rate=annual_discount_rate, per=per, per_driver=per_driver,
                    n_boot=n_boot, level=level, plugin=plugin, sem_options=sem_kwargs)
-    seed_rec = seed if not isinstance(seed, np.random.Generator) else "numpy Generator"
     prov = make_provenance("cxmodels.chain.fit_value_chain", data, options, seed=seed_rec)
     if n_boot:
         prov = prov.with_step("bootstrap", seed=seed_rec, n_boot=n_boot, n_used=len(reps),

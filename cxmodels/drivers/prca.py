@@ -55,9 +55,9 @@ from scipy import stats
 
 from .. import plotting
 from .._results import Result
-from .._validation import (as_generator, check_count, check_level, require_columns, require_finite, require_frame,
+from .._validation import (check_count, check_level, require_columns, require_finite, require_frame,
                            require_no_missing, require_not_constant, require_numeric, require_unique_columns,
-                           rows_text)
+                           resolve_seed, rows_text)
 from ..errors import CXModelsWarning, InputError
 from ..provenance import make_provenance
 from . import references as refs
@@ -329,7 +329,7 @@ def penalty_reward(data: pd.DataFrame, drivers, outcome: str, *, low: float | No
     coef = pd.DataFrame({"est": beta, "se": se, "t": beta / se, "pvalue": 2 * stats.t.sf(np.abs(beta / se), dof),
                          "ci_lower": beta - tcrit * se, "ci_upper": beta + tcrit * se}, index=pd.Index(names, name="term"))
 
-    rng = as_generator(seed)
+    rng, seed = resolve_seed(seed)    # None draws a seed and records it: the intervals can be re-run
     boot = _bootstrap(X, y, n_boot, rng)
     failed = int(np.isnan(boot[:, 0]).sum())
     if failed:
