@@ -163,8 +163,8 @@ class TopicResult(Result):
         self.method, self.n_topics, self.n_seeds, self.criterion = method, n_topics, n_seeds, criterion
         self._snippets, self.language, self._tokens_methods, self.seed = snippets, language, tokens_methods, seed
         self._references = ((refs.JIEBA,) if language == "zh" else ()) + (
-            refs.SKLEARN, refs.LEE_SEUNG_1999 if method == "nmf" else refs.BLEI_2003, refs.LAU_2014,
-            refs.GREENE_2014)
+            refs.SKLEARN, refs.LEE_SEUNG_1999 if method == "nmf" else refs.BLEI_2003, refs.LAU_2014) + (
+            (refs.GREENE_2014,) if n_seeds > 1 else ())
 
     @property
     def labels(self) -> dict:
@@ -259,7 +259,8 @@ class TopicResult(Result):
         crit = ("mean NPMI coherence of the top terms" if self.criterion == "coherence" else
                 "log-likelihood of 20% held-out documents")
         sel = (f"The number of topics, {self.n_topics}, was chosen among {cands} by the {crit} "
-               f"({refs.LAU_2014.cite}). " if len(cands) > 1 else f"{self.n_topics} topics were fitted. ")
+               f"({refs.LAU_2014.cite}). " if len(cands) > 1 else f"{self.n_topics} topics were fitted; their coherence "
+               f"is the mean NPMI of their top terms ({refs.LAU_2014.cite}). ")
         stab = self._table["stability"]
         st = (f"Stability across {self.n_seeds} random starts ({refs.GREENE_2014.cite}): mean matched cosine "
               f"similarity {stab.mean():.2f} (lowest {stab.min():.2f}). " if self.n_seeds > 1 else "")
