@@ -186,6 +186,7 @@ def keyness(data: pd.DataFrame, text: str, group: str, *, focus=None, language: 
                         focus=str(focus), rest=str(rest), n_focus=int(is_f.sum()), n_rest=int((~is_f).sum()),
                         tokens_focus=int(nf), tokens_rest=int(nr), prior_weight=a0, language=terms.language,
                         tokens_methods=terms.methods_text())
+    res._warnings.extend(terms.warnings)  # the tokenization's cautions travel with the result
     small = min(is_f.sum(), (~is_f).sum())
     if small < 30:
         res._flag(f"the smaller group has only {small} texts; keyness z-scores are unreliable below about 30",

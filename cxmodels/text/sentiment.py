@@ -196,6 +196,7 @@ def fit_sentiment(data: pd.DataFrame, text: str, rating: str, *, language: str =
                           ci=_wilson(correct, len(y), level), auc=auc, baseline=max(n_pro, n_det) / len(y),
                           n_fit=len(y), n_folds=n_folds, C=float(C), level=level, language=terms.language,
                           tokens_methods=terms.methods_text(), seed=seed)
+    res._warnings.extend(terms.warnings)  # the tokenization's cautions travel with the result
     if res.accuracy_lower <= res.baseline:
         res._flag(f"cross-validated accuracy {acc:.3f} is not reliably above always guessing the larger group "
                   f"({res.baseline:.3f}); the texts carry little sentiment the model can learn", CXModelsWarning,

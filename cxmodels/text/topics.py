@@ -413,6 +413,7 @@ def fit_topics(data: pd.DataFrame, text: str, *, n_topics=5, method: str = "nmf"
                                                                                                 columns=vocab),
                       selection=selection, method=method, n_topics=best, n_seeds=n_seeds, criterion=criterion,
                       snippets=snippets, language=terms.language, tokens_methods=terms.methods_text(), seed=seed)
+    res._warnings.extend(terms.warnings)  # the tokenization's cautions travel with the result
     if not conv:
         res._flag(f"{method.upper()} did not converge in max_iter={max_iter} iterations; raise max_iter",
                   ConvergenceWarning)
