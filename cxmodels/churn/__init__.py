@@ -16,6 +16,7 @@ Input checks shared with combiners live in :mod:`cxmodels.churn.checks`.
 from .aft import AFTResult, aft
 from .competing import CumulativeIncidenceResult, cumulative_incidence, cumulative_incidence_at
 from .cox import CoxResult, cox, cox_time_varying
+from .finegray import CauseSpecificCoxResult, FineGrayResult, cause_specific_cox, churn_causes, fine_gray
 from .discrete import DiscreteHazardResult, discrete_time_hazard, to_person_period
 from .kaplan_meier import KaplanMeierResult, kaplan_meier, rmst
 from .logrank import LogRankResult, logrank
@@ -30,11 +31,13 @@ __all__ = [
     "kaplan_meier", "rmst", "logrank", "cumulative_incidence", "cumulative_incidence_at",
     # regression
     "cox", "cox_time_varying", "aft", "discrete_time_hazard",
+    # competing risks regression
+    "fine_gray", "cause_specific_cox", "churn_causes",
     # cohorts
     "fit_sbg",
     # risk scores and their evaluation
     "churn_risk", "brier_score", "time_dependent_auc", "calibration_table", "plot_calibration",
     # result classes
     "KaplanMeierResult", "LogRankResult", "CoxResult", "AFTResult", "DiscreteHazardResult",
-    "CumulativeIncidenceResult", "SBGResult",
+    "CumulativeIncidenceResult", "SBGResult", "FineGrayResult", "CauseSpecificCoxResult",
 ]
