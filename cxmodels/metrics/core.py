@@ -30,22 +30,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import _validation as V
-from . import plotting
-from ._results import Result
-from .errors import InputError
-from .provenance import make_provenance
-from .references import ref
-
-# --- the works cited (structured references, shared by methods texts and reports) -------------
-REICHHELD = ref("Reichheld, F. F. (2003). The one number you need to grow. Harvard Business Review, 81(12), "
-                "46-54.")
-WILSON = ref("Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference. "
-             "Journal of the American Statistical Association, 22(158), 209-212.")
-KISH = ref("Kish, L. (1965). Survey sampling. Wiley.")
-ROCKS = ref("Rocks (2016). The margin of error of an NPS.")  # as cited since the first release; entry incomplete
-EFRON = ref("Efron, B., & Tibshirani, R. J. (1993). An introduction to the bootstrap. Chapman & Hall.")
-
+from .. import _validation as V
+from .. import plotting
+from .._results import Result
+from ..errors import InputError
+from ..provenance import make_provenance
+from .references import EFRON, KISH, REICHHELD, ROCKS, WILSON
 
 class MetricResult(Result):
     """A survey metric with its uncertainty (see the module docstring).
