@@ -22,20 +22,30 @@ cross-checks and the sample-ratio-mismatch check are in :mod:`cxmodels.ab.freque
 design by simulation in :func:`sample_size` (users per variant of an experiment; the survey
 margin-of-error size is :func:`cxmodels.metrics.survey_sample_size`).
 
+Experimentation-platform methods (frequentist :class:`EffectResult` unless noted):
+:func:`cuped` and :func:`cuped_bayes` (an ``ABResult``) regression adjustment on pre-period
+covariates, :func:`post_stratify`; :func:`ratio_metric` (delta method), :func:`capped_means`
+(cap from the pre-period), :func:`cluster_means` (cluster-randomised); :func:`sequential_test`
+(always-valid p-values and confidence sequences, a :class:`SequentialResult`).
+
 Every comparison needs at least two variants.  ``decide()`` returns the core
 :class:`cxmodels._results.Decision` (re-exported here as ``Decision``).
 """
 
 from .categorical import compare_nps, compare_ratings
+from .cuped import cuped, cuped_bayes, post_stratify
+from .effects import EffectResult
 from .counts import compare_counts
 from .design import SampleSizeResult, sample_size
 from .did import DiDResult, diff_in_diff_proportions
 from .frequentist import srm_check
 from .means import compare_means
 from .proportions import compare_proportions
+from .ratio import capped_means, cluster_means, ratio_metric
 from .result import ABResult, Decision
 from .retention import compare_retention
 from .revenue import compare_revenue
+from .sequential import SequentialResult, sequential_test
 
 
 def __getattr__(name):
@@ -47,4 +57,7 @@ def __getattr__(name):
 
 __all__ = ["compare_proportions", "compare_counts", "compare_means", "compare_revenue", "compare_nps",
            "compare_ratings", "compare_retention", "diff_in_diff_proportions", "ordinal_ratings", "hierarchical_proportions", "sample_size", "srm_check",
-           "ABResult", "DiDResult", "SampleSizeResult", "Decision"]
+           "ABResult", "DiDResult", "SampleSizeResult", "Decision",
+           # experimentation-platform methods (issue 15)
+           "cuped", "cuped_bayes", "post_stratify", "ratio_metric", "capped_means", "cluster_means",
+           "sequential_test", "EffectResult", "SequentialResult"]

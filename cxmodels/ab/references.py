@@ -37,3 +37,32 @@ ANGRIST = ref("Angrist, J. D., & Pischke, J.-S. (2009). Mostly harmless economet
               "Press.")
 PIESSENS = ref("Piessens, R., de Doncker-Kapenga, E., Ueberhuber, C. W., & Kahaner, D. K. (1983). QUADPACK: "
                "A subroutine package for automatic integration. Springer.")
+
+# --- experimentation-platform methods (issue 15) -------------------------------------------------
+DENG2013 = ref("Deng, A., Xu, Y., Kohavi, R., & Walker, T. (2013). Improving the sensitivity of online controlled "
+               "experiments by utilizing pre-experiment data. In Proceedings of WSDM '13 (pp. 123-132).")
+DENG2018 = ref("Deng, A., Knoblich, U., & Lu, J. (2018). Applying the delta method in metric analytics: A practical "
+               "guide with novel ideas. In Proceedings of KDD '18 (pp. 233-242).")
+MIRATRIX = ref("Miratrix, L. W., Sekhon, J. S., & Yu, B. (2013). Adjusting treatment effect estimates by "
+               "post-stratification in randomized experiments. Journal of the Royal Statistical Society: Series B, "
+               "75(2), 369-396.")
+JOHARI = ref("Johari, R., Koomen, P., Pekelis, L., & Walsh, D. (2017). Peeking at A/B tests: Why it matters, and "
+             "what to do about it. In Proceedings of KDD '17 (pp. 1517-1525).")
+HOWARD = ref("Howard, S. R., Ramdas, A., McAuliffe, J., & Sekhon, J. (2021). Time-uniform, nonparametric, "
+             "nonasymptotic confidence sequences. The Annals of Statistics, 49(2), 1055-1080.")
+WAUDBY = ref("Waudby-Smith, I., Arbour, D., Sinha, R., Kennedy, E. H., & Ramdas, A. (2023). Time-uniform central "
+             "limit theory and asymptotic confidence sequences. arXiv:2103.06476.")
+HOLM = ref("Holm, S. (1979). A simple sequentially rejective multiple test procedure. Scandinavian Journal of "
+           "Statistics, 6(2), 65-70.")
+BH = ref("Benjamini, Y., & Hochberg, Y. (1995). Controlling the false discovery rate: A practical and powerful "
+         "approach to multiple testing. Journal of the Royal Statistical Society: Series B, 57(1), 289-300.")
+SEABOLD = ref("Seabold, S., & Perktold, J. (2010). Statsmodels: Econometric and statistical modeling with Python. "
+              "In Proceedings of the 9th Python in Science Conference (pp. 92-96).")
+MORRIS = ref("Morris, C. N. (1983). Parametric empirical Bayes inference: Theory and applications. Journal of the "
+             "American Statistical Association, 78(381), 47-55.")
+DONNER = ref("Donner, A., & Klar, N. (2000). Design and analysis of cluster randomization trials in health "
+             "research. Arnold.")
+ATHEY = ref("Athey, S., Chetty, R., Imbens, G. W., & Kang, H. (2019). The surrogate index: Combining short-term "
+            "proxies to estimate long-term treatment effects more rapidly and precisely. NBER Working Paper 26463.")
+KOHAVI = ref("Kohavi, R., Tang, D., & Xu, Y. (2020). Trustworthy online controlled experiments: A practical guide "
+             "to A/B testing. Cambridge University Press.")
