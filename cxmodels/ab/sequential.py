@@ -150,13 +150,11 @@ def _stats_arms(data, group, look, metric):
     cols = ["n", "successes"] if metric == "proportion" else ["n", "mean", "sd"]
     require_columns(data, [group, look] + cols)
     require_numeric(data, cols)
-    f = read_frame(data, group, cols + ([look] if pd.api.types.is_numeric_dtype(data[look]) else []),
-                   roles={c: f"statistic column" for c in cols})
-    if look not in f:
-        lk = data[look]
-        if lk.isna().any():
-            raise InputError(f"look column {look!r} has missing values ({rows_text(data.index[lk.isna().to_numpy()])})")
-        f[look] = lk.to_numpy()
+    f = read_frame(data, group, cols, roles={c: "statistic column" for c in cols})
+    lk = data[look]
+    if lk.isna().any():
+        raise InputError(f"look column {look!r} has missing values ({rows_text(data.index[lk.isna().to_numpy()])})")
+    f[look] = lk.to_numpy()
     return f, cols
 
 
@@ -246,7 +244,7 @@ def sequential_test(data, *, group: str, look: str, value: str | None = None, me
             if len(drop):
                 i = drop[0]
                 raise InputError(f"looks out of order: n of variant {v!r} falls from {nn['n'].iloc[i]:g} at look "
-                                 f"{nn[look].iloc[i]!r} to {nn['n'].iloc[i + 1]:g} at look {nn[look].iloc[i + 1]!r}; "
+                                 f"{nn[look].iloc[i]} to {nn['n'].iloc[i + 1]:g} at look {nn[look].iloc[i + 1]}; "
                                  "each row must hold cumulative statistics, growing with the look")
         for t, sub in f.groupby(look, sort=True):
             arm = {}
