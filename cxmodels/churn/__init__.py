@@ -17,6 +17,7 @@ from .aft import AFTResult, aft
 from .competing import CumulativeIncidenceResult, cumulative_incidence, cumulative_incidence_at
 from .cox import CoxResult, cox, cox_time_varying
 from .finegray import CauseSpecificCoxResult, FineGrayResult, cause_specific_cox, churn_causes, fine_gray
+from .frailty import ClusteredCoxResult, FrailtyResult, cox_cluster, cox_frailty
 from .discrete import DiscreteHazardResult, discrete_time_hazard, to_person_period
 from .kaplan_meier import KaplanMeierResult, kaplan_meier, rmst
 from .logrank import LogRankResult, logrank
@@ -33,6 +34,8 @@ __all__ = [
     "cox", "cox_time_varying", "aft", "discrete_time_hazard",
     # competing risks regression
     "fine_gray", "cause_specific_cox", "churn_causes",
+    # clustered customers
+    "cox_cluster", "cox_frailty",
     # cohorts
     "fit_sbg",
     # risk scores and their evaluation
@@ -40,4 +43,5 @@ __all__ = [
     # result classes
     "KaplanMeierResult", "LogRankResult", "CoxResult", "AFTResult", "DiscreteHazardResult",
     "CumulativeIncidenceResult", "SBGResult", "FineGrayResult", "CauseSpecificCoxResult",
+    "ClusteredCoxResult", "FrailtyResult",
 ]
