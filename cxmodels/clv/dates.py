@@ -18,7 +18,10 @@ A purchase counts on the **calendar day of the clock that recorded it**:
 * Numbers are refused as dates unless ``date_format`` says what they are
   (``date_format="%Y%m%d"`` for CDNOW's ``19970101``); they are never read as nanoseconds.
 
-The same rules, with the same messages, are applied in SQL by :mod:`cxmodels.clv.rfm_duckdb`.
+The same rules, with the same messages, are applied on every engine (DuckDB, Spark, any Ibis
+backend) by :func:`engine_day`, which :mod:`cxmodels.clv.rfm_engine` uses.  On an engine the zone
+of a time-zone-aware column (DuckDB ``TIMESTAMP WITH TIME ZONE``, Spark ``TIMESTAMP``, a Parquet
+timestamp with a zone) is not part of the value, so ``time_zone`` is required there.
 """
 
 from __future__ import annotations
@@ -174,3 +177,108 @@ def as_timestamp(value, name: str, date_format: str | None = None) -> pd.Timesta
     except InputError as exc:
         raise InputError(str(exc).replace(f"column {name!r}", name)) from None
     return day.iloc[0]
+
+
+# --- the same rule on an engine (DuckDB, Spark, any Ibis backend) ------------------------
+
+def _builtin(name: str, args: dict, out):
+    """An Ibis builtin scalar function ``name`` (a function of the engine itself)."""
+    import ibis
+    import ibis.expr.datatypes as dt
+
+    def fn(*a):  # pragma: no cover - body never runs: the engine's own function is called
+        ...
+    fn.__name__ = name
+    fn.__annotations__ = {k: dt.dtype(v) for k, v in args.items()} | {"return": dt.dtype(out)}
+    import inspect
+    fn.__signature__ = inspect.Signature([inspect.Parameter(k, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+                                          for k in args])
+    return ibis.udf.scalar.builtin(fn)
+
+
+def _zone_day(tbl, instant, time_zone: str):
+    """Calendar day in ``time_zone`` of an instant (a time-zone-aware timestamp) on the engine."""
+    if tbl.backend == "duckdb":
+        wall = _builtin("timezone", {"zone": "string", "ts": "timestamp('UTC')"}, "timestamp")
+        return wall(time_zone, instant).date()
+    if tbl.backend == "pyspark":
+        # from_utc_timestamp shifts the stored microseconds by the zone's offset at that instant;
+        # unix_micros reads them back whatever the session's time zone, so the day does not
+        # depend on spark.sql.session.timeZone
+        shift = _builtin("from_utc_timestamp", {"ts": "timestamp", "zone": "string"}, "timestamp")
+        micros = _builtin("unix_micros", {"ts": "timestamp"}, "int64")
+        as_date = _builtin("date_from_unix_date", {"days": "int64"}, "date")
+        return as_date((micros(shift(instant, time_zone)) / 86_400_000_000).floor().cast("int64"))
+    raise InputError(f"time-zone-aware timestamps are converted to a calendar on DuckDB and Spark only, "
+                     f"not on the {tbl.backend} backend: give the column as a DATE or a local timestamp")
+
+
+def _spark_instant(tbl, text):
+    to_ts = _builtin("to_timestamp", {"s": "string"}, "timestamp")
+    return to_ts(text)
+
+
+def engine_day(tbl, column: str, date_format: str | None = None, time_zone: str | None = None):
+    """The purchase day of each row of an engine table (an Ibis date expression), by the rules of
+    the module docstring, after the same checks and with the same messages as :func:`as_day`.
+
+    ``tbl`` is a :class:`cxmodels._engine.EngineTable`; its engine-native column types tell an
+    instant (DuckDB ``TIMESTAMP WITH TIME ZONE``, Spark ``TIMESTAMP``) from a wall-clock reading.
+    """
+    e = tbl.expr
+    col = e[column]
+    typ = col.type()
+    native = tbl.native.get(column, "").upper()
+    if typ.is_boolean():
+        raise InputError(f"column {column!r} holds booleans, not dates")
+    numeric = typ.is_numeric()
+    if date_format is not None:
+        if not isinstance(date_format, str):
+            raise InputError(f"date_format must be a strftime format string such as '%Y-%m-%d', got {date_format!r}")
+        text = (col.cast("int64").cast("string") if numeric
+                else col.cast("string").strip().re_replace(r"^([0-9]+)\.0+$", r"\1"))
+        parsed = text.as_timestamp(date_format)
+        bad = tbl.execute(e.aggregate(n=parsed.isnull().sum(), ex=col.cast("string").arbitrary(where=parsed.isnull())))
+        n = int(bad["n"].iloc[0])
+        if n:
+            raise InputError(f"column {column!r} has {n} values that do not match date_format {date_format!r} "
+                             f"(e.g. {bad['ex'].iloc[0]!r})")
+        return parsed.date()
+    if numeric:
+        raise InputError(numbers_message(column))
+    if typ.is_date():
+        return col
+    if typ.is_timestamp():
+        aware = (typ.timezone is not None or "WITH TIME ZONE" in native
+                 or (tbl.backend == "pyspark" and native == "TIMESTAMP"))
+        if not aware:
+            return col.date()
+        if time_zone is None:
+            raise InputError(f"column {column!r} holds time-zone-aware timestamps ({native or typ}), which on "
+                             "an engine are instants without their zone: pass time_zone= (e.g. 'UTC' or "
+                             "'Europe/Berlin') to say on which calendar purchases count")
+        return _zone_day(tbl, col, time_zone)
+    if not typ.is_string():
+        raise InputError(f"column {column!r} has type {typ}, which is not a date")
+    # text: ISO 8601 only; the day as written (its own offset), or converted to time_zone
+    text = col.strip()
+    iso = text.re_search(ISO_DATE)
+    bad = tbl.execute(e.aggregate(n=(~iso).sum(), num=text.re_search(NUMBER_TEXT).min(where=~iso),
+                                  ex=col.arbitrary(where=~iso)))
+    n = int(bad["n"].iloc[0])
+    if n:
+        if bool(bad["num"].iloc[0]):
+            raise InputError(numbers_message(column))
+        raise InputError(ambiguous_message(column, n, f"{n} rows", bad["ex"].iloc[0]))
+    day = text.substr(0, 10).try_cast("date")
+    n = int(tbl.scalar(day.isnull().sum()))
+    if n:
+        raise InputError(f"column {column!r} has {n} values that are not dates")
+    if time_zone is None:
+        return day
+    has_offset = text.re_search(r"(Z|[+-][0-9]{2}(:?[0-9]{2})?)$") & (text.length() > 10)
+    if tbl.backend == "pyspark":
+        instant = _spark_instant(tbl, text)
+    else:
+        instant = text.replace("T", " ").cast("timestamp('UTC')")
+    return has_offset.ifelse(_zone_day(tbl, instant, time_zone), day)

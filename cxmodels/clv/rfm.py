@@ -25,14 +25,13 @@ Hughes, A. M. (1994). *Strategic Database Marketing*. Probus (RFM scoring).
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pandas as pd
 
+from .. import _engine
 from .._validation import require_consistent_ids, require_unique_columns, rows_text
 from ..errors import InputError
-from . import rfm_duckdb
+from . import rfm_engine
 from .checks import customers_text, summary_arrays
 from .dates import as_day, as_timestamp, check_time_zone, unit_days
 
@@ -95,25 +94,21 @@ def _summarise(daily: pd.DataFrame, end: pd.Timestamp, days: float, with_value: 
     return out
 
 
-def _is_duckdb_source(obj) -> bool:
-    if isinstance(obj, (str, os.PathLike)):
-        return True
-    mod = type(obj).__module__ or ""
-    return mod.startswith(("duckdb", "_duckdb"))
-
-
 def rfm_summary(data, customer: str, date: str, value: str | None = None, *, observation_end=None,
                 time_unit="W", calibration_end=None, date_format: str | None = None,
-                time_zone: str | None = None) -> pd.DataFrame:
+                time_zone: str | None = None, engine: str | None = None) -> pd.DataFrame:
     r"""Summarise a transaction log per customer: frequency, recency, T, monetary_value.
 
     Parameters
     ----------
-    data : DataFrame, path or DuckDB relation
-        One row per purchase; not modified.  A CSV or Parquet file path, or a
-        ``duckdb.DuckDBPyRelation``, is summarised inside an embedded DuckDB database
-        (for logs too large for pandas; needs the ``duckdb`` extra) with the same
-        definitions, date rules and checks, and gives the same frame.
+    data : DataFrame, path, DuckDB relation, Spark DataFrame or Ibis table
+        One row per purchase; not modified.  A CSV or Parquet file path (or glob), a
+        ``duckdb.DuckDBPyRelation``, a ``pyspark.sql.DataFrame`` or an ``ibis.Table`` is
+        summarised where it lives, by one engine-portable expression
+        (:mod:`cxmodels.clv.rfm_engine`: an embedded DuckDB for files and relations, the
+        DataFrame's own Spark session, the table's Ibis backend) with the same definitions,
+        date rules and checks; only the per-customer summary comes back, and it is the same
+        frame (extras ``engine``, ``spark``).
     customer, date : str
         Columns holding the customer identifier and the purchase date.  Ids that print
         alike but differ in type (``1`` and ``"1"``) are refused.  Dates follow
@@ -139,7 +134,13 @@ def rfm_summary(data, customer: str, date: str, value: str | None = None, *, obs
         when they are strings or numbers), e.g. ``"%d/%m/%Y"`` or ``"%Y%m%d"``.
     time_zone : str, optional
         IANA zone whose calendar time-zone-aware timestamps are counted on (default: each
-        value's own zone; required for DuckDB ``TIMESTAMP WITH TIME ZONE`` columns).
+        value's own zone; required on an engine for time-zone-aware columns: DuckDB
+        ``TIMESTAMP WITH TIME ZONE``, Spark ``TIMESTAMP``, zoned Parquet timestamps).
+    engine : {None, "pandas", "duckdb"}
+        For a pandas frame: ``None``/``"pandas"`` summarises it with pandas (no optional
+        dependency); ``"duckdb"`` checks it and reads its dates in pandas, then runs the engine
+        expression on an embedded DuckDB (faster on large frames).  Other sources always run on
+        their own engine.
 
     Returns
     -------
@@ -154,11 +155,19 @@ def rfm_summary(data, customer: str, date: str, value: str | None = None, *, obs
     """
     days = unit_days(time_unit)
     time_zone = check_time_zone(time_zone)
-    if not isinstance(data, pd.DataFrame) and _is_duckdb_source(data):
-        return rfm_duckdb.rfm_summary_duckdb(data, customer, date, value, observation_end=observation_end,
-                                             days=days, time_unit=time_unit, calibration_end=calibration_end,
-                                             date_format=date_format, time_zone=time_zone)
+    if engine not in (None, "pandas", "duckdb"):
+        raise InputError(f"engine must be None, 'pandas' or 'duckdb', got {engine!r}")
+    kw = dict(observation_end=observation_end, days=days, time_unit=time_unit, calibration_end=calibration_end)
+    if not isinstance(data, pd.DataFrame) and _engine.is_engine_source(data):
+        return rfm_engine.rfm_summary_engine(data, customer, date, value, date_format=date_format,
+                                             time_zone=time_zone, **kw)
     daily = _daily(data, customer, date, value, date_format, time_zone)
+    if engine == "duckdb":
+        # rows checked and days read by the pandas rules (messages name rows); the days are
+        # plain dates, so the engine needs neither the format nor the zone again
+        cols = ["customer", "day"] + (["value"] if value is not None else [])
+        return rfm_engine.rfm_summary_engine(daily[cols], "customer", "day",
+                                             "value" if value is not None else None, **kw)
     end = (daily["day"].max() if observation_end is None
            else as_timestamp(observation_end, "observation_end", date_format))
     late = daily["day"] > end
