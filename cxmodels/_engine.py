@@ -150,6 +150,7 @@ def table(data, *, text_columns=(), con=None, what: str = "data") -> EngineTable
     else:
         raise InputError(f"{what} must be a pandas DataFrame, a Parquet or CSV path, a DuckDB relation, "
                          f"a Spark DataFrame or an ibis Table; got {type(data).__name__}")
+    rel = _plain_timestamps(rel)
     name = f"cx_src_{next(_names)}"
     rel.create_view(name)
     native = dict(zip(rel.columns, (str(t).upper() for t in rel.types)))
@@ -157,6 +158,21 @@ def table(data, *, text_columns=(), con=None, what: str = "data") -> EngineTable
         warnings.simplefilter("ignore", DeprecationWarning)
         expr = con.table(name)
     return EngineTable(expr, "duckdb", native, con)
+
+
+def _plain_timestamps(rel):
+    """Nanosecond/second timestamps (pandas' Parquet, some CSV readers) as DuckDB's microsecond
+    ones, which Ibis types; a zoned one stays an instant (TIMESTAMPTZ)."""
+    cols, changed = [], False
+    for c, t in zip(rel.columns, (str(t).upper() for t in rel.types)):
+        q = '"' + c.replace('"', '""') + '"'
+        if t.startswith("TIMESTAMP") and t not in ("TIMESTAMP", "TIMESTAMP WITH TIME ZONE"):
+            zoned = "TZ" in t or "TIME ZONE" in t
+            cols.append(f"CAST({q} AS {'TIMESTAMPTZ' if zoned else 'TIMESTAMP'}) AS {q}")
+            changed = True
+        else:
+            cols.append(q)
+    return rel.project(", ".join(cols)) if changed else rel
 
 
 def _file_relation(raw, path, text_columns):
