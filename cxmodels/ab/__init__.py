@@ -26,7 +26,11 @@ Experimentation-platform methods (frequentist :class:`EffectResult` unless noted
 :func:`cuped` and :func:`cuped_bayes` (an ``ABResult``) regression adjustment on pre-period
 covariates, :func:`post_stratify`; :func:`ratio_metric` (delta method), :func:`capped_means`
 (cap from the pre-period), :func:`cluster_means` (cluster-randomised); :func:`sequential_test`
-(always-valid p-values and confidence sequences, a :class:`SequentialResult`).
+(always-valid p-values and confidence sequences, a :class:`SequentialResult`);
+:func:`adjust_pvalues` (Holm, Benjamini-Hochberg) and :func:`bundle_readout` (joint P and
+expected loss of a variant across Bayesian readouts); :func:`segment_effects` (partially
+pooled effects by segment); :func:`surrogate_index` (long-run effect from short-run surrogates
+calibrated on a historical frame).
 
 Every comparison needs at least two variants.  ``decide()`` returns the core
 :class:`cxmodels._results.Decision` (re-exported here as ``Decision``).
@@ -39,13 +43,16 @@ from .counts import compare_counts
 from .design import SampleSizeResult, sample_size
 from .did import DiDResult, diff_in_diff_proportions
 from .frequentist import srm_check
+from .heterogeneous import SegmentResult, segment_effects
 from .means import compare_means
+from .multiple import BundleResult, MultipleResult, adjust_pvalues, bundle_readout
 from .proportions import compare_proportions
 from .ratio import capped_means, cluster_means, ratio_metric
 from .result import ABResult, Decision
 from .retention import compare_retention
 from .revenue import compare_revenue
 from .sequential import SequentialResult, sequential_test
+from .surrogate import surrogate_index
 
 
 def __getattr__(name):
@@ -60,4 +67,5 @@ __all__ = ["compare_proportions", "compare_counts", "compare_means", "compare_re
            "ABResult", "DiDResult", "SampleSizeResult", "Decision",
            # experimentation-platform methods (issue 15)
            "cuped", "cuped_bayes", "post_stratify", "ratio_metric", "capped_means", "cluster_means",
-           "sequential_test", "EffectResult", "SequentialResult"]
+           "sequential_test", "adjust_pvalues", "bundle_readout", "segment_effects", "surrogate_index",
+           "EffectResult", "SequentialResult", "MultipleResult", "BundleResult", "SegmentResult"]
