@@ -18,6 +18,7 @@ from .competing import CumulativeIncidenceResult, cumulative_incidence, cumulati
 from .cox import CoxResult, cox, cox_time_varying
 from .finegray import CauseSpecificCoxResult, FineGrayResult, cause_specific_cox, churn_causes, fine_gray
 from .frailty import ClusteredCoxResult, FrailtyResult, cox_cluster, cox_frailty
+from .ml import MLSurvivalResult, ml_survival
 from .discrete import DiscreteHazardResult, discrete_time_hazard, to_person_period
 from .kaplan_meier import KaplanMeierResult, kaplan_meier, rmst
 from .logrank import LogRankResult, logrank
@@ -36,6 +37,8 @@ __all__ = [
     "fine_gray", "cause_specific_cox", "churn_causes",
     # clustered customers
     "cox_cluster", "cox_frailty",
+    # machine learning
+    "ml_survival",
     # cohorts
     "fit_sbg",
     # risk scores and their evaluation
@@ -43,5 +46,5 @@ __all__ = [
     # result classes
     "KaplanMeierResult", "LogRankResult", "CoxResult", "AFTResult", "DiscreteHazardResult",
     "CumulativeIncidenceResult", "SBGResult", "FineGrayResult", "CauseSpecificCoxResult",
-    "ClusteredCoxResult", "FrailtyResult",
+    "ClusteredCoxResult", "FrailtyResult", "MLSurvivalResult",
 ]
