@@ -145,10 +145,10 @@ def cuped(data, *, group: str, value: str, covariates, metric: str = "mean", lev
     table["variance_reduction"] = 1 - (table["se"] / raw["se"]) ** 2
     table["raw_est"], table["raw_se"] = raw["est"], raw["se"]
     vr = ", ".join(f"{v}: {r:.1%}" for v, r in table["variance_reduction"].items())
-    methods = (f"Treatment effects were estimated with CUPED regression adjustment (Deng et al. 2013) on the "
+    methods = (f"Treatment effects were estimated with CUPED regression adjustment ({R.DENG2013.cite}) on the "
                f"pre-period covariate(s) {', '.join(cov)} (pooled slopes {np.round(theta, 4).tolist()}); the variance "
-               f"of the effect fell by {vr} against the unadjusted difference. Intervals and p-values use Welch's t "
-               f"({R.WELCH.cite}); relative effects use the delta method ({R.DENG2018.cite}).")
+               f"of the effect fell by {vr} against the unadjusted difference. Intervals and p-values use the unequal-variance t "
+               f"test of {R.WELCH.cite}; relative effects, the delta method of {R.DENG2018.cite}.")
     res = EffectResult(method="CUPED regression adjustment", table=table, arms=arms,
                        data_table=f, options={"covariates": cov, "metric": metric, "levels": levels},
                        references=[R.DENG2013, R.DENG2018, R.WELCH], methods=methods, metric=mname, control=ctrl,

@@ -156,7 +156,8 @@ class EffectResult(Result):
         ax = plotting.axes(ax, figsize=(6.5, 1.2 + 0.5 * len(self._table)))
         t = self._table
         y = np.arange(len(t))
-        ax.errorbar(t["est"], y, xerr=[t["est"] - t["ci_lower"], t["ci_upper"] - t["est"]], fmt="o",
+        est = t["est"].to_numpy(float)
+        ax.errorbar(est, y, xerr=[est - t["ci_lower"].to_numpy(float), t["ci_upper"].to_numpy(float) - est], fmt="o",
                     color=plotting.color(0), capsize=3)
         ax.axvline(0, color="k", lw=0.8)
         ax.set_yticks(y, [f"{v} - {self.control}" for v in t.index])

@@ -60,7 +60,7 @@ class SegmentResult(Result):
     def methods_text(self) -> str:
         k = len(self._table)
         return (f"Effects of {self.variant} against {self.control} on the {self.metric} were estimated in each of {k} "
-                f"segments (difference of means, Welch variance; {R.WELCH.cite}) and partially pooled with a normal "
+                f"segments (difference of means with the unequal-variance standard error of {R.WELCH.cite}) and partially pooled with a normal "
                 f"hierarchical model whose mean ({self.mu:.4g}) and between-segment SD ({self.tau:.4g}) were estimated "
                 f"by restricted maximum likelihood; segment effects are the empirical Bayes posterior means with "
                 f"Morris's corrections for the estimated hyperparameters ({R.MORRIS.cite}; {R.GELMAN.cite}, ch. 5), "

@@ -80,7 +80,7 @@ def ratio_metric(data, *, group: str, numerator: str, denominator: str, control=
     table = compare_arms(arms, ctrl, level)
     name = metric or f"{numerator} per {denominator}"
     methods = (f"The ratio {name} was compared per variant as a ratio of means over the randomisation units, with "
-               f"delta-method variances ({R.DENG2018.cite}) and Welch's t ({R.WELCH.cite}).")
+               f"delta-method variances ({R.DENG2018.cite}) and the unequal-variance t test of {R.WELCH.cite}.")
     return EffectResult(method="ratio metric (delta method)", table=table, arms=arms, data_table=f,
                         options={"numerator": numerator, "denominator": denominator}, references=[R.DENG2018, R.WELCH],
                         methods=methods, metric=name, control=ctrl, level=level, higher_is_better=higher_is_better)
@@ -195,7 +195,7 @@ def cluster_means(data, *, group: str, value: str, cluster: str, control=None, l
     icc = float((msb - msw) / (msb + (n0 - 1) * msw)) if msb + (n0 - 1) * msw > 0 else np.nan
     methods = (f"Clusters ({cluster!r}; {k} in all) were the unit of randomisation and of analysis: each variant's "
                f"customer-level mean is the ratio of its clusters' totals to their sizes, with delta-method variance "
-               f"({R.DENG2018.cite}) and Welch's t on the clusters ({R.DONNER.cite}). Intra-cluster correlation "
+               f"({R.DENG2018.cite}) and the unequal-variance t test on the clusters ({R.DONNER.cite}; {R.WELCH.cite}). Intra-cluster correlation "
                f"{icc:.3f}; design effect {', '.join(f'{x:.2f}' for x in table['design_effect'])}.")
     res = EffectResult(method="cluster-level analysis", table=table, arms=arms, data_table=f,
                        options={"cluster": cluster}, references=[R.DONNER, R.DENG2018, R.WELCH], methods=methods,

@@ -126,8 +126,8 @@ def surrogate_index(data, *, group: str, surrogates, history, outcome: str, cont
                f"index is the estimated long-run effect; its variance adds the experiment's sampling variance and the "
                f"calibration's. This reading assumes (1) surrogacy: the treatment affects {outcome} only through the "
                f"surrogates; (2) comparability: the relation between surrogates and {outcome} among the historical "
-               f"customers holds for the experiment's; (3) that the linear index is adequate. None can be checked on "
-               f"the experiment's data.")
+               f"customers holds for the experiment's; (3) that the linear index is adequate. The experiment's data "
+               f"cannot check any of the three.")
     res = EffectResult(method="surrogate index", table=table, arms=arms, data_table=f,
                        options={"surrogates": surrogates, "outcome": outcome, "history_rows": n_hist},
                        references=[R.ATHEY], methods=methods, metric=f"predicted {outcome}", control=ctrl,
