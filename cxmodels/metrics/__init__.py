@@ -17,6 +17,7 @@ from __future__ import annotations
 from .core import (MetricResult, ces, composite_cx, csat, effective_n, nps, nps_difference, survey_sample_size,
                    track, wilson_interval)
 
+from .gaps import GapResult, expectation_gaps
 from .scorecards import ScorecardResult, adjust_pvalues, scorecard
 from .streams import (ControlChartResult, LocalLevelResult, SeasonalityResult, arl_cusum, arl_ewma, control_chart,
                       cusum_limit, ewma_limit, seasonality, tracking_line)
@@ -25,4 +26,5 @@ __all__ = ["csat", "nps", "nps_difference", "ces", "survey_sample_size", "compos
            "effective_n", "wilson_interval", "MetricResult",
            "scorecard", "ScorecardResult", "adjust_pvalues",
            "control_chart", "ControlChartResult", "seasonality", "SeasonalityResult", "tracking_line",
-           "LocalLevelResult", "arl_ewma", "arl_cusum", "ewma_limit", "cusum_limit"]
+           "LocalLevelResult", "arl_ewma", "arl_cusum", "ewma_limit", "cusum_limit",
+           "expectation_gaps", "GapResult"]
