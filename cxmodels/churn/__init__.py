@@ -19,6 +19,7 @@ from .cox import CoxResult, cox, cox_time_varying
 from .finegray import CauseSpecificCoxResult, FineGrayResult, cause_specific_cox, churn_causes, fine_gray
 from .frailty import ClusteredCoxResult, FrailtyResult, cox_cluster, cox_frailty
 from .ml import MLSurvivalResult, ml_survival
+from .warning import EarlyWarningResult, compare_warnings, early_warning, gap_rule, recency_rule
 from .discrete import DiscreteHazardResult, discrete_time_hazard, to_person_period
 from .kaplan_meier import KaplanMeierResult, kaplan_meier, rmst
 from .logrank import LogRankResult, logrank
@@ -39,6 +40,8 @@ __all__ = [
     "cox_cluster", "cox_frailty",
     # machine learning
     "ml_survival",
+    # early warning
+    "early_warning", "compare_warnings", "gap_rule", "recency_rule",
     # cohorts
     "fit_sbg",
     # risk scores and their evaluation
@@ -47,4 +50,5 @@ __all__ = [
     "KaplanMeierResult", "LogRankResult", "CoxResult", "AFTResult", "DiscreteHazardResult",
     "CumulativeIncidenceResult", "SBGResult", "FineGrayResult", "CauseSpecificCoxResult",
     "ClusteredCoxResult", "FrailtyResult", "MLSurvivalResult",
+    "EarlyWarningResult",
 ]

@@ -196,12 +196,31 @@ class MLSurvivalResult(Result):
             raise InputError(f"times must be finite and >= 0, got {times!r}")
         return pd.DataFrame(self._engine.survival(self._X(data), t), index=data.index, columns=t)
 
-    def predict_risk(self, data: pd.DataFrame, horizon: float) -> pd.Series:
-        """Probability of churning by ``horizon`` (from tenure 0): 1 - S(horizon | x)."""
+    def predict_risk(self, data: pd.DataFrame, horizon: float, tenure: str | None = None) -> pd.Series:
+        """Probability of churning within ``horizon``: 1 - S(horizon | x) for new customers, or,
+        for customers active today at the tenure in column ``tenure``, the conditional
+        1 - S(a + horizon | x) / S(a | x)."""
         if isinstance(horizon, bool) or not isinstance(horizon, (int, float, np.integer, np.floating)) \
                 or not np.isfinite(horizon) or horizon <= 0:
             raise InputError(f"horizon must be a number > 0, got {horizon!r}")
-        return 1 - self.predict_survival(data, [float(horizon)]).iloc[:, 0].rename("p_churn")
+        X = self._X(data)
+        if tenure is None:
+            S = self._engine.survival(X, [float(horizon)])[:, 0]
+            return pd.Series(1 - S, index=data.index, name="p_churn")
+        require_columns(data, [tenure])
+        require_numeric(data, [tenure])
+        require_no_missing(data, [tenure])
+        require_finite(data, [tenure])
+        a = data[tenure].to_numpy(float)
+        if np.any(a < 0):
+            raise InputError(f"column {tenure!r} has negative tenures")
+        out = np.empty(len(a))
+        for v in np.unique(a):   # one survival evaluation per distinct tenure
+            m = a == v
+            S = self._engine.survival(X[m], [v, v + float(horizon)])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out[m] = np.where(S[:, 0] > 0, 1 - S[:, 1] / S[:, 0], 1.0)
+        return pd.Series(out, index=data.index, name="p_churn")
 
     def calibration(self, horizon=None, bins: int = 10) -> pd.DataFrame:
         """Out-of-fold predicted vs Kaplan-Meier observed churn by ``horizon`` (one of the
