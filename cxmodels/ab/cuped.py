@@ -166,7 +166,7 @@ def cuped_bayes(data, *, group: str, value: str, covariates, metric: str = "mean
     Each variant's adjusted mean has the large-sample posterior :math:`N(\\tilde m_v,
     \\operatorname{Var}(\\tilde m_v))` under a flat prior; with two variants P(best) and the
     expected loss are closed form (GrowthBook's chance to win and risk).  Arguments as
-    :func:`cuped`.
+    :func:`cuped`, plus ``draws`` and ``seed`` for the Monte Carlo lift intervals.
 
     Returns
     -------
@@ -190,14 +190,14 @@ def cuped_bayes(data, *, group: str, value: str, covariates, metric: str = "mean
 
 def post_stratify(data, *, group: str, value: str, strata: str, metric: str = "mean", levels: int = 5,
                   control=None, level: float = 0.95, higher_is_better: bool = True) -> EffectResult:
-    """Post-stratified treatment effects (Miratrix et al. 2013).
+    """Post-stratified treatment effects (Miratrix et al. 2013); arguments as :func:`cuped`
+    except ``strata`` in place of ``covariates``.
 
     Parameters
     ----------
     strata : str
         A pre-treatment column (market, tenure band): every stratum needs at least two
         customers in every variant.
-    Other arguments as :func:`cuped`.
 
     Returns
     -------
