@@ -113,11 +113,15 @@ def test_nps_effects_within_intervals(lang):
 def test_nps_effect_from_fitted_topics_en(en):
     res = tx.fit_topics(en, "text", n_topics=5, language="en", seed=1, n_seeds=1)
     service = res.top_terms(4).apply(lambda r: bool({"agent", "hotline", "service"} & set(r)), axis=1).idxmax()
-    feats = res.features(threshold=0.2)
+    feats = res.features(top=5)
     cols = [c for c in feats if c.startswith("mentions_")]
     fit = tx.nps_impact(en.join(feats[cols]), "rating", cols, n_boot=300, seed=4)
-    row = fit.summary().loc[f"mentions_{service}"]
+    tab = fit.summary()
+    row = tab.loc[f"mentions_{service}"]
     assert row["ci_lower"] <= -40 <= row["ci_upper"]
+    # mentions read from the topics' top words agree with the planted ones
+    planted = np.array(en.attrs["truth"]["mentions"]["service"])
+    assert (feats[f"mentions_{service}"].to_numpy() == planted).mean() > 0.95
 
 
 def test_alarm_detects_surge_and_false_alarm_rate_holds():

@@ -95,7 +95,7 @@ def study_text(out_dir, *, bootstrap: int = 1000, seed: int = 2026, log=_say, n:
     rep.methods(prev, "prevalence")
 
     log("NPS points per topic")
-    feats = topics.features(threshold=0.2)
+    feats = topics.features(top=5)
     cols = [c for c in feats if c.startswith("mentions_")]
     base = d.join(feats)
     impact = tx.nps_impact(base, "rating", cols, n_boot=max(bootstrap, 200) if bootstrap else 200, seed=seed)

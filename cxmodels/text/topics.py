@@ -157,7 +157,8 @@ class TopicResult(Result):
     """
 
     def __init__(self, *, table, provenance, weights, term_weights, selection, method, n_topics, n_seeds,
-                 criterion, snippets, language, tokens_methods, seed):
+                 criterion, snippets, language, tokens_methods, seed, binary):
+        self._binary = binary
         self._table, self._provenance, self._warnings = table, provenance, []
         self.weights, self.term_weights, self.selection = weights, term_weights, selection
         self.method, self.n_topics, self.n_seeds, self.criterion = method, n_topics, n_seeds, criterion
@@ -182,13 +183,21 @@ class TopicResult(Result):
         :func:`~cxmodels.text.redact_text`).  Raw texts are never stored in the result."""
         return self._snippets.groupby("topic", sort=False).head(n).reset_index(drop=True)
 
-    def features(self, threshold: float = 0.2) -> pd.DataFrame:
-        """Per-document text features for outcome models: ``topic_k`` weights, ``mentions_k``
-        (weight >= ``threshold``, 0/1) and ``dominant_topic``; indexed like ``data``."""
+    def features(self, top: int = 5) -> pd.DataFrame:
+        """Per-document text features for outcome models, indexed like ``data``: ``weight_k`` (the
+        topic weights), ``mentions_k`` (0/1: the text uses one of the topic's ``top`` highest-weighted
+        terms) and ``dominant_topic``.
+
+        A mention is read from the words, not from the weights: a short text with no theme word still
+        gets weights summing to one, which would count it as mentioning some topic.
+        """
+        top = check_count(top, "top", 1)
         W = self.weights
         out = W.add_prefix("weight_")
-        pres = (W >= threshold).astype(int).add_prefix("mentions_")
-        out = pd.concat([out, pres], axis=1)
+        H = self.term_weights.to_numpy()
+        pres = {f"mentions_{t}": np.asarray(self._binary[:, np.argsort(-H[k])[:top]].sum(axis=1)).ravel() > 0
+                for k, t in enumerate(W.columns)}
+        out = pd.concat([out, pd.DataFrame(pres, index=W.index).astype(int)], axis=1)
         out["dominant_topic"] = W.idxmax(axis=1)
         return out
 
@@ -412,7 +421,8 @@ def fit_topics(data: pd.DataFrame, text: str, *, n_topics=5, method: str = "nmf"
     res = TopicResult(table=table, provenance=prov, weights=weights, term_weights=pd.DataFrame(H, index=names,
                                                                                                 columns=vocab),
                       selection=selection, method=method, n_topics=best, n_seeds=n_seeds, criterion=criterion,
-                      snippets=snippets, language=terms.language, tokens_methods=terms.methods_text(), seed=seed)
+                      snippets=snippets, language=terms.language, tokens_methods=terms.methods_text(), seed=seed,
+                      binary=binary.tocsr())
     res._warnings.extend(terms.warnings)  # the tokenization's cautions travel with the result
     if not conv:
         res._flag(f"{method.upper()} did not converge in max_iter={max_iter} iterations; raise max_iter",
