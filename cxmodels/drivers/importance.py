@@ -180,7 +180,7 @@ class KeyDriverResult(Result):
         return ax
 
 
-def key_drivers(data: pd.DataFrame, drivers, outcome: str, *, method="both", n_boot: int = 1000, top: int = 3,
+def key_drivers(data: pd.DataFrame, drivers, outcome: str, *, method="both", n_boot: int = 1000, top: int | None = None,
                 seed=None, level: float = 0.95, progress=None) -> KeyDriverResult:
     """Relative importance of ``drivers`` (touchpoint ratings) for ``outcome`` (overall
     satisfaction or loyalty), with bootstrap intervals and rank uncertainty.
@@ -195,8 +195,8 @@ def key_drivers(data: pd.DataFrame, drivers, outcome: str, *, method="both", n_b
     method : {"both", "shapley", "relative_weights"}
     n_boot : int
         Bootstrap resamples of respondents (``0``: no intervals).
-    top : int
-        Size of the "top" whose membership probability is reported.
+    top : int, optional
+        Size of the "top" whose membership probability is reported (default 3, or p if fewer).
     seed, level, progress
         As everywhere (``docs/architecture.md``).
 
@@ -223,7 +223,7 @@ def key_drivers(data: pd.DataFrame, drivers, outcome: str, *, method="both", n_b
     if "shapley" in methods and len(drivers) > MAX_SHAPLEY:
         raise InputError(f"the exact Shapley decomposition takes at most {MAX_SHAPLEY} drivers (2^p subsets), got "
                          f"{len(drivers)}; use method='relative_weights'")
-    top = check_count(top, "top", minimum=1)
+    top = min(3, len(drivers)) if top is None else check_count(top, "top", minimum=1)
     if top > len(drivers):
         raise InputError(f"top={top} exceeds the {len(drivers)} drivers")
     cols = drivers + [outcome]
