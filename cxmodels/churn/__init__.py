@@ -20,6 +20,7 @@ from .finegray import CauseSpecificCoxResult, FineGrayResult, cause_specific_cox
 from .frailty import ClusteredCoxResult, FrailtyResult, cox_cluster, cox_frailty
 from .ml import MLSurvivalResult, ml_survival
 from .warning import EarlyWarningResult, compare_warnings, early_warning, gap_rule, recency_rule
+from .multistate import JourneyResult, journey
 from .discrete import DiscreteHazardResult, discrete_time_hazard, to_person_period
 from .kaplan_meier import KaplanMeierResult, kaplan_meier, rmst
 from .logrank import LogRankResult, logrank
@@ -42,6 +43,8 @@ __all__ = [
     "ml_survival",
     # early warning
     "early_warning", "compare_warnings", "gap_rule", "recency_rule",
+    # journeys
+    "journey",
     # cohorts
     "fit_sbg",
     # risk scores and their evaluation
@@ -50,5 +53,5 @@ __all__ = [
     "KaplanMeierResult", "LogRankResult", "CoxResult", "AFTResult", "DiscreteHazardResult",
     "CumulativeIncidenceResult", "SBGResult", "FineGrayResult", "CauseSpecificCoxResult",
     "ClusteredCoxResult", "FrailtyResult", "MLSurvivalResult",
-    "EarlyWarningResult",
+    "EarlyWarningResult", "JourneyResult",
 ]
