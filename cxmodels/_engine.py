@@ -59,6 +59,7 @@ class EngineTable:
     backend: str
     native: dict = field(default_factory=dict)
     con: object = None
+    session: object = None  # the SparkSession of a Spark source
 
     @property
     def columns(self) -> list[str]:
@@ -208,7 +209,7 @@ def _spark_table(sdf) -> EngineTable:
     name = f"cx_src_{next(_names)}"
     sdf.createOrReplaceTempView(name)
     native = {c: t.upper() for c, t in sdf.dtypes}
-    return EngineTable(con.table(name), "pyspark", native, con)
+    return EngineTable(con.table(name), "pyspark", native, con, sdf.sparkSession)
 
 
 # --- portable aggregations -----------------------------------------------------------
@@ -358,12 +359,10 @@ def person_period(data, duration: str, event: str, *, customer: str, keep=None) 
         raise InputError(f"column {event!r} of data must hold 0/1 (or booleans); {int(nbad)} rows do not")
     top = int(t.scalar(d.max()))
     periods = ibis.memtable({"period": np.arange(1, top + 1, dtype=np.int64)})
-    if t.backend != "duckdb" or t.con is None:
-        periods = t.con.create_table(f"cx_periods_{next(_names)}", periods, temp=True) \
-            if hasattr(t.con, "create_table") else periods
     base = e.select(customer=e[customer], _d=d.cast("int64"), _e=ev.cast("int64"), **{k: e[k] for k in keep})
     j = base.join(periods, base._d >= periods.period)
-    out = j.select("customer", "period", churn=((j.period == j._d) & (j._e == 1)).cast("int64"), *keep)
+    out = j.mutate(churn=((j.period == j._d) & (j._e == 1)).cast("int64"))
+    out = out.select("customer", "period", "churn", *keep)
     frame = t.execute(out.order_by(["customer", "period"]))
     frame["period"] = frame["period"].astype(np.int64)
     return frame.reset_index(drop=True)
@@ -372,8 +371,9 @@ def person_period(data, duration: str, event: str, *, customer: str, keep=None) 
 def chunks(data, columns, *, size: int = 1_000_000, order=None):
     """Yield pandas frames of at most ``size`` rows of ``columns`` (bounded memory).
 
-    Streams a DuckDB source through Arrow record batches; other engines are paged with
-    ``order_by(order).limit(size, offset)`` (give ``order`` a unique key there).
+    Streams a DuckDB source through Arrow record batches (in the source's order) and a Spark
+    one partition by partition (``toLocalIterator``, sorted by ``order``); other Ibis engines are
+    paged with ``order_by(order).limit(size, offset)`` (give ``order`` a unique key there).
     """
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
         raise InputError(f"size must be a positive whole number of rows, got {size!r}")
@@ -381,14 +381,25 @@ def chunks(data, columns, *, size: int = 1_000_000, order=None):
     columns = _as_list(columns)
     _cols(t, columns)
     e = t.expr.select(columns)
-    if order is not None:
-        e = e.order_by(_as_list(order))
     if t.backend == "duckdb":
-        reader = e.to_pyarrow_batches(chunk_size=int(size))
+        # the engine's own Arrow stream (Ibis 12's batch reader calls an API DuckDB 2 removed)
+        ibis = ibis_module()
+        reader = t.con.con.sql(ibis.to_sql(e, dialect="duckdb")).to_arrow_reader(int(size))
         for batch in reader:
             if batch.num_rows:
                 yield batch.to_pandas()
         return
+    if order is not None:
+        e = e.order_by(_as_list(order))
+    if t.backend == "pyspark" and t.session is not None:
+        # Spark streams one partition at a time to the driver
+        ibis = ibis_module()
+        rows = t.session.sql(ibis.to_sql(e, dialect="pyspark")).toLocalIterator()
+        while True:
+            block = list(itertools.islice(rows, int(size)))
+            if not block:
+                return
+            yield pd.DataFrame([r.asDict() for r in block], columns=columns)
     n = int(t.scalar(e.count()))
     for start in range(0, n, int(size)):
         yield t.execute(e.limit(int(size), offset=start))

@@ -1,17 +1,13 @@
-"""One RFM expression, every engine: pandas, DuckDB (frame, Parquet, CSV, relation) and Spark.
+"""One RFM expression, every engine: pandas and DuckDB (frame, Parquet, CSV, relation, Ibis table).
 
 A seeded log whose purchases cluster around midnight in Europe/Berlin (both sides of the DST
 changes), so a summary counted on the wrong calendar differs.  Every engine must return the
 frame of the pandas reference, time zones included (the rule of :mod:`cxmodels.clv.dates`).
-Spark runs on a local session (local[1]) whose own time zone is deliberately Asia/Tokyo: the
-days must not depend on it.
+Spark: tests/test_engines_spark.py.
 """
 
 from __future__ import annotations
 
-import shutil
-
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -21,23 +17,12 @@ from cxmodels.errors import InputError
 ibis = pytest.importorskip("ibis", reason="the engine extra (ibis-framework[duckdb]) is not installed")
 duckdb = pytest.importorskip("duckdb", reason="the engine extra (duckdb) is not installed")
 
-KW = dict(calibration_end="2024-07-01", observation_end="2024-10-31")
+from engine_data import KW, transaction_log  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def log():
-    rng = np.random.default_rng(19)
-    n = 600
-    cust = rng.integers(0, 80, n)
-    # purchases within two hours of midnight, Berlin time: the calendar day depends on the zone
-    day = pd.Timestamp("2024-01-01", tz="Europe/Berlin") + pd.to_timedelta(rng.integers(0, 300, n), unit="D")
-    ts = day + pd.to_timedelta(rng.integers(-120, 120, n), unit="min")
-    df = pd.DataFrame({"customer": [f"c{c:03d}" for c in cust], "ts": ts,
-                       "value": rng.gamma(2.0, 10.0, n).round(2)})
-    df["iso"] = df["ts"].map(lambda t: t.isoformat())            # each value with its own offset
-    df["local"] = df["ts"].dt.tz_localize(None)                   # the wall clock, no zone
-    df["text"] = df["local"].dt.strftime("%Y-%m-%d %H:%M")
-    return df
+    return transaction_log()
 
 
 def _same(a, b):
@@ -95,37 +80,3 @@ def test_engine_checks_name_customers(log, tmp_path):
           clv.rfm_summary(ibis.memtable(amb[["customer", "text"]]), "customer", "text", date_format="%d/%m/%Y"))
     with pytest.raises(InputError, match="engine must be"):
         clv.rfm_summary(log, "customer", "ts", engine="polars")
-
-
-def _spark():
-    pyspark = pytest.importorskip("pyspark", reason="the spark extra (pyspark) is not installed")
-    if shutil.which("java") is None:
-        pytest.skip("Spark needs Java (Debian: openjdk-17-jre-headless, installed by .ci/run)")
-    from pyspark.sql import SparkSession
-    return pyspark, (SparkSession.builder.master("local[1]").appName("cxmodels-tests")
-                     .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "1")
-                     .config("spark.sql.session.timeZone", "Asia/Tokyo").getOrCreate())
-
-
-@pytest.fixture(scope="module")
-def spark():
-    _, session = _spark()
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
-
-
-def test_spark_equals_pandas_with_zones(log, spark):
-    sdf = spark.createDataFrame(log[["customer", "ts", "iso", "text", "value"]])
-    assert dict(sdf.dtypes)["ts"] == "timestamp"          # an instant: the zone must be named
-    ref = _ref(log)
-    with pytest.raises(InputError, match="time_zone="):
-        clv.rfm_summary(sdf, "customer", "ts", "value", **KW)
-    got = clv.rfm_summary(sdf, "customer", "ts", "value", time_zone="Europe/Berlin", **KW)
-    assert got.attrs["engine"] == "pyspark"
-    _same(ref, got)
-    _same(ref, clv.rfm_summary(sdf, "customer", "iso", "value", **KW))
-    _same(_ref(log, "America/New_York"),
-          clv.rfm_summary(sdf, "customer", "iso", "value", time_zone="America/New_York", **KW))
-    _same(clv.rfm_summary(log, "customer", "text", observation_end="2024-10-31"),
-          clv.rfm_summary(sdf, "customer", "text", observation_end="2024-10-31"))

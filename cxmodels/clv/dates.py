@@ -263,15 +263,15 @@ def engine_day(tbl, column: str, date_format: str | None = None, time_zone: str 
     # text: ISO 8601 only; the day as written (its own offset), or converted to time_zone
     text = col.strip()
     iso = text.re_search(ISO_DATE)
+    day = text.substr(0, 10).try_cast("date")
     bad = tbl.execute(e.aggregate(n=(~iso).sum(), num=text.re_search(NUMBER_TEXT).min(where=~iso),
-                                  ex=col.arbitrary(where=~iso)))
+                                  ex=col.arbitrary(where=~iso), nday=day.isnull().sum()))
     n = int(bad["n"].iloc[0])
     if n:
         if bool(bad["num"].iloc[0]):
             raise InputError(numbers_message(column))
         raise InputError(ambiguous_message(column, n, f"{n} rows", bad["ex"].iloc[0]))
-    day = text.substr(0, 10).try_cast("date")
-    n = int(tbl.scalar(day.isnull().sum()))
+    n = int(bad["nday"].iloc[0])
     if n:
         raise InputError(f"column {column!r} has {n} values that are not dates")
     if time_zone is None:

@@ -199,6 +199,36 @@ def rfm_summary(data, customer: str, date: str, value: str | None = None, *, obs
     return out
 
 
+def rfm_counts(data, customer: str, date: str, *, observation_end=None, time_unit="W", calibration_end=None,
+               date_format: str | None = None, time_zone: str | None = None, engine: str | None = None) -> pd.DataFrame:
+    r"""Distinct ``(frequency, recency, T)`` rows of a log's summary with their counts ``n``.
+
+    The sufficient statistics of the BG/NBD, MBG/NBD and Pareto/NBD likelihoods: customers with
+    the same :math:`(x, t_x, T)` contribute identical terms, so
+    :math:`\ell(\theta) = \sum_k n_k\, \ell(\theta; x_k, t_{x,k}, T_k)` over the distinct rows
+    :math:`k`.  On an engine (a path, DuckDB relation, Spark DataFrame or Ibis table; see
+    :func:`rfm_summary`, whose arguments these are) the grouping runs there too, so only this
+    small table leaves it.  Fit with ``fit_bgnbd(counts, weights=counts["n"])``: the same
+    estimates as on the full summary.  With ``calibration_end`` the rows describe the
+    calibration period.
+
+    Returns a DataFrame with columns ``frequency``, ``recency``, ``T``, ``n`` sorted by the first
+    three; ``attrs`` as in :func:`rfm_summary`.
+    """
+    days = unit_days(time_unit)
+    time_zone = check_time_zone(time_zone)
+    if not isinstance(data, pd.DataFrame) and _engine.is_engine_source(data):
+        return rfm_engine.rfm_counts_engine(data, customer, date, observation_end=observation_end, days=days,
+                                            time_unit=time_unit, calibration_end=calibration_end,
+                                            date_format=date_format, time_zone=time_zone)
+    s = rfm_summary(data, customer, date, observation_end=observation_end, time_unit=time_unit,
+                    calibration_end=calibration_end, date_format=date_format, time_zone=time_zone, engine=engine)
+    keys = ["frequency", "recency", "T"]
+    out = s.groupby(keys, sort=True).size().rename("n").astype(float).reset_index()
+    out.attrs.update(s.attrs)
+    return out
+
+
 # --- RFM scores and named segments -------------------------------------------------
 
 #: The R x F grid most CX and CRM teams report (R and F quintile scores, 5 = best).

@@ -35,29 +35,31 @@ def _who(tbl, rows, customer="customer") -> str:
 
 
 def _check(tbl, customer, date, value):
+    """Missing ids and dates, non-numeric, missing, infinite or negative values (one pass)."""
     e = tbl.expr
     cols = [customer, date] + ([value] if value is not None else [])
     missing = [c for c in cols if c not in tbl.columns]
     if missing:
         raise InputError(f"data lacks column(s) {missing}; it has {tbl.columns}")
-    counts = tbl.execute(e.aggregate(rows=e.count(), c=e[customer].isnull().sum(), d=e[date].isnull().sum()))
-    if int(counts["rows"].iloc[0]) == 0:
+    aggs = dict(rows=e.count(), c=e[customer].isnull().sum(), d=e[date].isnull().sum())
+    conds = {}
+    if value is not None:
+        typ = e[value].type()
+        if typ.is_boolean() or not typ.is_numeric():
+            raise InputError(f"column {value!r} of data must be numeric, has type {typ}")
+        v = e[value].cast("float64")
+        conds = {"missing or infinite values": v.isnull() | v.isnan() | v.isinf(), "negative values": v < 0}
+        aggs.update({f"v{i}": cond.sum() for i, cond in enumerate(conds.values())})
+    counts = tbl.execute(e.aggregate(**aggs)).iloc[0]
+    if int(counts["rows"]) == 0:
         raise InputError("data has no rows")
     for col, key in ((customer, "c"), (date, "d")):
-        n = int(counts[key].iloc[0])
+        if int(counts[key]):
+            raise InputError(f"column {col!r} of data has {int(counts[key])} missing values")
+    for i, (what, cond) in enumerate(conds.items()):
+        n = int(counts[f"v{i}"])
         if n:
-            raise InputError(f"column {col!r} of data has {n} missing values")
-    if value is None:
-        return
-    typ = e[value].type()
-    if typ.is_boolean() or not typ.is_numeric():
-        raise InputError(f"column {value!r} of data must be numeric, has type {typ}")
-    v = e[value].cast("float64")
-    for cond, what in ((v.isnull() | v.isnan() | v.isinf(), "missing or infinite values"),
-                       (v < 0, "negative values")):
-        rows = e.filter(cond).select(customer=e[customer])
-        n = int(tbl.scalar(rows.count()))
-        if n:
+            rows = e.filter(cond).select(customer=e[customer])
             raise InputError(f"column {value!r} of data has {n} {what}: {_who(tbl, rows)}")
 
 
@@ -100,18 +102,19 @@ def summary_expr(daily, cal_end, end, days: float, with_value: bool, holdout: bo
     return out.order_by("customer")
 
 
-def rfm_summary_engine(source, customer: str, date: str, value: str | None, *, observation_end, days: float,
-                       time_unit, calibration_end, date_format=None, time_zone=None) -> pd.DataFrame:
-    """Summary of a log on an engine (see :func:`cxmodels.clv.rfm_summary`)."""
+def _prepared(source, customer, date, value, observation_end, days, calibration_end, date_format, time_zone):
+    """Checked engine table, the summary expression and the dates it used."""
+    import ibis
+
     tbl = source if isinstance(source, _engine.EngineTable) else _engine.table(source, text_columns=[date])
     _check(tbl, customer, date, value)
     daily = daily_expr(tbl, customer, date, value, date_format, time_zone)
-    last = tbl.scalar(daily.day.max())
-    end = (pd.Timestamp(last) if observation_end is None
-           else as_timestamp(observation_end, "observation_end", date_format))
-    import ibis
+    if observation_end is None:
+        end, n_late = pd.Timestamp(tbl.scalar(daily.day.max())), 0
+    else:
+        end = as_timestamp(observation_end, "observation_end", date_format)
+        n_late = int(tbl.scalar((daily.day > ibis.date(str(end.date()))).sum()))
     late = daily.filter(daily.day > ibis.date(str(end.date())))
-    n_late = int(tbl.scalar(late.count()))
     if n_late:
         raise InputError(f"column {date!r} of data has {n_late} purchase days after observation_end "
                          f"{end.date()}: {_who(tbl, late)}")
@@ -119,6 +122,14 @@ def rfm_summary_engine(source, customer: str, date: str, value: str | None, *, o
     if calibration_end is not None and cal_end >= end:
         raise InputError(f"calibration_end {cal_end.date()} must come before observation_end {end.date()}")
     expr = summary_expr(daily, cal_end, end, days, value is not None, calibration_end is not None)
+    return tbl, expr, end, cal_end
+
+
+def rfm_summary_engine(source, customer: str, date: str, value: str | None, *, observation_end, days: float,
+                       time_unit, calibration_end, date_format=None, time_zone=None) -> pd.DataFrame:
+    """Summary of a log on an engine (see :func:`cxmodels.clv.rfm_summary`)."""
+    tbl, expr, end, cal_end = _prepared(source, customer, date, value, observation_end, days, calibration_end,
+                                        date_format, time_zone)
     out = tbl.execute(expr)
     if out.empty:
         raise InputError(f"no purchase falls on or before calibration_end {cal_end.date()}")
@@ -132,4 +143,20 @@ def rfm_summary_engine(source, customer: str, date: str, value: str | None, *, o
     out.attrs["time_unit"] = time_unit
     out.attrs["observation_end"] = str(end.date())
     out.attrs["engine"] = tbl.backend
+    return out
+
+
+def rfm_counts_engine(source, customer: str, date: str, *, observation_end, days: float, time_unit,
+                      calibration_end, date_format=None, time_zone=None) -> pd.DataFrame:
+    """Distinct (frequency, recency, T) rows and their counts, computed on the engine."""
+    tbl, expr, end, cal_end = _prepared(source, customer, date, None, observation_end, days, calibration_end,
+                                        date_format, time_zone)
+    keys = ["frequency", "recency", "T"]
+    out = tbl.execute(expr.group_by(keys).aggregate(n=expr.count()))
+    if out.empty:
+        raise InputError(f"no purchase falls on or before calibration_end {cal_end.date()}")
+    out = out.astype(float).sort_values(keys, kind="stable").reset_index(drop=True)
+    out.attrs.update(time_unit=time_unit, observation_end=str(end.date()), engine=tbl.backend)
+    if calibration_end is not None:
+        out.attrs["calibration_end"] = str(cal_end.date())
     return out
