@@ -53,8 +53,7 @@ def _prepare(data, duration, event, covariates, group, fn):
     n_groups = d[group].nunique()
     if n_groups < 2:
         raise InputError(f"column {group!r} has {n_groups} cluster; clustering needs at least 2")
-    within = d.groupby(group)[covariates].nunique().max()
-    return d.reset_index(drop=True), covariates, n_groups, within
+    return d.reset_index(drop=True), covariates, n_groups, None
 
 
 # ------------------------------------------------------------------------------ cluster-robust

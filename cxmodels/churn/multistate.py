@@ -217,7 +217,7 @@ def journey(data: pd.DataFrame, customer: str, start: str, stop: str, state: str
     f_i = np.array([code[s] for s in frm])
     t_i = np.array([code.get(s, cens_code) if s != censored else cens_code for s in to])
     cust = pd.factorize(data[customer])[0]
-    first = o.groupby(customer, sort=False).head(1)
+    first = o.groupby(customer, sort=False, observed=True).head(1)
     t0 = float(first[start].min())
     p0 = np.bincount([code[s] for s in first[state]], minlength=K) / len(first)
     times, P = _aalen_johansen(st, sp, f_i, t_i, p0, K, cens_code)
@@ -240,8 +240,8 @@ def journey(data: pd.DataFrame, customer: str, start: str, stop: str, state: str
             bar.update()
     mv = pd.DataFrame({"from": frm, "to": to})
     mv = mv[mv["to"] != censored]
-    tr = mv.groupby(["from", "to"]).size().rename("moves").reset_index()
-    tr["share"] = tr["moves"] / tr.groupby("from")["moves"].transform("sum")
+    tr = mv.groupby(["from", "to"], observed=True).size().rename("moves").reset_index()
+    tr["share"] = tr["moves"] / tr.groupby("from", observed=True)["moves"].transform("sum")
     if churn_state is None:
         churn_state = next((s for s in states if str(s).lower() in ("churned", "churn")), None)
     entered = pd.Series(frm).value_counts()

@@ -301,6 +301,7 @@ def compare_warnings(data: pd.DataFrame, signals, *, duration: str, event: str, 
 def _purchases(data, customer, date, as_of):
     require_frame(data)
     require_columns(data, [customer, date])
+    require_single_columns(data, [customer, date])
     require_no_missing(data, [customer, date])
     require_consistent_ids(data, customer)
     if not pd.api.types.is_datetime64_any_dtype(data[date]):
@@ -330,8 +331,8 @@ def gap_rule(data: pd.DataFrame, customer: str, date: str, *, as_of, factor: flo
     if isinstance(min_purchases, bool) or not isinstance(min_purchases, (int, np.integer)) or min_purchases < 2:
         raise InputError(f"min_purchases must be a whole number >= 2, got {min_purchases!r}")
     d, as_of = _purchases(data, customer, date, as_of)
-    gaps = d.groupby(customer)[date].diff().dt.total_seconds() / 86400
-    g = pd.DataFrame({"customer": d[customer], "gap": gaps, "date": d[date]}).groupby("customer", sort=True)
+    gaps = d.groupby(customer, observed=True)[date].diff().dt.total_seconds() / 86400
+    g = pd.DataFrame({"customer": d[customer], "gap": gaps, "date": d[date]}).groupby("customer", sort=True, observed=True)
     out = pd.DataFrame({"purchases": g.size(), "last_purchase": g["date"].max(), "usual_gap": g["gap"].median()})
     out.loc[out["purchases"] < min_purchases, "usual_gap"] = np.nan
     out["days_since"] = (as_of - out["last_purchase"]).dt.total_seconds() / 86400
@@ -347,7 +348,7 @@ def recency_rule(data: pd.DataFrame, customer: str, date: str, *, as_of, share: 
     if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share < 1:
         raise InputError(f"share must be strictly between 0 and 1, got {share!r}")
     d, as_of = _purchases(data, customer, date, as_of)
-    g = d.groupby(customer, sort=True)[date]
+    g = d.groupby(customer, sort=True, observed=True)[date]
     out = pd.DataFrame({"purchases": g.size(), "last_purchase": g.max()})
     out["days_since"] = (as_of - out["last_purchase"]).dt.total_seconds() / 86400
     out["triggered"] = (out["days_since"] > out["days_since"].quantile(1 - share)).astype(int)
