@@ -207,7 +207,7 @@ class AlarmResult(Result):
         self.history, self.false_alarm, self.n_sim, self.baseline, self.seed = history, false_alarm, n_sim, \
             baseline, seed
         self.simulated_false_alarm_rate, self.simulated_any_alarm = sim_rate, sim_any
-        self._references = ()
+        self._references = (refs.MONTGOMERY_2009,)
 
     @property
     def alarms(self) -> pd.DataFrame:
@@ -229,7 +229,8 @@ class AlarmResult(Result):
         return Decision("no_alarm", None, "no theme rose above its baseline in the monitored periods", crit)
 
     def methods_text(self) -> str:
-        return (f"Each theme's share of texts per period was compared with its pooled share over the first "
+        return (f"As in an attributes control chart with exact binomial limits ({refs.MONTGOMERY_2009.cite}), "
+                f"each theme's share of texts per period was compared with its pooled share over the first "
                 f"{self.baseline} periods by a one-sided binomial test at a nominal false-alarm rate of "
                 f"{self.false_alarm:g} per theme and period; in {self.n_sim} simulated histories without change "
                 f"(baseline re-estimated each time, seed {self.seed}) the realised rate was "

@@ -35,3 +35,5 @@ LUHN_1960 = ref("Luhn, H. P. (1960). Computer for verifying numbers (U.S. Patent
                 "Office.")
 GB11643_1999 = ref("Standardization Administration of China. (1999). GB 11643-1999: Citizen identification "
                    "number. Standards Press of China.")
+MONTGOMERY_2009 = ref("Montgomery, D. C. (2009). Introduction to statistical quality control (6th ed.). Wiley.")
+STUDENT_1908 = ref("Student (1908). The probable error of a mean. Biometrika, 6(1), 1-25.")

@@ -107,12 +107,13 @@ class PrevalenceResult(Result):
     def __init__(self, *, table, provenance, group, level, n_boot, seed, labels):
         self._table, self._provenance, self._warnings = table, provenance, []
         self.group, self.level, self.n_boot, self.seed, self.labels = group, level, n_boot, seed, labels
-        self._references = (refs.EFRON_1993,) if n_boot else ()
+        self._references = (refs.EFRON_1993,) if n_boot else (refs.STUDENT_1908,)
 
     def methods_text(self) -> str:
         pct = round(100 * self.level)
         how = (f"{pct}% percentile intervals from {self.n_boot} bootstrap resamples of texts within each group "
-               f"({refs.EFRON_1993.cite}; seed {self.seed})" if self.n_boot else f"{pct}% t intervals")
+               f"({refs.EFRON_1993.cite}; seed {self.seed})" if self.n_boot else
+               f"{pct}% t intervals ({refs.STUDENT_1908.cite})")
         return f"Topic prevalence (mean topic weight of the texts) was compared across levels of {self.group} with {how}."
 
     def plot(self, ax=None):
