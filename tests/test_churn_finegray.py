@@ -13,7 +13,7 @@ import pytest
 
 from conftest import FIXTURES
 from cxmodels.churn import CauseSpecificCoxResult, FineGrayResult, cause_specific_cox, churn_causes, fine_gray
-from cxmodels.errors import ImproperSolutionWarning, InputError
+from cxmodels.errors import InputError
 from cxmodels.provenance import Provenance
 
 F = FIXTURES / "churn_finegray"

@@ -29,7 +29,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import plotting
 from .._lazy import optional_import
 from .._progress import Progress
 from .._results import Result

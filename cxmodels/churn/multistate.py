@@ -185,7 +185,8 @@ def journey(data: pd.DataFrame, customer: str, start: str, stop: str, state: str
         raise InputError(f"columns {start!r}/{stop!r}: {len(bad)} stays do not have start < stop ({rows_text(bad)})")
     frm, to = data[state].to_numpy(), data[next_state].to_numpy()
     if np.any(frm == censored):
-        raise InputError(f"column {state!r} holds the censoring code {censored!r}; it is a value of {next_state!r} only")
+        raise InputError(f"column {state!r} holds the censoring code {censored!r}; it is a value of {next_state!r} "
+                         "only")
     try:
         states = sorted(set(frm) | (set(to) - {censored}))
     except TypeError:

@@ -107,11 +107,11 @@ class EarlyWarningResult(Result):
         p = self.params
         base = self.at_cutoff.loc["base_rate", "est"]
         if p["precision"] <= base:
-            return Decision("hold", None, f"contacting the {len(self._alerts)} highest-risk customers finds churners no "
-                            f"more often ({p['precision']:.1%}) than contacting at random ({base:.1%}); the score "
+            return Decision("hold", None, f"contacting the {len(self._alerts)} highest-risk customers finds "
+                            f"churners no more often ({p['precision']:.1%}) than contacting at random ({base:.1%}); the score "
                             "does not earn the budget", {"precision": p["precision"], "base_rate": base})
-        return Decision("contact", None, f"contact the {len(self._alerts)} highest-risk customers: {p['precision']:.1%} "
-                        f"of them churn within {self.horizon:g} without action (base rate {base:.1%}), and they hold "
+        return Decision("contact", None, f"contact the {len(self._alerts)} highest-risk customers: "
+                        f"{p['precision']:.1%} of them churn within {self.horizon:g} without action (base rate {base:.1%}), and they hold "
                         f"{p['recall']:.1%} of all churners", {k: float(v) for k, v in p.items()})
 
     def plot(self, ax=None):
@@ -219,7 +219,7 @@ def early_warning(data: pd.DataFrame, risk: str, *, duration: str, event: str, h
     contacted = np.zeros(n, bool)
     contacted[order[:k]] = True
     tp = int((contacted & (y == 1)).sum())
-    fp, fn_ = k - tp, int(y.sum()) - tp
+    fp = k - tp
     prec, rec = tp / k, tp / y.sum()
     f1 = 2 * prec * rec / (prec + rec) if prec + rec > 0 else 0.0
     far = fp / (n - y.sum())
@@ -332,7 +332,8 @@ def gap_rule(data: pd.DataFrame, customer: str, date: str, *, as_of, factor: flo
         raise InputError(f"min_purchases must be a whole number >= 2, got {min_purchases!r}")
     d, as_of = _purchases(data, customer, date, as_of)
     gaps = d.groupby(customer, observed=True)[date].diff().dt.total_seconds() / 86400
-    g = pd.DataFrame({"customer": d[customer], "gap": gaps, "date": d[date]}).groupby("customer", sort=True, observed=True)
+    g = pd.DataFrame({"customer": d[customer], "gap": gaps, "date": d[date]}).groupby("customer", sort=True,
+                                                                                      observed=True)
     out = pd.DataFrame({"purchases": g.size(), "last_purchase": g["date"].max(), "usual_gap": g["gap"].median()})
     out.loc[out["purchases"] < min_purchases, "usual_gap"] = np.nan
     out["days_since"] = (as_of - out["last_purchase"]).dt.total_seconds() / 86400
