@@ -27,6 +27,8 @@ baseline answers' distribution over the scale points, at the stream's sample siz
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
@@ -47,6 +49,7 @@ LABELS = {"nps": "NPS", "csat_top_box": "CSAT top-box share", "csat_mean": "CSAT
 
 
 # --- run lengths ----------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=1024)  # pure in its numbers; charts ask for the same designs again
 def arl_ewma(lam: float, L: float, shift: float = 0.0, states: int = 201) -> float:
     r"""ARL of a two-sided EWMA of unit-variance normal values with mean ``shift`` and
     asymptotic limits :math:`\pm L\sqrt{\lambda/(2-\lambda)}`, started at 0 (Markov chain with
@@ -61,6 +64,7 @@ def arl_ewma(lam: float, L: float, shift: float = 0.0, states: int = 201) -> flo
     return float(arl[states // 2])
 
 
+@functools.lru_cache(maxsize=1024)
 def arl_cusum(k: float, h: float, shift: float = 0.0, states: int = 100) -> float:
     r"""ARL of a two-sided CUSUM (reference ``k``, decision interval ``h``) of unit-variance
     normal values with mean ``shift``: the one-sided ARLs by the Markov chain of Brook & Evans
@@ -78,11 +82,13 @@ def arl_cusum(k: float, h: float, shift: float = 0.0, states: int = 100) -> floa
     return 1 / (1 / up + 1 / down)
 
 
+@functools.lru_cache(maxsize=256)  # a pure function of two numbers, solved by many ARL evaluations
 def ewma_limit(lam: float, arl0: float) -> float:
     """The ``L`` of a two-sided EWMA with in-control ARL ``arl0``."""
     return float(optimize.brentq(lambda L: arl_ewma(lam, L) - arl0, 0.5, 6.0, xtol=1e-6))
 
 
+@functools.lru_cache(maxsize=256)
 def cusum_limit(k: float, arl0: float) -> float:
     """The ``h`` of a two-sided CUSUM with reference ``k`` and in-control ARL ``arl0``."""
     return float(optimize.brentq(lambda h: arl_cusum(k, h) - arl0, 0.2, 30.0, xtol=1e-6))
