@@ -125,3 +125,12 @@ def test_user_words_keep_brand_terms_whole():
     assert "face_id" in tx.tokenize(en, "text", language="en", user_words=["face id"]).terms
     grams = tx.tokenize(en, "text", language="en", ngram_range=(1, 2))
     assert "face id" in grams.terms
+
+
+def test_supervised_and_lexicon_sentiment_compared_en():
+    """VADER (shipped in vaderSentiment, a test dependency) against the model learned from ratings."""
+    e = make_verbatims(1500, seed=2, language="en")
+    lex = tx.lexicon_sentiment(e, "text", language="en", rating="rating")
+    sup = tx.fit_sentiment(e, "text", "rating", language="en", seed=1)
+    assert lex.engine == "vader" and lex.scores.between(-1, 1).all()
+    assert 0.5 < lex.summary().loc["auc", "est"] < sup.auc  # the ratings teach more than a general lexicon
