@@ -136,6 +136,14 @@ def table(data, *, text_columns=(), con=None, what: str = "data") -> EngineTable
         backend = data._find_backend(use_default=True).name
         return EngineTable(data, backend, {k: str(v).upper() for k, v in data.schema().items()})
     con = con if con is not None else duckdb_connection()
+    duckdb = optional_import("duckdb", "engine", "aggregations on DuckDB")
+    try:
+        return _duckdb_table(con, data, text_columns, what)
+    except duckdb.Error as exc:
+        raise InputError(f"DuckDB could not read {what}: {str(exc).splitlines()[0]}") from None
+
+
+def _duckdb_table(con, data, text_columns, what) -> EngineTable:
     raw = con.con
     if isinstance(data, pd.DataFrame):
         if data.columns.has_duplicates:
@@ -229,13 +237,15 @@ def _numeric(t: EngineTable, names, what="data"):
 
 def _no_missing(t: EngineTable, names, what="data"):
     e = t.expr
-    counts = e.aggregate(**{f"n{i}": (e[c].isnull() | (e[c].cast("float64").isnan()
+    counts = e.aggregate(_rows=e.count(), **{f"n{i}": (e[c].isnull() | ((e[c].isnan() | e[c].isinf())
                                                      if e[c].type().is_floating() else False)).sum()
                             for i, c in enumerate(names)})
     row = t.execute(counts).iloc[0]
+    if int(row["_rows"]) == 0:
+        raise InputError(f"{what} has no rows")
     for i, c in enumerate(names):
         if row[f"n{i}"]:
-            raise InputError(f"column {c!r} of {what} has {int(row[f'n{i}'])} missing values")
+            raise InputError(f"column {c!r} of {what} has {int(row[f'n{i}'])} missing or infinite values")
 
 
 def _as_list(x):
@@ -279,6 +289,10 @@ def group_moments(data, columns, *, group=None, weight=None) -> dict:
     _numeric(t, columns + _as_list(weight))
     _no_missing(t, columns + _as_list(weight))
     e = t.expr
+    if weight is not None:
+        nneg = int(t.scalar((e[weight].cast("float64") < 0).sum()))
+        if nneg:
+            raise InputError(f"column {weight!r} of data must hold non-negative weights; {nneg} rows do not")
     w = e[weight].cast("float64") if weight is not None else 1.0
     x = {c: e[c].cast("float64") for c in columns}
     aggs = {"_n": e.count(), "_w": (e[columns[0]].cast("float64") * 0 + w).sum()}
@@ -292,6 +306,9 @@ def group_moments(data, columns, *, group=None, weight=None) -> dict:
     p = len(columns)
     for _, row in raw.iterrows():
         W = float(row["_w"])
+        if not W > 0:
+            label = "" if not groups else f" in group {tuple(row[g] for g in groups)}"
+            raise InputError(f"the weights in column {weight!r} sum to 0{label}: no moments to compute")
         mean = np.array([row[f"_s{i}"] for i in range(p)], float) / W
         q = np.empty((p, p))
         for i in range(p):

@@ -1,0 +1,125 @@
+"""Out of core: a generated Parquet transaction log summarised by the DuckDB engine under a
+memory limit (issue 19), and bounded-memory chunked scoring of the summary.
+
+    python benchmarks/bench_engines.py --rows 30_000_000 --memory-limit 1GB
+    python benchmarks/bench_engines.py --rows 200_000_000 --memory-limit 4GB   # the issue's size
+
+Steps (each summary step runs in a fresh child process, whose peak resident memory is read
+from ``getrusage(RUSAGE_CHILDREN)``: DuckDB's native memory included):
+
+1. generate ``rows`` purchases (``rows / per_customer`` customers, timestamps over 2023-2024,
+   values 0-100) straight to Parquet with DuckDB (never through pandas);
+2. ``clv.rfm_summary`` of the file on an Ibis DuckDB connection with ``memory_limit`` (spilling
+   to a temporary directory beyond it), with a calibration/holdout split and values;
+3. ``rfm_counts``: the distinct (frequency, recency, T) rows a BG/NBD fit needs, then the fit;
+4. ``write_scores``: P(alive) and expected purchases for every customer, in chunks, to Parquet.
+
+Results go to ``benchmarks/results/engines.json`` and are recorded in ``benchmarks/README.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def generate(path: Path, rows: int, per_customer: int, threads: int) -> float:
+    import duckdb
+    t = time.perf_counter()
+    con = duckdb.connect(config={"threads": threads})
+    customers = max(rows // per_customer, 1)
+    con.execute(f"""
+        COPY (SELECT CAST(hash(i) % {customers} AS BIGINT) AS customer,
+                     TIMESTAMP '2023-01-01' + to_seconds(CAST(hash(i * 7 + 1) % (730 * 86400) AS BIGINT)) AS ts,
+                     round(CAST(hash(i * 13 + 5) % 10000 AS DOUBLE) / 100, 2) AS value
+              FROM range({rows}) t(i))
+        TO '{path}' (FORMAT parquet, ROW_GROUP_SIZE 1000000)""")
+    con.close()
+    return time.perf_counter() - t
+
+
+def child(step: str, path: str, memory_limit: str, threads: int, tmp: str) -> dict:
+    """One step in this (child) process; prints a JSON line."""
+    import numpy as np  # noqa: F401 - import cost outside the timing
+    from cxmodels import _engine, clv
+    from cxmodels.clv.rfm import rfm_counts
+    from cxmodels.clv.scoring import write_scores
+
+    con = _engine.duckdb_connection(memory_limit=memory_limit, threads=threads, temp_directory=tmp)
+    log = con.read_parquet(path)
+    t = time.perf_counter()
+    if step == "summary":
+        s = clv.rfm_summary(log, "customer", "ts", "value", calibration_end="2024-06-30",
+                            observation_end="2024-12-31")
+        out = {"customers": len(s), "mean_frequency": float(s["frequency"].mean())}
+    elif step == "counts":
+        c = rfm_counts(log, "customer", "ts", calibration_end="2024-06-30", observation_end="2024-12-31")
+        t_fit = time.perf_counter()
+        fit = clv.fit_bgnbd(c, weights=c["n"])
+        out = {"distinct_rows": len(c), "customers": float(c["n"].sum()), "fit_s": time.perf_counter() - t_fit,
+               "params": {k: float(v) for k, v in fit.params.items()}}
+    else:  # scoring: summary to Parquet on the engine, then chunks through the model
+        summary = Path(tmp) / "summary.parquet"
+        s = clv.rfm_summary(log, "customer", "ts", observation_end="2024-12-31", time_unit="W")
+        s.reset_index().to_parquet(summary)
+        del s
+        t = time.perf_counter()
+        model = clv.BGNBDResult.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        n = write_scores(model, str(summary), Path(tmp) / "scores.parquet", t=52, size=1_000_000)
+        out = {"customers_scored": n}
+    out["seconds"] = time.perf_counter() - t
+    print(json.dumps(out))
+    return out
+
+
+def run_child(step, path, args, tmp) -> dict:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    proc = subprocess.run([sys.executable, __file__, "--child", step, "--path", str(path), "--memory-limit",
+                           args.memory_limit, "--threads", str(args.threads), "--tmp", tmp],
+                          capture_output=True, text=True, check=True)
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    out["peak_rss_mb"] = max(peak, before) / 1024   # kilobytes on Linux
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=lambda s: int(s.replace("_", "")), default=30_000_000)
+    ap.add_argument("--per-customer", type=int, default=50)
+    ap.add_argument("--memory-limit", default="1GB")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--steps", default="summary,counts,scoring")
+    ap.add_argument("--child")
+    ap.add_argument("--path")
+    ap.add_argument("--tmp")
+    args = ap.parse_args()
+    if args.child:
+        child(args.child, args.path, args.memory_limit, args.threads, args.tmp)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "log.parquet"
+        gen = generate(path, args.rows, args.per_customer, args.threads)
+        size_mb = path.stat().st_size / 2**20
+        print(f"generated {args.rows:,} rows ({size_mb:.0f} MB Parquet) in {gen:.1f} s", flush=True)
+        results = {"rows": args.rows, "parquet_mb": size_mb, "generate_s": gen, "memory_limit": args.memory_limit,
+                   "threads": args.threads, "python": platform.python_version()}
+        # peak RSS of children is a running maximum: the steps run from the lightest expected
+        for step in args.steps.split(","):
+            results[step] = run_child(step, path, args, tmp)
+            print(step, json.dumps(results[step]), flush=True)
+    (HERE / "results").mkdir(exist_ok=True)
+    (HERE / "results" / "engines.json").write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
