@@ -36,6 +36,10 @@ def _spells():
     return pd.read_csv(FIXTURES / "churn_multistate" / "journeys.csv")
 
 
+def _complaints():
+    return pd.read_csv(FIXTURES / "churn_resolution" / "complaints.csv")
+
+
 def _holdout():
     d = _stores()
     return d.assign(risk=1 / (1 + np.exp(-(d["fee"] + 0.2 * d["calls"]))), why_fee=d["fee"], why_calls=0.2 * d["calls"])
@@ -54,6 +58,8 @@ FITS = {
     "early_warning": lambda: churn.early_warning(_holdout(), "risk", duration="tenure", event="churned", horizon=200,
                                                  budget=60, customer="customer", reasons=["why_fee", "why_calls"]),
     "journey": lambda: churn.journey(_spells(), "customer", "start", "stop", "from", "to"),
+    "service_level": lambda: churn.service_level(_complaints(), "hours", "resolved", [2, 4, 24], group="channel",
+                                                 goal=0.25),
 }
 _CITATION = re.compile(r"([A-Z][A-Za-z'\-]+(?: et al\.| (?:&|and) [A-Z][A-Za-z'\-]+)?),? \(?(\d{4}[a-z]?)\)?")
 
@@ -119,6 +125,8 @@ def test_bad_input_corpus_ml_warning_journey():
     s = _spells()
     _sweep(lambda x: churn.journey(x, "customer", "start", "stop", "from", "to"), s,
            ["start", "stop", "from", "to", "customer"])
+    _sweep(lambda x: churn.service_level(x, "hours", "resolved", [2, 4], group="channel"), _complaints(),
+           ["hours", "resolved", "channel"])
     tx = pd.DataFrame({"id": ["a", "a", "a", "b"], "when": pd.to_datetime(["2024-01-01", "2024-01-11", "2024-01-21",
                                                                           "2024-01-05"])})
     _sweep(lambda x: churn.gap_rule(x, "id", "when", as_of="2024-03-01"), tx, ["id", "when"])

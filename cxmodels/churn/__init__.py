@@ -21,6 +21,7 @@ from .frailty import ClusteredCoxResult, FrailtyResult, cox_cluster, cox_frailty
 from .ml import MLSurvivalResult, ml_survival
 from .warning import EarlyWarningResult, compare_warnings, early_warning, gap_rule, recency_rule
 from .multistate import JourneyResult, journey
+from .resolution import ServiceLevelResult, service_level
 from .discrete import DiscreteHazardResult, discrete_time_hazard, to_person_period
 from .kaplan_meier import KaplanMeierResult, kaplan_meier, rmst
 from .logrank import LogRankResult, logrank
@@ -44,7 +45,7 @@ __all__ = [
     # early warning
     "early_warning", "compare_warnings", "gap_rule", "recency_rule",
     # journeys
-    "journey",
+    "journey", "service_level",
     # cohorts
     "fit_sbg",
     # risk scores and their evaluation
@@ -54,4 +55,5 @@ __all__ = [
     "CumulativeIncidenceResult", "SBGResult", "FineGrayResult", "CauseSpecificCoxResult",
     "ClusteredCoxResult", "FrailtyResult", "MLSurvivalResult",
     "EarlyWarningResult", "JourneyResult",
+    "ServiceLevelResult",
 ]
