@@ -45,7 +45,8 @@ class ServiceLevelResult(Result):
     @property
     def params(self) -> pd.Series:
         t = self._table
-        names = [f"within_{h:g}" if self.group is None else f"{g}:within_{h:g}" for g, h in zip(t["group"], t["target"])]
+        names = [f"within_{h:g}" if self.group is None else f"{g}:within_{h:g}"
+                 for g, h in zip(t["group"], t["target"])]
         return pd.Series(t["resolved"].to_numpy(), index=names, name="resolved")
 
     def decide(self) -> Decision:
@@ -57,7 +58,8 @@ class ServiceLevelResult(Result):
         if (t["ci_lower"] >= self.goal).all():
             return Decision("meets", None, f"at least {self.goal:.0%} of complaints are resolved within "
                             f"{self.targets[0]:g} in every group (lower {self.level:.0%} bound "
-                            f"{t['ci_lower'].min():.1%})", {"goal": self.goal, "lowest_lower": float(t["ci_lower"].min())})
+                            f"{t['ci_lower'].min():.1%})",
+                            {"goal": self.goal, "lowest_lower": float(t["ci_lower"].min())})
         if (t["ci_upper"] < self.goal).any():
             worst = t.loc[t["ci_upper"].idxmin()]
             return Decision("misses", str(worst["group"]), f"group {worst['group']} resolves {worst['resolved']:.1%} "
