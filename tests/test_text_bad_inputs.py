@@ -3,7 +3,6 @@ issue's named cases (empty texts, non-string cells, too small a corpus, the wron
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 from badinput import assert_clean, variants

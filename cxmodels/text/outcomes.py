@@ -58,6 +58,11 @@ def mentions(data: pd.DataFrame, text: str, keywords: dict) -> pd.DataFrame:
     return pd.DataFrame(out, index=data.index)
 
 
+def _seed_record(seed):
+    """The seed as provenance records it (a Generator has no printable state)."""
+    return "Generator" if isinstance(seed, np.random.Generator) else seed
+
+
 class NPSImpactResult(Result):
     """NPS points per theme; see :func:`nps_impact`.
 
@@ -183,8 +188,7 @@ def nps_impact(data: pd.DataFrame, rating: str, features, *, n_boot: int = 1000,
     options = {"rating": rating, "features": features, "n_boot": n_boot, "level": level, "promoter": promoter,
                "detractor": detractor}
     res = NPSImpactResult(table=tab, provenance=make_provenance("cxmodels.text.nps_impact", data[[rating] + features],
-                                                                options, seed if not isinstance(seed, np.random.Generator)
-                                                                else "Generator"),
+                                                                options, _seed_record(seed)),
                           nps=float(y.mean()), n=n, n_boot=n_boot, level=level, seed=seed, rating=rating)
     if (~ok).sum():
         res._flag(f"{int((~ok).sum())} of {n_boot} bootstrap resamples were rank-deficient and dropped (a rare "
@@ -302,7 +306,8 @@ def theme_alarms(data: pd.DataFrame, date: str, features, *, time_unit: str = "W
     try:
         period = data[date].dt.to_period(time_unit)
     except (ValueError, TypeError, AttributeError):
-        raise InputError(f"time_unit must be a pandas period alias such as 'D', 'W' or 'M', got {time_unit!r}") from None
+        raise InputError(f"time_unit must be a pandas period alias such as 'D', 'W' or 'M', "
+                         f"got {time_unit!r}") from None
     periods = period.sort_values().unique()
     if len(periods) <= baseline:
         raise InputError(f"{len(periods)} periods of {time_unit!r} leave nothing to monitor after a baseline of "
@@ -313,7 +318,7 @@ def theme_alarms(data: pd.DataFrame, date: str, features, *, time_unit: str = "W
     base_n = n[:baseline].sum()
     mon = slice(baseline, None)
     rng = as_generator(seed)
-    rows, sim_rates, sim_any = [], [], []
+    rows, sim_rates = [], []
     alarm_sim = np.zeros(n_sim, dtype=bool)
     for f in features:
         x = counts[f].to_numpy()
@@ -336,8 +341,7 @@ def theme_alarms(data: pd.DataFrame, date: str, features, *, time_unit: str = "W
     options = {"date": date, "features": features, "time_unit": time_unit, "baseline": baseline,
                "false_alarm": false_alarm, "n_sim": n_sim}
     res = AlarmResult(table=table, provenance=make_provenance("cxmodels.text.theme_alarms", data[[date] + features],
-                                                              options, seed if not isinstance(seed, np.random.Generator)
-                                                              else "Generator"),
+                                                              options, _seed_record(seed)),
                       history=hist, false_alarm=float(false_alarm),
                       sim_rate=float(np.mean(sim_rates)) if n_sim else float("nan"),
                       sim_any=float(alarm_sim.mean()) if n_sim else float("nan"), n_sim=n_sim, baseline=baseline,

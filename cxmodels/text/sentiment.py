@@ -64,6 +64,11 @@ def _check_rating(data, rating):
                          f"not whole numbers in 0..10 ({rows_text(bad)})")
 
 
+def _seed_record(seed):
+    """The seed as provenance records it (a Generator has no printable state)."""
+    return "Generator" if isinstance(seed, np.random.Generator) else seed
+
+
 class SentimentResult(Result):
     """Supervised sentiment learned from the ratings; see :func:`fit_sentiment`.
 
@@ -190,8 +195,7 @@ def fit_sentiment(data: pd.DataFrame, text: str, rating: str, *, language: str =
                "detractor": detractor, "level": level, "fold_seed": fold_seed,
                **{k: v for k, v in terms.options.items() if k != "text"}}
     res = SentimentResult(table=tab, provenance=make_provenance("cxmodels.text.fit_sentiment", data[[text, rating]],
-                                                                options, seed if not isinstance(seed, np.random.Generator)
-                                                                else "Generator"),
+                                                                options, _seed_record(seed)),
                           scores=pd.Series(scores, index=data.index, name="sentiment"), accuracy=acc,
                           ci=_wilson(correct, len(y), level), auc=auc, baseline=max(n_pro, n_det) / len(y),
                           n_fit=len(y), n_folds=n_folds, C=float(C), level=level, language=terms.language,

@@ -32,7 +32,7 @@ from scipy import stats
 from .. import plotting
 from .._results import Result
 from .._validation import as_generator, check_count, check_level, require_columns, rows_text
-from ..errors import ConvergenceWarning, CXModelsWarning, EstimationError, InputError
+from ..errors import ConvergenceWarning, CXModelsWarning, InputError
 from ..provenance import make_provenance
 from . import references as refs
 from ._plot import quiet, term_labels
@@ -114,7 +114,8 @@ class PrevalenceResult(Result):
         how = (f"{pct}% percentile intervals from {self.n_boot} bootstrap resamples of texts within each group "
                f"({refs.EFRON_1993.cite}; seed {self.seed})" if self.n_boot else
                f"{pct}% t intervals ({refs.STUDENT_1908.cite})")
-        return f"Topic prevalence (mean topic weight of the texts) was compared across levels of {self.group} with {how}."
+        return (f"Topic prevalence (mean topic weight of the texts) was compared across levels of {self.group} "
+                f"with {how}.")
 
     def plot(self, ax=None):
         """Prevalence by topic (rows) and group (colours) with interval bars.  Returns the Axes."""
@@ -352,7 +353,9 @@ def fit_topics(data: pd.DataFrame, text: str, *, n_topics=5, method: str = "nmf"
         raise InputError("n_topics is an empty list")
     n_seeds = check_count(n_seeds, "n_seeds", 1)
     n_terms = check_count(n_terms, "n_terms", 2)
-    max_iter = (400 if method == "nmf" else 30) if max_iter is None else check_count(max_iter, "max_iter", 1)
+    if max_iter is None:
+        max_iter = 400 if method == "nmf" else 30
+    max_iter = check_count(max_iter, "max_iter", 1)
     texts = require_texts(data, text)
     if terms is None:
         terms = tokenize(data, text, language=language, user_words=user_words, stop_words=stop_words,
@@ -390,7 +393,7 @@ def fit_topics(data: pd.DataFrame, text: str, *, n_topics=5, method: str = "nmf"
         fits[k] = (model, W, conv, coh)
         bar.update()
     selection = pd.DataFrame(rows).set_index("n_topics")
-    best = int(selection["coherence"].idxmax() if criterion == "coherence" else selection["heldout_loglik"].idxmax())
+    best = int(selection["coherence" if criterion == "coherence" else "heldout_loglik"].idxmax())
     model, W, conv, coh = fits[best]
     H = model.components_
     others = []
