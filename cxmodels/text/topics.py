@@ -270,8 +270,8 @@ class TopicResult(Result):
         crit = ("mean NPMI coherence of the top terms" if self.criterion == "coherence" else
                 "log-likelihood of 20% held-out documents")
         sel = (f"The number of topics, {self.n_topics}, was chosen among {cands} by the {crit} "
-               f"({refs.LAU_2014.cite}). " if len(cands) > 1 else f"{self.n_topics} topics were fitted; their coherence "
-               f"is the mean NPMI of their top terms ({refs.LAU_2014.cite}). ")
+               f"({refs.LAU_2014.cite}). " if len(cands) > 1 else
+               f"{self.n_topics} topics were fitted; their coherence is the mean NPMI of their top terms ({refs.LAU_2014.cite}). ")
         stab = self._table["stability"]
         st = (f"Stability across {self.n_seeds} random starts ({refs.GREENE_2014.cite}): mean matched cosine "
               f"similarity {stab.mean():.2f} (lowest {stab.min():.2f}). " if self.n_seeds > 1 else "")
@@ -298,7 +298,8 @@ class TopicResult(Result):
 def fit_topics(data: pd.DataFrame, text: str, *, n_topics=5, method: str = "nmf", language: str = "zh",
                user_words=(), stop_words="default", ngram_range=(1, 1), min_df: int | float = 2,
                max_df: float = 0.95, criterion: str = "coherence", n_seeds: int = 3, n_terms: int = 10,
-               max_iter: int | None = None, seed=None, terms: DocumentTerms | None = None, progress=None) -> TopicResult:
+               max_iter: int | None = None, seed=None, terms: DocumentTerms | None = None,
+               progress=None) -> TopicResult:
     """Fit an NMF or LDA topic model to the texts in column ``text`` (see the module docstring).
 
     Parameters
