@@ -20,8 +20,9 @@ predictions; and permutation importance (the drop in held-out Uno's C when a cov
 shuffled; Breiman 2001).  Nothing is re-implemented: the models and metrics are the
 libraries'; this module wires them, seeds them and reports them.
 
-scikit-survival is an optional dependency (``pip install "cxmodels[ml]"``), imported with
-:func:`cxmodels._lazy.optional_import`; the discrete-time model needs only scikit-learn.
+scikit-survival and scikit-learn are optional dependencies (``pip install "cxmodels[ml]"``),
+imported with :func:`cxmodels._lazy.optional_import`; the discrete-time model needs only
+scikit-learn.
 """
 
 from __future__ import annotations
@@ -70,8 +71,8 @@ class _Engine:
             kw = {"n_estimators": 100, "learning_rate": 0.1, "max_depth": 3, **self.params}
             self.model = est(random_state=self.rs, loss="coxph", **kw).fit(X, _y(t, e))
         else:
-            from sklearn.ensemble import HistGradientBoostingClassifier
-
+            HistGradientBoostingClassifier = optional_import(
+                "sklearn.ensemble", "ml", "the gradient-boosted discrete-time hazard").HistGradientBoostingClassifier
             periods = np.ceil(t / self.period_length).astype(int)
             self.max_period = int(periods.max())
             rows = np.repeat(np.arange(len(t)), periods)
@@ -321,8 +322,7 @@ def ml_survival(data: pd.DataFrame, duration: str, event: str, covariates, *, ki
     if int((e == 0).sum()) < cv:
         raise InputError(f"column {event!r} has {(e == 0).sum()} censored customers; the IPCW metrics need "
                          f"censored (still active) customers in each of the {cv} folds")
-    from sklearn.model_selection import StratifiedKFold
-
+    StratifiedKFold = optional_import("sklearn.model_selection", "ml", "cross-validating churn models").StratifiedKFold
     split_seed = int(rng.integers(2**31 - 1))
     folds = list(StratifiedKFold(n_splits=cv, shuffle=True, random_state=split_seed).split(X, e))
     h = _check_horizons(horizons, t, e, [te for _, te in folds])
