@@ -271,7 +271,8 @@ class TopicResult(Result):
                 "log-likelihood of 20% held-out documents")
         sel = (f"The number of topics, {self.n_topics}, was chosen among {cands} by the {crit} "
                f"({refs.LAU_2014.cite}). " if len(cands) > 1 else
-               f"{self.n_topics} topics were fitted; their coherence is the mean NPMI of their top terms ({refs.LAU_2014.cite}). ")
+               f"{self.n_topics} topics were fitted; their coherence is the mean NPMI of their top terms "
+               f"({refs.LAU_2014.cite}). ")
         stab = self._table["stability"]
         st = (f"Stability across {self.n_seeds} random starts ({refs.GREENE_2014.cite}): mean matched cosine "
               f"similarity {stab.mean():.2f} (lowest {stab.min():.2f}). " if self.n_seeds > 1 else "")
