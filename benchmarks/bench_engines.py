@@ -7,8 +7,8 @@ memory limit (issue 19), and bounded-memory chunked scoring of the summary.
 Steps (each summary step runs in a fresh child process, whose peak resident memory is read
 from ``getrusage(RUSAGE_CHILDREN)``: DuckDB's native memory included):
 
-1. generate ``rows`` purchases (``rows / per_customer`` customers, timestamps over 2023-2024,
-   values 0-100) straight to Parquet with DuckDB (never through pandas);
+1. generate ``rows`` purchases (``rows / per_customer`` customers, each active for a random
+   lifetime within 2023-2024, values 0-100) straight to Parquet with DuckDB (never through pandas);
 2. ``clv.rfm_summary`` of the file on an Ibis DuckDB connection with ``memory_limit`` (spilling
    to a temporary directory beyond it), with a calibration/holdout split and values;
 3. ``rfm_counts``: the distinct (frequency, recency, T) rows a BG/NBD fit needs, then the fit;
@@ -38,10 +38,15 @@ def generate(path: Path, rows: int, per_customer: int, threads: int) -> float:
     con = duckdb.connect(config={"threads": threads})
     customers = max(rows // per_customer, 1)
     con.execute(f"""
-        COPY (SELECT CAST(hash(i) % {customers} AS BIGINT) AS customer,
-                     TIMESTAMP '2023-01-01' + to_seconds(CAST(hash(i * 7 + 1) % (730 * 86400) AS BIGINT)) AS ts,
+        COPY (WITH p AS (SELECT i, CAST(hash(i) % {customers} AS BIGINT) AS c FROM range({rows}) t(i))
+              SELECT c AS customer,
+                     -- each customer is active from a start day for a lifetime (then drops out),
+                     -- buying at uniform times within it, so the BG/NBD has dropout to find
+                     least(TIMESTAMP '2023-01-01' + to_days(CAST(hash(c * 31 + 7) % 365 AS INTEGER))
+                           + to_seconds(CAST(hash(i * 7 + 1) % ((1 + hash(c * 17 + 3) % 700) * 86400) AS BIGINT)),
+                           TIMESTAMP '2024-12-31 23:59:59') AS ts,
                      round(CAST(hash(i * 13 + 5) % 10000 AS DOUBLE) / 100, 2) AS value
-              FROM range({rows}) t(i))
+              FROM p)
         TO '{path}' (FORMAT parquet, ROW_GROUP_SIZE 1000000)""")
     con.close()
     return time.perf_counter() - t
@@ -74,7 +79,7 @@ def child(step: str, path: str, memory_limit: str, threads: int, tmp: str) -> di
         del s
         t = time.perf_counter()
         model = clv.BGNBDResult.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
-        n = write_scores(model, str(summary), Path(tmp) / "scores.parquet", t=52, size=1_000_000)
+        n = write_scores(str(summary), model, Path(tmp) / "scores.parquet", t=52, size=1_000_000)
         out = {"customers_scored": n}
     out["seconds"] = time.perf_counter() - t
     print(json.dumps(out))

@@ -51,9 +51,9 @@ def test_named_engine_failures(tmp_path):
         _engine.table(42)
     model = clv.BGNBDResult.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
     with pytest.raises(InputError, match="fitted purchase model"):
-        next(iter_scores("model", pd.DataFrame({"frequency": [1.0]})))
+        next(iter_scores(pd.DataFrame({"frequency": [1.0]}), "model"))
     with pytest.raises(InputError, match=r"lacks column\(s\) \['recency', 'T'\]"):
-        next(iter_scores(model, pd.DataFrame({"frequency": [1.0]})))
+        next(iter_scores(pd.DataFrame({"frequency": [1.0]}), model))
     with pytest.raises(InputError, match="'q1'.*1 missing or infinite"):
         _engine.group_moments(survey(n=20).assign(q1=lambda d: d["q1"].where(d.index != 3)), ["q1", "q2"])
     with pytest.raises(InputError, match="'w'.*non-negative"):

@@ -65,7 +65,7 @@ def test_counts_and_scores_on_spark(spark):
     summary = clv.rfm_summary(log, "customer", "date", observation_end="2024-10-31")
     model = clv.BGNBDResult.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
     ssum = spark.createDataFrame(summary.reset_index())
-    scored = pd.concat(iter_scores(model, ssum, size=120))
+    scored = pd.concat(iter_scores(ssum, model, size=120))
     assert scored["p_alive"].to_numpy() == pytest.approx(model.p_alive(summary).to_numpy(), rel=1e-12)
 
 

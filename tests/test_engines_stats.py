@@ -92,7 +92,7 @@ def test_counts_fit_like_the_full_summary(tmp_path):
 def test_chunked_scoring_bounded(tmp_path):
     summary = clv.rfm_summary(bgnbd_log(customers=400), "customer", "date", observation_end="2024-10-31")
     model = clv.BGNBDResult.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
-    parts = list(iter_scores(model, summary, t=10, size=150))
+    parts = list(iter_scores(summary, model, t=10, size=150))
     assert [len(p) for p in parts] == [150, 150, len(summary) - 300]
     whole = pd.concat(parts)
     pd.testing.assert_series_equal(whole["p_alive"], model.p_alive(summary), check_names=False)
@@ -101,8 +101,8 @@ def test_chunked_scoring_bounded(tmp_path):
     pq = tmp_path / "summary.parquet"
     summary.reset_index().to_parquet(pq)
     out = tmp_path / "scores.parquet"
-    assert write_scores(model, str(pq), out, t=10, size=100) == len(summary)
+    assert write_scores(str(pq), model, out, t=10, size=100) == len(summary)
     back = pd.read_parquet(out).set_index("customer").sort_index()
     assert back["p_alive"].to_numpy() == pytest.approx(model.p_alive(summary).to_numpy(), rel=1e-12)
     with pytest.raises(InputError, match="size"):
-        next(iter_scores(model, summary, size=0))
+        next(iter_scores(summary, model, size=0))

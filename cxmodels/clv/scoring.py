@@ -29,15 +29,15 @@ def _score(model, frame: pd.DataFrame, t) -> pd.DataFrame:
     return out
 
 
-def iter_scores(model, data, *, t=None, customer: str = "customer", size: int = 1_000_000):
+def iter_scores(data, model, *, t=None, customer: str = "customer", size: int = 1_000_000):
     """Yield DataFrames of ``p_alive`` (and ``expected_purchases`` over ``t`` when given),
     indexed by ``customer``, for ``size`` customers at a time.
 
     Parameters
     ----------
-    model : result of ``fit_bgnbd``, ``fit_mbgnbd`` or ``fit_pareto_nbd`` (or ``from_params``)
     data : summary with ``frequency``, ``recency``, ``T`` and a ``customer`` column (or, for a
         pandas frame, the customer index of :func:`cxmodels.clv.rfm_summary`); not modified.
+    model : result of ``fit_bgnbd``, ``fit_mbgnbd`` or ``fit_pareto_nbd`` (or ``from_params``)
     t : float, optional
         Horizon of the expected purchases, in the summary's time unit.
     size : int
@@ -63,14 +63,14 @@ def iter_scores(model, data, *, t=None, customer: str = "customer", size: int = 
         yield _score(model, chunk.set_index(customer).rename_axis("customer"), t)
 
 
-def write_scores(model, data, path, *, t=None, customer: str = "customer", size: int = 1_000_000) -> int:
+def write_scores(data, model, path, *, t=None, customer: str = "customer", size: int = 1_000_000) -> int:
     """Score every customer of ``data`` (see :func:`iter_scores`) into the Parquet file ``path``,
     one chunk at a time; returns the number of customers written."""
     pq = optional_import("pyarrow.parquet", "engine", "writing scores to Parquet")
     pa = optional_import("pyarrow", "engine", "writing scores to Parquet")
     writer, n = None, 0
     try:
-        for chunk in iter_scores(model, data, t=t, customer=customer, size=size):
+        for chunk in iter_scores(data, model, t=t, customer=customer, size=size):
             table = pa.Table.from_pandas(chunk.reset_index(), preserve_index=False)
             if writer is None:
                 writer = pq.ParquetWriter(str(path), table.schema)
