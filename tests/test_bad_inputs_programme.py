@@ -23,7 +23,8 @@ def survey():
     return pd.DataFrame({"tp": np.tile(["app", "shop", "web"], n // 3), "rec": rng.integers(0, 11, n),
                          "sat": rng.integers(1, 6, n), "a": rng.normal(size=n), "b": rng.normal(size=n),
                          "kf": rng.integers(1, 6, n), "kd": rng.integers(1, 6, n),
-                         "date": np.repeat(pd.date_range("2025-01-01", periods=24), 10)})
+                         "date": np.repeat(pd.date_range("2025-01-01", periods=24), 10),
+                         "resp": rng.integers(0, 2, n)})
 
 
 def _calls(frame):
@@ -35,13 +36,18 @@ def _calls(frame):
         (metrics.expectation_gaps, (frame, {"x": {"perceived": "a", "expected": "b"}}), {}),
         (key_drivers, (frame, ["a", "b"], "sat"), {"n_boot": 50, "seed": 1, "progress": False}),
         (kano, (frame, {"x": ("kf", "kd")}), {"n_boot": 50, "seed": 1}),
+        (metrics.rake, (frame, {"tp": {"app": 1, "shop": 1, "web": 2}}), {}),
+        (metrics.response_rates, (frame,), {"group": "tp", "value": "resp"}),
+        (metrics.scorecard, (frame,), {"group": "tp", "value": "sat", "metric": "csat_top_box", "min_n": 5,
+                                       "population": {"app": 1000, "shop": 1000, "web": 1000}}),
     ]
 
 
-@pytest.mark.parametrize("i", range(7), ids=["scorecard", "control_chart", "tracking_line", "seasonality",
-                                             "expectation_gaps", "key_drivers", "kano"])
+@pytest.mark.parametrize("i", range(10), ids=["scorecard", "control_chart", "tracking_line", "seasonality",
+                                              "expectation_gaps", "key_drivers", "kano", "rake", "response_rates",
+                                              "scorecard_fpc"])
 def test_sweep(survey, i):
-    cols = ["tp", "rec", "sat", "a", "b", "kf", "kd", "date"]
+    cols = ["tp", "rec", "sat", "a", "b", "kf", "kd", "date", "resp"]
     for name, bad in variants(survey, cols):
         fn, args, kw = _calls(bad)[i]
         out = assert_clean(fn, *args, **kw)
@@ -49,7 +55,7 @@ def test_sweep(survey, i):
             assert isinstance(out, InputError), (fn.__name__, name, out)
     fn, args, kw = _calls(survey)[i]
     for extra in ({"level": 1.5}, {"level": "95%"}):
-        if fn in (metrics.control_chart, metrics.seasonality):
+        if fn in (metrics.control_chart, metrics.seasonality, metrics.rake):
             continue  # no interval level
         assert isinstance(assert_clean(fn, *args, **kw, **extra), InputError)
 

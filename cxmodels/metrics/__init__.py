@@ -8,6 +8,8 @@
   CUSUM charts with limits from its sampling distribution, STL seasonality and a local-level
   tracking line.
 - :mod:`~cxmodels.metrics.gaps`: expectations (zone of tolerance, disconfirmation gaps).
+- :mod:`~cxmodels.metrics.survey`: response rates and raking to known margins (finite-population
+  corrections and small-cell suppression are options of the scorecard).
 
 Every public fit returns a :class:`~cxmodels._results.Result` subclass (``docs/architecture.md``).
 """
@@ -19,6 +21,7 @@ from .core import (MetricResult, ces, composite_cx, csat, effective_n, nps, nps_
 
 from .gaps import GapResult, expectation_gaps
 from .scorecards import ScorecardResult, adjust_pvalues, scorecard
+from .survey import RakingResult, ResponseRateResult, rake, response_rates
 from .streams import (ControlChartResult, LocalLevelResult, SeasonalityResult, arl_cusum, arl_ewma, control_chart,
                       cusum_limit, ewma_limit, seasonality, tracking_line)
 
@@ -27,4 +30,4 @@ __all__ = ["csat", "nps", "nps_difference", "ces", "survey_sample_size", "compos
            "scorecard", "ScorecardResult", "adjust_pvalues",
            "control_chart", "ControlChartResult", "seasonality", "SeasonalityResult", "tracking_line",
            "LocalLevelResult", "arl_ewma", "arl_cusum", "ewma_limit", "cusum_limit",
-           "expectation_gaps", "GapResult"]
+           "expectation_gaps", "GapResult", "rake", "RakingResult", "response_rates", "ResponseRateResult"]

@@ -49,3 +49,8 @@ PARASURAMAN = ref("Parasuraman, A., Zeithaml, V. A., & Berry, L. L. (1988). SERV
                   "measuring consumer perceptions of service quality. Journal of Retailing, 64(1), 12-40.")
 ZEITHAML = ref("Zeithaml, V. A., Berry, L. L., & Parasuraman, A. (1993). The nature and determinants of customer "
                "expectations of service. Journal of the Academy of Marketing Science, 21(1), 1-12.")
+
+# --- the survey ---------------------------------------------------------------------------------
+DEMING = ref("Deming, W. E., & Stephan, F. F. (1940). On a least squares adjustment of a sampled frequency table "
+             "when the expected marginal totals are known. The Annals of Mathematical Statistics, 11(4), 427-444.")
+COCHRAN = ref("Cochran, W. G. (1977). Sampling techniques (3rd ed.). Wiley.")

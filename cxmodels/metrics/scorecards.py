@@ -27,8 +27,8 @@ from .. import plotting
 from .._results import Result
 from ..errors import CXModelsWarning, InputError
 from ..provenance import make_provenance
-from .core import ces, csat, nps
-from .references import BENJAMINI, DUNN, HOLM, KISH, REICHHELD, ROCKS, WILSON
+from .core import ces, csat, nps, wilson_interval
+from .references import BENJAMINI, COCHRAN, DUNN, HOLM, KISH, REICHHELD, ROCKS, WILSON
 
 #: metric name -> (function, row of its summary, label)
 METRICS = {
@@ -76,16 +76,35 @@ def adjust_pvalues(p, method: str = "holm") -> np.ndarray:
     return out
 
 
+def _finite_population(row: dict, N: float, metric: str, level: float) -> dict:
+    """``row`` with the finite-population correction: SE times sqrt((N - n)/(N - 1)); shares get the
+    Wilson interval at the corrected effective size n_eff / fpc^2, symmetric intervals shrink by fpc."""
+    n = row["n"]
+    fpc = float(np.sqrt(max(N - n, 0.0) / (N - 1))) if N > 1 else 0.0
+    out = dict(row, fpc=fpc, se=row["se"] * fpc)
+    if fpc == 0:  # a census: no sampling error
+        out.update(lower=row["est"], upper=row["est"])
+    elif metric in ("csat_top_box", "ces_agree"):
+        out["lower"], out["upper"] = wilson_interval(row["est"], row["n_eff"] / fpc ** 2, level)
+    else:
+        out["lower"] = row["est"] - (row["est"] - row["lower"]) * fpc
+        out["upper"] = row["est"] + (row["upper"] - row["est"]) * fpc
+    return out
+
+
 class ScorecardResult(Result):
     """Metrics per group with intervals, adjusted differences and a benchmark view.
 
-    ``summary()`` has one row per (metric, group): ``est, se, lower, upper, n, n_eff`` and, with a
+    ``summary()`` has one row per (metric, group): ``est, se, lower, upper, n, n_eff, moe`` (the
+    margin of error, half the interval), ``suppressed`` (and ``fpc`` with a population) and, with a
     benchmark, ``vs_benchmark, benchmark_pvalue`` (adjusted over the groups).
     :meth:`differences` has one row per comparison.
     """
 
-    def __init__(self, table, diffs, *, level, adjust, benchmark, labels, provenance, references, group):
+    def __init__(self, table, diffs, *, level, adjust, benchmark, labels, provenance, references, group,
+                 population=None, min_n=None):
         self._table = table
+        self.population, self.min_n = population, min_n
         self._diffs = diffs
         self.level, self.adjust, self.benchmark = level, adjust, benchmark
         self._labels = labels
@@ -116,6 +135,13 @@ class ScorecardResult(Result):
                 f"with t intervals, survey weights through the effective sample size of {KISH.cite}. The {m} "
                 f"comparisons per metric are two-sided z tests of independent samples with {adj}; their intervals "
                 f"are simultaneous at {self.level:.0%} by Bonferroni's inequality as in {DUNN.cite}.")
+        if self.population is not None:
+            text += (f" Standard errors carry the finite-population correction sqrt((N - n)/(N - 1)) of "
+                     f"{COCHRAN.cite}.")
+        if self.min_n is not None:
+            n_sup = int(self._table["suppressed"].sum())
+            text += (f" Groups with fewer than {self.min_n} respondents are suppressed ({n_sup} cells) and enter no "
+                     "comparison.")
         if self.benchmark is not None:
             text += " Each group is compared with the benchmark by a one-sample z test, adjusted over the groups."
         return text
@@ -127,7 +153,7 @@ class ScorecardResult(Result):
         metric = metrics[0] if metric is None else metric
         if metric not in metrics:
             raise InputError(f"metric {metric!r} is not in this scorecard ({metrics})")
-        t = self._table.loc[metric].sort_values("est")
+        t = self._table.loc[metric].dropna(subset=["est"]).sort_values("est")  # suppressed cells are not drawn
         ax = plotting.axes(ax, figsize=(6.5, 0.8 + 0.4 * len(t)))
         y = np.arange(len(t))
         ax.errorbar(t["est"], y, xerr=np.vstack([t["est"] - t["lower"], t["upper"] - t["est"]]), fmt="o",
@@ -158,7 +184,8 @@ def _as_metric_map(value, metric) -> dict[str, str]:
 
 
 def scorecard(data: pd.DataFrame, *, group: str, value, metric: str = "nps", reference=None, benchmark=None,
-              adjust: str = "holm", weights: str | None = None, level: float = 0.95, **options) -> ScorecardResult:
+              adjust: str = "holm", weights: str | None = None, population: dict | None = None,
+              min_n: int | None = None, level: float = 0.95, **options) -> ScorecardResult:
     r"""CSAT, NPS or CES per touchpoint, channel or brand, with adjusted differences.
 
     Parameters
@@ -180,6 +207,13 @@ def scorecard(data: pd.DataFrame, *, group: str, value, metric: str = "nps", ref
         Multiplicity adjustment of the p-values (intervals are Bonferroni-simultaneous unless "none").
     weights : str, optional
         Column of survey weights.
+    population : dict, optional
+        ``{group: N}``, the size of each group's population (customers of a segment, visitors of a
+        touchpoint): standard errors get the finite-population correction
+        :math:`\sqrt{(N-n)/(N-1)}` (Cochran 1977, ch. 2); a census has no sampling error.
+    min_n : int, optional
+        Small-cell suppression: a group with fewer respondents shows no numbers (``suppressed``,
+        estimates NaN) and enters no comparison.
     level : float
     **options
         ``scale``, ``top_box`` (CSAT) or ``agree_from`` (CES), passed to the metrics that take
@@ -226,6 +260,22 @@ def scorecard(data: pd.DataFrame, *, group: str, value, metric: str = "nps", ref
     V.require_finite(data, cols + ([weights] if weights else []))
     if reference is not None and reference not in set(labels):
         raise InputError(f"reference {reference!r} is not a group of column {group!r} ({list(labels)[:10]})")
+    if population is not None:
+        if not isinstance(population, dict):
+            raise InputError("population must be a dict {group: population size}")
+        missing = [g for g in labels if g not in population]
+        if missing:
+            raise InputError(f"population has no size for group(s) {missing}")
+        try:
+            population = {g: float(population[g]) for g in labels}
+        except (TypeError, ValueError):
+            raise InputError("population sizes must be numbers") from None
+        counts = data[group].value_counts()
+        small = [g for g in labels if not population[g] >= counts.get(g, 0) or not np.isfinite(population[g])]
+        if small:
+            raise InputError(f"group(s) {small} have more respondents than their population size")
+    if min_n is not None:
+        min_n = V.check_count(min_n, "min_n", minimum=1)
     if benchmark is not None and not isinstance(benchmark, dict):
         if len(mapping) > 1:
             raise InputError("with several metrics, benchmark must be a dict metric -> value")
@@ -250,10 +300,18 @@ def scorecard(data: pd.DataFrame, *, group: str, value, metric: str = "nps", ref
             sel = data[group] == g
             w = data.loc[sel, weights] if weights else None
             per[g] = metric_of(data.loc[sel, col], m, weights=w, level=level, **opts)
+            if population is not None:
+                per[g] = _finite_population(per[g], population[g], m, level)
+            per[g]["moe"] = (per[g]["upper"] - per[g]["lower"]) / 2
+            per[g]["suppressed"] = bool(min_n is not None and per[g]["n"] < min_n)
+            if per[g]["suppressed"]:
+                per[g].update(est=np.nan, se=np.nan, lower=np.nan, upper=np.nan, moe=np.nan)
             rows.append({"metric": m, "group": g, **per[g]})
-        pairs = ([(reference, g) for g in labels if g != reference] if reference is not None
-                 else [(a, b) for i, a in enumerate(labels) for b in labels[i + 1:]])
-        n_cmp = len(pairs)
+        shown = [g for g in labels if not per[g]["suppressed"]]
+        pairs = ([(reference, g) for g in shown if g != reference] if reference in shown
+                 else [] if reference is not None
+                 else [(a, b) for i, a in enumerate(shown) for b in shown[i + 1:]])
+        n_cmp = max(len(pairs), 1)
         crit = stats.norm.ppf(1 - (1 - level) / (2 * n_cmp)) if adjust != "none" else z_each
         block = []
         for a, b in pairs:
@@ -270,7 +328,7 @@ def scorecard(data: pd.DataFrame, *, group: str, value, metric: str = "nps", ref
             r["significant"] = bool(pa < 1 - level)
         diffs.extend(block)
         if benchmark is not None and m in benchmark:
-            mrows = [r for r in rows if r["metric"] == m]
+            mrows = [r for r in rows if r["metric"] == m and not r["suppressed"]]
             pb = []
             for r in mrows:
                 r["vs_benchmark"] = r["est"] - benchmark[m]
@@ -279,15 +337,18 @@ def scorecard(data: pd.DataFrame, *, group: str, value, metric: str = "nps", ref
             for r, pa in zip(mrows, adjust_pvalues(pb, adjust)):
                 r["benchmark_pvalue"] = float(pa)
     table = pd.DataFrame(rows).set_index(["metric", "group"])
-    dtab = pd.DataFrame(diffs)
+    dtab = pd.DataFrame(diffs, columns=["metric", "a", "b", "diff", "se", "lower", "upper", "z", "pvalue",
+                                        "pvalue_adj", "significant"])
     prov = make_provenance("scorecard", data[[group] + cols + ([weights] if weights else [])],
                            {"group": group, "value": mapping, "reference": reference, "benchmark": benchmark,
-                            "adjust": adjust, "weights": weights, "level": level, **options})
+                            "adjust": adjust, "weights": weights, "population": population, "min_n": min_n,
+                            "level": level, **options})
     refs = (REICHHELD, ROCKS, WILSON, KISH, DUNN) + ((HOLM,) if adjust == "holm" else ()) + \
-        ((BENJAMINI,) if adjust == "bh" else ())
-    res = ScorecardResult(table, dtab, level=level, adjust=adjust, benchmark=benchmark,
+        ((BENJAMINI,) if adjust == "bh" else ()) + ((COCHRAN,) if population is not None else ())
+    res = ScorecardResult(table, dtab, level=level, adjust=adjust, benchmark=benchmark, population=population,
+                          min_n=min_n,
                           labels={k: v[2] for k, v in METRICS.items()}, provenance=prov, references=refs, group=group)
-    small = table.index[table["n"] < 30]
+    small = table.index[(table["n"] < 30) & ~table["suppressed"]]
     if len(small):
         res._flag(f"groups {[f'{m}[{g}]' for m, g in small]} have fewer than 30 responses: their normal-theory "
                   "differences are rough", CXModelsWarning, admissible=True)
