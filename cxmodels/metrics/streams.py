@@ -237,13 +237,13 @@ class ControlChartResult(Result):
     whether the stream is in control.
     """
 
-    def __init__(self, table, *, chart, metric, lam, L, k, h, arl0, arl1, theta0, sigma0, baseline, pi0, f,
+    def __init__(self, table, *, chart, metric, lam, L, k, h, arl0, arl1, theta0, sigma0, baseline, target, pi0, f,
                  provenance, references):
         self._table = table
         self.chart, self.metric = chart, metric
         self.lam, self.L, self.k, self.h = lam, L, k, h
         self.arl0, self.arl1 = arl0, arl1
-        self.theta0, self.sigma0, self.baseline = theta0, sigma0, baseline
+        self.theta0, self.sigma0, self.baseline, self.target = theta0, sigma0, baseline, target
         self._pi0, self._f = pi0, f
         self._provenance = provenance
         self._references = tuple(references)
@@ -306,7 +306,8 @@ class ControlChartResult(Result):
                 "censored": int(alive.sum()), "stated": self.arl0, "n_sim": n_sim}
 
     def methods_text(self) -> str:
-        base = (f"the first {self.baseline} periods" if self.baseline else "the given target")
+        base = (f"the first {self.baseline} periods" if self.target is None else
+                f"the given target, with the per-answer spread of the first {self.baseline} periods")
         if self.chart == "ewma":
             design = (f"the EWMA chart of {ROBERTS.cite} with lambda = {self.lam:g} and asymptotic limits at L = "
                       f"{self.L:.3f} standard deviations of the EWMA")
@@ -398,8 +399,13 @@ def control_chart(data: pd.DataFrame, *, date: str, value: str, metric: str = "c
     baseline = V.check_count(baseline, "baseline", minimum=1)
     if baseline > T:
         raise InputError(f"baseline={baseline} exceeds the {T} periods of the stream")
-    if target is not None and not np.isfinite(float(target)):
-        raise InputError(f"target must be a finite number, got {target!r}")
+    if target is not None:
+        try:
+            target = float(target)
+        except (TypeError, ValueError):
+            raise InputError(f"target must be a number on the metric's scale, got {target!r}") from None
+        if not np.isfinite(target):
+            raise InputError(f"target must be a finite number, got {target!r}")
     theta, sigma, pi0 = _in_control(C, f, baseline, target, metric)
     z = (table["est"].to_numpy() - theta) / (sigma / np.sqrt(table["n"].to_numpy()))
     if chart == "ewma":
@@ -422,7 +428,7 @@ def control_chart(data: pd.DataFrame, *, date: str, value: str, metric: str = "c
     refs = (MONTGOMERY,) + ((ROBERTS, LUCAS) if chart == "ewma" else (PAGE, BROOK)) + \
         ((REICHHELD,) if metric == "nps" else ())
     res = ControlChartResult(table, chart=chart, metric=metric, lam=lam, L=L, k=k, h=h, arl0=arl_stated, arl1=arl1,
-                             theta0=theta, sigma0=sigma, baseline=baseline if target is None else 0, pi0=pi0, f=f,
+                             theta0=theta, sigma0=sigma, baseline=baseline, target=target, pi0=pi0, f=f,
                              provenance=prov, references=refs)
     small = int((table["n"] < 30).sum())
     if small:
