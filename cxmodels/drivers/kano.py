@@ -155,7 +155,8 @@ class KanoResult(Result):
         return text
 
     def plot(self, ax=None):
-        """The Better-Worse diagram: |Worse| against Better with intervals, quadrants at 0.5; returns the Axes."""
+        """The Better-Worse diagram: the absolute Worse against Better with intervals, quadrants at 0.5;
+        returns the Axes."""
         t = self._table
         ax = plotting.axes(ax, figsize=(6, 5.5))
         x, y = -t["worse"], t["better"]
