@@ -1,6 +1,5 @@
-"""rfm_summary through DuckDB (file path or relation) gives the pandas summary.
-
-DuckDB reads pandas frames and writes Parquet itself, so none of this needs pyarrow.
+"""rfm_summary through the engine layer on DuckDB (file path or relation) gives the pandas summary
+on CDNOW (the engine-equality tests across engines and time zones: tests/test_engines_*.py).
 """
 
 from __future__ import annotations
@@ -12,7 +11,8 @@ from cxmodels import clv
 from cxmodels.datasets import data_path
 from cxmodels.datasets.transactions import load_cdnow
 
-duckdb = pytest.importorskip("duckdb", reason="the duckdb extra (installed by the test extra) is not installed")
+duckdb = pytest.importorskip("duckdb", reason="the engine extra (installed by the test extra) is not installed")
+pytest.importorskip("ibis", reason="the engine extra (ibis-framework[duckdb]) is not installed")
 
 KW = dict(calibration_end="1997-09-30", observation_end="1998-06-30")
 
@@ -25,7 +25,9 @@ def test_file_path_and_relation_match_pandas(tmp_path):
     tx = load_cdnow()
     ref = clv.rfm_summary(tx, "sample_id", "date", "dollar_value", **KW)
     assert list(ref.columns) == ["frequency", "recency", "T", "monetary_value", *clv.HOLDOUT_COLUMNS]
-    _same(ref, clv.rfm_summary(str(data_path("cdnow_sample.csv")), "sample_id", "date", "dollar_value", **KW))
+    on_file = clv.rfm_summary(str(data_path("cdnow_sample.csv")), "sample_id", "date", "dollar_value", **KW)
+    assert on_file.attrs["engine"] == "duckdb"
+    _same(ref, on_file)
     con = duckdb.connect()
     pq = tmp_path / "log.parquet"
     con.from_df(tx).write_parquet(str(pq))          # DuckDB's own Parquet writer

@@ -10,8 +10,11 @@ The summary follows Fader, Hardie & Lee (2005) and lifetimes' column names:
   0 for customers without repeat purchases.
 
 Times are measured in whole days and expressed in ``time_unit`` (``"W"``: days / 7, as
-Fader and Hardie did for CDNOW).  Purchase days follow one rule on both engines
-(:mod:`cxmodels.clv.dates`).  With ``calibration_end`` the same four columns describe the
+Fader and Hardie did for CDNOW).  Purchase days follow one rule on every engine
+(:mod:`cxmodels.clv.dates`): pandas here, and DuckDB, Spark or any Ibis backend through the one
+expression of :mod:`cxmodels.clv.rfm_engine`.  :func:`rfm_counts` reduces a log to the distinct
+``(frequency, recency, T)`` rows with their counts, the sufficient statistics of the purchase
+models.  With ``calibration_end`` the same four columns describe the
 calibration period, and ``holdout_frequency``, ``holdout_value``, ``holdout_duration``
 the holdout period: every model reads the frame as it is, without renaming.
 
