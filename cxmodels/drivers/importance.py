@@ -33,6 +33,7 @@ import pandas as pd
 from .. import plotting
 from .._progress import Progress
 from .._results import Result
+from .._stats import bootstrap_interval
 from .._validation import (check_count, check_level, require_columns, require_finite, require_frame,
                            require_no_missing, require_not_constant, require_numeric, require_unique_columns,
                            resolve_seed)
@@ -269,11 +270,12 @@ def key_drivers(data: pd.DataFrame, drivers, outcome: str, *, method="both", n_b
         ranks = _ranks(est[m])
         D = draws[m][~np.isnan(draws[m]).any(axis=1)]
         R = np.array([_ranks(v) for v in D]) if len(D) else np.empty((0, len(drivers)))
+        if len(D):
+            lo, hi = bootstrap_interval(D, est[m], level, "percentile")
         for j, name in enumerate(drivers):
             row = {"method": m, "driver": name, "est": est[m][j], "share": est[m][j] / r2, "rank": int(ranks[j])}
             if len(D):
-                row.update(se=float(D[:, j].std(ddof=1)), lower=float(np.quantile(D[:, j], a)),
-                           upper=float(np.quantile(D[:, j], 1 - a)),
+                row.update(se=float(D[:, j].std(ddof=1)), lower=float(lo[j]), upper=float(hi[j]),
                            rank_lower=int(np.floor(np.quantile(R[:, j], a))),
                            rank_upper=int(np.ceil(np.quantile(R[:, j], 1 - a))), p_top=float(np.mean(R[:, j] <= top)))
             rows.append(row)
