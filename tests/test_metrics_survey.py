@@ -31,7 +31,8 @@ def test_two_margins_over_proportional_cells_is_the_closed_form():
     d = pd.DataFrame([k for k, v in cells.items() for _ in range(v)], columns=["sex", "age"])
     R, C = {"f": 0.5, "m": 0.5}, {"y": 0.35, "o": 0.65}
     r = metrics.rake(d, {"sex": R, "age": C}, tol=1e-12)
-    raw = np.array([(R[s] / {"f": 0.3, "m": 0.7}[s]) * (C[a] / {"y": 0.6, "o": 0.4}[a]) for s, a in d.itertuples(False)])
+    r_, c_ = {"f": 0.3, "m": 0.7}, {"y": 0.6, "o": 0.4}
+    raw = np.array([(R[s] / r_[s]) * (C[a] / c_[a]) for s, a in d.itertuples(False)])
     assert r.weights.to_numpy() == pytest.approx(raw / raw.mean(), rel=1e-10)
     t = r.summary()
     assert t["est"].to_numpy() == pytest.approx(t["target"].to_numpy(), abs=1e-12)
@@ -58,7 +59,8 @@ def test_general_raking_meets_margins_and_flags_impossible_ones():
 
 def test_finite_population_correction():
     rng = np.random.default_rng(5)
-    d = pd.DataFrame({"seg": np.repeat(["a", "b"], 100), "sat": rng.integers(1, 6, 200), "rec": rng.integers(0, 11, 200)})
+    d = pd.DataFrame({"seg": np.repeat(["a", "b"], 100), "sat": rng.integers(1, 6, 200),
+                      "rec": rng.integers(0, 11, 200)})
     plain = metrics.scorecard(d, group="seg", value={"csat_top_box": "sat", "nps": "rec"}).summary()
     fpc = metrics.scorecard(d, group="seg", value={"csat_top_box": "sat", "nps": "rec"},
                             population={"a": 400, "b": 100}).summary()

@@ -27,7 +27,8 @@ its **total strength** the percentage A + O + M.  The customer satisfaction coef
 
 with Wilson score intervals (given the m respondents classified A, O, M or I, A + O is
 binomial; Wilson 1927) or percentile intervals from resampling respondents (all attributes
-together; Efron & Tibshirani 1993), which also measure how stable each category is.  :meth:`KanoResult.compare_prca` sets the categories beside the rating-based
+together; Efron & Tibshirani 1993), which also measure how stable each category is.
+:meth:`KanoResult.compare_prca` sets the categories beside the rating-based
 classes of :func:`~cxmodels.drivers.penalty_reward` on the same attributes (must-be ~ basic,
 one-dimensional ~ performance, attractive ~ excitement).
 """
@@ -74,7 +75,8 @@ PRCA_CLASS = {"M": "basic", "O": "performance", "A": "excitement", "I": "unclass
 def evaluation_table() -> pd.DataFrame:
     """The Kano evaluation table (functional answer by dysfunctional answer)."""
     labels = ["like", "must-be", "neutral", "live with", "dislike"]
-    return pd.DataFrame(TABLE, index=pd.Index(labels, name="functional"), columns=pd.Index(labels, name="dysfunctional"))
+    return pd.DataFrame(TABLE, index=pd.Index(labels, name="functional"),
+                        columns=pd.Index(labels, name="dysfunctional"))
 
 
 def _coefficients(counts: np.ndarray):
@@ -246,7 +248,8 @@ def kano(data: pd.DataFrame, attributes: dict, *, method: str = "wilson", n_boot
         bad = ~np.isin(x, [1, 2, 3, 4, 5])
         if bad.any():
             raise InputError(f"column {c!r} has {int(bad.sum())} answers outside the five-point Kano scheme 1 like, "
-                             f"2 must-be, 3 neutral, 4 live with, 5 dislike ({rows_text(data.index[bad])}): recode them")
+                             f"2 must-be, 3 neutral, 4 live with, 5 dislike ({rows_text(data.index[bad])}): "
+                             "recode them")
     names = list(pairs)
     codes = np.column_stack([_CODE[data[f].to_numpy(int) - 1, data[d].to_numpy(int) - 1] for f, d in pairs.values()])
     n = len(data)

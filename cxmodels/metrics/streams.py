@@ -560,8 +560,8 @@ class LocalLevelResult(Result):
 
     def methods_text(self) -> str:
         return (f"The {LABELS[self.metric]} per period was tracked by the local-level dynamic linear model of "
-                f"{DURBIN.cite} (a random walk observed with noise), whose measurement variance is each period's known sampling "
-                f"variance plus an extra variance; both variances by maximum likelihood in the statsmodels of "
+                f"{DURBIN.cite} (a random walk observed with noise), whose measurement variance is each period's "
+                f"known sampling variance plus an extra variance; both variances by maximum likelihood in the statsmodels of "
                 f"{SEABOLD.cite}, the level by the Kalman smoother, i.e. its posterior given the variances (empirical "
                 f"Bayes), with {self.level:.0%} intervals.")
 
@@ -622,7 +622,8 @@ def tracking_line(data: pd.DataFrame, *, date: str, value: str, metric: str = "c
     f_se = np.sqrt(fit.filtered_state_cov[0, 0])
     table["level"], table["level_se"] = sm_level, sm_se
     table["lower"], table["upper"] = sm_level - z * sm_se, sm_level + z * sm_se
-    table["filtered"], table["filtered_lower"], table["filtered_upper"] = f_level, f_level - z * f_se, f_level + z * f_se
+    table["filtered"] = f_level
+    table["filtered_lower"], table["filtered_upper"] = f_level - z * f_se, f_level + z * f_se
     variances = pd.Series(np.asarray(fit.params, float), index=["sigma2.level", "sigma2.extra"], name="est")
     prov = make_provenance("local-level model", data[[date, value]],
                            {"date": date, "value": value, "metric": metric, "time_unit": time_unit, "level": level})
