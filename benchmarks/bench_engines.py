@@ -56,7 +56,6 @@ def generate(path: Path, rows: int, per_customer: int, threads: int) -> float:
 
 def child(step: str, path: str, memory_limit: str, threads: int, tmp: str, customers: int = 0) -> dict:
     """One step in this (child) process; prints a JSON line."""
-    import numpy as np  # noqa: F401 - import cost outside the timing
     from cxmodels import _engine, clv
     from cxmodels.clv.rfm import rfm_counts
     from cxmodels.clv.scoring import write_scores

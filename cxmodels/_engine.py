@@ -22,7 +22,7 @@ and returns an :class:`EngineTable`: the Ibis expression, its backend and the en
 type of each column (Ibis maps Spark's ``TIMESTAMP`` and ``TIMESTAMP_NTZ`` to one type,
 but one is an instant and the other a wall-clock reading, which matters for dates).
 
-Ibis, DuckDB and PySpark are optional (extras ``engine`` and ``spark``), imported through
+Ibis, DuckDB and PySpark are optional (extras ``duckdb`` and ``spark``), imported through
 :func:`cxmodels._lazy.optional_import`.  Why Ibis rather than SQL strings per engine: one
 expression, type-checked when it is built, with the dialect differences (date arithmetic,
 regular expressions, ``strptime`` formats) handled by a maintained compiler.
@@ -45,9 +45,9 @@ from .errors import InputError
 _names = itertools.count()
 
 
-def ibis_module():
-    """The ``ibis`` module (InputError-free DependencyError naming the extra when missing)."""
-    return optional_import("ibis", "engine", "aggregations on DuckDB or Spark")
+def ibis_module(extra: str = "duckdb"):
+    """The ``ibis`` module, or a DependencyError naming the extra that installs it."""
+    return optional_import("ibis", extra, "aggregations on DuckDB or Spark")
 
 
 @dataclass
@@ -90,8 +90,8 @@ def execute(expr, backend: str = ""):
 def duckdb_connection(memory_limit: str | None = None, threads: int | None = None, temp_directory=None):
     """An embedded DuckDB connection through Ibis (``memory_limit`` such as ``"4GB"`` spills to
     ``temp_directory`` beyond it)."""
+    optional_import("duckdb", "duckdb", "aggregations on DuckDB")
     ibis = ibis_module()
-    optional_import("duckdb", "engine", "aggregations on DuckDB")
     config = {}
     if memory_limit is not None:
         config["memory_limit"] = str(memory_limit)
@@ -136,7 +136,7 @@ def table(data, *, text_columns=(), con=None, what: str = "data") -> EngineTable
         backend = data._find_backend(use_default=True).name
         return EngineTable(data, backend, {k: str(v).upper() for k, v in data.schema().items()})
     con = con if con is not None else duckdb_connection()
-    duckdb = optional_import("duckdb", "engine", "aggregations on DuckDB")
+    duckdb = optional_import("duckdb", "duckdb", "aggregations on DuckDB")
     try:
         return _duckdb_table(con, data, text_columns, what)
     except duckdb.Error as exc:
@@ -189,7 +189,7 @@ def _file_relation(raw, path, text_columns):
     p = Path(text)
     if not any(ch in text for ch in "*?[") and not p.exists():
         raise InputError(f"transaction file {text!r} does not exist")
-    duckdb = optional_import("duckdb", "engine", "reading Parquet and CSV files")
+    duckdb = optional_import("duckdb", "duckdb", "reading Parquet and CSV files")
     try:
         if p.suffix.lower() in (".parquet", ".pq") or text.lower().endswith(".parquet"):
             return raw.read_parquet(text)
@@ -201,7 +201,7 @@ def _file_relation(raw, path, text_columns):
 def _relation_on(raw, rel):
     """A DuckDB relation made on any connection, on ours: by its SQL when that is self-contained
     (files, tables of a shared database), else streamed through Arrow (materialised)."""
-    duckdb = optional_import("duckdb", "engine", "DuckDB relations")
+    duckdb = optional_import("duckdb", "duckdb", "DuckDB relations")
     try:
         return raw.sql(rel.sql_query())
     except (duckdb.Error, AttributeError):
@@ -211,8 +211,8 @@ def _relation_on(raw, rel):
 
 
 def _spark_table(sdf) -> EngineTable:
-    ibis = ibis_module()
     optional_import("pyspark", "spark", "aggregations on Spark")
+    ibis = ibis_module("spark")
     con = ibis.pyspark.connect(sdf.sparkSession)
     name = f"cx_src_{next(_names)}"
     sdf.createOrReplaceTempView(name)

@@ -11,8 +11,8 @@ from cxmodels import clv
 from cxmodels.datasets import data_path
 from cxmodels.datasets.transactions import load_cdnow
 
-duckdb = pytest.importorskip("duckdb", reason="the engine extra (installed by the test extra) is not installed")
-pytest.importorskip("ibis", reason="the engine extra (ibis-framework[duckdb]) is not installed")
+duckdb = pytest.importorskip("duckdb", reason="the duckdb extra (installed by the test extra) is not installed")
+pytest.importorskip("ibis", reason="the duckdb extra (ibis-framework[duckdb]) is not installed")
 
 KW = dict(calibration_end="1997-09-30", observation_end="1998-06-30")
 

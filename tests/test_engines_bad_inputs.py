@@ -16,7 +16,7 @@ from cxmodels.clv.rfm import rfm_counts
 from cxmodels.clv.scoring import iter_scores
 from cxmodels.errors import InputError
 
-pytest.importorskip("ibis", reason="the engine extra (ibis-framework[duckdb]) is not installed")
+pytest.importorskip("ibis", reason="the duckdb extra (ibis-framework[duckdb]) is not installed")
 
 from engine_data import survey, transaction_log  # noqa: E402
 

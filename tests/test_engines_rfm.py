@@ -14,8 +14,8 @@ import pytest
 from cxmodels import clv
 from cxmodels.errors import InputError
 
-ibis = pytest.importorskip("ibis", reason="the engine extra (ibis-framework[duckdb]) is not installed")
-duckdb = pytest.importorskip("duckdb", reason="the engine extra (duckdb) is not installed")
+ibis = pytest.importorskip("ibis", reason="the duckdb extra (ibis-framework[duckdb]) is not installed")
+duckdb = pytest.importorskip("duckdb", reason="the duckdb extra (duckdb) is not installed")
 
 from engine_data import KW, transaction_log  # noqa: E402
 

@@ -18,7 +18,7 @@ from cxmodels.clv.rfm import rfm_counts
 from cxmodels.clv.scoring import iter_scores
 from cxmodels.errors import InputError
 
-pytest.importorskip("ibis", reason="the engine extra (ibis-framework[duckdb]) is not installed")
+pytest.importorskip("ibis", reason="the duckdb extra (ibis-framework[duckdb]) is not installed")
 pytest.importorskip("pyspark", reason="the spark extra (pyspark) is not installed")
 if shutil.which("java") is None:
     pytest.skip("Spark needs Java (Debian: openjdk-17-jre-headless, installed by .ci/run)", allow_module_level=True)

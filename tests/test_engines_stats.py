@@ -15,7 +15,7 @@ from cxmodels.clv.rfm import rfm_counts
 from cxmodels.clv.scoring import iter_scores, write_scores
 from cxmodels.errors import InputError
 
-pytest.importorskip("ibis", reason="the engine extra (ibis-framework[duckdb]) is not installed")
+pytest.importorskip("ibis", reason="the duckdb extra (ibis-framework[duckdb]) is not installed")
 
 from engine_data import bgnbd_log, survey  # noqa: E402
 

@@ -182,15 +182,16 @@ def as_timestamp(value, name: str, date_format: str | None = None) -> pd.Timesta
 # --- the same rule on an engine (DuckDB, Spark, any Ibis backend) ------------------------
 
 def _builtin(name: str, args: dict, out):
-    """An Ibis builtin scalar function ``name`` (a function of the engine itself)."""
+    """The engine's own scalar function ``name`` as an Ibis builtin UDF (argument types ``args``)."""
+    import inspect
+
     import ibis
     import ibis.expr.datatypes as dt
 
-    def fn(*a):  # pragma: no cover - body never runs: the engine's own function is called
+    def fn(*a):  # pragma: no cover - never run: the engine evaluates its own function
         ...
     fn.__name__ = name
     fn.__annotations__ = {k: dt.dtype(v) for k, v in args.items()} | {"return": dt.dtype(out)}
-    import inspect
     fn.__signature__ = inspect.Signature([inspect.Parameter(k, inspect.Parameter.POSITIONAL_OR_KEYWORD)
                                           for k in args])
     return ibis.udf.scalar.builtin(fn)
@@ -211,11 +212,6 @@ def _zone_day(tbl, instant, time_zone: str):
         return as_date((micros(shift(instant, time_zone)) / 86_400_000_000).floor().cast("int64"))
     raise InputError(f"time-zone-aware timestamps are converted to a calendar on DuckDB and Spark only, "
                      f"not on the {tbl.backend} backend: give the column as a DATE or a local timestamp")
-
-
-def _spark_instant(tbl, text):
-    to_ts = _builtin("to_timestamp", {"s": "string"}, "timestamp")
-    return to_ts(text)
 
 
 def engine_day(tbl, column: str, date_format: str | None = None, time_zone: str | None = None):
@@ -278,7 +274,8 @@ def engine_day(tbl, column: str, date_format: str | None = None, time_zone: str 
         return day
     has_offset = text.re_search(r"(Z|[+-][0-9]{2}(:?[0-9]{2})?)$") & (text.length() > 10)
     if tbl.backend == "pyspark":
-        instant = _spark_instant(tbl, text)
+        # Spark's own parser reads the offset (Ibis' cast would not)
+        instant = _builtin("to_timestamp", {"s": "string"}, "timestamp")(text)
     else:
         instant = text.replace("T", " ").cast("timestamp('UTC')")
     return has_offset.ifelse(_zone_day(tbl, instant, time_zone), day)

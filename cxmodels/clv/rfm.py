@@ -111,7 +111,7 @@ def rfm_summary(data, customer: str, date: str, value: str | None = None, *, obs
         (:mod:`cxmodels.clv.rfm_engine`: an embedded DuckDB for files and relations, the
         DataFrame's own Spark session, the table's Ibis backend) with the same definitions,
         date rules and checks; only the per-customer summary comes back, and it is the same
-        frame (extras ``engine``, ``spark``).
+        frame (extras ``duckdb``, ``spark``).
     customer, date : str
         Columns holding the customer identifier and the purchase date.  Ids that print
         alike but differ in type (``1`` and ``"1"``) are refused.  Dates follow

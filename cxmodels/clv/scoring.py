@@ -66,8 +66,8 @@ def iter_scores(data, model, *, t=None, customer: str = "customer", size: int = 
 def write_scores(data, model, path, *, t=None, customer: str = "customer", size: int = 1_000_000) -> int:
     """Score every customer of ``data`` (see :func:`iter_scores`) into the Parquet file ``path``,
     one chunk at a time; returns the number of customers written."""
-    pq = optional_import("pyarrow.parquet", "engine", "writing scores to Parquet")
-    pa = optional_import("pyarrow", "engine", "writing scores to Parquet")
+    pq = optional_import("pyarrow.parquet", "duckdb", "writing scores to Parquet")
+    pa = optional_import("pyarrow", "duckdb", "writing scores to Parquet")
     writer, n = None, 0
     try:
         for chunk in iter_scores(data, model, t=t, customer=customer, size=size):
