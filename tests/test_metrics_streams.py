@@ -161,3 +161,22 @@ def test_gaps_and_dates_are_refused():
         metrics.control_chart(d.assign(date=d["date"].where(d.index != 3)), date="date", value="score", metric="nps")
     weekly = metrics.control_chart(d, date="date", value="score", metric="nps", time_unit="W", baseline=2)
     assert len(weekly.summary()) == 3
+
+
+def test_tallies_equal_raw_answers_and_duplicate_pairs_are_refused():
+    d = _stream(days=40, seed=3)
+    tally = d.groupby(["date", "score"]).size().rename("n").reset_index()
+    raw = metrics.control_chart(d, date="date", value="score", metric="nps", chart="cusum")
+    agg = metrics.control_chart(tally, date="date", value="score", metric="nps", chart="cusum", counts="n")
+    pd.testing.assert_frame_equal(raw.summary(), agg.summary())
+    line = metrics.tracking_line(tally, date="date", value="score", metric="nps", counts="n")
+    assert line.summary()["n"].sum() == len(d)
+    twice = pd.concat([tally, tally.iloc[[5]]], ignore_index=True)
+    with pytest.raises(InputError, match=r"2 rows repeat a \(date, score\) pair"):
+        metrics.control_chart(twice, date="date", value="score", metric="nps", counts="n")
+    with pytest.raises(InputError, match="whole, non-negative"):
+        metrics.control_chart(tally.assign(n=tally["n"] - 0.5), date="date", value="score", metric="nps", counts="n")
+    # a day whose tallies are all zero is a day without answers
+    zero = tally.assign(n=np.where(tally["date"] == pd.Timestamp("2025-01-10"), 0, tally["n"]))
+    with pytest.raises(InputError, match="without answers"):
+        metrics.control_chart(zero, date="date", value="score", metric="nps", counts="n")

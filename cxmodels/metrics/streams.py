@@ -145,23 +145,34 @@ def _parse_dates(data, date, date_format):
 
 
 def prepare_stream(data: pd.DataFrame, *, date: str, value: str, metric: str = "csat_top_box",
-                   time_unit: str = "D", scale=None, top_box=None, agree_from=None, date_format=None):
+                   time_unit: str = "D", counts: str | None = None, scale=None, top_box=None, agree_from=None,
+                   date_format=None):
     """Per-period counts of answers over the scale points, with the period estimates.
 
     Returns ``(table, counts, v, f)``: ``table`` indexed by period start with ``n, est, se``;
     ``counts`` (periods x scale points); ``v`` the scale points and ``f`` their scores.
     Refuses gaps (periods without answers), answers off the scale and unreadable dates.
+
+    ``data`` holds raw answers (one row each) or, with ``counts`` (a column name), tallies: one
+    row per date and scale point with the number of answers; a (date, scale point) pair given
+    twice is refused (which one is meant is ambiguous).
     """
     if metric not in STREAM_METRICS:
         raise InputError(f"metric must be one of {STREAM_METRICS}, got {metric!r}")
     data = V.require_frame(data)
     V.require_unique_columns(data)
-    V.require_columns(data, [date, value])
-    V.require_numeric(data, [value])
-    V.require_no_missing(data, [value])
-    V.require_finite(data, [value])
+    V.require_columns(data, [date, value] + ([counts] if counts else []))
+    V.require_numeric(data, [value] + ([counts] if counts else []))
+    V.require_no_missing(data, [value] + ([counts] if counts else []))
+    V.require_finite(data, [value] + ([counts] if counts else []))
     if len(data) == 0:
         raise InputError("data has no rows")
+    if counts:
+        c = data[counts].to_numpy(float)
+        bad = (c < 0) | (c != np.round(c))
+        if bad.any():
+            raise InputError(f"column {counts!r} must hold whole, non-negative numbers of answers "
+                             f"({V.rows_text(data.index[bad])})")
     if time_unit not in ("D", "W", "M"):
         raise InputError(f"time_unit must be 'D', 'W' or 'M', got {time_unit!r}")
     v, f = _scores(metric, scale, top_box, agree_from)
@@ -171,15 +182,23 @@ def prepare_stream(data: pd.DataFrame, *, date: str, value: str, metric: str = "
         raise InputError(f"{int(off.sum())} answers in column {value!r} are not points of the scale "
                          f"{int(v[0])}-{int(v[-1])} ({V.rows_text(data.index[off])})")
     when = _parse_dates(data, date, date_format)
+    if counts:
+        dup = pd.DataFrame({"d": when.to_numpy(), "v": x}).duplicated(keep=False).to_numpy()
+        if dup.any():
+            raise InputError(f"{int(dup.sum())} rows repeat a (date, {value}) pair ({V.rows_text(data.index[dup])}): "
+                             f"with counts= each date and scale point is one row; sum the tallies first")
     period = when.dt.to_period(time_unit)
     full = pd.period_range(period.min(), period.max(), freq=period.dt.freq)
-    counts = pd.crosstab(period, pd.Categorical(x, categories=v)).reindex(columns=v, fill_value=0)
-    missing = full.difference(counts.index)
+    tally = (pd.crosstab(period, pd.Categorical(x, categories=v), values=data[counts], aggfunc="sum", dropna=False)
+             if counts else pd.crosstab(period, pd.Categorical(x, categories=v)))
+    tally = tally.reindex(columns=v).fillna(0)
+    tally = tally[tally.sum(axis=1) > 0]  # a date whose tallies are all zero has no answers
+    missing = full.difference(tally.index)
     if len(missing):
         shown = ", ".join(str(p) for p in missing[:5]) + (" ..." if len(missing) > 5 else "")
         raise InputError(f"the stream has {len(missing)} period(s) without answers ({shown}); a stream needs every "
                          f"period of time_unit {time_unit!r}: choose a coarser time_unit or fill the gaps")
-    C = counts.reindex(full).to_numpy(float)
+    C = tally.reindex(full).to_numpy(float)
     n = C.sum(axis=1)
     est = C @ f / n
     var = C @ f ** 2 / n - est ** 2
@@ -347,14 +366,15 @@ class ControlChartResult(Result):
 
 def control_chart(data: pd.DataFrame, *, date: str, value: str, metric: str = "csat_top_box", chart: str = "ewma",
                   time_unit: str = "D", arl0: float = 370.0, lam: float = 0.2, k: float = 0.5,
-                  baseline: int | None = None, target: float | None = None, scale=None, top_box=None,
-                  agree_from=None, date_format: str | None = None) -> ControlChartResult:
+                  baseline: int | None = None, target: float | None = None, counts: str | None = None, scale=None,
+                  top_box=None, agree_from=None, date_format: str | None = None) -> ControlChartResult:
     """An EWMA or CUSUM chart of a CSAT, NPS or CES stream with limits from its sampling distribution.
 
     Parameters
     ----------
     data : DataFrame
-        One row per answer: its ``date`` and its ``value`` on the metric's scale; not modified.
+        One row per answer: its ``date`` and its ``value`` on the metric's scale (or, with
+        ``counts``, one row per date and scale point with the number of answers); not modified.
     date, value : str
         Column names.
     metric : {"nps", "csat_top_box", "csat_mean", "ces_mean", "ces_agree"}
@@ -371,6 +391,8 @@ def control_chart(data: pd.DataFrame, *, date: str, value: str, metric: str = "c
         Leading periods that define the in-control process (default: the first half, at least 5).
     target : float, optional
         In-control value of the metric (default: the baseline's); the spread is the baseline's.
+    counts : str, optional
+        Column of tallies (answers per date and scale point) instead of one row per answer.
     scale, top_box, agree_from, date_format
         As in :func:`~cxmodels.metrics.csat` / :func:`~cxmodels.metrics.ces`; ISO dates are read
         without ``date_format``.
@@ -391,8 +413,8 @@ def control_chart(data: pd.DataFrame, *, date: str, value: str, metric: str = "c
         raise InputError(f"lam must lie in (0, 1], got {lam:g}")
     if not 0 <= k <= 3:
         raise InputError(f"k must lie in [0, 3], got {k:g}")
-    table, C, v, f = prepare_stream(data, date=date, value=value, metric=metric, time_unit=time_unit, scale=scale,
-                                    top_box=top_box, agree_from=agree_from, date_format=date_format)
+    table, C, v, f = prepare_stream(data, date=date, value=value, metric=metric, time_unit=time_unit, counts=counts,
+                                    scale=scale, top_box=top_box, agree_from=agree_from, date_format=date_format)
     T = len(table)
     if baseline is None:
         baseline = max(5, T // 2)
@@ -421,10 +443,10 @@ def control_chart(data: pd.DataFrame, *, date: str, value: str, metric: str = "c
         table["limit"] = h
         arl_stated, arl1 = arl_cusum(k, h), arl_cusum(k, h, shift=1.0)
     table["alarm"] = alarm[0]
-    prov = make_provenance(f"{chart.upper()} chart", data[[date, value]],
+    prov = make_provenance(f"{chart.upper()} chart", data[[date, value] + ([counts] if counts else [])],
                            {"date": date, "value": value, "metric": metric, "chart": chart, "time_unit": time_unit,
                             "arl0": arl0, "lam": lam, "k": k, "baseline": baseline, "target": target,
-                            "scale": scale, "top_box": top_box, "agree_from": agree_from})
+                            "counts": counts, "scale": scale, "top_box": top_box, "agree_from": agree_from})
     refs = (MONTGOMERY,) + ((ROBERTS, LUCAS) if chart == "ewma" else (PAGE, BROOK)) + \
         ((REICHHELD,) if metric == "nps" else ())
     res = ControlChartResult(table, chart=chart, metric=metric, lam=lam, L=L, k=k, h=h, arl0=arl_stated, arl1=arl1,
@@ -471,8 +493,8 @@ class SeasonalityResult(Result):
 
 
 def seasonality(data: pd.DataFrame, *, date: str, value: str, metric: str = "csat_top_box", time_unit: str = "D",
-                period: int = 7, robust: bool = True, scale=None, top_box=None, agree_from=None,
-                date_format: str | None = None) -> SeasonalityResult:
+                period: int = 7, robust: bool = True, counts: str | None = None, scale=None, top_box=None,
+                agree_from=None, date_format: str | None = None) -> SeasonalityResult:
     """STL seasonal-trend decomposition of a metric stream (statsmodels' ``STL``).
 
     Parameters as in :func:`control_chart`; ``period`` is the seasonal period in periods (7 for
@@ -483,17 +505,17 @@ def seasonality(data: pd.DataFrame, *, date: str, value: str, metric: str = "csa
     SeasonalityResult
     """
     sm = optional_import("statsmodels.tsa.seasonal", extra="metrics")
-    table, *_ = prepare_stream(data, date=date, value=value, metric=metric, time_unit=time_unit, scale=scale,
-                               top_box=top_box, agree_from=agree_from, date_format=date_format)
+    table, *_ = prepare_stream(data, date=date, value=value, metric=metric, time_unit=time_unit, counts=counts,
+                               scale=scale, top_box=top_box, agree_from=agree_from, date_format=date_format)
     period = V.check_count(period, "period", minimum=2)
     if len(table) < 2 * period + 1:
         raise InputError(f"STL with period {period} needs at least {2 * period + 1} periods, the stream has "
                          f"{len(table)}")
     fit = sm.STL(table["est"].to_numpy(), period=period, robust=bool(robust)).fit()
     table["trend"], table["seasonal"], table["resid"] = fit.trend, fit.seasonal, fit.resid
-    prov = make_provenance("STL", data[[date, value]], {"date": date, "value": value, "metric": metric,
-                                                        "time_unit": time_unit, "period": period,
-                                                        "robust": bool(robust)})
+    prov = make_provenance("STL", data[[date, value] + ([counts] if counts else [])],
+                           {"date": date, "value": value, "metric": metric, "time_unit": time_unit, "period": period,
+                            "robust": bool(robust), "counts": counts})
     return SeasonalityResult(table, period=period, robust=bool(robust), metric=metric, provenance=prov,
                              references=(CLEVELAND, SEABOLD))
 
@@ -580,7 +602,7 @@ class LocalLevelResult(Result):
 
 
 def tracking_line(data: pd.DataFrame, *, date: str, value: str, metric: str = "csat_top_box", time_unit: str = "D",
-                  level: float = 0.95, scale=None, top_box=None, agree_from=None,
+                  level: float = 0.95, counts: str | None = None, scale=None, top_box=None, agree_from=None,
                   date_format: str | None = None) -> LocalLevelResult:
     r"""A local-level model of a metric stream: the tracking line with its uncertainty.
 
@@ -594,8 +616,8 @@ def tracking_line(data: pd.DataFrame, *, date: str, value: str, metric: str = "c
     LocalLevelResult
     """
     level = V.check_level(level)
-    table, *_ = prepare_stream(data, date=date, value=value, metric=metric, time_unit=time_unit, scale=scale,
-                               top_box=top_box, agree_from=agree_from, date_format=date_format)
+    table, *_ = prepare_stream(data, date=date, value=value, metric=metric, time_unit=time_unit, counts=counts,
+                               scale=scale, top_box=top_box, agree_from=agree_from, date_format=date_format)
     if len(table) < 4:
         raise InputError(f"a local-level model needs at least 4 periods, the stream has {len(table)}")
     se = table["se"].to_numpy()
@@ -625,8 +647,9 @@ def tracking_line(data: pd.DataFrame, *, date: str, value: str, metric: str = "c
     table["filtered"] = f_level
     table["filtered_lower"], table["filtered_upper"] = f_level - z * f_se, f_level + z * f_se
     variances = pd.Series(np.asarray(fit.params, float), index=["sigma2.level", "sigma2.extra"], name="est")
-    prov = make_provenance("local-level model", data[[date, value]],
-                           {"date": date, "value": value, "metric": metric, "time_unit": time_unit, "level": level})
+    prov = make_provenance("local-level model", data[[date, value] + ([counts] if counts else [])],
+                           {"date": date, "value": value, "metric": metric, "time_unit": time_unit, "level": level,
+                            "counts": counts})
     res = LocalLevelResult(table, variances, level=level, metric=metric, loglik=float(fit.llf), provenance=prov,
                            references=(DURBIN, SEABOLD))
     conv = fit.mle_retvals.get("converged", True) if isinstance(fit.mle_retvals, dict) else True
