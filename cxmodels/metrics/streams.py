@@ -583,8 +583,8 @@ class LocalLevelResult(Result):
     def methods_text(self) -> str:
         return (f"The {LABELS[self.metric]} per period was tracked by the local-level dynamic linear model of "
                 f"{DURBIN.cite} (a random walk observed with noise), whose measurement variance is each period's "
-                f"known sampling variance plus an extra variance; both variances by maximum likelihood in the statsmodels of "
-                f"{SEABOLD.cite}, the level by the Kalman smoother, i.e. its posterior given the variances (empirical "
+                f"known sampling variance plus an extra variance; both variances by maximum likelihood in the "
+                f"statsmodels of {SEABOLD.cite}, the level by the Kalman smoother, i.e. its posterior given the variances (empirical "
                 f"Bayes), with {self.level:.0%} intervals.")
 
     def plot(self, ax=None):
