@@ -133,8 +133,9 @@ def table(data, *, text_columns=(), con=None, what: str = "data") -> EngineTable
     if _is_ibis(data):
         if not hasattr(data, "schema") or not callable(getattr(data, "schema")):
             raise InputError(f"{what} must be an ibis Table, got {type(data).__name__}")
-        backend = data._find_backend(use_default=True).name
-        return EngineTable(data, backend, {k: str(v).upper() for k, v in data.schema().items()})
+        con = data._find_backend(use_default=True)
+        return EngineTable(data, con.name, {k: str(v).upper() for k, v in data.schema().items()}, con,
+                           getattr(con, "_session", None))
     con = con if con is not None else duckdb_connection()
     duckdb = optional_import("duckdb", "duckdb", "aggregations on DuckDB")
     try:

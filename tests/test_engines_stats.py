@@ -104,5 +104,14 @@ def test_chunked_scoring_bounded(tmp_path):
     assert write_scores(str(pq), model, out, t=10, size=100) == len(summary)
     back = pd.read_parquet(out).set_index("customer").sort_index()
     assert back["p_alive"].to_numpy() == pytest.approx(model.p_alive(summary).to_numpy(), rel=1e-12)
+    # a table of the caller's own Ibis DuckDB connection (memory limit and all)
+    import warnings
+
+    import ibis
+    with warnings.catch_warnings():  # Ibis 12 on DuckDB 2 (not cxmodels): fetch_arrow_table deprecated
+        warnings.simplefilter("ignore", DeprecationWarning)
+        own = ibis.duckdb.connect(memory_limit="256MB").read_parquet(str(pq))
+    again = pd.concat(iter_scores(own, model, size=64)).sort_index()
+    assert again["p_alive"].to_numpy() == pytest.approx(back["p_alive"].to_numpy(), rel=1e-12)
     with pytest.raises(InputError, match="size"):
         next(iter_scores(summary, model, size=0))
