@@ -49,6 +49,8 @@ def test_each_group_is_its_single_sample_metric(survey):
     # Bonferroni-simultaneous interval over the 3 comparisons: z_{1 - 0.05/6}
     assert row["upper"] - row["diff"] == pytest.approx(2.393980 * row["se"], rel=1e-5)
     assert {"Holm (1979)", "Dunn (1961)"} <= {x.cite for x in r.references}
+    fig = r.plot_metrics()
+    assert len(fig.axes) == 3 and fig.axes[2].get_title() == "CES mean by touchpoint"
     assert "Holm (1979)" in r.methods_text()
 
 

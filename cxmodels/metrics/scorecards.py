@@ -167,6 +167,16 @@ class ScorecardResult(Result):
         ax.set_title(f"{self._labels[metric]} by {self.group}")
         return ax
 
+    def plot_metrics(self):
+        """The benchmark view of every metric of the scorecard, one panel each; returns the Figure."""
+        metrics = list(dict.fromkeys(self._table.index.get_level_values(0)))
+        k = self._table.index.get_level_values(1).nunique()
+        fig, axs = plotting.figure(1, len(metrics), figsize=(4.2 * len(metrics), 0.8 + 0.45 * k), squeeze=False)
+        for ax, m in zip(axs[0], metrics):
+            self.plot(ax=ax, metric=m)
+        fig.tight_layout()
+        return fig
+
 
 def _as_metric_map(value, metric) -> dict[str, str]:
     if isinstance(value, dict):
