@@ -31,7 +31,10 @@ def test_statistics_sweep():
 
 
 def test_rfm_engine_sweep(tmp_path):
-    log = transaction_log(n=120, customers=20)[["customer", "text", "value"]]
+    log = transaction_log(n=120, customers=20)
+    for name, bad in variants(log[["customer", "local", "value"]], ["customer", "local", "value"]):
+        assert_clean(clv.rfm_summary, bad, "customer", "local", "value", engine="duckdb")
+    log = log[["customer", "text", "value"]]
     for name, bad in variants(log, ["customer", "text", "value"]):
         assert_clean(clv.rfm_summary, bad, "customer", "text", "value", engine="duckdb")
         assert_clean(rfm_counts, bad, "customer", "text", engine="duckdb")

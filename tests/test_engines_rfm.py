@@ -39,6 +39,8 @@ def test_duckdb_sources_equal_pandas_with_zones(log, tmp_path):
     before = log.copy()
     # the pandas frame through the engine expression
     _same(ref, clv.rfm_summary(log, "customer", "ts", "value", engine="duckdb", **KW))
+    # a wall-clock column is scanned in place by DuckDB (no pandas pass)
+    _same(ref, clv.rfm_summary(log, "customer", "local", "value", engine="duckdb", **KW))
     pd.testing.assert_frame_equal(log, before)
     pq = tmp_path / "log.parquet"
     log.to_parquet(pq)                                   # a zoned timestamp: an instant on the engine

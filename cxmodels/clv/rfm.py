@@ -97,6 +97,22 @@ def _summarise(daily: pd.DataFrame, end: pd.Timestamp, days: float, with_value: 
     return out
 
 
+def _engine_ready(data: pd.DataFrame, customer, date, value) -> bool:
+    """Whether the engine reads ``data`` exactly as pandas would: unique names, numeric or text ids
+    of one type, a wall-clock datetime column (no zone: pandas counts a zoned one on its own
+    zone, which an engine does not keep), a numeric value.  Otherwise pandas checks first."""
+    cols = [customer, date] + ([value] if value is not None else [])
+    if data.columns.has_duplicates or any(c not in data.columns for c in cols):
+        return False
+    ids, dates = data[customer], data[date]
+    ok_ids = pd.api.types.is_integer_dtype(ids) or pd.api.types.is_string_dtype(ids) and \
+        ids.map(type).eq(str).all()
+    ok_dates = pd.api.types.is_datetime64_dtype(dates) and getattr(dates.dt, "tz", None) is None
+    ok_value = value is None or (pd.api.types.is_numeric_dtype(data[value])
+                                 and not pd.api.types.is_bool_dtype(data[value]))
+    return bool(ok_ids and ok_dates and ok_value)
+
+
 def rfm_summary(data, customer: str, date: str, value: str | None = None, *, observation_end=None,
                 time_unit="W", calibration_end=None, date_format: str | None = None,
                 time_zone: str | None = None, engine: str | None = None) -> pd.DataFrame:
@@ -141,9 +157,10 @@ def rfm_summary(data, customer: str, date: str, value: str | None = None, *, obs
         ``TIMESTAMP WITH TIME ZONE``, Spark ``TIMESTAMP``, zoned Parquet timestamps).
     engine : {None, "pandas", "duckdb"}
         For a pandas frame: ``None``/``"pandas"`` summarises it with pandas (no optional
-        dependency); ``"duckdb"`` checks it and reads its dates in pandas, then runs the engine
-        expression on an embedded DuckDB (faster on large frames).  Other sources always run on
-        their own engine.
+        dependency); ``"duckdb"`` runs the engine expression on an embedded DuckDB that scans the
+        frame in place (wall-clock datetime column, integer or text ids; other frames are checked
+        and their dates read by pandas first, then summarised on DuckDB).  Other sources always
+        run on their own engine.
 
     Returns
     -------
@@ -162,6 +179,10 @@ def rfm_summary(data, customer: str, date: str, value: str | None = None, *, obs
         raise InputError(f"engine must be None, 'pandas' or 'duckdb', got {engine!r}")
     kw = dict(observation_end=observation_end, days=days, time_unit=time_unit, calibration_end=calibration_end)
     if not isinstance(data, pd.DataFrame) and _engine.is_engine_source(data):
+        return rfm_engine.rfm_summary_engine(data, customer, date, value, date_format=date_format,
+                                             time_zone=time_zone, **kw)
+    if engine == "duckdb" and _engine_ready(data, customer, date, value):
+        # plain columns: the engine applies the same checks and date rule, scanning the frame in place
         return rfm_engine.rfm_summary_engine(data, customer, date, value, date_format=date_format,
                                              time_zone=time_zone, **kw)
     daily = _daily(data, customer, date, value, date_format, time_zone)
