@@ -58,8 +58,9 @@ def test_rfm_on_spark_equals_pandas_with_zones(spark):
 
 def test_counts_and_scores_on_spark(spark):
     log = bgnbd_log(customers=300)
-    sdf = spark.createDataFrame(log.assign(date=log["date"].dt.strftime("%Y-%m-%d")))
-    counts = rfm_counts(sdf, "customer", "date", observation_end="2024-10-31")
+    # day-first text dates, read with the strftime format (Ibis gives Spark its own pattern)
+    sdf = spark.createDataFrame(log.assign(date=log["date"].dt.strftime("%d/%m/%Y")))
+    counts = rfm_counts(sdf, "customer", "date", observation_end="2024-10-31", date_format="%d/%m/%Y")
     pd.testing.assert_frame_equal(counts, rfm_counts(log, "customer", "date", observation_end="2024-10-31"),
                                   check_dtype=False)
     summary = clv.rfm_summary(log, "customer", "date", observation_end="2024-10-31")
