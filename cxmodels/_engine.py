@@ -296,7 +296,7 @@ def group_moments(data, columns, *, group=None, weight=None) -> dict:
             raise InputError(f"column {weight!r} of data must hold non-negative weights; {nneg} rows do not")
     w = e[weight].cast("float64") if weight is not None else 1.0
     x = {c: e[c].cast("float64") for c in columns}
-    aggs = {"_n": e.count(), "_w": (e[columns[0]].cast("float64") * 0 + w).sum()}
+    aggs = {"_n": e.count(), "_w": e[weight].cast("float64").sum() if weight is not None else e.count()}
     for i, a in enumerate(columns):
         aggs[f"_s{i}"] = (x[a] * w).sum()
         for j in range(i, len(columns)):
