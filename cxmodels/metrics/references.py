@@ -54,3 +54,5 @@ ZEITHAML = ref("Zeithaml, V. A., Berry, L. L., & Parasuraman, A. (1993). The nat
 DEMING = ref("Deming, W. E., & Stephan, F. F. (1940). On a least squares adjustment of a sampled frequency table "
              "when the expected marginal totals are known. The Annals of Mathematical Statistics, 11(4), 427-444.")
 COCHRAN = ref("Cochran, W. G. (1977). Sampling techniques (3rd ed.). Wiley.")
+GELMAN_2006 = ref("Gelman, A. (2006). Prior distributions for variance parameters in hierarchical models. Bayesian "
+                  "Analysis, 1(3), 515-534.")
