@@ -2,11 +2,13 @@
 
 One Spark session for the module; its own time zone is deliberately Asia/Tokyo, so a day that
 depended on the session's zone would show.  Skipped, with the reason, only when PySpark or Java
-is absent (.ci/run installs Debian's openjdk-17-jre-headless when missing).
+is absent (.ci/run installs Debian's openjdk-17-jre-headless when missing and then sets
+CXMODELS_REQUIRE_SPARK=1, which makes a missing Spark a failure).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pandas as pd
@@ -18,6 +20,11 @@ from cxmodels.clv.rfm import rfm_counts
 from cxmodels.clv.scoring import iter_scores
 from cxmodels.errors import InputError
 
+# CXMODELS_REQUIRE_SPARK=1 (set by .ci/run when Java is present) turns a skip into a failure
+if os.environ.get("CXMODELS_REQUIRE_SPARK") == "1":
+    import ibis  # noqa: F401
+    import pyspark  # noqa: F401
+    assert shutil.which("java"), "CXMODELS_REQUIRE_SPARK=1 but no java on PATH"
 pytest.importorskip("ibis", reason="the duckdb extra (ibis-framework[duckdb]) is not installed")
 pytest.importorskip("pyspark", reason="the spark extra (pyspark) is not installed")
 if shutil.which("java") is None:
