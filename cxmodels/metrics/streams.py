@@ -667,7 +667,8 @@ def tracking_line(data: pd.DataFrame, *, date: str, value: str, metric: str = "c
         simulation).
     grid : int
         Grid points per variance (``method="bayes"``).
-    Other parameters as in :func:`control_chart`.
+    date, value, metric, time_unit, level, counts, scale, top_box, agree_from, date_format
+        As in :func:`control_chart`.
 
     Returns
     -------
