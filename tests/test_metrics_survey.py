@@ -121,3 +121,13 @@ def test_response_rates_against_scipy():
     assert t.loc["overall", "n"] == 900
     with pytest.raises(InputError, match="0/1 or boolean"):
         metrics.response_rates(d.assign(responded=2), group="channel", value="responded")
+
+
+def test_rates_of_zero_and_one_keep_their_estimate_inside_the_interval():
+    # the Wilson bounds at p = 0 or 1 came out a rounding error past p (3e-18 > 0), which broke plots
+    d = pd.DataFrame({"g": np.repeat(["none", "all", "half"], 40),
+                      "r": np.r_[np.zeros(40), np.ones(40), np.arange(40) % 2]})
+    t = metrics.response_rates(d, group="g", value="r").summary()
+    assert t.loc["none", "lower"] == 0.0 and t.loc["all", "upper"] == 1.0
+    assert ((t["lower"] <= t["est"]) & (t["est"] <= t["upper"])).all()
+    assert metrics.response_rates(d, group="g", value="r").plot() is not None

@@ -159,7 +159,8 @@ def wilson_interval(p: float, n: float, level: float = 0.95) -> tuple[float, flo
     den = 1 + z ** 2 / n
     centre = (p + z ** 2 / (2 * n)) / den
     half = z * np.sqrt(p * (1 - p) / n + z ** 2 / (4 * n ** 2)) / den
-    return float(centre - half), float(centre + half)
+    # rounding can put a bound a hair past p at p = 0 or 1 (3e-18 > 0): the interval always holds p
+    return float(max(0.0, min(centre - half, p))), float(min(1.0, max(centre + half, p)))
 
 
 def _mean_ci(x, w, n_eff, level):
