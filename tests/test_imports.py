@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "cxmodels"
 CORE = {"errors", "provenance", "references", "plotting", "_results", "_validation", "_numerics",
-        "_stats", "_lazy", "_progress", "__init__"}
+        "_stats", "_lazy", "_progress", "_engine", "__init__"}
 DOMAINS = {"sem", "churn", "clv", "ab", "metrics", "drivers", "text"}
 COMBINERS = {"chain", "datasets", "report", "cli"}
 

@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 from .. import plotting
-from .._lazy import optional_import
 from .._results import Decision, Result
 from .._validation import check_level, require_columns, require_frame, require_numeric, require_unique_columns, rows_text
 from ..errors import InputError
@@ -109,7 +108,7 @@ def adjust_pvalues(data, *, pvalue: str = "pvalue", method: str = "holm", level:
         raise InputError(f"column {pvalue!r} has {len(bad)} values that are not p-values in [0, 1] ({rows_text(bad)})")
     if data.index.has_duplicates:
         raise InputError("the rows' index labels the tests and must not repeat; reset or rebuild it")
-    mt = optional_import("statsmodels.stats.multitest", "stats", "Holm and Benjamini-Hochberg adjustment")
+    import statsmodels.stats.multitest as mt
     reject, padj, _, _ = mt.multipletests(p, alpha=1 - level, method=_METHODS[method][0])
     table = data.copy()
     table["pvalue_adjusted"] = padj

@@ -58,7 +58,8 @@ class LogRankResult(Result):
         k = len(self.table)
         return (f"Retention was compared across the {k} levels of {self.group} with the log-rank test "
                 f"({MANTEL.cite}; {PETO_PETO.cite}): chi-square({self.df}) = {self.statistic:.2f}, "
-                f"p = {self.p_value:.3g}.")
+                f"p = {self.p_value:.3g}; the statistic is the one R's survival package computes "
+                f"(survdiff; {THERNEAU_SURVIVAL.cite}).")
 
     def __str__(self) -> str:
         return (f"log-rank test by {self.group}: chi-square({self.df}) = {self.statistic:.3f}, "

@@ -322,7 +322,7 @@ def ml_survival(data: pd.DataFrame, duration: str, event: str, covariates, *, ki
     if int((e == 0).sum()) < cv:
         raise InputError(f"column {event!r} has {(e == 0).sum()} censored customers; the IPCW metrics need "
                          f"censored (still active) customers in each of the {cv} folds")
-    StratifiedKFold = optional_import("sklearn.model_selection", "ml", "cross-validating churn models").StratifiedKFold
+    from sklearn.model_selection import StratifiedKFold
     split_seed = int(rng.integers(2**31 - 1))
     folds = list(StratifiedKFold(n_splits=cv, shuffle=True, random_state=split_seed).split(X, e))
     h = _check_horizons(horizons, t, e, [te for _, te in folds])

@@ -25,12 +25,14 @@ from .bgnbd import BGNBDResult, MBGNBDResult, fit_bgnbd, fit_mbgnbd
 from .contractual import contractual_clv, discounted_expected_lifetime, discounted_expected_residual_lifetime
 from .gammagamma import GammaGammaResult, fit_gamma_gamma
 from .paretonbd import ParetoNBDResult, fit_pareto_nbd
-from .rfm import HOLDOUT_COLUMNS, SEGMENTS, rfm_segments, rfm_summary
+from .rfm import HOLDOUT_COLUMNS, SEGMENTS, rfm_counts, rfm_segments, rfm_summary
+from .scoring import iter_scores, write_scores
 from .simulate import (CDNOW_BGNBD, CDNOW_PARETO, CDNOW_SPEND, simulate_bgnbd, simulate_pareto_nbd,
                        simulate_spend, simulate_transactions)
 from .value import customer_equity, customer_lifetime_value, simple_clv
 
 __all__ = [
+    "rfm_counts", "iter_scores", "write_scores",
     # summaries
     "rfm_summary", "rfm_segments", "SEGMENTS", "HOLDOUT_COLUMNS",
     # fits and their results

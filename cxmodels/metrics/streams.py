@@ -35,7 +35,6 @@ from scipy import optimize, stats
 
 from .. import _validation as V
 from .. import plotting
-from .._lazy import optional_import
 from .._results import Decision, Result
 from ..errors import ConvergenceWarning, CXModelsWarning, EstimationError, InputError
 from ..provenance import make_provenance
@@ -505,7 +504,7 @@ def seasonality(data: pd.DataFrame, *, date: str, value: str, metric: str = "csa
     -------
     SeasonalityResult
     """
-    sm = optional_import("statsmodels.tsa.seasonal", extra="metrics")
+    import statsmodels.tsa.seasonal as sm
     table, *_ = prepare_stream(data, date=date, value=value, metric=metric, time_unit=time_unit, counts=counts,
                                scale=scale, top_box=top_box, agree_from=agree_from, date_format=date_format)
     period = V.check_count(period, "period", minimum=2)
@@ -525,7 +524,7 @@ def seasonality(data: pd.DataFrame, *, date: str, value: str, metric: str = "csa
 def _local_level_model(endog, obs_var):
     """A local-level model whose measurement variance is the known sampling variance of each
     period plus one extra variance (statsmodels state space; Durbin & Koopman 2012, ch. 2)."""
-    mlemodel = optional_import("statsmodels.tsa.statespace.mlemodel", extra="metrics")
+    import statsmodels.tsa.statespace.mlemodel as mlemodel
 
     class KnownNoiseLocalLevel(mlemodel.MLEModel):
         def __init__(self, y, v):

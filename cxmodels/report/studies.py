@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .study_text import study_text
+
 
 def _quiet(message: str) -> None:
     """The default step log: say nothing."""
@@ -355,4 +357,6 @@ STUDIES = {
     "ab": (ab_study, "Bayesian A/B: an onboarding experiment judged on conversion and NPS"),
     "chain": (chain_study, "Value chain: driver -> satisfaction -> churn/purchases -> CLV, and an intervention "
                            "judged by its value (synthetic customer base)"),
+    "text": (study_text, "Voice of the customer: what detractors talk about and what it costs (real Chinese "
+                         "reviews; generated verbatims linked to NPS, churn and alarms)"),
 }
