@@ -39,17 +39,10 @@ from .._validation import (check_count, check_level, require_columns, require_fi
                            resolve_seed)
 from ..errors import EstimationError, ImproperSolutionWarning, InputError
 from ..provenance import make_provenance
-from ..references import ref
-from .references import EFRON_1993
+from .references import EFRON_1993, GROMPING_2007, JOHNSON_2000, LINDEMAN_1980
 
 # the works of this module; they belong in drivers/references.py (owned by another module's
 # maintainer when this was written), from where the lead may move them unchanged
-LINDEMAN_1980 = ref("Lindeman, R. H., Merenda, P. F., & Gold, R. Z. (1980). Introduction to bivariate and "
-                    "multivariate analysis. Scott, Foresman.")
-GROMPING_2007 = ref("Grömping, U. (2007). Estimators of relative importance in linear regression based on variance "
-                    "decomposition. The American Statistician, 61(2), 139-147.")
-JOHNSON_2000 = ref("Johnson, J. W. (2000). A heuristic method for estimating the relative weight of predictor "
-                   "variables in multiple regression. Multivariate Behavioral Research, 35(1), 1-19.")
 
 MAX_SHAPLEY = 15
 METHODS = ("shapley", "relative_weights")

@@ -46,17 +46,9 @@ from .._validation import (check_count, check_level, require_columns, require_fr
                            require_numeric, require_unique_columns, resolve_seed, rows_text)
 from ..errors import CXModelsWarning, InputError
 from ..provenance import make_provenance
-from ..references import ref
-from .references import EFRON_1993, KANO_1984
+from .references import BERGER_1993, EFRON_1993, KANO_1984, LEE_1997, WILSON_1927
 
 # the works of this module; they belong in drivers/references.py, from where the lead may move them
-BERGER_1993 = ref("Berger, C., Blauth, R., Boger, D., Bolster, C., Burchill, G., DuMouchel, W., Pouliot, F., "
-                  "Richter, R., Rubinoff, A., Shen, D., Timko, M., & Walden, D. (1993). Kano's methods for "
-                  "understanding customer-defined quality. Center for Quality of Management Journal, 2(4), 3-36.")
-WILSON_1927 = ref("Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference. "
-                  "Journal of the American Statistical Association, 22(158), 209-212.")
-LEE_1997 = ref("Lee, M. C., & Newcomb, J. F. (1997). Applying the Kano methodology to meet customer requirements: "
-               "NASA's microgravity science program. Quality Management Journal, 4(3), 95-110.")
 
 CATEGORIES = ("A", "O", "M", "I", "R", "Q")
 NAMES = {"A": "attractive", "O": "one-dimensional", "M": "must-be", "I": "indifferent", "R": "reverse",

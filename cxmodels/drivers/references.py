@@ -40,3 +40,16 @@ THRESHOLD = (CARLIN_1992, ANDERSON_2000, MITTAL_2001)
 THRESHOLD_CONTINUOUS = (ZELLNER_1986, KASS_1995)
 THRESHOLD_BINARY = (GELMAN_2008,)
 PRCA = (BRANDT_1987, CONKLIN_2004, EFRON_1993, KANO_1984, MIKULIC_2011)
+LINDEMAN_1980 = ref("Lindeman, R. H., Merenda, P. F., & Gold, R. Z. (1980). Introduction to bivariate and "
+                    "multivariate analysis. Scott, Foresman.")
+GROMPING_2007 = ref("Grömping, U. (2007). Estimators of relative importance in linear regression based on variance "
+                    "decomposition. The American Statistician, 61(2), 139-147.")
+JOHNSON_2000 = ref("Johnson, J. W. (2000). A heuristic method for estimating the relative weight of predictor "
+                   "variables in multiple regression. Multivariate Behavioral Research, 35(1), 1-19.")
+BERGER_1993 = ref("Berger, C., Blauth, R., Boger, D., Bolster, C., Burchill, G., DuMouchel, W., Pouliot, F., "
+                  "Richter, R., Rubinoff, A., Shen, D., Timko, M., & Walden, D. (1993). Kano's methods for "
+                  "understanding customer-defined quality. Center for Quality of Management Journal, 2(4), 3-36.")
+WILSON_1927 = ref("Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference. "
+                  "Journal of the American Statistical Association, 22(158), 209-212.")
+LEE_1997 = ref("Lee, M. C., & Newcomb, J. F. (1997). Applying the Kano methodology to meet customer requirements: "
+               "NASA's microgravity science program. Quality Management Journal, 4(3), 95-110.")
