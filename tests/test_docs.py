@@ -113,7 +113,7 @@ def test_api_reference_documents_every_public_name(site, short):
 def test_api_reference_of_sem_covers_results_and_measurement(site):
     html = _page(site, "api/sem")
     for anchor in ["cxmodels.sem.fit_sem", "cxmodels.sem.fit_pls", "cxmodels.sem.measurement_invariance",
-                   "cxmodels.sem.cb.result.SEMResult.estimates", "cxmodels.sem.cb.result.SEMResult.fit_indices",
+                   "cxmodels.sem.SEMResult.estimates", "cxmodels.sem.SEMResult.fit_indices",
                    "cxmodels.sem.pls.fit.PLSResult.reliability", "cxmodels.sem.measurement.reliability.cronbach_alpha",
                    "cxmodels.sem.measurement.efa.efa", "cxmodels.sem.pls.mga.compare_groups",
                    "cxmodels.sem.templates.indicator_names", "module-cxmodels.sem.templates"]:
