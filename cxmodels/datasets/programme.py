@@ -82,7 +82,8 @@ def make_programme(n_days: int = 365, *, seed=None, n_survey: int = 3000, n_rati
     shift : float
         Change of the top-box probability from ``shift_day`` on (the planted alarm).
     shift_day : int, optional
-        Day (0-based) of the shift; default ``n_days - 61`` (1 November in a year from 1 January).
+        Day (0-based) of the shift; default ``max(n_days - 61, n_days // 2)`` (1 November in a year
+        from 1 January).
     start : str
         First day of the stream.
 
@@ -98,7 +99,7 @@ def make_programme(n_days: int = 365, *, seed=None, n_survey: int = 3000, n_rati
     n_days = int(n_days)
     if n_days < 30:
         raise InputError(f"n_days must be at least 30 (got {n_days}): the stream needs an in-control stretch")
-    shift_day = n_days - 61 if shift_day is None else int(shift_day)
+    shift_day = max(n_days - 61, n_days // 2) if shift_day is None else int(shift_day)
     if not 0 < shift_day < n_days:
         raise InputError(f"shift_day must lie strictly inside the stream (0 < shift_day < {n_days}); got {shift_day}")
     if not (0 < p_top + min(0.0, shift) and p_top + max(0.0, weekend) + max(0.0, shift) < 1):
