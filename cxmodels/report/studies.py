@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .study_programme import study_programme
 from .study_text import study_text
 
 
@@ -359,4 +360,7 @@ STUDIES = {
                            "judged by its value (synthetic customer base)"),
     "text": (study_text, "Voice of the customer: what detractors talk about and what it costs (real Chinese "
                          "reviews; generated verbatims linked to NPS, churn and alarms)"),
+    "programme": (study_programme, "A year of a CX measurement programme: touchpoint scorecards, key drivers, a daily "
+                                   "stream with an EWMA alarm (stated ARL checked by simulation), STL season and "
+                                   "tracking line, a Kano study (generated, seeded)"),
 }
