@@ -24,8 +24,9 @@ margin-of-error size is :func:`cxmodels.metrics.survey_sample_size`).
 
 Experimentation-platform methods (frequentist :class:`EffectResult` unless noted):
 :func:`cuped` and :func:`cuped_bayes` (an ``ABResult``) regression adjustment on pre-period
-covariates, :func:`post_stratify`; :func:`ratio_metric` (delta method), :func:`capped_means`
-(cap from the pre-period), :func:`cluster_means` (cluster-randomised); :func:`sequential_test`
+covariates (:func:`cuped_from_stats` from per-variant sufficient statistics),
+:func:`post_stratify`; :func:`ratio_metric` (delta method), :func:`capped_means` (cap from the
+pre-period), :func:`cluster_means` (cluster-randomised); :func:`sequential_test`
 (always-valid p-values and confidence sequences, a :class:`SequentialResult`);
 :func:`adjust_pvalues` (Holm, Benjamini-Hochberg) and :func:`bundle_readout` (joint P and
 expected loss of a variant across Bayesian readouts); :func:`segment_effects` (partially
@@ -37,7 +38,7 @@ Every comparison needs at least two variants.  ``decide()`` returns the core
 """
 
 from .categorical import compare_nps, compare_ratings
-from .cuped import cuped, cuped_bayes, post_stratify
+from .cuped import cuped, cuped_bayes, cuped_from_stats, post_stratify
 from .effects import EffectResult
 from .counts import compare_counts
 from .design import SampleSizeResult, sample_size
@@ -66,6 +67,6 @@ __all__ = ["compare_proportions", "compare_counts", "compare_means", "compare_re
            "compare_ratings", "compare_retention", "diff_in_diff_proportions", "ordinal_ratings", "hierarchical_proportions", "sample_size", "srm_check",
            "ABResult", "DiDResult", "SampleSizeResult", "Decision",
            # experimentation-platform methods (issue 15)
-           "cuped", "cuped_bayes", "post_stratify", "ratio_metric", "capped_means", "cluster_means",
+           "cuped", "cuped_bayes", "cuped_from_stats", "post_stratify", "ratio_metric", "capped_means", "cluster_means",
            "sequential_test", "adjust_pvalues", "bundle_readout", "segment_effects", "surrogate_index",
            "EffectResult", "SequentialResult", "MultipleResult", "BundleResult", "SegmentResult"]

@@ -34,7 +34,7 @@ from ..errors import InputError
 from . import references as R
 from .effects import EffectResult, compare_arms, normal_abresult, read_frame, variants_of
 
-__all__ = ["cuped", "cuped_bayes", "post_stratify", "per_respondent"]
+__all__ = ["cuped", "cuped_from_stats", "cuped_bayes", "post_stratify", "per_respondent"]
 
 METRICS = ("mean", "proportion", "nps", "rating")
 
@@ -154,6 +154,143 @@ def cuped(data, *, group: str, value: str, covariates, metric: str = "mean", lev
                        references=[R.DENG2013, R.DENG2018, R.WELCH], methods=methods, metric=mname, control=ctrl,
                        level=level, higher_is_better=higher_is_better,
                        extras={"theta": pd.Series(theta, index=cov, name="theta")})
+    for p in problems:
+        res._flag(p)
+    return res
+
+
+# GrowthBook's names for the per-variant sufficient statistics of a CUPED metric
+STATS_COLUMNS = ("n", "main_sum", "main_sum_squares", "covariate_sum", "covariate_sum_squares",
+                 "main_covariate_sum_product")
+
+
+def _read_stats(data, group):
+    """Check the per-variant statistics frame; return (labels, float array of STATS_COLUMNS)."""
+    from .._validation import require_columns, require_frame, require_numeric, require_unique_columns
+    require_frame(data, "data")
+    require_unique_columns(data, "data")
+    cols = list(STATS_COLUMNS) + ([group] if group is not None else [])
+    require_columns(data, cols, "data")
+    require_numeric(data, list(STATS_COLUMNS), "data")
+    labels = (data[group] if group is not None else pd.Series(data.index, index=data.index)).map(str)
+    if labels.isna().any() or data.index.size == 0:
+        raise InputError("data: every row needs a variant label (the index, or the column named by group=)")
+    if labels.duplicated().any():
+        raise InputError(f"data: variant(s) {sorted(set(labels[labels.duplicated()]))} appear on more than one "
+                         "row; give one row of sufficient statistics per variant")
+    S = data[list(STATS_COLUMNS)].to_numpy(dtype=float, na_value=np.nan)
+    bad = ~np.isfinite(S)
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        raise InputError(f"data: column {STATS_COLUMNS[c]!r} of variant {labels.iloc[r]!r} is missing or "
+                         f"infinite ({int(bad.sum())} such cells)")
+    n = S[:, 0]
+    wrong = (n < 2) | (n != np.round(n))
+    if wrong.any():
+        txt = ", ".join(f"{v}: {k:g}" for v, k in zip(labels[wrong], n[wrong]))
+        raise InputError(f"data: 'n' must be a whole number of at least 2 users per variant ({txt})")
+    return labels.tolist(), S
+
+
+def cuped_from_stats(data, *, group: str | None = None, control=None, level: float = 0.95,
+                     higher_is_better: bool = True, covariate: str = "pre-period covariate",
+                     metric: str = "mean") -> EffectResult:
+    r"""CUPED (Deng et al. 2013) from per-variant sufficient statistics, one covariate.
+
+    The same estimator as :func:`cuped` with one covariate, computed from sums alone, so a
+    warehouse query (``COUNT``, ``SUM(y)``, ``SUM(y*y)``, ``SUM(x)``, ``SUM(x*x)``, ``SUM(x*y)``
+    by variant) is enough for any number of users.  With pooled sums :math:`N, S_x, S_y,
+    S_{xx}, S_{xy}` and per-variant sums :math:`n_v, s_{y,v}, \dots`:
+
+    .. math::
+
+        \hat\theta = \frac{S_{xy} - S_x S_y / N}{S_{xx} - S_x^2 / N}, \qquad
+        \tilde m_v = \frac{s_{y,v}}{n_v} - \hat\theta\Big(\frac{s_{x,v}}{n_v} - \frac{S_x}{N}\Big),
+
+    and the within-variant variance of :math:`y - \hat\theta x` is
+    :math:`\hat\sigma^2_{y,v} - 2\hat\theta\hat\sigma_{xy,v} + \hat\theta^2\hat\sigma^2_{x,v}`
+    (sample moments, ddof 1).  The result equals :func:`cuped` on the raw rows to rounding.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per variant with columns ``n, main_sum, main_sum_squares, covariate_sum,
+        covariate_sum_squares, main_covariate_sum_product`` (GrowthBook's names), sums of the
+        metric already coded per user (0/1 for a proportion; +1/0/-1 for NPS).  Variants are
+        the index, or the column named by ``group``.
+    group : str, optional
+        Column holding the variant labels (default: the index).
+    control : str, optional
+        Default: a variant named "control", else the first in sorted order.
+    covariate, metric : str
+        Names used in the summary and methods text only.
+
+    Returns
+    -------
+    EffectResult
+        As :func:`cuped`: ``variance_reduction``, ``theta`` and ``arms``.
+
+    References
+    ----------
+    Deng, A., Xu, Y., Kohavi, R., & Walker, T. (2013). Improving the sensitivity of online
+    controlled experiments by utilizing pre-experiment data. WSDM '13.
+    """
+    level = check_level(level)
+    labels, S = _read_stats(data, group)
+    order = np.argsort(labels, kind="stable")
+    variants = [labels[i] for i in order]
+    S = S[order]
+    from ._checks import at_least_two, resolve_control
+    at_least_two(variants, "cuped_from_stats")
+    ctrl = resolve_control(variants, control)
+    n, sy, syy, sx, sxx_, sxy_ = S.T
+    # within-variant sample (co)variances; a negative variance means the sums do not belong together
+    vy = (syy - sy ** 2 / n) / (n - 1)
+    vx = (sxx_ - sx ** 2 / n) / (n - 1)
+    cxy = (sxy_ - sx * sy / n) / (n - 1)
+    tol = 1e-12 * np.maximum(np.abs(syy), np.abs(sxx_)) / (n - 1) + 1e-300
+    for name, v in (("metric", vy), ("covariate", vx)):
+        neg = v < -tol
+        if neg.any():
+            txt = ", ".join(f"{variants[i]}: {v[i]:.4g}" for i in np.flatnonzero(neg))
+            raise InputError(f"data: the sums give a negative variance of the {name} ({txt}); sums and sums of "
+                             "squares do not come from the same users")
+    vy, vx = np.maximum(vy, 0), np.maximum(vx, 0)
+    if (cxy ** 2 > vx * vy * (1 + 1e-9) + tol).any():
+        raise InputError("data: the cross-product sums imply a correlation beyond [-1, 1]; "
+                         "main_covariate_sum_product does not match the other sums")
+    N, Sx, Sy = n.sum(), sx.sum(), sy.sum()
+    pxx = sxx_.sum() - Sx ** 2 / N
+    pxy = sxy_.sum() - Sx * Sy / N
+    problems = []
+    if pxx <= 1e-12 * max(abs(sxx_.sum()), 1e-300):
+        theta = 0.0  # the minimum-norm slope, as the raw path
+        problems.append(f"the covariate {covariate!r} is constant: the adjustment removes no variance")
+    else:
+        theta = pxy / pxx
+    if (vy == 0).any():
+        raise InputError(f"the metric is constant within variant(s) {[v for v, s in zip(variants, vy) if s == 0]}; "
+                         "there is no variance to test against")
+    xbar = Sx / N
+    arms = pd.DataFrame({"n": n.astype(int), "mean": sy / n - (sx / n - xbar) * theta,
+                         "var": np.maximum(vy - 2 * theta * cxy + theta ** 2 * vx, 0.0), "unadjusted": sy / n,
+                         "var_raw": vy}, index=variants)
+    table = compare_arms(arms, ctrl, level)
+    raw = compare_arms(arms.assign(mean=arms["unadjusted"], var=arms["var_raw"]), ctrl, level)
+    table["variance_reduction"] = 1 - (table["se"] / raw["se"]) ** 2
+    table["raw_est"], table["raw_se"] = raw["est"], raw["se"]
+    vr = ", ".join(f"{v}: {r:.1%}" for v, r in table["variance_reduction"].items())
+    methods = (f"Treatment effects were estimated with CUPED regression adjustment ({R.DENG2013.cite}) on the "
+               f"pre-period covariate {covariate} (pooled slope {np.round(theta, 4)}), from per-variant sufficient "
+               f"statistics of {int(N)} users; the variance of the effect fell by {vr} against the unadjusted "
+               f"difference. Intervals and p-values use the unequal-variance t test of {R.WELCH.cite}; relative "
+               f"effects, the delta method of {R.DENG2018.cite}.")
+    stats_table = pd.DataFrame(S, columns=list(STATS_COLUMNS), index=variants)
+    res = EffectResult(method="CUPED regression adjustment", table=table, arms=arms, data_table=stats_table,
+                       options={"covariates": [covariate], "metric": metric, "from": "sufficient statistics"},
+                       references=[R.DENG2013, R.DENG2018, R.WELCH], methods=methods, metric=metric, control=ctrl,
+                       level=level, higher_is_better=higher_is_better,
+                       extras={"theta": pd.Series([theta], index=[covariate], name="theta")})
     for p in problems:
         res._flag(p)
     return res
