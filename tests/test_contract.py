@@ -233,6 +233,11 @@ def _programme():
 
 FITS.update({
     "ab.cuped": lambda: _ab("cuped")(_platform(), group="variant", value="y", covariates="pre"),
+    "ab.cuped_from_stats": lambda: _ab("cuped_from_stats")(
+        _platform().assign(yy=lambda d: d.y ** 2, xx=lambda d: d.pre ** 2, xy=lambda d: d.y * d.pre)
+        .groupby("variant").agg(n=("y", "size"), main_sum=("y", "sum"), main_sum_squares=("yy", "sum"),
+                                covariate_sum=("pre", "sum"), covariate_sum_squares=("xx", "sum"),
+                                main_covariate_sum_product=("xy", "sum")), covariate="pre"),
     "ab.cuped_bayes": lambda: _ab("cuped_bayes")(_platform(), group="variant", value="y", covariates="pre",
                                                  draws=500, seed=1),
     "ab.post_stratify": lambda: _ab("post_stratify")(_platform(), group="variant", value="y", strata="segment"),
