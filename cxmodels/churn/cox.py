@@ -23,6 +23,7 @@ import pandas as pd
 
 from .. import plotting
 from .._results import Result
+from .coefficients import HazardCoefficients
 from .._stats import wald
 from .._validation import (check_level, require_columns, require_finite, require_frame, require_no_missing,
                            require_numeric)
@@ -45,7 +46,7 @@ def _tidy(names, coef, se, level):
     return t
 
 
-class CoxResult(Result):
+class CoxResult(HazardCoefficients, Result):
     """A fitted Cox model.
 
     ``summary()``: one row per covariate (coef, se, z, pvalue, ci_lower, ci_upper,
@@ -70,18 +71,8 @@ class CoxResult(Result):
         self.nobs = len(data)
         self.nevents = int(data[event].sum())
 
-    @property
-    def params(self) -> pd.Series:
-        """Log hazard ratios, indexed by covariate."""
-        return self._table["coef"].copy()
 
-    @property
-    def hazard_ratios(self) -> pd.Series:
-        return self._table["hazard_ratio"].copy()
 
-    @property
-    def standard_errors(self) -> pd.Series:
-        return self._table["se"].copy()
 
     @property
     def concordance(self) -> float:

@@ -30,6 +30,7 @@ import pandas as pd
 
 from .. import plotting
 from .._results import Result
+from .coefficients import HazardCoefficients
 from .._stats import wald
 from .._validation import check_level, require_columns, require_finite, require_frame, require_no_missing, \
     require_numeric, rows_text
@@ -264,7 +265,7 @@ def _times(times) -> np.ndarray:
     return t
 
 
-class FineGrayResult(Result):
+class FineGrayResult(HazardCoefficients, Result):
     """A fitted Fine-Gray subdistribution-hazards model for one churn cause.
 
     ``summary()``: one row per covariate (coef, se, z, pvalue, ci_lower, ci_upper,
@@ -286,18 +287,8 @@ class FineGrayResult(Result):
         self._provenance = provenance
         self._warnings = []
 
-    @property
-    def params(self) -> pd.Series:
-        """Log subdistribution hazard ratios, indexed by covariate."""
-        return self._table["coef"].copy()
 
-    @property
-    def hazard_ratios(self) -> pd.Series:
-        return self._table["hazard_ratio"].copy()
 
-    @property
-    def standard_errors(self) -> pd.Series:
-        return self._table["se"].copy()
 
     def cumulative_incidence(self, profiles, times) -> pd.DataFrame:
         r"""Cumulative incidence of this cause by ``times`` for each covariate profile:

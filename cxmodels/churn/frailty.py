@@ -30,6 +30,7 @@ from scipy import optimize, special
 
 from .. import plotting
 from .._results import Result
+from .coefficients import HazardCoefficients
 from .._validation import check_level
 from ..errors import ConvergenceWarning, ImproperSolutionWarning, InputError
 from ..provenance import make_provenance
@@ -57,7 +58,7 @@ def _prepare(data, duration, event, covariates, group, fn):
 
 
 # ------------------------------------------------------------------------------ cluster-robust
-class ClusteredCoxResult(Result):
+class ClusteredCoxResult(HazardCoefficients, Result):
     """A Cox fit with cluster-robust standard errors (coefficients as an ordinary Cox fit).
 
     ``summary()``: covariate rows with coef, se (robust), naive_se, z, pvalue, intervals and
@@ -75,14 +76,7 @@ class ClusteredCoxResult(Result):
         self._provenance = provenance
         self._warnings = []
 
-    @property
-    def params(self) -> pd.Series:
-        return self._table["coef"].copy()
 
-    @property
-    def standard_errors(self) -> pd.Series:
-        """Cluster-robust standard errors."""
-        return self._table["se"].copy()
 
     @property
     def design_effect(self) -> pd.Series:
@@ -266,7 +260,7 @@ def _penalized_fit(pl, Z, p, theta, start, maxiter=100, tol=1e-10):
     return g, ll, info, False
 
 
-class FrailtyResult(Result):
+class FrailtyResult(HazardCoefficients, Result):
     """A Cox model with a shared gamma frailty per cluster.
 
     ``summary()``: covariate rows (coef, se, z, pvalue, ci_lower, ci_upper, hazard_ratio,
@@ -287,9 +281,6 @@ class FrailtyResult(Result):
         self._provenance = provenance
         self._warnings = []
 
-    @property
-    def params(self) -> pd.Series:
-        return self._table["coef"].copy()
 
     @property
     def standard_errors(self) -> pd.Series:
