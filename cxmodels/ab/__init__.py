@@ -47,6 +47,7 @@ from .frequentist import srm_check
 from .heterogeneous import SegmentResult, segment_effects
 from .means import compare_means
 from .multiple import BundleResult, MultipleResult, adjust_pvalues, bundle_readout
+from .power import PowerResult, power_analysis
 from .proportions import compare_proportions
 from .ratio import capped_means, cluster_means, ratio_metric
 from .result import ABResult, Decision
@@ -69,4 +70,5 @@ __all__ = ["compare_proportions", "compare_counts", "compare_means", "compare_re
            # experimentation-platform methods (issue 15)
            "cuped", "cuped_bayes", "cuped_from_stats", "post_stratify", "ratio_metric", "capped_means", "cluster_means",
            "sequential_test", "adjust_pvalues", "bundle_readout", "segment_effects", "surrogate_index",
+           "power_analysis", "PowerResult",
            "EffectResult", "SequentialResult", "MultipleResult", "BundleResult", "SegmentResult"]
