@@ -238,6 +238,8 @@ FITS.update({
         .groupby("variant").agg(n=("y", "size"), main_sum=("y", "sum"), main_sum_squares=("yy", "sum"),
                                 covariate_sum=("pre", "sum"), covariate_sum_squares=("xx", "sum"),
                                 main_covariate_sum_product=("xy", "sum")), covariate="pre"),
+    "ab.power_analysis": lambda: _ab("power_analysis")("nps", shares=(0.4, 0.3, 0.3), effect=0.05, r2=0.2,
+                                                       sequential=True, looks=3, n_sims=500, seed=1),
     "ab.cuped_bayes": lambda: _ab("cuped_bayes")(_platform(), group="variant", value="y", covariates="pre",
                                                  draws=500, seed=1),
     "ab.post_stratify": lambda: _ab("post_stratify")(_platform(), group="variant", value="y", strata="segment"),
