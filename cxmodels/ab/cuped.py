@@ -112,6 +112,17 @@ def _cuped_arms(data, group, value, covariates, metric, levels, control, fname):
     return arms, ctrl, theta, cov, mname, f, problems
 
 
+def _adjusted_table(arms: pd.DataFrame, ctrl, level: float):
+    """Effects of the adjusted arms beside the unadjusted ones, and the variance reduction
+    1 - (se_adjusted / se_raw)^2 per challenger (also as text for the methods paragraph)."""
+    table = compare_arms(arms, ctrl, level)
+    raw = compare_arms(arms.assign(mean=arms["unadjusted"], var=arms["var_raw"]), ctrl, level)
+    table["variance_reduction"] = 1 - (table["se"] / raw["se"]) ** 2
+    table["raw_est"], table["raw_se"] = raw["est"], raw["se"]
+    vr = ", ".join(f"{v}: {r:.1%}" for v, r in table["variance_reduction"].items())
+    return table, vr
+
+
 def cuped(data, *, group: str, value: str, covariates, metric: str = "mean", levels: int = 5, control=None,
           level: float = 0.95, higher_is_better: bool = True) -> EffectResult:
     """CUPED (regression-adjusted) treatment effects, frequentist (Deng et al. 2013).
@@ -140,11 +151,7 @@ def cuped(data, *, group: str, value: str, covariates, metric: str = "mean", lev
     level = check_level(level)
     arms, ctrl, theta, cov, mname, f, problems = _cuped_arms(data, group, value, covariates, metric, levels,
                                                             control, "cuped")
-    table = compare_arms(arms, ctrl, level)
-    raw = compare_arms(arms.assign(mean=arms["unadjusted"], var=arms["var_raw"]), ctrl, level)
-    table["variance_reduction"] = 1 - (table["se"] / raw["se"]) ** 2
-    table["raw_est"], table["raw_se"] = raw["est"], raw["se"]
-    vr = ", ".join(f"{v}: {r:.1%}" for v, r in table["variance_reduction"].items())
+    table, vr = _adjusted_table(arms, ctrl, level)
     methods = (f"Treatment effects were estimated with CUPED regression adjustment ({R.DENG2013.cite}) on the "
                f"pre-period covariate(s) {', '.join(cov)} (pooled slopes {np.round(theta, 4).tolist()}); the variance "
                f"of the effect fell by {vr} against the unadjusted difference. Intervals and p-values use the unequal-variance t "
@@ -275,11 +282,7 @@ def cuped_from_stats(data, *, group: str | None = None, control=None, level: flo
     arms = pd.DataFrame({"n": n.astype(int), "mean": sy / n - (sx / n - xbar) * theta,
                          "var": np.maximum(vy - 2 * theta * cxy + theta ** 2 * vx, 0.0), "unadjusted": sy / n,
                          "var_raw": vy}, index=variants)
-    table = compare_arms(arms, ctrl, level)
-    raw = compare_arms(arms.assign(mean=arms["unadjusted"], var=arms["var_raw"]), ctrl, level)
-    table["variance_reduction"] = 1 - (table["se"] / raw["se"]) ** 2
-    table["raw_est"], table["raw_se"] = raw["est"], raw["se"]
-    vr = ", ".join(f"{v}: {r:.1%}" for v, r in table["variance_reduction"].items())
+    table, vr = _adjusted_table(arms, ctrl, level)
     methods = (f"Treatment effects were estimated with CUPED regression adjustment ({R.DENG2013.cite}) on the "
                f"pre-period covariate {covariate} (pooled slope {np.round(theta, 4)}), from per-variant sufficient "
                f"statistics of {int(N)} users; the variance of the effect fell by {vr} against the unadjusted "
