@@ -327,7 +327,7 @@ NOT_FITS = {
     "text.luhn_valid": "a bool", "text.china_id_valid": "a bool",
     "metrics.adjust_pvalues": "an array", "drivers.shapley_r2": "an array", "drivers.relative_weights": "an array",
     "drivers.evaluation_table": "a table",
-    "clv.rfm_counts": "a frame of distinct rows with counts", "clv.iter_scores": "a generator of scored frames",
+    "clv.rfm_counts": "a frame of distinct rows with counts", "_engine.arm_statistics": "a frame of per-arm statistics (ab.arm_statistics)", "clv.iter_scores": "a generator of scored frames",
     "clv.write_scores": "a number of rows",
 }
 

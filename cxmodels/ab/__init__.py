@@ -33,10 +33,16 @@ expected loss of a variant across Bayesian readouts); :func:`segment_effects` (p
 pooled effects by segment); :func:`surrogate_index` (long-run effect from short-run surrogates
 calibrated on a historical frame).
 
+Logs too large for pandas (DuckDB, Parquet, Spark): :func:`arm_statistics` computes
+``n, sum, sum_sq, mean, var`` per variant (and segment) on the engine, and the comparisons take
+that table: ``compare_means(stats=t, group="arm")``, or ``compare_proportions(t["sum"], t["n"])``
+with ``t`` indexed by variant, so only per-arm statistics leave the engine.
+
 Every comparison needs at least two variants.  ``decide()`` returns the core
 :class:`cxmodels._results.Decision` (re-exported here as ``Decision``).
 """
 
+from .._engine import arm_statistics
 from .categorical import compare_nps, compare_ratings
 from .cuped import cuped, cuped_bayes, cuped_from_stats, post_stratify
 from .effects import EffectResult
@@ -70,5 +76,5 @@ __all__ = ["compare_proportions", "compare_counts", "compare_means", "compare_re
            # experimentation-platform methods (issue 15)
            "cuped", "cuped_bayes", "cuped_from_stats", "post_stratify", "ratio_metric", "capped_means", "cluster_means",
            "sequential_test", "adjust_pvalues", "bundle_readout", "segment_effects", "surrogate_index",
-           "power_analysis", "PowerResult",
+           "power_analysis", "PowerResult", "arm_statistics",
            "EffectResult", "SequentialResult", "MultipleResult", "BundleResult", "SegmentResult"]

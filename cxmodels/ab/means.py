@@ -48,6 +48,33 @@ def nig_posterior(n: float, mean: float, sd: float, prior: dict) -> dict:
             "df": 2 * an, "loc": mn, "scale": float(np.sqrt(bn / (an * kn)))}
 
 
+def _stats_frame(stats: pd.DataFrame, group: str | None) -> dict:
+    """``{variant: (n, mean, sd)}`` from a statistics frame.
+
+    Either indexed by variant with ``n, mean, sd``, or the table of
+    :func:`cxmodels.ab.arm_statistics` (a ``group`` column, ``n``, ``mean`` and the unbiased
+    ``var``) so that only per-arm statistics need leave a database or a Spark cluster.
+    """
+    frame = stats
+    if group is not None:
+        if group not in frame.columns:
+            raise InputError(f"stats has no column {group!r} (group=); it has {list(frame.columns)}")
+        if frame[group].duplicated().any():
+            dup = frame[group][frame[group].duplicated()].unique().tolist()
+            raise InputError(f"stats has several rows for variant(s) {dup} of {group!r} (one row per "
+                             "variant needed: compare segments one at a time)")
+        frame = frame.set_index(group)
+    if "sd" not in frame.columns and "var" in frame.columns:
+        var = frame["var"].to_numpy(float)
+        if np.any(var < 0):
+            raise InputError("stats column 'var' has negative values")
+        frame = frame.assign(sd=np.sqrt(var))
+    missing = {"n", "mean", "sd"} - set(frame.columns)
+    if missing:
+        raise InputError(f"stats lacks column(s) {sorted(missing)}; needs n, mean and sd (or var)")
+    return {str(i): (r["n"], r["mean"], r["sd"]) for i, r in frame.iterrows()}
+
+
 def compare_means(data=None, *, stats=None, group: str | None = None, value: str | None = None, names=None,
                   prior="reference", control=None, draws: int = 20_000, seed=None, level: float = 0.95,
                   metric: str = "mean", higher_is_better: bool = True) -> ABResult:
@@ -58,8 +85,10 @@ def compare_means(data=None, *, stats=None, group: str | None = None, value: str
     data : mapping/sequence of array-like, or DataFrame
         Raw observations by variant; a DataFrame needs ``group`` (variant column) and ``value``.
     stats : mapping or DataFrame, optional
-        Sufficient statistics instead: ``{variant: (n, mean, sd)}`` or a frame indexed by
-        variant with columns ``n, mean, sd`` (sd with ddof=1).
+        Sufficient statistics instead: ``{variant: (n, mean, sd)}``, a frame indexed by
+        variant with columns ``n, mean, sd`` (sd with ddof=1), or the table of
+        :func:`arm_statistics` (computed on pandas, DuckDB or Spark) with ``group=`` naming
+        its variant column.
     prior : "reference" or dict(mu0, kappa0, alpha0, beta0)
         Normal-Inverse-Gamma prior, shared by the variants.
 
@@ -79,10 +108,7 @@ def compare_means(data=None, *, stats=None, group: str | None = None, value: str
             summ[v] = (float(arr.size), float(arr.mean()), float(arr.std(ddof=1)) if arr.size > 1 else 0.0)
     else:
         if isinstance(stats, pd.DataFrame):
-            missing = {"n", "mean", "sd"} - set(stats.columns)
-            if missing:
-                raise InputError(f"stats lacks column(s) {sorted(missing)}; needs n, mean, sd")
-            stats = {str(i): (r["n"], r["mean"], r["sd"]) for i, r in stats.iterrows()}
+            stats = _stats_frame(stats, group)
         for v, tup in as_named(stats, names, "stats").items():
             try:
                 n, m, s = tup
