@@ -11,13 +11,12 @@ under their own ``plot_*`` names and return a Figure.  Where a result makes a de
 
 from __future__ import annotations
 
-import warnings as _warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
-from .errors import ConvergenceWarning, ImproperSolutionWarning
+from .errors import ConvergenceWarning, ImproperSolutionWarning, warn
 from .provenance import Provenance
 from .references import Reference
 
@@ -119,7 +118,7 @@ class Result:
 
     # --- for subclasses ----------------------------------------------------------------
     def _flag(self, message: str, category=ImproperSolutionWarning, *, converged: bool | None = None,
-              admissible: bool | None = None, stacklevel: int = 3) -> None:
+              admissible: bool | None = None, stacklevel: int | None = None) -> None:
         """Warn, record ``message`` in ``warnings`` and set the result's flags.
 
         With neither flag given, a :class:`ConvergenceWarning` clears ``converged`` and any
@@ -137,7 +136,15 @@ class Result:
             self._converged = bool(converged)
         if admissible is not None:
             self._admissible = bool(admissible)
-        _warnings.warn(message, category, stacklevel=stacklevel)
+        warn(message, category)  # at the user's line, not inside the library
+
+    def _note(self, message: str, category=None) -> None:
+        """Warn and record ``message`` in ``warnings`` without touching the flags: a caution
+        about the data or the reading of a result, not a defect of the fit."""
+        if not hasattr(self, "_warnings") or self._warnings is None:
+            self._warnings = []
+        self._warnings.append(message)
+        warn(message, category)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self._provenance.method}>"

@@ -9,6 +9,12 @@ result's ``warnings`` and set its ``converged`` / ``admissible`` flag; they neve
 quietly.  See ``docs/architecture.md``.
 """
 
+import os as _os
+import sys as _sys
+import warnings as _warnings
+
+_PACKAGE_DIR = _os.path.dirname(_os.path.abspath(__file__)) + _os.sep
+
 
 class CXModelsError(Exception):
     """Base class of every error cxmodels raises on purpose."""
@@ -48,3 +54,16 @@ class ImproperSolutionWarning(CXModelsWarning):
     """A solution outside the admissible region (a Heywood case, a non-positive-definite
     matrix, a standardized coefficient beyond one in magnitude) or an unidentified or
     degenerate fit (separation, no events, collinear predictors)."""
+
+
+def warn(message: str, category=None) -> None:
+    """Emit a cxmodels warning at the caller's line.
+
+    The reported location is the first frame outside the cxmodels package (so a warning from
+    deep inside a fit points at the user's call, however many library layers lie between);
+    ``category`` defaults to :class:`CXModelsWarning`.
+    """
+    frame, level = _sys._getframe(0), 1
+    while frame is not None and _os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    _warnings.warn(message, category or CXModelsWarning, stacklevel=level)

@@ -87,7 +87,7 @@ def _sample(model, draws, tune, chains, seed, target_accept, progress):
 
 def _flag_all(res, msgs):
     for m in msgs:
-        res._flag(m, ConvergenceWarning, stacklevel=4)
+        res._flag(m, ConvergenceWarning)
 
 
 def ordinal_ratings(data, *, group: str | None = None, value: str | None = None, names=None, levels: int = 5,

@@ -269,15 +269,15 @@ def _flag_fit(result: Result, d: pd.DataFrame, covariates, strata, entry, msgs, 
                      f"{'lower' if direction == 'highest' else 'higher'} level churns), so its coefficient runs off to "
                      f"{'+' if (direction == 'highest') == (what.startswith('Cox')) else '-'}infinity and its "
                      "estimate, standard error and interval are meaningless; drop or recode the column, "
-                     "or pool its rare levels", ImproperSolutionWarning, admissible=False, stacklevel=4)
+                     "or pool its rare levels", ImproperSolutionWarning, admissible=False)
     est = result._table.iloc[:, 0].to_numpy(float)
     se = result._table["se"].to_numpy(float)
     if not sep and not (np.all(np.isfinite(est)) and np.all(np.isfinite(se))):
         result._flag(f"{what}: some estimates or standard errors are not finite; the fit is not identified",
-                     ImproperSolutionWarning, admissible=False, stacklevel=4)
+                     ImproperSolutionWarning, admissible=False)
     if not sep:
         for m in msgs:
-            result._flag(m, ConvergenceWarning, converged=False, stacklevel=4)
+            result._flag(m, ConvergenceWarning, converged=False)
 
 
 def cox(data: pd.DataFrame, duration: str, event: str, covariates, *, strata=None, entry: str | None = None,

@@ -28,7 +28,7 @@ import warnings
 from .. import plotting
 from .._validation import require_columns, require_finite, require_frame, require_no_missing, require_numeric, \
     rows_text
-from ..errors import CXModelsWarning, InputError
+from ..errors import InputError, warn
 from .checks import require_single_columns, survival_frame
 from .kaplan_meier import _km_table
 
@@ -98,9 +98,9 @@ def churn_risk(data: pd.DataFrame, model, duration: str, horizon: float, *, grid
     last = float(model._data.loc[model._data[model.event] == 1, model.duration].max())
     beyond = int(np.sum(a + horizon > last))
     if beyond:
-        warnings.warn(f"{beyond} of {len(a)} customers reach beyond the last churn time the model saw "
+        warn(f"{beyond} of {len(a)} customers reach beyond the last churn time the model saw "
                       f"({last:g}) within the horizon; the Cox baseline is flat there, so their risk is "
-                      "underestimated (zero beyond it)", CXModelsWarning, stacklevel=2)
+                      "underestimated (zero beyond it)")
     X = data[cols].reset_index(drop=True)
     # S(a + u | x) / S(a | x), via lifelines' conditional_after (times measured from a)
     with warnings.catch_warnings():

@@ -47,7 +47,6 @@ Efron, B., & Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*. Chapm
 
 from __future__ import annotations
 
-import warnings as _warnings
 
 import numpy as np
 import pandas as pd
@@ -58,7 +57,7 @@ from .._results import Result
 from .._validation import (check_count, check_level, require_columns, require_finite, require_frame,
                            require_no_missing, require_not_constant, require_numeric, require_unique_columns,
                            resolve_seed, rows_text)
-from ..errors import CXModelsWarning, InputError
+from ..errors import InputError
 from ..provenance import make_provenance
 from . import references as refs
 
@@ -120,10 +119,6 @@ class PRCAResult(Result):
         self.n_boot, self.n_boot_failed, self.seed, self.level, self.nobs = n_boot, n_boot_failed, seed, level, nobs
         self._references = refs.PRCA if n_boot else tuple(r for r in refs.PRCA if r is not refs.EFRON_1993)
 
-    def _note(self, message: str) -> None:
-        """Record and warn without touching the flags (a caution about the data, not a failed fit)."""
-        self._warnings.append(message)
-        _warnings.warn(message, CXModelsWarning, stacklevel=3)
 
     @property
     def kano(self) -> pd.Series:

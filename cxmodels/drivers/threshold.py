@@ -67,7 +67,6 @@ distribution for logistic and other regression models. *Annals of Applied Statis
 
 from __future__ import annotations
 
-import warnings as _warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -79,7 +78,7 @@ from .._results import Result
 from .._validation import (as_generator, check_level, require_columns, require_finite, require_frame,
                            require_no_missing, require_not_constant, require_numeric, require_unique_columns,
                            rows_text)
-from ..errors import ConvergenceWarning, CXModelsWarning, InputError
+from ..errors import ConvergenceWarning, InputError
 from ..provenance import make_provenance
 from . import references as refs
 
@@ -305,10 +304,6 @@ class ThresholdResult(Result):
         self._references = refs.THRESHOLD + (refs.THRESHOLD_CONTINUOUS if outcome == "continuous"
                                              else refs.THRESHOLD_BINARY)
 
-    def _note(self, message: str) -> None:
-        """Record and warn without touching the flags (a caution, not a defect of the fit)."""
-        self._warnings.append(message)
-        _warnings.warn(message, CXModelsWarning, stacklevel=3)
 
     # --- tables
     def posterior_tau(self) -> pd.DataFrame:
