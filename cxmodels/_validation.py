@@ -95,9 +95,6 @@ def as_generator(seed) -> np.random.Generator:
     raise InputError(f"seed must be an int, a numpy Generator or None, got {type(seed).__name__}")
 
 
-#: Transitional alias; new code uses :func:`rows_text`.
-_rows_text = rows_text
-
 
 def require_unique_columns(data: pd.DataFrame, what: str = "data") -> None:
     """Raise InputError when ``data`` has repeated column names (which column is meant is ambiguous)."""

@@ -206,7 +206,7 @@ def pseudonymize(data: pd.DataFrame, columns, key: str | bytes, *, length: int =
         if refused:
             what, pos = next(iter(refused.items()))
             raise InputError(
-                f"column {c!r} holds {what} ({len(pos)} values, {V._rows_text(s.index[pos])}); "
+                f"column {c!r} holds {what} ({len(pos)} values, {V.rows_text(s.index[pos])}); "
                 "ids must be strings, integers, finite floats, Decimals, timestamps or UUIDs")
 
         distinct = {t for t in texts if t is not None}
@@ -231,7 +231,7 @@ def pseudonymize(data: pd.DataFrame, columns, key: str | bytes, *, length: int =
                 rows = [i for i, x in enumerate(texts) if x in (t, other)]
                 raise InputError(
                     f"column {c!r}: two distinct ids get the same pseudonym with length={length} "
-                    f"({V._rows_text(s.index[rows])}); use a larger length, e.g. {min(64, length + 4)}")
+                    f"({V.rows_text(s.index[rows])}); use a larger length, e.g. {min(64, length + 4)}")
         out[c] = pd.Series([v if t is None else pseudonym[t] for v, t in zip(values, texts)],
                            index=data.index, dtype=object)
     return out
