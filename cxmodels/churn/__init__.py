@@ -2,7 +2,8 @@
 mean survival time, competing risks (cumulative incidence), Cox proportional hazards
 (Efron ties, strata, left truncation, time-varying covariates, Schoenfeld PH check),
 parametric AFT models, discrete-time (cloglog) hazards for renewal data,
-shifted-beta-geometric cohort retention with DERL, churn risk scores with Brier score,
+shifted-beta-geometric cohort retention with DERL, the BG/BB for discrete-time
+noncontractual repeat transactions (Fader, Hardie & Shang 2010), churn risk scores with Brier score,
 time-dependent AUC and calibration, and data preparation from subscription dates.
 
 lifelines is the engine where it fits and is imported inside the functions that use it,
@@ -14,6 +15,7 @@ Input checks shared with combiners live in :mod:`cxmodels.churn.checks`.
 """
 
 from .aft import AFTResult, aft
+from .bgbb import BGBBResult, fit_bgbb
 from .competing import CumulativeIncidenceResult, cumulative_incidence, cumulative_incidence_at
 from .cox import CoxResult, cox, cox_time_varying
 from .finegray import CauseSpecificCoxResult, FineGrayResult, cause_specific_cox, churn_causes, fine_gray
@@ -46,8 +48,8 @@ __all__ = [
     "early_warning", "compare_warnings", "gap_rule", "recency_rule",
     # journeys
     "journey", "service_level",
-    # cohorts
-    "fit_sbg",
+    # cohorts and discrete-time repeat transactions
+    "fit_sbg", "fit_bgbb",
     # risk scores and their evaluation
     "churn_risk", "brier_score", "time_dependent_auc", "calibration_table", "plot_calibration",
     # result classes
@@ -55,5 +57,5 @@ __all__ = [
     "CumulativeIncidenceResult", "SBGResult", "FineGrayResult", "CauseSpecificCoxResult",
     "ClusteredCoxResult", "FrailtyResult", "MLSurvivalResult",
     "EarlyWarningResult", "JourneyResult",
-    "ServiceLevelResult",
+    "ServiceLevelResult", "BGBBResult",
 ]
