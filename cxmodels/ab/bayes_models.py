@@ -146,7 +146,6 @@ def ordinal_ratings(data, *, group: str | None = None, value: str | None = None,
         counts.append(np.bincount(arr.astype(int) - 1, minlength=levels))
     counts = np.array(counts)
     ctrl = resolve_control(variants, control)
-    ci = variants.index(ctrl)
     others = [v for v in variants if v != ctrl]
     with pm.Model(coords={"cut": np.arange(levels - 1), "challenger": others}) as model:
         cut = pm.Normal("cutpoints", mu=np.linspace(-2, 2, levels - 1), sigma=3, dims="cut",
@@ -175,13 +174,17 @@ def ordinal_ratings(data, *, group: str | None = None, value: str | None = None,
                    data_table=table, options={"levels": levels, "draws": draws, "tune": tune, "chains": chains},
                    references=[R.LIDDELL, R.PYMC, R.VEHTARI], given_draws=mean_rating, level=level,
                    idata=idata, frequentist=lambda: _chi(counts, variants),
-                   methods_extra=(f"NUTS in PyMC, {chains} chains x {draws} draws after {tune} tuning steps, seed "
-                                  f"{seed}; max R-hat {diag['r_hat'].max():.3f}, min bulk ESS "
-                                  f"{diag['ess_bulk'].min():.0f}, min tail ESS {diag['ess_tail'].min():.0f} "
-                                  f"({R.VEHTARI.cite})."),
+                   methods_extra=_nuts_text(chains, draws, tune, seed, diag),
                    extras={"latent": latent, "diagnostics": diag})
     _flag_all(res, msgs)
     return res
+
+
+def _nuts_text(chains, draws, tune, seed, diag) -> str:
+    """The sampler sentence of a PyMC model's methods text, with its convergence diagnostics."""
+    return (f"NUTS in PyMC, {chains} chains x {draws} draws after {tune} tuning steps, seed {seed}; max R-hat "
+            f"{diag['r_hat'].max():.3f}, min bulk ESS {diag['ess_bulk'].min():.0f}, min tail ESS "
+            f"{diag['ess_tail'].min():.0f} ({R.VEHTARI.cite}).")
 
 
 def _chi(counts, variants):
@@ -277,10 +280,7 @@ def hierarchical_proportions(data: pd.DataFrame, *, segment: str, group: str, su
                    options={"draws": draws, "tune": tune, "chains": chains}, references=[R.GELMAN, R.PYMC, R.VEHTARI],
                    given_draws=metric, level=level, idata=idata,
                    frequentist=lambda: _chi(np.c_[agg[successes], agg[trials] - agg[successes]], variants),
-                   methods_extra=(f"Segment effects are partially pooled; NUTS in PyMC, {chains} chains x {draws} "
-                                  f"draws, seed {seed}; max R-hat {diag['r_hat'].max():.3f}, min bulk ESS "
-                                  f"{diag['ess_bulk'].min():.0f}, min tail ESS {diag['ess_tail'].min():.0f} "
-                                  f"({R.VEHTARI.cite})."),
+                   methods_extra="Segment effects are partially pooled; " + _nuts_text(chains, draws, tune, seed, diag),
                    extras={"segments": seg_table, "diagnostics": diag})
     _flag_all(res, msgs)
     return res

@@ -31,7 +31,7 @@ from scipy import stats
 
 from .. import plotting
 from .._results import Decision, Result
-from .._validation import (check_level, require_columns, require_consistent_ids, require_frame, require_numeric,
+from .._validation import (require_columns, require_consistent_ids, require_frame, require_numeric,
                            require_unique_columns, rows_text)
 from ..errors import InputError
 from ..provenance import make_provenance
@@ -254,6 +254,18 @@ def variants_of(frame: pd.DataFrame, group: str, control, what: str, min_n: int 
         raise InputError(f"variant(s) {small} of {what} have fewer than {min_n} rows "
                          f"({', '.join(f'{v}: {sizes[v]}' for v in small)}); a variance needs at least {min_n}")
     return variants, resolve_control(variants, control)
+
+
+def label_column(data: pd.DataFrame, column, role: str) -> np.ndarray:
+    """The labels of ``column`` (a segment, a cluster) as strings, refusing a missing column or
+    missing labels (rows named)."""
+    if not isinstance(column, str) or column not in data.columns:
+        raise InputError(f"data lacks the {role} column {column!r}")
+    values = data[column]
+    if values.isna().any():
+        raise InputError(f"{role} column {column!r} has {int(values.isna().sum())} missing values "
+                         f"({rows_text(data.index[values.isna().to_numpy()])})")
+    return values.map(str).to_numpy()
 
 
 def check_flag(x, what: str) -> bool:

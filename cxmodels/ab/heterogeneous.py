@@ -30,12 +30,12 @@ from scipy import optimize, stats
 
 from .. import plotting
 from .._results import Result
-from .._validation import check_level, rows_text
+from .._validation import check_level
 from ..errors import InputError
 from ..provenance import make_provenance
 from . import references as R
 from .cuped import per_respondent
-from .effects import read_frame
+from .effects import label_column, read_frame
 
 __all__ = ["segment_effects", "SegmentResult"]
 
@@ -121,13 +121,7 @@ def segment_effects(data, *, group: str, value: str, segment: str, metric: str =
     """
     level = check_level(level)
     f = read_frame(data, group, [value], roles={value: "outcome"})
-    if not isinstance(segment, str) or segment not in data.columns:
-        raise InputError(f"data lacks the segment column {segment!r}")
-    sg = data[segment]
-    if sg.isna().any():
-        raise InputError(f"segment column {segment!r} has {int(sg.isna().sum())} missing values "
-                         f"({rows_text(data.index[sg.isna().to_numpy()])})")
-    f["_segment"] = sg.map(str).to_numpy()
+    f["_segment"] = label_column(data, segment, "segment")
     y, mname = per_respondent(f[value].to_numpy(), metric, value, levels)
     f[value] = y
     from ._checks import resolve_control

@@ -30,7 +30,7 @@ import pandas as pd
 from .._validation import check_level, rows_text
 from ..errors import InputError
 from . import references as R
-from .effects import EffectResult, compare_arms, read_frame, variants_of
+from .effects import EffectResult, compare_arms, label_column, read_frame, variants_of
 
 __all__ = ["ratio_metric", "capped_means", "cluster_means"]
 
@@ -158,13 +158,7 @@ def cluster_means(data, *, group: str, value: str, cluster: str, control=None, l
     """
     level = check_level(level)
     f = read_frame(data, group, [value], roles={value: "outcome"})
-    if not isinstance(cluster, str) or cluster not in data.columns:
-        raise InputError(f"data lacks the cluster column {cluster!r}")
-    cl = data[cluster]
-    if cl.isna().any():
-        raise InputError(f"cluster column {cluster!r} has {int(cl.isna().sum())} missing values "
-                         f"({rows_text(data.index[cl.isna().to_numpy()])})")
-    f["_cluster"] = cl.map(str).to_numpy()
+    f["_cluster"] = label_column(data, cluster, "cluster")
     per = f.groupby("_cluster")[group].nunique()
     mixed = per.index[per > 1].tolist()
     if mixed:
