@@ -63,6 +63,17 @@ def _seed_record(seed):
     return "Generator" if isinstance(seed, np.random.Generator) else seed
 
 
+def _frame_with_features(data, features, key: str) -> tuple[pd.DataFrame, list[str]]:
+    """The checked frame and the list of feature columns (one name or several) beside ``key``."""
+    data = require_frame(data)
+    require_unique_columns(data)
+    features = [features] if isinstance(features, str) else list(features)
+    if not features:
+        raise InputError("features must name at least one column")
+    require_columns(data, [key] + features)
+    return data, features
+
+
 class NPSImpactResult(Result):
     """NPS points per theme; see :func:`nps_impact`.
 
@@ -132,12 +143,7 @@ def nps_impact(data: pd.DataFrame, rating: str, features, *, n_boot: int = 1000,
     """
     from .._progress import Progress
 
-    data = require_frame(data)
-    require_unique_columns(data)
-    features = [features] if isinstance(features, str) else list(features)
-    if not features:
-        raise InputError("features must name at least one column")
-    require_columns(data, [rating] + features)
+    data, features = _frame_with_features(data, features, rating)
     if rating in features:
         raise InputError(f"rating {rating!r} cannot also be a feature")
     _check_rating(data, rating)
@@ -284,12 +290,7 @@ def theme_alarms(data: pd.DataFrame, date: str, features, *, time_unit: str = "W
     -------
     AlarmResult
     """
-    data = require_frame(data)
-    require_unique_columns(data)
-    features = [features] if isinstance(features, str) else list(features)
-    if not features:
-        raise InputError("features must name at least one column")
-    require_columns(data, [date] + features)
+    data, features = _frame_with_features(data, features, date)
     require_no_missing(data, [date] + features)
     if not pd.api.types.is_datetime64_any_dtype(data[date]):
         raise InputError(f"column {date!r} must hold datetimes (parse it with pd.to_datetime and an explicit "
