@@ -45,29 +45,33 @@ def _statistic_rows(res) -> pd.DataFrame:
     return pd.concat([rows, ind, ht], ignore_index=True)
 
 
-def _statistic(res, X: np.ndarray) -> tuple[np.ndarray, bool]:
-    """The statistic on one (resampled) data matrix, and whether the algorithm converged."""
-    eng = res._engine
-    e, ok = eng.estimates(prepare(X, res.options["standardize"]), res.weights_)
+def _statistic(res, X: np.ndarray, d: np.ndarray | None = None) -> tuple[np.ndarray, bool]:
+    """The statistic on one (resampled) data matrix with its rows' sampling weights ``d``
+    (None: unweighted), and whether the algorithm converged."""
+    eng = res._engine if d is None else res._engine.with_case_weights(d)
+    e, ok = eng.estimates(prepare(X, res.options["standardize"], eng.case_weights), res.weights_)
     n_paths = int((eng.P > 0).sum())
     B = np.zeros_like(eng.P)
     B[eng.P > 0] = e[:n_paths]
     T = np.linalg.inv(np.eye(len(B)) - B) - np.eye(len(B))
     ind = [T[j, i] - B[j, i] for j, i in _indirect_pairs(eng.P)]
-    H = rel.htmt_matrix(X, [len(res.spec.blocks[c]) for c in res.spec.constructs])
+    sizes = [len(res.spec.blocks[c]) for c in res.spec.constructs]
+    H = rel.htmt_matrix(X, sizes) if d is None else rel.htmt_from_corr(np.abs(eng._corr(X)), sizes)
     ht = H[np.triu_indices(len(H), 1)]
     out = np.concatenate([e, ind, ht])
     return out, bool(ok and np.all(np.isfinite(out)))
 
 
-def _safe_statistic(res, X):
+def _safe_statistic(res, X, d=None):
     """The statistic, or ``(None, False)`` for a replicate on which it does not exist
-    (a constant item, collinear construct scores)."""
-    if np.any(X.std(axis=0) == 0):
+    (a constant item or no positively weighted rows, collinear construct scores)."""
+    if d is not None and not np.any(d > 0):
+        return None, False
+    if np.any((X if d is None else X[d > 0]).std(axis=0) == 0):
         return None, False
     try:
         with np.errstate(divide="ignore", invalid="ignore"):
-            return _statistic(res, X)
+            return _statistic(res, X, d)
     except (CXModelsError, np.linalg.LinAlgError):
         return None, False
 
@@ -116,14 +120,16 @@ def bootstrap_pls(result, n_boot: int = 1000, *, seed=None, level: float = 0.95,
     n_boot = V.check_count(n_boot, "n_boot", minimum=2)
     level = V.check_level(level)
     rng, recorded = V.resolve_seed(seed)
-    est0, _ = _safe_statistic(result, result._X)
+    X, N, d = result._X, result.nobs, result.case_weights
+    est0, _ = _safe_statistic(result, X, d)
     if est0 is None:
         raise EstimationError("the bootstrap statistic cannot be computed on the full sample")
-    X, N = result._X, result.nobs
     draws, failed = [], 0
     bar = Progress(n_boot, "PLS bootstrap", progress)
     for _ in range(n_boot):
-        e, ok = _safe_statistic(result, X[rng.integers(0, N, N)])
+        # respondents are resampled with their sampling weights (weighted PLS, Becker & Ismail 2016)
+        idx = rng.integers(0, N, N)
+        e, ok = _safe_statistic(result, X[idx], None if d is None else d[idx])
         if ok:
             draws.append(e)
         else:
@@ -137,7 +143,8 @@ def bootstrap_pls(result, n_boot: int = 1000, *, seed=None, level: float = 0.95,
     # or when a leave-one-out statistic does not exist (then bias correction only).
     jack = None
     if N <= 2000:
-        leave = [_safe_statistic(result, np.delete(X, i, axis=0)) for i in range(N)]
+        leave = [_safe_statistic(result, np.delete(X, i, axis=0), None if d is None else np.delete(d, i))
+                 for i in range(N)]
         if all(ok for _, ok in leave):
             jack = np.array([e for e, _ in leave])
     table = _statistic_rows(result)

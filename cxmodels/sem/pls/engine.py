@@ -30,6 +30,7 @@ import numpy as np
 from ...errors import IdentificationError, InputError, ModelSyntaxError
 from ..measurement.reliability import collinear_sets
 from ..syntax import parse
+from . import sampling as SW
 
 SCHEMES = ("path", "centroid", "factorial")
 
@@ -122,11 +123,15 @@ def parse_pls(model: str, modes: dict | None = None) -> PLSSpec:
                    {c: preds.get(c, []) for c in ordered})
 
 
-def standardize_columns(X: np.ndarray) -> np.ndarray:
+def standardize_columns(X: np.ndarray, d: np.ndarray | None = None) -> np.ndarray:
+    """Columns to mean 0 and SD 1 (divisor ``n - 1``); weighted moments when row weights
+    ``d`` (summing to ``n``) are given (:mod:`cxmodels.sem.pls.sampling`)."""
+    if d is not None:
+        return SW.standardize(X, d)
     return (X - X.mean(axis=0)) / X.std(axis=0, ddof=1)
 
 
-def prepare(X: np.ndarray, standardize: str) -> np.ndarray:
+def prepare(X: np.ndarray, standardize: str, d: np.ndarray | None = None) -> np.ndarray:
     """Indicators as the algorithm sees them.
 
     ``"items"``: each indicator to mean 0 and SD 1 (R plspm's ``scaled=TRUE``, seminr,
@@ -135,7 +140,7 @@ def prepare(X: np.ndarray, standardize: str) -> np.ndarray:
     relative variances -- what the Python ``plspm`` package does with ``scaled=True``.
     """
     if standardize == "items":
-        return standardize_columns(X)
+        return standardize_columns(X, d)
     n = len(X)
     return (X - X.mean(axis=0)) / (X.ravel().std(ddof=1) * np.sqrt((n - 1) / n))
 
@@ -161,13 +166,43 @@ class Engine:
         for j, c in enumerate(spec.constructs):
             self.mask[self.slices[c], j] = 1.0
         self.cols = cols
+        #: Row weights summing to the number of rows (weighted PLS), or None.
+        self.case_weights = None
+
+    def with_case_weights(self, d: np.ndarray | None) -> "Engine":
+        """A copy of this engine whose moments are weighted by the row weights ``d``
+        (rescaled to sum to their count; None: unweighted), for a weighted fit or a
+        resample of one."""
+        import copy
+        out = copy.copy(self)
+        out.case_weights = None if d is None else SW.normalize(d)
+        return out
+
+    # Moments: the plain numpy ones when unweighted (bit-for-bit the published parity),
+    # their weighted counterparts otherwise (Becker & Ismail 2016).
+    def _corr(self, X: np.ndarray) -> np.ndarray:
+        d = self.case_weights
+        return np.corrcoef(X, rowvar=False) if d is None else SW.corr(X, d)
+
+    def _sd0(self, X: np.ndarray) -> np.ndarray:
+        d = self.case_weights
+        return X.std(axis=0) if d is None else SW.sd0(X, d)
+
+    def _lstsq(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+        d = self.case_weights
+        return np.linalg.lstsq(X, y, rcond=None)[0] if d is None else SW.lstsq(X, y, d)
+
+    def _crossprod(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """``X' D y`` (``X' y`` unweighted)."""
+        d = self.case_weights
+        return X.T @ y if d is None else X.T @ (d * y)
 
     def run(self, Z: np.ndarray, w0: np.ndarray | None = None):
         """Outer weights (one vector over all items), scores, iterations, converged flag."""
         n = len(Z)
         W = self.mask * (1.0 if w0 is None else w0[:, None])
-        Y = standardize_columns(Z @ W)
-        W = W / (Z @ W).std(axis=0)
+        Y = standardize_columns(Z @ W, self.case_weights)
+        W = W / self._sd0(Z @ W)
         for it in range(1, self.max_iter + 1):
             E = self._inner(Y)
             Zin = Y @ E
@@ -176,11 +211,11 @@ class Engine:
                 sl = self.slices[c]
                 Xj = Z[:, sl]
                 if self.mode_b[j]:
-                    w = np.linalg.lstsq(Xj, Zin[:, j], rcond=None)[0]
+                    w = self._lstsq(Xj, Zin[:, j])
                 else:
-                    w = Xj.T @ Zin[:, j] / n
+                    w = self._crossprod(Xj, Zin[:, j]) / n
                 W_new[sl, j] = w
-            W_new = W_new / (Z @ W_new).std(axis=0)
+            W_new = W_new / self._sd0(Z @ W_new)
             change = np.sum((np.abs(W_new) - np.abs(W)) ** 2)
             W = W_new
             Y = Z @ W
@@ -190,7 +225,7 @@ class Engine:
 
     def _inner(self, Y: np.ndarray) -> np.ndarray:
         """Inner weights ``E[i, j]``: the weight of construct i in the proxy of construct j."""
-        R = np.corrcoef(Y, rowvar=False)
+        R = self._corr(Y)
         if self.scheme == "centroid":
             return np.sign(R) * self.A
         if self.scheme == "factorial":
@@ -199,7 +234,7 @@ class Engine:
         for j in range(len(R)):
             pred = np.flatnonzero(self.P[j])
             if len(pred):
-                E[pred, j] = np.linalg.lstsq(Y[:, pred], Y[:, j], rcond=None)[0]
+                E[pred, j] = self._lstsq(Y[:, pred], Y[:, j])
             succ = np.flatnonzero(self.P[:, j])
             if len(succ):
                 E[succ, j] = R[succ, j]
@@ -208,7 +243,7 @@ class Engine:
     def rho_a(self, Z: np.ndarray, w: np.ndarray) -> np.ndarray:
         """Dijkstra-Henseler rho_A of each block (1 for single items and mode B blocks)."""
         out = np.ones(len(self.spec.constructs))
-        R = np.corrcoef(Z, rowvar=False)
+        R = self._corr(Z)
         for j, c in enumerate(self.spec.constructs):
             sl = self.slices[c]
             if sl.stop - sl.start > 1 and not self.mode_b[j]:
@@ -220,7 +255,7 @@ class Engine:
 
     def construct_correlations(self, Z: np.ndarray, Y: np.ndarray, w: np.ndarray) -> np.ndarray:
         """Correlations of construct scores, disattenuated by rho_A under PLSc."""
-        R = np.corrcoef(Y, rowvar=False)
+        R = self._corr(Y)
         if self.consistent:
             ra = np.sqrt(self.rho_a(Z, w))
             R = R / np.outer(ra, ra)
@@ -231,7 +266,7 @@ class Engine:
               ) -> tuple[np.ndarray, np.ndarray]:
         """Path coefficients ``B[j, i]`` (i -> j) and R^2, by OLS on the construct
         correlations (``beta = R_pp^{-1} r_py``, ``R^2 = beta' r_py``)."""
-        R = self.construct_correlations(Z, Y, w) if self.consistent else np.corrcoef(Y, rowvar=False)
+        R = self.construct_correlations(Z, Y, w) if self.consistent else self._corr(Y)
         B = np.zeros_like(self.P)
         r2 = np.full(len(self.P), np.nan)
         names = self.spec.constructs
@@ -253,18 +288,18 @@ class Engine:
     def loadings(self, Z: np.ndarray, Y: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
         """Correlation of each item with its construct's scores; under PLSc the consistent
         loadings ``w sqrt(rho_A) / (w'w)`` of reflective blocks."""
-        Ys, Zs = standardize_columns(Y), standardize_columns(Z)
+        Ys, Zs = standardize_columns(Y, self.case_weights), standardize_columns(Z, self.case_weights)
         out = np.empty(self.n_items)
         n = len(Z)
         ra = self.rho_a(Z, w) if self.consistent else None
-        R = np.corrcoef(Z, rowvar=False) if self.consistent else None
+        R = self._corr(Z) if self.consistent else None
         for j, c in enumerate(self.spec.constructs):
             sl = self.slices[c]
             if self.consistent and sl.stop - sl.start > 1 and not self.mode_b[j]:
                 v = w[sl] / np.sqrt(w[sl] @ R[sl, sl] @ w[sl])
                 out[sl] = v * np.sqrt(ra[j]) / (v @ v)
             else:
-                out[sl] = Zs[:, sl].T @ Ys[:, j] / (n - 1)
+                out[sl] = self._crossprod(Zs[:, sl], Ys[:, j]) / (n - 1)
         return out
 
     def estimates(self, Z: np.ndarray, w0=None) -> np.ndarray:

@@ -24,6 +24,7 @@ from ...provenance import make_provenance
 from ..measurement import references as MR
 from ..measurement import reliability as rel
 from . import references as R
+from . import sampling as SW
 from .engine import SCHEMES, Engine, PLSSpec, parse_pls, prepare, standardize_columns
 
 __all__ = ["fit_pls", "PLSResult", "check_scale", "ten_times_rule"]
@@ -116,7 +117,8 @@ def _items_frame(data, spec: PLSSpec) -> pd.DataFrame:
 
 def fit_pls(model: str, data: pd.DataFrame, *, scheme: str = "path", modes: dict | None = None,
             tol: float = 1e-6, max_iter: int = 100, scale: tuple[float, float] | None = None,
-            standardize: str = "items", consistent: bool = False) -> "PLSResult":
+            standardize: str = "items", consistent: bool = False, sampling_weights: str | None = None
+            ) -> "PLSResult":
     """Fit a PLS path model (PLS-SEM), e.g. an ACSI or ECSI satisfaction index.
 
     Parameters
@@ -151,6 +153,16 @@ def fit_pls(model: str, data: pd.DataFrame, *, scheme: str = "path", modes: dict
         paths, R^2 and loadings (``lambda = w sqrt(rho_A) / (w'w)`` for unit-variance
         weights ``w``) are computed from them.  Plain PLS attenuates paths between
         constructs measured with error; PLSc removes that bias for reflective models.
+    sampling_weights : str, optional
+        The column of ``data`` holding each row's sampling weight (e.g. the inverse of its
+        selection probability; the same argument name as ``fit_sem`` and lavaan's
+        ``sampling.weights``).  Weighted PLS (Becker & Ismail 2016, European Management
+        Journal 34, 606-617): weighted standardization, weighted outer and inner estimation
+        and weighted path regressions, and weighted moments in every statistic of the
+        result (R^2, f^2, reliability, HTMT, VIF, scores, IPMA, bootstrap, model fit).  The
+        weights are rescaled to sum to the number of rows, so only their ratios matter.
+        Negative, missing or infinite weights, or all-zero weights, are refused naming the
+        rows.  See :mod:`cxmodels.sem.pls.sampling`.
 
     Returns
     -------
@@ -178,6 +190,12 @@ def fit_pls(model: str, data: pd.DataFrame, *, scheme: str = "path", modes: dict
     _check_options(scheme, standardize, tol, max_iter, consistent)
     spec = parse_pls(model, modes)
     items = _items_frame(data, spec)
+    row_weights = None
+    if sampling_weights is not None:
+        if standardize != "items":
+            raise InputError("sampling_weights need standardize='items': the 'pooled' standardization reproduces "
+                             "the Python plspm package, which has no sampling weights")
+        row_weights = SW.check_sampling_weights(data, sampling_weights, spec.indicators)
     if scale is not None:
         scale = check_scale(scale, items, spec.indicators)
     incomplete = items.isna().any(axis=1)
@@ -193,10 +211,19 @@ def fit_pls(model: str, data: pd.DataFrame, *, scheme: str = "path", modes: dict
     if len(work) < floor:
         raise InputError(f"{len(work)} complete rows are too few to estimate this model: at least {floor} are "
                          f"needed ({max_pred} predictors of one construct plus two)")
-    V.require_not_constant(work, spec.indicators, "data (complete rows)")
     engine = Engine(spec, scheme, tol, max_iter)
+    if row_weights is not None:
+        d = row_weights.loc[~incomplete].to_numpy(float)
+        positive = int((d > 0).sum())
+        if positive < floor:
+            raise InputError(f"only {positive} complete rows have a positive weight in sampling_weights column "
+                             f"{sampling_weights!r}; at least {floor} are needed to estimate this model")
+        V.require_not_constant(work.loc[d > 0], spec.indicators, "data (complete rows with a positive weight)")
+        engine = engine.with_case_weights(d)
+    else:
+        V.require_not_constant(work, spec.indicators, "data (complete rows)")
     X = work.to_numpy(float)
-    Z = prepare(X, standardize)
+    Z = prepare(X, standardize, engine.case_weights)
     with np.errstate(divide="ignore", invalid="ignore"):
         w, Y, iters, ok = engine.run(Z)
     if not (np.all(np.isfinite(w)) and np.all(np.isfinite(Y))):
@@ -204,7 +231,7 @@ def fit_pls(model: str, data: pd.DataFrame, *, scheme: str = "path", modes: dict
                               "no variance); check the model's blocks for items that cancel out")
     options = dict(scheme=scheme, modes=spec.modes, tol=tol, max_iter=max_iter,
                    scale=list(scale) if scale is not None else None, standardize=standardize,
-                   consistent=consistent)
+                   consistent=consistent, sampling_weights=sampling_weights)
     if scale is None:
         scale = (float(np.min(X)), float(np.max(X)))
     engine.consistent = consistent
@@ -243,7 +270,10 @@ class PLSResult(Result):
         self._warnings = []
         self._references = (R.WOLD, R.LOHMOLLER, R.TENENHAUS, MR.CRONBACH, MR.WERTS, MR.DIJKSTRA_HENSELER_MISQ,
                             MR.FORNELL_LARCKER, MR.HENSELER_HTMT, R.FORNELL_ACSI, R.HAIR) + (
-            (R.DIJKSTRA_HENSELER_CSDA,) if options["consistent"] else ())
+            (R.DIJKSTRA_HENSELER_CSDA,) if options["consistent"] else ()) + (
+            (SW.BECKER_ISMAIL,) if engine.case_weights is not None else ())
+        #: Row weights summing to ``nobs`` (weighted PLS), or None.
+        self.case_weights = engine.case_weights
         self._provenance = make_provenance("cxmodels.sem.fit_pls", data, {"model": model, **options})
         for note in notes:
             self._note(note)
@@ -267,7 +297,7 @@ class PLSResult(Result):
             if sp.modes[c] != "B" or len(sp.blocks[c]) < 2:
                 continue
             sl = self._engine.slices[c]
-            for group in rel.collinear_sets(np.corrcoef(self._Z[:, sl], rowvar=False), sp.blocks[c]):
+            for group in rel.collinear_sets(self._engine._corr(self._Z[:, sl]), sp.blocks[c]):
                 self._flag(f"the items {group} of formative (mode B) construct {c!r} are collinear"
                            + (f" (only {n} rows for {len(sp.blocks[c])} items)" if n <= len(sp.blocks[c]) else "")
                            + ", so its outer weights are not identified (a minimum-norm solution was used); "
@@ -327,14 +357,16 @@ class PLSResult(Result):
         """
         sp = self.spec
         if scale is None:
-            return pd.DataFrame(standardize_columns(self._Y), columns=sp.constructs, index=self._work.index)
+            return pd.DataFrame(standardize_columns(self._Y, self.case_weights), columns=sp.constructs,
+                                index=self._work.index)
         if not (isinstance(scale, (tuple, list)) and len(scale) == 2
                 and all(isinstance(v, numbers.Real) and not isinstance(v, bool) and np.isfinite(v) for v in scale)
                 and scale[0] < scale[1]):
             raise InputError(f"scale must be None or an output range (low, high) with low < high, e.g. (0, 100), "
                              f"got {scale!r}")
         lo, hi = self.scale
-        sd = self._X.std(axis=0, ddof=1)
+        d = self.case_weights
+        sd = self._X.std(axis=0, ddof=1) if d is None else SW.sd(self._X, d)
         out = {}
         for c in sp.constructs:
             sl = self._engine.slices[c]
@@ -403,23 +435,51 @@ class PLSResult(Result):
 
     @guarded
     def reliability(self) -> pd.DataFrame:
-        """alpha, rho_c, ave, rho_a per construct (mode A blocks are the ones to judge)."""
-        return rel.reliability_table(self._work, self.spec.blocks, self._by_block(self.loadings_),
-                                     self._by_block(self.weights_))
+        """alpha, rho_c, ave, rho_a per construct (mode A blocks are the ones to judge); with
+        sampling weights, alpha and rho_A use the weighted item correlations."""
+        if self.case_weights is None:
+            return rel.reliability_table(self._work, self.spec.blocks, self._by_block(self.loadings_),
+                                         self._by_block(self.weights_))
+        R = self._item_corr()
+        rows = {}
+        for c in self.spec.constructs:
+            sl = self._engine.slices[c]
+            l = self.loadings_[sl]
+            rows[c] = {"alpha": SW.cronbach_alpha_from_corr(R[sl, sl]), "rho_c": rel.composite_reliability(l),
+                       "ave": rel.ave(l), "rho_a": SW.rho_a_from_corr(R[sl, sl], self.weights_[sl])}
+        return pd.DataFrame.from_dict(rows, orient="index")[["alpha", "rho_c", "ave", "rho_a"]]
+
+    def _item_corr(self) -> np.ndarray:
+        """Item correlations (weighted with sampling weights), items in block order."""
+        return self._engine._corr(self._X)
 
     @guarded
     def htmt(self) -> pd.DataFrame:
-        """Heterotrait-monotrait ratios between constructs (Henseler et al. 2015)."""
-        return rel.htmt(self._work, self.spec.blocks)
+        """Heterotrait-monotrait ratios between constructs (Henseler et al. 2015); weighted
+        item correlations with sampling weights."""
+        if self.case_weights is None:
+            return rel.htmt(self._work, self.spec.blocks)
+        sp = self.spec
+        H = rel.htmt_from_corr(np.abs(self._item_corr()), [len(sp.blocks[c]) for c in sp.constructs])
+        return pd.DataFrame(H, index=sp.constructs, columns=sp.constructs)
 
     @guarded
     def fornell_larcker(self) -> pd.DataFrame:
         """Construct correlations with sqrt(AVE) on the diagonal (Fornell & Larcker 1981)."""
-        return rel.fornell_larcker(self.scores(None), self.reliability()["ave"])
+        if self.case_weights is None:
+            return rel.fornell_larcker(self.scores(None), self.reliability()["ave"])
+        out = pd.DataFrame(self._engine._corr(self._Y), index=self.spec.constructs, columns=self.spec.constructs)
+        for c, a in self.reliability()["ave"].items():
+            out.loc[c, c] = np.sqrt(a)
+        return out
 
     @guarded
     def cross_loadings(self) -> pd.DataFrame:
         """Correlation of every indicator with every construct's scores."""
+        if self.case_weights is not None:
+            k = self._engine.n_items
+            R = self._engine._corr(np.column_stack([self._X, self._Y]))[:k, k:]
+            return pd.DataFrame(R, index=self.spec.indicators, columns=self.spec.constructs)
         S = self.scores(None)
         return pd.DataFrame({c: [np.corrcoef(self._work[x], S[c])[0, 1] for x in self.spec.indicators]
                              for c in self.spec.constructs}, index=self.spec.indicators)
@@ -428,8 +488,29 @@ class PLSResult(Result):
     def vif(self) -> pd.Series:
         """Variance inflation factor of each item within its block (``inf`` for an item that
         is an exact linear combination of the others in its block, with a warning naming
-        the construct and items)."""
-        return rel.item_vif(self._work, self.spec.blocks)
+        the construct and items); weighted item correlations with sampling weights."""
+        if self.case_weights is None:
+            return rel.item_vif(self._work, self.spec.blocks)
+        R, out = self._item_corr(), {}
+        for c in self.spec.constructs:
+            sl, items = self._engine.slices[c], self.spec.blocks[c]
+            if len(items) == 1:
+                out[items[0]] = 1.0
+                continue
+            sets = rel.collinear_sets(R[sl, sl], items)
+            if sets:
+                names = sorted({it for group in sets for it in group}, key=items.index)
+                warnings.warn(f"the items {names} of construct {c!r} are collinear (one is an exact linear "
+                              "combination of the others): their VIF is infinite; drop or combine items",
+                              ImproperSolutionWarning, stacklevel=3)
+                for k, it in enumerate(items):
+                    others = [m for m in range(len(items)) if m != k]
+                    r = R[sl, sl][others, k]
+                    r2 = r @ np.linalg.pinv(R[sl, sl][np.ix_(others, others)]) @ r
+                    out[it] = np.inf if it in names else float(1 / (1 - r2))
+                continue
+            out.update(zip(items, np.diag(np.linalg.inv(R[sl, sl]))))
+        return pd.Series(out, name="vif")
 
     # -------------------------------------------------------- IPMA
     @guarded
@@ -445,14 +526,15 @@ class PLSResult(Result):
         sp = self.spec
         idx = {c: k for k, c in enumerate(sp.constructs)}
         B = np.zeros((len(sp.constructs),) * 2)
+        d = np.ones(len(S)) if self.case_weights is None else self.case_weights
         for y in sp.constructs:
             preds = sp.predecessors[y]
             if preds:
                 Xp = np.column_stack([np.ones(len(S))] + [S[p].to_numpy() for p in preds])
-                coef = np.linalg.lstsq(Xp, S[y].to_numpy(), rcond=None)[0][1:]
+                coef = SW.lstsq(Xp, S[y].to_numpy(), d)[1:]
                 B[idx[y], [idx[p] for p in preds]] = coef
         T = np.linalg.inv(np.eye(len(B)) - B) - np.eye(len(B))
-        rows = [{"construct": c, "importance": T[idx[target], idx[c]], "performance": S[c].mean()}
+        rows = [{"construct": c, "importance": T[idx[target], idx[c]], "performance": S[c].mean() if self.case_weights is None else float(d @ S[c] / d.sum())}
                 for c in sp.constructs if c != target and abs(T[idx[target], idx[c]]) > 0]
         return pd.DataFrame(rows, columns=["construct", "importance", "performance"]).set_index("construct")
 
@@ -487,6 +569,9 @@ class PLSResult(Result):
         consistent = (f" Path coefficients were corrected for attenuation by consistent PLS "
                       f"({R.DIJKSTRA_HENSELER_CSDA.cite})." if self.options["consistent"] else "")
         arrows, _ = ten_times_rule(self.spec)
+        if self.case_weights is not None:
+            consistent += (f" Sampling weights (column {self.options['sampling_weights']!r}) entered every moment "
+                           f"of the algorithm and of the reported statistics (weighted PLS; {SW.BECKER_ISMAIL.cite}).")
         return (f"The model was estimated by partial least squares path modelling ({R.WOLD.cite}; "
                 f"{R.LOHMOLLER.cite}) with the {self.options['scheme']} inner weighting scheme on {self.nobs} "
                 f"standardized responses (convergence in {self.iterations} iterations, tolerance "
