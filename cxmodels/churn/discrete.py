@@ -123,20 +123,25 @@ class DiscreteHazardResult(Result):
                 f"{', '.join(self.covariates)}; exponentiated coefficients are hazard ratios.")
 
 
-def discrete_time_hazard(data: pd.DataFrame, period: str, event: str, covariates, *, max_period: int | None = None,
-                         level: float = 0.95, max_iter: int = 50, tol: float = 1e-10) -> DiscreteHazardResult:
+def discrete_time_hazard(data: pd.DataFrame, period: str = "period", event: str = "churn", covariates=(), *,
+                         max_period: int | None = None, level: float = 0.95, max_iter: int = 50,
+                         tol: float = 1e-10) -> DiscreteHazardResult:
     """Complementary log-log discrete-time hazard model on person-period rows.
 
     Parameters
     ----------
     data : DataFrame
-        Person-period rows (see :func:`to_person_period`); not modified.
-    period : str
+        Person-period rows: the output of :func:`to_person_period`, or of
+        ``cxmodels._engine.person_period`` (the same expansion run where the data live, e.g. in
+        DuckDB or Spark), taken as it is; not modified.
+    period : str, default "period"
         Period number (1, 2, ...).  Periods >= ``max_period`` share one baseline term.
-    event : str
-        1 if the customer churned in that period.
-    covariates : list of str
+    event : str, default "churn"
+        1 if the customer churned in that period.  The defaults are the column names both
+        person-period builders write, so ``discrete_time_hazard(pp, covariates=[...])`` works.
+    covariates : list of str, optional
         Numeric columns; collinear ones (given the period terms) are refused, naming them.
+        None or empty: the baseline hazards alone (the life table on the cloglog scale).
     """
     level = check_level(level)
     data = require_frame(data)
