@@ -91,3 +91,12 @@ def test_statistics_on_spark(spark):
     ref = to_person_period(data, "periods", "churned", customer="id").rename(columns={"id": "customer"})
     pd.testing.assert_frame_equal(pp, ref.sort_values(["customer", "period"]).reset_index(drop=True),
                                   check_dtype=False)
+
+
+def test_unparseable_date_names_the_format_on_spark(spark):
+    log = bgnbd_log(customers=50)
+    text = log["date"].dt.strftime("%d/%m/%Y").astype(object)
+    text.iloc[7] = "31-02-2024"
+    sdf = spark.createDataFrame(log.assign(date=text))
+    with pytest.raises(InputError, match="do not match date_format '%d/%m/%Y'"):
+        rfm_counts(sdf, "customer", "date", observation_end="2024-10-31", date_format="%d/%m/%Y")

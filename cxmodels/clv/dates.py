@@ -234,7 +234,13 @@ def engine_day(tbl, column: str, date_format: str | None = None, time_zone: str 
         text = (col.cast("int64").cast("string") if numeric
                 else col.cast("string").strip().re_replace(r"^([0-9]+)\.0+$", r"\1"))
         parsed = text.as_timestamp(date_format)
-        bad = tbl.execute(e.aggregate(n=parsed.isnull().sum(), ex=col.cast("string").arbitrary(where=parsed.isnull())))
+        try:
+            bad = tbl.execute(e.aggregate(n=parsed.isnull().sum(), ex=col.cast("string").arbitrary(where=parsed.isnull())))
+        except InputError as exc:
+            # engines in ANSI mode (Spark 4) stop at the first unparseable value instead of
+            # returning null; say what the user must fix, with the engine's own words after it
+            raise InputError(f"column {column!r} has values that do not match date_format {date_format!r} "
+                             f"({exc})") from None
         n = int(bad["n"].iloc[0])
         if n:
             raise InputError(f"column {column!r} has {n} values that do not match date_format {date_format!r} "
