@@ -1,0 +1,300 @@
+"""CVPAT: the cross-validated predictive ability test (Liengaard et al. 2021; Sharma et al. 2023).
+
+The out-of-sample predictions of :mod:`cxmodels.sem.pls.predict` give each row ``i`` a loss,
+the mean squared prediction error over the target constructs' indicators (overall) or over
+one construct's indicators:
+
+    L_i = (1 / K) sum_k (x_ik - x*_ik)^2.
+
+For a model ``M`` and a benchmark or competitor ``C`` the loss differences
+``D_i = L_i(C) - L_i(M)`` (positive: ``M`` predicts better) are tested for a zero mean:
+
+* the paired t-test of Liengaard et al. (2021): ``T = Dbar / (s_D / sqrt(n))`` with
+  ``n - 1`` degrees of freedom;
+* the bootstrap variant used by Sharma et al. (2023) (and seminr's ``assess_cvpat``):
+  ``T_boot = Dbar / sd(Dbar*_b)``, the SD of the means of ``n_boot`` resamples of the
+  centred differences ``D_i - Dbar``, again against ``t(n - 1)``.
+
+:func:`cvpat` tests a model against the indicator-average (IA, training-fold means) and the
+linear-model (LM) benchmarks; :func:`cvpat_compare` tests two models with the same target
+constructs and indicators on the same folds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ... import _validation as V
+from ... import plotting
+from ..._results import Decision, Result
+from ...errors import ConvergenceWarning, InputError
+from ...provenance import make_provenance
+from . import references as R
+from .predict import (LIENGAARD_2021, SHARMA_2023, SHMUELI_2016, Predictor, check_options, fold_matrix,
+                      items_matrix, parse_model, targets_of)
+
+__all__ = ["cvpat", "cvpat_compare", "CVPATResult", "loss_test"]
+
+ALTERNATIVES = ("two-sided", "greater")
+
+
+def loss_test(loss_model, loss_other, *, n_boot: int = 2000, alternative: str = "two-sided", level: float = 0.95,
+              rng=None) -> dict:
+    """The CVPAT test of ``D_i = loss_other_i - loss_model_i`` (see the module docstring).
+
+    Returns ``dbar``, ``t``, ``p`` (paired t-test), ``ci_lower``/``ci_upper`` (t interval of
+    ``Dbar`` at ``level``), ``t_boot`` and ``p_boot`` (bootstrap variance; NaN for ``n_boot=0``).
+    ``alternative="greater"`` tests ``H1: mean D > 0`` (the model predicts better).
+    """
+    d = np.asarray(loss_other, float) - np.asarray(loss_model, float)
+    n = len(d)
+    dbar, sd = d.mean(), d.std(ddof=1)
+    se = sd / np.sqrt(n)
+
+    def p_of(t):
+        if not np.isfinite(t):
+            return np.nan
+        return float(2 * stats.t.sf(abs(t), n - 1) if alternative == "two-sided" else stats.t.sf(t, n - 1))
+
+    t = dbar / se if se > 0 else np.nan
+    half = stats.t.ppf(0.5 + level / 2, n - 1) * se
+    out = {"dbar": dbar, "t": t, "p": p_of(t), "ci_lower": dbar - half, "ci_upper": dbar + half,
+           "t_boot": np.nan, "p_boot": np.nan}
+    if n_boot:
+        centred = d - dbar
+        means = np.empty(n_boot)
+        for b in range(0, n_boot, 256):  # chunks keep memory at 256 x n
+            idx = rng.integers(0, n, size=(min(256, n_boot - b), n))
+            means[b:b + len(idx)] = centred[idx].mean(axis=1)
+        sb = means.std(ddof=1)
+        out["t_boot"] = dbar / sb if sb > 0 else np.nan
+        out["p_boot"] = p_of(out["t_boot"])
+    return out
+
+
+def _losses(err: np.ndarray, items: list[str], blocks: dict[str, list[str]], targets: list[str]) -> dict:
+    """Per-row losses: each target construct's indicators, and all of them (``"overall"``)."""
+    out = {c: (err[:, [items.index(x) for x in blocks[c]]] ** 2).mean(axis=1) for c in targets}
+    out["overall"] = (err ** 2).mean(axis=1)
+    return out
+
+
+def _check_test_options(n_boot, alternative, level):
+    V.check_count(n_boot, "n_boot", minimum=0)
+    if alternative not in ALTERNATIVES:
+        raise InputError(f"alternative must be 'two-sided' or 'greater' (the model predicts better), got {alternative!r}")
+    V.check_level(level)
+
+
+def _setup(data, folds, repeats, seed, n):
+    rng, recorded = V.resolve_seed(seed)
+    return fold_matrix(folds, repeats, n, rng), rng, recorded
+
+
+def cvpat(model: str, data: pd.DataFrame, *, folds=10, repeats: int = 10, approach: str = "DA", targets=None,
+          n_boot: int = 2000, alternative: str = "two-sided", level: float = 0.95, seed=None, scheme: str = "path",
+          modes: dict | None = None, tol: float = 1e-10, max_iter: int = 300, progress=None) -> "CVPATResult":
+    """CVPAT of one PLS model against the indicator-average and linear-model benchmarks.
+
+    Parameters
+    ----------
+    model, data, folds, repeats, approach, targets, scheme, modes, tol, max_iter, progress :
+        As :func:`cxmodels.sem.pls.predict_pls` (complete rows; same cross-validation).
+    n_boot : int
+        Bootstrap resamples of the loss differences (Sharma et al. 2023); 0 gives the
+        t-test only.
+    alternative : {"two-sided", "greater"}
+        ``"greater"``: H1 that the model's loss is lower than the benchmark's.
+    level : float
+        Level of the t interval of the mean loss difference; ``1 - level`` is the
+        significance level of :meth:`CVPATResult.decide`.
+    seed : int, Generator or None
+        Folds and bootstrap; recorded in provenance.
+
+    Returns
+    -------
+    CVPATResult
+        ``summary()``: per comparison (``IA``, ``LM``) and construct (and ``overall``) the
+        average losses, ``diff = loss_model - loss_other`` (negative: the model predicts
+        better), the t-test and the bootstrap test.
+
+    References
+    ----------
+    Liengaard, B. D., et al. (2021). Prediction: coveted, yet forsaken? *Decision Sciences*,
+    52(2), 362-392.  Sharma, P. N., et al. (2023). Predictive model assessment and selection
+    in composite-based modeling using PLS-SEM. *European Journal of Marketing*, 57(6), 1662-1677.
+    """
+    check_options(approach, scheme, tol, max_iter)
+    _check_test_options(n_boot, alternative, level)
+    spec = parse_model(model, modes)
+    tg = targets_of(spec, targets)
+    X = items_matrix(data, spec)
+    V.require_not_constant(data[spec.indicators], spec.indicators, "data")
+    F, rng, recorded = _setup(data, folds, repeats, seed, len(X))
+    pred = Predictor(spec, tg, approach, scheme, tol, max_iter)
+    preds, bad = pred.cross_validate(X, F, progress)
+    Y = X[:, pred.item_idx]
+    loss = {m: _losses(Y - preds[m], pred.items, spec.blocks, tg) for m in ("pls", "ia", "lm")}
+    rows = []
+    for bench in ("IA", "LM"):
+        for c in tg + ["overall"]:
+            lm_, lo = loss["pls"][c], loss[bench.lower()][c]
+            res = loss_test(lm_, lo, n_boot=n_boot, alternative=alternative, level=level, rng=rng)
+            rows.append({"comparison": f"PLS vs {bench}", "construct": c, "loss_model": lm_.mean(),
+                         "loss_other": lo.mean(), "diff": lm_.mean() - lo.mean(), **res})
+    options = _options(folds, F, approach, tg, n_boot, alternative, level, scheme, tol, max_iter)
+    return CVPATResult(rows, options, len(X), bad, F, data, {"model": model}, recorded, "cvpat")
+
+
+def cvpat_compare(model: str, competitor: str, data: pd.DataFrame, *, folds=10, repeats: int = 10,
+                  approach: str = "DA", targets=None, n_boot: int = 2000, alternative: str = "two-sided",
+                  level: float = 0.95, seed=None, scheme: str = "path", modes: dict | None = None,
+                  tol: float = 1e-10, max_iter: int = 300, progress=None) -> "CVPATResult":
+    """CVPAT of two PLS models with the same target constructs, on the same folds.
+
+    ``D_i = L_i(competitor) - L_i(model)``: a positive mean (``diff < 0``) says ``model``
+    predicts better.  The target constructs (default: the endogenous constructs the two
+    models share) must have the same indicators in both; the models may differ in their
+    exogenous constructs and paths (Liengaard et al. 2021).  Other arguments as :func:`cvpat`;
+    ``modes`` applies to both models.
+    """
+    check_options(approach, scheme, tol, max_iter)
+    _check_test_options(n_boot, alternative, level)
+    s1, s2 = parse_model(model, modes), parse_model(competitor, modes, "competitor")
+    shared = [c for c in s1.constructs if s1.predecessors[c] and c in s2.constructs and s2.predecessors[c]]
+    if targets is None:
+        if not shared:
+            raise InputError("model and competitor share no endogenous construct, so their predictions cannot be "
+                             "compared; CVPAT compares models that predict the same constructs")
+        targets = shared
+    t1 = targets_of(s1, targets)
+    t2 = targets_of(s2, targets)
+    for c in t1:
+        if s1.blocks[c] != s2.blocks[c]:
+            raise InputError(f"construct {c!r} has indicators {s1.blocks[c]} in model but {s2.blocks[c]} in "
+                             "competitor; CVPAT compares predictions of the same indicators")
+    X1, X2 = items_matrix(data, s1), items_matrix(data, s2)
+    V.require_not_constant(data[list(dict.fromkeys(s1.indicators + s2.indicators))],
+                           list(dict.fromkeys(s1.indicators + s2.indicators)), "data")
+    F, rng, recorded = _setup(data, folds, repeats, seed, len(X1))
+    p1 = Predictor(s1, t1, approach, scheme, tol, max_iter)
+    p2 = Predictor(s2, [c for c in s2.constructs if c in t1], approach, scheme, tol, max_iter)
+    pr1, bad1 = p1.cross_validate(X1, F, progress)
+    pr2, bad2 = p2.cross_validate(X2, F, progress)
+    l1 = _losses(X1[:, p1.item_idx] - pr1["pls"], p1.items, s1.blocks, t1)
+    l2 = _losses(X2[:, p2.item_idx] - pr2["pls"], p2.items, s2.blocks, t1)
+    rows = []
+    for c in t1 + ["overall"]:
+        res = loss_test(l1[c], l2[c], n_boot=n_boot, alternative=alternative, level=level, rng=rng)
+        rows.append({"comparison": "model vs competitor", "construct": c, "loss_model": l1[c].mean(),
+                     "loss_other": l2[c].mean(), "diff": l1[c].mean() - l2[c].mean(), **res})
+    options = _options(folds, F, approach, t1, n_boot, alternative, level, scheme, tol, max_iter)
+    return CVPATResult(rows, options, len(X1), bad1 + bad2, F, data, {"model": model, "competitor": competitor},
+                       recorded, "cvpat_compare")
+
+
+def _options(folds, F, approach, targets, n_boot, alternative, level, scheme, tol, max_iter) -> dict:
+    explicit = not isinstance(folds, (int, np.integer))
+    return dict(folds=int(F[:, 0].max() + 1) if explicit else int(folds), fold_vector=explicit,
+                repeats=int(F.shape[1]), approach=approach, targets=list(targets), n_boot=int(n_boot),
+                alternative=alternative, level=level, scheme=scheme, tol=tol, max_iter=max_iter)
+
+
+class CVPATResult(Result):
+    """CVPAT tests of mean loss differences, per target construct and overall.
+
+    ``summary()`` columns: ``comparison`` (``"PLS vs IA"``, ``"PLS vs LM"`` or
+    ``"model vs competitor"``), ``construct``, ``loss_model``, ``loss_other``, ``diff``
+    (``loss_model - loss_other``), ``dbar`` (``-diff``), ``t``, ``p``, ``ci_lower``,
+    ``ci_upper`` (of ``dbar``), ``t_boot``, ``p_boot``.
+    """
+
+    def __init__(self, rows, options, nobs, bad, F, data, models, seed, kind):
+        self.options, self.nobs, self.folds, self.kind = options, nobs, F, kind
+        self._table = pd.DataFrame(rows)
+        self._warnings = []
+        self._references = (LIENGAARD_2021, SHARMA_2023, SHMUELI_2016, R.WOLD)
+        self._provenance = make_provenance(f"cxmodels.sem.pls.{kind}", data, {**models, **options}, seed)
+        if bad:
+            self._flag(f"the PLS algorithm did not converge on {bad} training folds (max_iter {options['max_iter']}); "
+                       "their predictions use the last iterate: raise max_iter", ConvergenceWarning)
+
+    def summary(self) -> pd.DataFrame:
+        return self._table.copy()
+
+    @property
+    def params(self) -> pd.Series:
+        t = self._table
+        return pd.Series(t["dbar"].to_numpy(), index=[f"{a}: {c}" for a, c in zip(t.comparison, t.construct)])
+
+    def _p(self, row) -> float:
+        return row["p_boot"] if self.options["n_boot"] else row["p"]
+
+    def decide(self) -> Decision:
+        """On the overall loss, at significance ``1 - level`` (bootstrap p when ``n_boot > 0``).
+
+        :func:`cvpat`: ``"lacks_predictive_power"`` unless the model beats the IA benchmark
+        significantly; then ``"weaker_than_lm"`` if the LM benchmark is significantly better,
+        else ``"predictive"`` (Sharma et al. 2023).  :func:`cvpat_compare`: ``"adopt"`` with
+        ``variant`` ``"model"`` or ``"competitor"`` when the difference is significant, else
+        ``"inconclusive"``.
+        """
+        alpha = 1 - self.options["level"]
+        t = self._table[self._table["construct"] == "overall"].set_index("comparison")
+        if self.kind == "cvpat_compare":
+            r = t.loc["model vs competitor"]
+            p = self._p(r)
+            crit = {"dbar": r["dbar"], "p": p, "alpha": alpha}
+            if p < alpha and r["dbar"] != 0:
+                better = "model" if r["dbar"] > 0 else "competitor"
+                return Decision("adopt", better, f"the {better} has the lower out-of-sample loss (average loss "
+                                f"difference {r['dbar']:.4g}, p = {p:.3g})", crit)
+            return Decision("inconclusive", None, f"the models' out-of-sample losses do not differ significantly "
+                            f"(p = {p:.3g}); prefer the more parsimonious or theoretically better founded one", crit)
+        ia, lm = t.loc["PLS vs IA"], t.loc["PLS vs LM"]
+        p_ia, p_lm = self._p(ia), self._p(lm)
+        crit = {"dbar_ia": ia["dbar"], "p_ia": p_ia, "dbar_lm": lm["dbar"], "p_lm": p_lm, "alpha": alpha}
+        if not (ia["dbar"] > 0 and p_ia < alpha):
+            return Decision("lacks_predictive_power", None, f"the model does not predict significantly better than "
+                            f"the indicator averages (p = {p_ia:.3g})", crit)
+        if lm["dbar"] < 0 and p_lm < alpha and self.options["alternative"] == "two-sided":
+            return Decision("weaker_than_lm", None, f"the model beats the indicator averages but the linear-model "
+                            f"benchmark predicts significantly better (p = {p_lm:.3g})", crit)
+        return Decision("predictive", None, f"the model predicts significantly better than the indicator averages "
+                        f"(p = {p_ia:.3g}) and {'better than' if lm['dbar'] > 0 and p_lm < alpha else 'as well as'} "
+                        f"the linear-model benchmark (p = {p_lm:.3g})", crit)
+
+    def plot(self, ax=None):
+        """Mean loss difference (other minus model) per construct with its t interval, per comparison."""
+        t = self._table
+        ax = plotting.axes(ax, figsize=(6.5, 0.35 * len(t) + 1.5))
+        y = np.arange(len(t))
+        colors = {c: plotting.color(k) for k, c in enumerate(t["comparison"].unique())}
+        ax.errorbar(t["dbar"], y, xerr=[t["dbar"] - t["ci_lower"], t["ci_upper"] - t["dbar"]], fmt="none",
+                    ecolor="grey")
+        ax.scatter(t["dbar"], y, c=[colors[c] for c in t["comparison"]], zorder=3)
+        ax.axvline(0, color="grey", lw=0.8, ls="--")
+        ax.set_yticks(y)
+        ax.set_yticklabels([f"{a}: {c}" for a, c in zip(t.comparison, t.construct)])
+        ax.invert_yaxis()
+        ax.set_xlabel("average loss difference (> 0: the model predicts better)")
+        ax.set_title("CVPAT")
+        return ax
+
+    def methods_text(self) -> str:
+        o = self.options
+        what = ("against the indicator-average and linear-model benchmarks" if self.kind == "cvpat"
+                else "between the two models on the same folds")
+        boot = (f"; p-values use the bootstrap variance of the mean loss difference ({o['n_boot']} resamples; "
+                f"{SHARMA_2023.cite})" if o["n_boot"] else "")
+        d = self.decide()
+        split = (f"{o['folds']}-fold cross-validation repeated {o['repeats']} times" if not o["fold_vector"]
+                 else f"cross-validation over {o['folds']} given folds")
+        return (f"Predictive ability was tested with CVPAT ({LIENGAARD_2021.cite}) {what}: out-of-sample "
+                f"predictions from {split} "
+                f"({SHMUELI_2016.cite}; {o['approach']} approach; {self.nobs} responses, seed "
+                f"{self._provenance.seed}) gave each response's average squared prediction error, and the mean loss "
+                f"differences were tested with a paired t-test ({o['alternative']}){boot}. Decision: {d.action}"
+                f"{' ' + d.variant if d.variant else ''} ({d.reason}).")
