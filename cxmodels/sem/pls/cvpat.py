@@ -191,8 +191,12 @@ def cvpat_compare(model: str, competitor: str, data: pd.DataFrame, *, folds=10, 
         rows.append({"comparison": "model vs competitor", "construct": c, "loss_model": l1[c].mean(),
                      "loss_other": l2[c].mean(), "diff": l1[c].mean() - l2[c].mean(), **res})
     options = _options(folds, F, approach, t1, n_boot, alternative, level, scheme, tol, max_iter)
-    return CVPATResult(rows, options, len(X1), bad1 + bad2, F, data, {"model": model, "competitor": competitor},
-                       recorded, "cvpat_compare")
+    out = CVPATResult(rows, options, len(X1), bad1 + bad2, F, data, {"model": model, "competitor": competitor},
+                      recorded, "cvpat_compare")
+    if np.allclose(l1["overall"], l2["overall"], rtol=0, atol=1e-12):
+        out._flag("model and competitor give the same predictions for every row (the same model, or models that "
+                  "differ only outside the target constructs' antecedents), so the test is undefined (t and p are NaN)")
+    return out
 
 
 def _options(folds, F, approach, targets, n_boot, alternative, level, scheme, tol, max_iter) -> dict:
@@ -268,16 +272,17 @@ class CVPATResult(Result):
 
     def plot(self, ax=None):
         """Mean loss difference (other minus model) per construct with its t interval, per comparison."""
-        t = self._table
+        t = self._table.reset_index(drop=True)
         ax = plotting.axes(ax, figsize=(6.5, 0.35 * len(t) + 1.5))
         y = np.arange(len(t))
-        colors = {c: plotting.color(k) for k, c in enumerate(t["comparison"].unique())}
         ax.errorbar(t["dbar"], y, xerr=[t["dbar"] - t["ci_lower"], t["ci_upper"] - t["dbar"]], fmt="none",
                     ecolor="grey")
-        ax.scatter(t["dbar"], y, c=[colors[c] for c in t["comparison"]], zorder=3)
+        for k, (comp, sub) in enumerate(t.groupby("comparison", sort=False)):
+            ax.scatter(sub["dbar"], y[sub.index], color=plotting.color(k), zorder=3, label=comp)
         ax.axvline(0, color="grey", lw=0.8, ls="--")
         ax.set_yticks(y)
-        ax.set_yticklabels([f"{a}: {c}" for a, c in zip(t.comparison, t.construct)])
+        ax.set_yticklabels(t["construct"])
+        ax.legend(loc="best")
         ax.invert_yaxis()
         ax.set_xlabel("average loss difference (> 0: the model predicts better)")
         ax.set_title("CVPAT")

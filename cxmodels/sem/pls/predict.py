@@ -437,8 +437,8 @@ class PLSPredictResult(Result):
         ax.invert_yaxis()
         ax.set_xlabel(f"out-of-sample {metric.upper()}")
         ax.set_title(f"PLSpredict ({self.options['approach']}, {self.options['folds']} folds x "
-                     f"{self.options['repeats']} repeats)")
-        ax.legend(loc="lower right")
+                     f"{self.options['repeats']} repeats)", pad=24)
+        ax.legend(ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
         return ax
 
     def methods_text(self) -> str:
