@@ -1,12 +1,23 @@
 r"""Maximum-likelihood machinery shared by the CLV models.
 
-Each model supplies a per-row log-likelihood (and, where cheap, its gradient) in its
-natural parameters.  Fitting works on the distinct rows of the summary with their
-counts as weights (a million customers have far fewer distinct (x, t_x, T) rows),
-maximises the log-likelihood over log-parameters with BFGS, and takes standard errors
-from the observed information (the Hessian of the negative log-likelihood at the
-optimum, by central differences in :mod:`cxmodels._numerics`), mapped back by the delta
-method.  Confidence intervals are Wald intervals on the log scale, so they stay positive:
+Each model supplies a per-row log-likelihood (and, where cheap, its gradient and Hessian)
+in its natural parameters.  Fitting works on the distinct rows of the summary with their
+counts as weights when merging pays (the share of distinct rows is estimated on a sample
+first: when nearly every row is distinct, merging costs more than it saves and is
+skipped), maximises the log-likelihood over log-parameters :math:`\phi = \log\theta`,
+and takes standard errors from the observed information (the Hessian of the negative
+log-likelihood at the optimum), mapped back by the delta method.
+
+Two optimisers: BFGS (any model; on large data warm-started from a fit on a systematic
+subsample of the rows), and, for models that code the Hessian (``_loglik_grad_hess``),
+damped Newton steps on the full data from that warm start.  Newton converges
+quadratically, so a million rows take about three full passes, each returning the value,
+the gradient and the Hessian together; the Hessian of the last pass gives the standard
+errors (no further passes).  With :math:`g_\theta, H_\theta` the derivatives in natural
+parameters, the log-parameter derivatives are :math:`g_\phi = \theta \odot g_\theta` and
+:math:`H_\phi = \mathrm{diag}(\theta) H_\theta \mathrm{diag}(\theta) + \mathrm{diag}(\theta \odot g_\theta)`.
+Models without a coded Hessian difference their gradient (or the likelihood) with the
+central differences of :mod:`cxmodels._numerics`.  Confidence intervals are Wald intervals on the log scale, so they stay positive:
 :math:`\exp(\hat\phi \pm z_{(1+\text{level})/2}\, \mathrm{se}(\hat\phi))`.
 """
 
@@ -25,6 +36,27 @@ from ..provenance import make_provenance
 
 #: |log parameter| beyond which an estimate is taken to have run off to 0 or infinity
 _BOUNDARY = 18.0
+#: merge identical rows only when the estimated share of distinct rows is below this: a merge
+#: costs about as much as two or three likelihood passes and saves (1 - share) of each pass
+_MERGE_SHARE = 0.5
+#: rows sampled to estimate the share of distinct rows
+_SHARE_SAMPLE = 20_000
+
+
+def distinct_share(columns: dict[str, np.ndarray], sample: int = _SHARE_SAMPLE) -> float:
+    r"""Estimated share of distinct rows among the rows of ``columns``, from a random sample.
+
+    In a sample of :math:`m` of :math:`n` rows where every distinct row occurs :math:`c`
+    times, the expected number of repeated rows is about :math:`m^2 (c-1) / (2n)` (pairs
+    of equal rows), so :math:`\hat c = 1 + 2n\,\mathrm{dup}/m^2` and the share is
+    :math:`1/\hat c`.  Cheap (one sort of ``sample`` rows) and exact when ``n <= sample``.
+    """
+    n = len(next(iter(columns.values())))
+    if n <= sample:
+        return float(len(pd.DataFrame(columns).drop_duplicates())) / max(n, 1)
+    idx = np.random.default_rng(0).choice(n, size=sample, replace=False)  # fixed: a fit is deterministic
+    dup = sample - len(pd.DataFrame({k: v[idx] for k, v in columns.items()}).drop_duplicates())
+    return float(1.0 / (1.0 + 2.0 * n * dup / sample ** 2))
 
 
 def compress(columns: dict[str, np.ndarray], weights: np.ndarray | None = None):
@@ -43,8 +75,10 @@ class CLVResult(Result):
     ``fit_pareto_nbd`` or ``fit_gamma_gamma`` (see the module docstring for the method).
 
     ``summary()`` has ``est``, ``se``, ``ci_lower``, ``ci_upper`` (Wald on the log scale at
-    ``level``); ``covariance``, ``loglik``, ``n_customers``, ``n_distinct`` and the
-    prediction methods of each model complete the surface.
+    ``level``); ``covariance``, ``loglik``, ``n_customers``, ``n_distinct`` (the rows the
+    likelihood ran on: the distinct rows, or all rows when nearly all are distinct and
+    merging was skipped, see ``provenance.options["rows_merged"]``) and the prediction
+    methods of each model complete the surface.
     """
 
     param_names: tuple[str, ...] = ()
@@ -74,9 +108,19 @@ class CLVResult(Result):
             return None
         return float((w * self._loglik(theta, d)).sum()), (w[:, None] * g).sum(axis=0)
 
+    def _loglik_grad_hess(self, theta, d, w):
+        """Weighted sums of the log-likelihood, its gradient (k,) and Hessian (k, k) in natural
+        parameters in one pass, or None (no coded Hessian: BFGS and differenced Hessian)."""
+        return None
+
     def _prepare(self, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Hook: add precomputed lookups to the compressed data (default: none)."""
         return d
+
+    def _prepare_weighted(self, d: dict[str, np.ndarray], w: np.ndarray):
+        """Hook: ``(d, w)`` ready for the likelihood passes; may reorder rows together with
+        their weights (default: ``self._prepare(d)``, order unchanged)."""
+        return self._prepare(d), w
 
     def _check_params(self, theta: np.ndarray) -> list[str]:
         return []
@@ -90,6 +134,13 @@ class CLVResult(Result):
         return None
 
     def _compress(self, d_all, weights):
+        """Distinct rows with summed weights; on large data only when the estimated share of
+        distinct rows (:func:`distinct_share`) is below ``_MERGE_SHARE``, else the rows as given."""
+        n = len(next(iter(d_all.values())))
+        if n > 4 * self._WARM_ROWS and distinct_share(d_all) > _MERGE_SHARE:
+            self._merged = False
+            w = np.ones(n) if weights is None else np.asarray(weights, float)
+            return {k: np.asarray(v, float) for k, v in d_all.items()}, w
         return compress(d_all, weights)
 
     # --- fitting ------------------------------------------------------------------
@@ -120,6 +171,71 @@ class CLVResult(Result):
 
         return f, fg
 
+    def _objective_hess(self, d, w, W, penalizer):
+        """``fgh(phi)``: mean objective, its gradient and Hessian in log-parameters in one pass
+        (None when the model codes no Hessian)."""
+        if type(self)._loglik_grad_hess is CLVResult._loglik_grad_hess:
+            return None
+        k = len(self.param_names)
+        pen = float(penalizer)
+
+        def fgh(phi):
+            theta = np.exp(phi)
+            with np.errstate(all="ignore"):
+                out = self._loglik_grad_hess(theta, d, w)
+            if out is None:
+                return np.inf, np.zeros(k), np.full((k, k), np.nan), np.nan
+            ll, g, H = out
+            gt = g / W
+            val = -ll / W + pen * np.sum(theta ** 2)
+            grad = -gt * theta + 2 * pen * theta ** 2
+            hess = -(H / W) * np.outer(theta, theta) - np.diag(gt * theta) + np.diag(4 * pen * theta ** 2)
+            if not (np.isfinite(val) and np.all(np.isfinite(grad)) and np.all(np.isfinite(hess))):
+                return np.inf, np.zeros(k), np.full((k, k), np.nan), np.nan
+            return val, grad, (hess + hess.T) / 2, ll
+
+        return fgh
+
+    @staticmethod
+    def _newton(fgh, phi, tol, maxiter):
+        """Damped Newton on the mean objective from ``phi``.
+
+        Each iteration is one pass (value, gradient, Hessian).  A step that raises the
+        objective is halved; steps are capped at 1 in log-parameters.  Stops when
+        max |gradient| <= ``tol`` or the Newton step falls below 1e-7 (quadratic convergence
+        puts the next gradient near rounding error: the step is taken without another
+        pass).  Returns ``(phi, value, gradient, Hessian, loglik, converged, passes)`` with
+        the derivatives of the last pass.
+        """
+        val, g, H, ll = fgh(phi)
+        passes = 1
+        if not np.isfinite(val):
+            return phi, val, g, H, ll, False, passes
+        for _ in range(maxiter):
+            if np.max(np.abs(g)) <= tol:
+                return phi, val, g, H, ll, True, passes
+            try:
+                L = np.linalg.cholesky(H)
+                step = -np.linalg.solve(L.T, np.linalg.solve(L, g))
+            except np.linalg.LinAlgError:
+                return phi, val, g, H, ll, False, passes   # not convex here: leave it to BFGS
+            big = np.max(np.abs(step))
+            if big < 1e-7:
+                return phi + step, val + 0.5 * g @ step, g, H, ll, True, passes
+            if big > 1.0:
+                step = step / big
+            for _ in range(40):
+                new = fgh(phi + step)
+                passes += 1
+                if np.isfinite(new[0]) and new[0] <= val + 1e-13 * abs(val):
+                    break
+                step = step / 2
+            else:
+                return phi, val, g, H, ll, False, passes
+            phi = phi + step
+            val, g, H, ll = new
+        return phi, val, g, H, ll, False, passes
+
     def _hessian(self, f, fg, phi) -> np.ndarray:
         """Observed information of the mean objective in log-parameters: the differentiated
         analytic gradient (step 1e-4), or second differences of the function (step 1e-3)."""
@@ -147,8 +263,9 @@ class CLVResult(Result):
                 weights = np.array([np.nan])
             if weights.shape != (len(data),) or not np.all(np.isfinite(weights)) or np.any(weights < 0):
                 raise InputError(f"weights must be {len(data)} non-negative finite numbers, one per row of data")
+        self._merged = True
         d, w = self._compress(d_all, weights)
-        d = self._prepare(d)
+        d, w = self._prepare_weighted(d, w)
         if len(w) == 0 or w.sum() <= 0:
             raise InputError(f"{self.method_name}: no customers to fit")
         W = w.sum()
@@ -160,31 +277,46 @@ class CLVResult(Result):
         if x0.shape != (k,) or not np.all(np.isfinite(x0)) or np.any(x0 <= 0):
             raise InputError(f"initial must hold {k} positive values for {self.param_names}")
         f, fg = self._objective(d, w, W, penalizer)
+        fgh = self._objective_hess(d, w, W, penalizer)
         phi0, opts = np.log(x0), {"gtol": tol, "maxiter": maxiter}
-        if len(w) > 4 * self._WARM_ROWS:
-            # warm start: fit a systematic subsample of the distinct rows first, then start the
-            # full fit there with the subsample's inverse Hessian (a handful of full-data iterations)
+        warm = len(w) > 4 * self._WARM_ROWS
+        if warm:
+            # warm start: fit a systematic subsample of the rows first, then start the full fit
+            # there (Newton: a few full passes; BFGS: with the subsample's inverse Hessian)
             step = len(w) // self._WARM_ROWS
-            sub = {key: val[::step] for key, val in d.items() if not key.startswith("_")}
-            sub_w = w[::step]
-            sub = self._prepare(sub)
+            sub, sub_w = self._prepare_weighted({key: val[::step] for key, val in d.items()
+                                                 if not key.startswith("_")}, w[::step])
             fs, fgs = self._objective(sub, sub_w, sub_w.sum(), penalizer)
             rs = optimize.minimize(fgs, phi0, jac=True, method="BFGS", options={"gtol": 1e-6, "maxiter": maxiter})
-            Hs = self._hessian(fs, fgs, rs.x)
+            fghs = self._objective_hess(sub, sub_w, sub_w.sum(), penalizer)
+            Hs = fghs(rs.x)[2] if fghs is not None else self._hessian(fs, fgs, rs.x)
             if rs.success and np.all(np.isfinite(Hs)) and np.all(np.linalg.eigvalsh(Hs) > 0):
                 Hi = np.linalg.inv(Hs)
                 phi0, opts = rs.x, dict(opts, hess_inv0=(Hi + Hi.T) / 2)
-        with np.errstate(all="ignore"):
-            res = optimize.minimize(fg, phi0, jac=True, method="BFGS", options=opts)
-            phi = res.x
-            # polish: a second run from the solution tightens the gradient cheaply
-            if not res.success:
-                res2 = optimize.minimize(fg, phi, jac=True, method="L-BFGS-B",
-                                         options={"ftol": 1e-15, "gtol": tol, "maxiter": maxiter})
-                if res2.fun <= res.fun:
-                    res, phi = res2, res2.x
+        newton_ok, H, ll_last, self._passes = False, None, np.nan, 0
+        if fgh is not None and warm:
+            # Newton on the full data from the warm start; its last pass gives the Hessian
+            phi, val, g, Hm, ll_last, newton_ok, self._passes = self._newton(fgh, phi0, tol, maxiter)
+            if newton_ok:
+                res = optimize.OptimizeResult(x=phi, fun=val, success=True, message="Newton converged")
+                grad_norm = float(np.max(np.abs(g)))
+                H = Hm * W
+        if not newton_ok:
+            with np.errstate(all="ignore"):
+                res = optimize.minimize(fg, phi0, jac=True, method="BFGS", options=opts)
+                phi = res.x
+                # polish: a second run from the solution tightens the gradient cheaply
+                if not res.success:
+                    res2 = optimize.minimize(fg, phi, jac=True, method="L-BFGS-B",
+                                             options={"ftol": 1e-15, "gtol": tol, "maxiter": maxiter})
+                    if res2.fun <= res.fun:
+                        res, phi = res2, res2.x
+            if fgh is not None:
+                val, g, Hm, ll_last = fgh(phi)
+                grad_norm, H = float(np.max(np.abs(g))), Hm * W
+            else:
+                grad_norm = float(np.max(np.abs(fg(phi)[1])))
         theta = np.exp(phi)
-        grad_norm = float(np.max(np.abs(fg(phi)[1])))
         converged = bool(res.success or grad_norm < 1e-5)
         if not converged:
             self._flag(f"{self.method_name}: the optimiser stopped without converging ({res.message}; "
@@ -201,8 +333,10 @@ class CLVResult(Result):
         for msg in self._check_params(theta):
             self._flag(msg, ImproperSolutionWarning, stacklevel=4)
 
-        # observed information in log-parameters, total (not mean) log-likelihood
-        H = self._hessian(f, fg, phi) * W
+        # observed information in log-parameters, total (not mean) log-likelihood: the coded
+        # Hessian of the last pass, else differences of the gradient or the likelihood
+        if H is None or not np.all(np.isfinite(H)):
+            H = self._hessian(f, fg, phi) * W
         cov_phi, ok = safe_inverse(H)
         if not ok:
             cov_phi = np.full((k, k), np.nan)
@@ -213,7 +347,11 @@ class CLVResult(Result):
         self._theta = theta
         self._cov_phi = cov_phi
         self._level = level
-        self.loglik = float((w * self._loglik(theta, d)).sum())
+        if fgh is not None and np.isfinite(ll_last):
+            # the last pass's log-likelihood; a final Newton step below 1e-7 changes it by < 1e-12
+            self.loglik = float(ll_last)
+        else:
+            self.loglik = float((w * self._loglik(theta, d)).sum())
         self.n_customers = float(W)
         self.n_distinct = int(len(w))
         self._table = self._make_table(theta, cov_phi, level)
@@ -221,8 +359,10 @@ class CLVResult(Result):
         self._provenance = make_provenance(
             self.method_name, data[cols],
             {"penalizer": penalizer, "initial": None if initial is None else list(map(float, x0)),
-             "tol": tol, "maxiter": maxiter, "level": level, "optimizer": "BFGS on log-parameters",
-             "n_distinct_rows": self.n_distinct, "loglik": self.loglik, "converged": converged,
+             "tol": tol, "maxiter": maxiter, "level": level,
+             "optimizer": "Newton on log-parameters (BFGS warm start on a subsample)" if newton_ok
+             else "BFGS on log-parameters",
+             "n_distinct_rows": self.n_distinct, "rows_merged": self._merged, "loglik": self.loglik, "converged": converged,
              "weights": weights is not None})
         return self
 
@@ -286,7 +426,7 @@ class CLVResult(Result):
         return (f"Purchase and spend histories were summarised per customer as frequency (repeat purchase "
                 f"days), recency and age T. The {self.method_name} model of {cites} was fitted by maximum likelihood "
                 f"with cxmodels {self._provenance.versions.get('cxmodels', '')} on {self.n_customers:,.0f} "
-                f"customers ({self.n_distinct:,} distinct rows, log-likelihood {self.loglik:.2f}); standard "
+                f"customers ({self.n_distinct:,} {'distinct rows' if getattr(self, '_merged', True) else 'rows, nearly all distinct, so not merged'}, log-likelihood {self.loglik:.2f}); standard "
                 f"errors come from the observed information and {100 * self._level:g}% intervals are Wald "
                 f"intervals on the log scale. Estimates: {est}.{conv}{adm}")
 

@@ -34,6 +34,7 @@ from scipy import special
 from ..errors import InputError
 from .checks import positive_horizon, summary_arrays
 from ._model import CLVResult
+from ._special import dot
 from .references import BATISLAM_2007, FHL_2005
 
 
@@ -67,50 +68,138 @@ class BGNBDResult(CLVResult):
             A4 = np.where(x > 0, A4, -np.inf)
         return A1, A2, A3, A4
 
-    def _prepare(self, d):
-        # frequency, recency and T take few distinct values even when their combinations are
-        # many: special functions are evaluated on those values and gathered (much faster)
-        out = dict(d)
-        for key in ("frequency", "recency", "T"):
-            out["_u_" + key], out["_i_" + key] = np.unique(d[key], return_inverse=True)
-        return out
+    def _prepare_weighted(self, d, w):
+        # rows sorted by frequency (a stable radix sort of small integers): every term that
+        # depends on x only is then summed per contiguous block (np.add.reduceat), and the
+        # BG/NBD's x = 0 rows, whose second term vanishes, form one block skipped by half the pass
+        x = d["frequency"]
+        key = x.astype(np.int16) if x.max(initial=0) < 32_000 else x.astype(np.int64)
+        order = np.argsort(key, kind="stable")
+        out = {k: v[order] for k, v in d.items() if not k.startswith("_")}
+        xs = out["frequency"]
+        starts = np.flatnonzero(np.r_[True, xs[1:] != xs[:-1]]) if len(xs) else np.zeros(0, int)
+        out["_starts"] = starts
+        out["_ux"] = xs[starts]
+        out["_n0"] = int(starts[1] if len(starts) > 1 and xs[0] == 0 else (len(xs) if len(xs) and xs[0] == 0 else 0))
+        return out, w[order]
 
-    def _loglik_grad(self, theta, d, w):
-        if "_u_frequency" not in d:
-            return super()._loglik_grad(theta, d, w)
+    def _per_x(self, theta, ux, hess):
+        """Terms that depend on x only (A1 + A2 of the module docstring) and their derivatives."""
         r, alpha, a, b = theta
         m = 1.0 if self._modified else 0.0
-        ux, ix = d["_u_frequency"], d["_i_frequency"]
-        x = d["frequency"]
         gl, ps = special.gammaln, special.digamma
-        A12 = (gl(r + ux) - gl(r) + r * np.log(alpha) + gl(a + b) + gl(b + ux + m) - gl(b)
-               - gl(a + b + ux + m))[ix]
-        lT = np.log(alpha + d["_u_T"])[d["_i_T"]]
-        ltx = np.log(alpha + d["_u_recency"])[d["_i_recency"]]
-        iT = (1.0 / (alpha + d["_u_T"]))[d["_i_T"]]
-        itx = (1.0 / (alpha + d["_u_recency"]))[d["_i_recency"]]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lbx = np.log(b + ux - 1 + m)
-            inv_bx = np.where(ux - 1 + m + b > 0, 1.0 / (b + ux - 1 + m), 0.0)
-        rx = r + x
-        A3 = -rx * lT
-        A4 = (np.log(a) - lbx)[ix] - rx * ltx
-        if not self._modified:
-            A4 = np.where(x > 0, A4, -np.inf)
-        ll = A12 + np.logaddexp(A3, A4)
-        w4 = special.expit(A4 - A3)
-        ww4 = w * w4
-        ww3 = w - ww4
-        # per-frequency sums of weights and of weighted w4, for the terms that depend on x only
-        # (vector dots as multiply-and-sum: BLAS ddot threads badly on a shared machine)
-        Wx = np.bincount(ix, weights=w, minlength=len(ux))
-        W4x = np.bincount(ix, weights=ww4, minlength=len(ux))
-        g = np.empty(4)
-        g[0] = ((Wx * (ps(r + ux) - ps(r) + np.log(alpha))).sum() - (ww3 * lT).sum() - (ww4 * ltx).sum())
-        g[1] = r / alpha * Wx.sum() - (rx * (ww3 * iT + ww4 * itx)).sum()
-        g[2] = (Wx * (ps(a + b) - ps(a + b + ux + m))).sum() + W4x.sum() / a
-        g[3] = (Wx * (ps(a + b) + ps(b + ux + m) - ps(b) - ps(a + b + ux + m))).sum() - (W4x * inv_bx).sum()
-        return float((w * ll).sum()), g
+        A12 = (gl(r + ux) - gl(r) + r * np.log(alpha) + gl(a + b) + gl(b + ux + m) - gl(b) - gl(a + b + ux + m))
+        g = np.empty((4, len(ux)))
+        g[0] = ps(r + ux) - ps(r) + np.log(alpha)
+        g[1] = r / alpha
+        g[2] = ps(a + b) - ps(a + b + ux + m)
+        g[3] = ps(a + b) + ps(b + ux + m) - ps(b) - ps(a + b + ux + m)
+        if not hess:
+            return A12, g, None
+        t1 = lambda z: special.polygamma(1, z)  # noqa: E731 - trigamma
+        h = np.zeros((4, 4, len(ux)))
+        h[0, 0] = t1(r + ux) - t1(r)
+        h[0, 1] = h[1, 0] = 1.0 / alpha
+        h[1, 1] = -r / alpha ** 2
+        h[2, 2] = h[2, 3] = h[3, 2] = t1(a + b) - t1(a + b + ux + m)
+        h[3, 3] = t1(a + b) + t1(b + ux + m) - t1(b) - t1(a + b + ux + m)
+        return A12, g, h
+
+    def _fused(self, theta, d, w, hess):
+        r"""One pass over rows sorted by frequency: weighted sums of the log-likelihood, its
+        gradient and (``hess``) its Hessian in natural parameters.
+
+        With :math:`A_3 = -(r+x)\log(lpha+T)`, :math:`A_4 = \log a - \log(b+x-1) - (r+x)\log(lpha+t_x)`,
+        :math:`\ell = A_1 + A_2 + \log(e^{A_3} + e^{A_4})` and :math:`w_4 = e^{A_4}/(e^{A_3}+e^{A_4})`:
+
+        .. math:: \partial_i \ell = \partial_i A_{12} + \partial_i A_3 + w_4 \Delta_i,\quad
+            \partial_{ij} \ell = \partial_{ij} A_{12} + \partial_{ij} A_3 + w_4 \partial_{ij}\Delta
+            + w_4 (1 - w_4) \Delta_i \Delta_j,
+
+        :math:`\Delta = A_4 - A_3`, whose derivatives are :math:`\Delta_r = \log(lpha+T) - \log(lpha+t_x)`,
+        :math:`\Delta_lpha = (r+x)(rac{1}{lpha+T} - rac{1}{lpha+t_x})`,
+        :math:`\Delta_a = 1/a`, :math:`\Delta_b = -1/(b+x-1)` (closed forms throughout).
+        """
+        r, alpha, a, b = theta
+        m = 1.0 if self._modified else 0.0
+        starts, ux, n0 = d["_starts"], d["_ux"], (0 if self._modified else d["_n0"])
+        Wx = np.add.reduceat(w, starts) if len(w) else np.zeros(0)
+        A12, gx, hx = self._per_x(theta, ux, hess)
+        ll = Wx @ A12
+        g = gx @ Wx
+        H = hx @ Wx if hess else None
+        T, tx, x = d["T"], d["recency"], d["frequency"]
+        # x = 0 rows of the BG/NBD: only A3 = -r log(alpha + T)
+        if n0:
+            wz = w[:n0]
+            az = alpha + T[:n0]
+            lz, iz = np.log(az), 1.0 / az
+            wl = dot(wz, lz)
+            wi = dot(wz, iz)
+            ll -= r * wl
+            g[0] -= wl
+            g[1] -= r * wi
+            if hess:
+                H[0, 1] -= wi
+                H[1, 1] += r * dot(wz, iz * iz)
+        if n0 < len(w):
+            sl = slice(n0, None)
+            wp = w[sl]
+            aT, atx = alpha + T[sl], alpha + tx[sl]
+            lT, ltx = np.log(aT), np.log(atx)
+            iT, itx = 1.0 / aT, 1.0 / atx
+            rx = r + x[sl]
+            Dr = lT - ltx                                   # >= 0: t_x <= T
+            ib = 1.0 / (b + ux - 1.0 + m)                   # per x: -d A4 / d b
+            with np.errstate(divide="ignore", invalid="ignore"):
+                c4 = np.log(a) + np.log(ib)
+            k0 = int(np.searchsorted(starts, n0))          # first block of the active rows
+            sp, cnt = starts[k0:] - n0, np.diff(np.r_[starts[k0:], len(w)])
+            dlt = np.repeat(c4[k0:], cnt) + rx * Dr         # A4 - A3
+            w4 = special.expit(dlt)
+            wrx = wp * rx
+            ll += dot(wp, np.logaddexp(0.0, dlt)) - dot(wrx, lT)
+            ww4 = wp * w4
+            E = iT - itx                                    # <= 0
+            g[0] += dot(ww4, Dr) - dot(wp, lT)
+            ww4rx = ww4 * rx
+            g[1] += dot(ww4rx, E) - dot(wrx, iT)
+            W4x = np.add.reduceat(ww4, sp)
+            ibk = ib[k0:]
+            g[2] += W4x.sum() / a
+            g[3] -= W4x @ ibk
+            if hess:
+                v = ww4 * (1.0 - w4)
+                Da = rx * E
+                vDr, vDa = v * Dr, v * Da
+                iT2, itx2 = iT * iT, itx * itx
+                H[0, 0] += dot(vDr, Dr)
+                H[0, 1] += dot(ww4, E) + dot(vDr, Da) - dot(wp, iT)
+                H[1, 1] += dot(wrx, iT2) - dot(ww4rx, iT2 - itx2) + dot(vDa, Da)
+                Vx = np.add.reduceat(v, sp)
+                VDrx = np.add.reduceat(vDr, sp)
+                VDax = np.add.reduceat(vDa, sp)
+                H[0, 2] += VDrx.sum() / a
+                H[1, 2] += VDax.sum() / a
+                H[0, 3] -= VDrx @ ibk
+                H[1, 3] -= VDax @ ibk
+                H[2, 2] += (Vx.sum() - W4x.sum()) / a ** 2
+                H[2, 3] -= (Vx @ ibk) / a
+                H[3, 3] += (W4x + Vx) @ (ibk * ibk)
+        if hess:
+            H = np.triu(H) + np.triu(H, 1).T
+        return float(ll), g, H
+
+    def _loglik_grad(self, theta, d, w):
+        if "_starts" not in d:
+            return super()._loglik_grad(theta, d, w)
+        ll, g, _ = self._fused(theta, d, w, False)
+        return ll, g
+
+    def _loglik_grad_hess(self, theta, d, w):
+        if "_starts" not in d:
+            return None
+        return self._fused(theta, d, w, True)
 
     def _loglik(self, theta, d):
         A1, A2, A3, A4 = self._parts(theta, d)
