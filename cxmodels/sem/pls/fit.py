@@ -564,6 +564,16 @@ class PLSResult(Result):
         from .bootstrap import bootstrap_pls
         return bootstrap_pls(self, n_boot, seed=seed, level=level, progress=progress)
 
+    def fit_indices(self, n_boot: int = 0, *, seed=None, level: float = 0.95, composite: bool = False,
+                    progress=None):
+        """Overall model fit: SRMR, d_ULS and d_G of the saturated and estimated model and,
+        with ``n_boot``, their Bollen-Stine bootstrap critical values HI95/HI99 and the test
+        of exact fit (Dijkstra & Henseler 2015); see
+        :func:`cxmodels.sem.pls.fitstats.pls_fit_indices`.  The same name as CB-SEM's
+        ``fit_indices()``; the seed is recorded as a step in this result's provenance."""
+        from .fitstats import pls_fit_indices
+        return pls_fit_indices(self, n_boot, seed=seed, level=level, composite=composite, progress=progress)
+
     def methods_text(self) -> str:
         r2 = self.r_squared()
         consistent = (f" Path coefficients were corrected for attenuation by consistent PLS "
