@@ -295,11 +295,12 @@ class CVPATResult(Result):
         boot = (f"; p-values use the bootstrap variance of the mean loss difference ({o['n_boot']} resamples; "
                 f"{SHARMA_2023.cite})" if o["n_boot"] else "")
         d = self.decide()
-        split = (f"{o['folds']}-fold cross-validation repeated {o['repeats']} times" if not o["fold_vector"]
+        split = (f"{o['folds']}-fold cross-validation" + (f" repeated {o['repeats']} times" if o["repeats"] > 1 else "")
+                 if not o["fold_vector"]
                  else f"cross-validation over {o['folds']} given folds")
         return (f"Predictive ability was tested with CVPAT ({LIENGAARD_2021.cite}) {what}: out-of-sample "
                 f"predictions from {split} "
-                f"({SHMUELI_2016.cite}; {o['approach']} approach; {self.nobs} responses, seed "
+                f"of the PLS path model ({R.WOLD.cite}; PLSpredict, {SHMUELI_2016.cite}; {o['approach']} approach; {self.nobs} responses, seed "
                 f"{self._provenance.seed}) gave each response's average squared prediction error, and the mean loss "
                 f"differences were tested with a paired t-test ({o['alternative']}){boot}. Decision: {d.action}"
                 f"{' ' + d.variant if d.variant else ''} ({d.reason}).")

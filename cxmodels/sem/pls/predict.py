@@ -444,7 +444,8 @@ class PLSPredictResult(Result):
     def methods_text(self) -> str:
         o = self.options
         d = self.decide()
-        split = (f"{o['folds']}-fold cross-validation repeated {o['repeats']} times" if not o["fold_vector"]
+        split = (f"{o['folds']}-fold cross-validation" + (f" repeated {o['repeats']} times" if o["repeats"] > 1 else "")
+                 if not o["fold_vector"]
                  else f"cross-validation over {o['folds']} given folds")
         approach = "direct-antecedent" if o["approach"] == "DA" else "earliest-antecedent"
         return (f"Out-of-sample predictive power was assessed with PLSpredict ({SHMUELI_2016.cite}) by {split} "
