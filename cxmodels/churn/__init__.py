@@ -28,7 +28,7 @@ from .discrete import DiscreteHazardResult, discrete_time_hazard, to_person_peri
 from .kaplan_meier import KaplanMeierResult, kaplan_meier, rmst
 from .logrank import LogRankResult, logrank
 from .prep import durations_from_dates, to_long_format
-from .sbg import SBGResult, fit_sbg
+from .sbg import SBGCohortsResult, SBGResult, fit_sbg, fit_sbg_cohorts
 from .scoring import brier_score, calibration_table, churn_risk, plot_calibration, time_dependent_auc
 
 __all__ = [
@@ -49,7 +49,7 @@ __all__ = [
     # journeys
     "journey", "service_level",
     # cohorts and discrete-time repeat transactions
-    "fit_sbg", "fit_bgbb",
+    "fit_sbg", "fit_sbg_cohorts", "fit_bgbb",
     # risk scores and their evaluation
     "churn_risk", "brier_score", "time_dependent_auc", "calibration_table", "plot_calibration",
     # result classes
@@ -57,5 +57,5 @@ __all__ = [
     "CumulativeIncidenceResult", "SBGResult", "FineGrayResult", "CauseSpecificCoxResult",
     "ClusteredCoxResult", "FrailtyResult", "MLSurvivalResult",
     "EarlyWarningResult", "JourneyResult",
-    "ServiceLevelResult", "BGBBResult",
+    "ServiceLevelResult", "BGBBResult", "SBGCohortsResult",
 ]

@@ -37,7 +37,7 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 from .. import plotting
-from .._numerics import hessian, jacobian, safe_inverse
+from .._numerics import hessian, hessian_from_gradient, jacobian, safe_inverse
 from .._results import Result
 from .._validation import check_level
 from ..errors import ConvergenceWarning, ImproperSolutionWarning, InputError
@@ -316,3 +316,248 @@ def _logit(p):
 def _expit(x):
     return 1.0 / (1.0 + np.exp(-x))
 
+
+
+# ---- several cohorts at once, alpha and beta depending on cohort covariates -------------------
+
+class SBGCohortsResult(Result):
+    """A shifted-beta-geometric fit of several cohorts at once (Fader & Hardie 2007), with
+    alpha and beta linked to cohort covariates on the log scale:
+
+        log alpha_c = a_0 + z_c' a,    log beta_c = b_0 + z_c' b.
+
+    ``summary()``: rows ``alpha:intercept``, ``alpha:<covariate>``, ``beta:intercept``,
+    ``beta:<covariate>`` with est, se, z, pvalue and Wald intervals (log-link coefficients);
+    ``cohort_params()``: each cohort's alpha, beta and mean churn probability with intervals;
+    ``.survival(t, cohort)``; ``project(horizon)``; ``plot()`` observed and fitted survival.
+    """
+
+    _references = (FADER_HARDIE_2007,)
+
+    def __init__(self, cohorts, counts, Z, covariates, coef, cov, loglik, table, level, group, provenance):
+        self.cohorts, self._counts, self._Z, self.covariates = cohorts, counts, Z, covariates
+        self.coef, self.cov_params, self.log_likelihood = coef, cov, loglik
+        self._table, self.level, self.group = table, level, group
+        self._provenance, self._warnings = provenance, []
+
+    def _ab(self):
+        k = self._Z.shape[1]
+        return np.exp(self._Z @ self.coef[:k]), np.exp(self._Z @ self.coef[k:])
+
+    def cohort_params(self) -> pd.DataFrame:
+        """alpha, beta and the mean churn probability alpha / (alpha + beta) of each cohort, with
+        intervals (delta method on the linear predictors)."""
+        k = self._Z.shape[1]
+        z = stats.norm.ppf(0.5 + self.level / 2)
+        out = {}
+        for name, sl in (("alpha", slice(0, k)), ("beta", slice(k, 2 * k))):
+            eta = self._Z @ self.coef[sl]
+            se = np.sqrt(np.einsum("ij,jk,ik->i", self._Z, self.cov_params[sl, sl], self._Z))
+            out[name], out[f"{name}_lower"], out[f"{name}_upper"] = np.exp(eta), np.exp(eta - z * se), np.exp(eta + z * se)
+        a, b = out["alpha"], out["beta"]
+        out["mean_churn"] = a / (a + b)
+        out["size"] = [c[0] for c in self._counts]
+        out["periods"] = [len(c) - 1 for c in self._counts]
+        return pd.DataFrame(out, index=pd.Index(self.cohorts, name=self.group))
+
+    def survival(self, t, cohort) -> np.ndarray:
+        """S(t) of one cohort (share still active after t periods)."""
+        if cohort not in list(self.cohorts):
+            raise InputError(f"unknown cohort {cohort!r}; the fit has {list(self.cohorts)[:10]}")
+        i = list(self.cohorts).index(cohort)
+        a, b = self._ab()
+        return np.exp(_log_s(_periods(t, 0), a[i], b[i]))
+
+    def project(self, horizon: int) -> pd.DataFrame:
+        """Fitted survival of every cohort for periods 0..horizon, with the observed share where
+        the data reach (long format: cohort, period, survival, observed)."""
+        if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
+            raise InputError(f"horizon must be a whole number of periods >= 1, got {horizon!r}")
+        a, b = self._ab()
+        t = np.arange(horizon + 1, dtype=float)
+        rows = []
+        for i, c in enumerate(self.cohorts):
+            n = self._counts[i]
+            obs = np.full(len(t), np.nan)
+            k = min(len(t), len(n))
+            obs[:k] = n[:k] / n[0]
+            rows.append(pd.DataFrame({self.group: c, "period": t.astype(int),
+                                      "survival": np.exp(_log_s(t, a[i], b[i])), "observed": obs}))
+        return pd.concat(rows, ignore_index=True)
+
+    def plot(self, ax=None):
+        """Observed (points) and fitted (lines) survival of each cohort; returns the Axes."""
+        ax = plotting.axes(ax)
+        horizon = max(len(c) for c in self._counts) - 1
+        p = self.project(max(horizon, 1))
+        for i, c in enumerate(self.cohorts):
+            d = p[p[self.group] == c]
+            col = plotting.color(i % 8)
+            ax.plot(d["period"], d["survival"], "-", color=col, lw=1)
+            ax.plot(d["period"], d["observed"], "o", color=col, ms=3, label=str(c) if i < 8 else None)
+        ax.set_xlabel("period")
+        ax.set_ylabel("share of the cohort still active")
+        ax.legend(fontsize="small", title=self.group)
+        return ax
+
+    def methods_text(self) -> str:
+        cov = (f"with log alpha and log beta linear in the cohort covariates {', '.join(self.covariates)}"
+               if self.covariates else "with one alpha and beta shared by all cohorts")
+        return (f"Retention of {len(self.cohorts)} cohorts ({int(sum(c[0] for c in self._counts))} customers) was "
+                f"modelled jointly with the shifted-beta-geometric model ({FADER_HARDIE_2007.cite}), {cov}, fitted by "
+                f"maximum likelihood (log-likelihood {self.log_likelihood:.2f}); {self.level:.0%} Wald intervals from "
+                f"the observed information.")
+
+
+def _cohort_frame(data, group, alive, covariates, period):
+    from .._validation import require_frame, require_columns, require_no_missing, require_numeric, rows_text
+    from .checks import as_list, require_single_columns
+
+    require_frame(data)
+    covariates = as_list(covariates)
+    cols = [group, alive] + covariates + ([period] if period else [])
+    require_columns(data, cols)
+    require_single_columns(data, cols)
+    twice = sorted({c for c in cols if cols.count(c) > 1}, key=str)
+    if twice:
+        raise InputError(f"column(s) {twice} are named in more than one role")
+    require_no_missing(data, cols)
+    require_numeric(data, [alive] + covariates + ([period] if period else []))
+    d = data[cols]
+    if period:
+        d = d.sort_values([group, period], kind="stable")
+    cohorts, counts, Z = [], [], []
+    for c, g in d.groupby(group, sort=True, observed=True):
+        if period:
+            p = g[period].to_numpy(float)
+            if not np.array_equal(p, np.arange(len(p))):
+                raise InputError(f"cohort {c!r}: column {period!r} must run 0, 1, ..., T (n_0 is the cohort size), "
+                                 f"got {p[:8].tolist()}")
+        try:
+            n = _counts(g[alive].to_numpy(), None)
+        except InputError as e:
+            raise InputError(f"cohort {c!r} ({group!r} = {c!r}): {e}") from None
+        if covariates:
+            zc = g[covariates].to_numpy(float)
+            varying = [v for j, v in enumerate(covariates) if np.ptp(zc[:, j]) > 0]
+            if varying:
+                raise InputError(f"cohort {c!r}: covariate(s) {varying} change within the cohort "
+                                 f"({rows_text(g.index)}); cohort covariates hold one value per cohort")
+            if not np.all(np.isfinite(zc)):
+                raise InputError(f"cohort {c!r}: covariates must be finite numbers")
+            Z.append(zc[0])
+        else:
+            Z.append(np.zeros(0))
+        cohorts.append(c)
+        counts.append(n)
+    Z = np.column_stack([np.ones(len(cohorts)), np.array(Z).reshape(len(cohorts), len(covariates))])
+    return cohorts, counts, Z, covariates
+
+
+def fit_sbg_cohorts(data: pd.DataFrame, *, group: str, alive: str, covariates=None, period: str | None = None,
+                    level: float = 0.95) -> SBGCohortsResult:
+    """Fit the shifted-beta-geometric model to several cohorts at once, alpha and beta depending
+    on cohort covariates through a log link.
+
+    Cohort c has alive counts n_c0, ..., n_cT_c (its own length) and covariates z_c; its
+    customers' churn probabilities are Beta(alpha_c, beta_c) with
+
+        log alpha_c = a_0 + z_c' a,    log beta_c = b_0 + z_c' b,
+
+    and the log-likelihood is the sum of the cohorts' sBG log-likelihoods (Fader & Hardie
+    2007, eq. 6).  Without covariates all cohorts share one (alpha, beta).  The same model as
+    pymc-marketing's ``ShiftedBetaGeoModel`` with one cohort label and the cohort covariates as
+    ``dropout_covariate_cols`` (whose coefficients carry the opposite sign), fitted by maximum
+    likelihood.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per cohort and period (long format), not modified.
+    group : str
+        Cohort label column.
+    alive : str
+        Customers of the cohort still active at the start of the period (n_0 = cohort size).
+    covariates : list of str, optional
+        Numeric cohort-level columns (one value per cohort: acquisition channel, price plan,
+        launch year ...).  Their number plus one must not exceed the number of cohorts.
+    period : str, optional
+        Period column (0, 1, ..., T within each cohort); default: rows in order within cohorts.
+    level : float
+        Level of the Wald intervals.
+
+    Returns
+    -------
+    SBGCohortsResult
+
+    References
+    ----------
+    Fader, P. S., & Hardie, B. G. S. (2007). How to project customer retention. Journal of
+    Interactive Marketing 21(1), 76-90.
+    """
+    from .._stats import wald
+
+    level = check_level(level)
+    cohorts, counts, Z, covariates = _cohort_frame(data, group, alive, covariates, period)
+    k = Z.shape[1]
+    if np.linalg.matrix_rank(Z) < k:
+        raise InputError(f"fit_sbg_cohorts(): the cohort covariates {covariates} are constant or collinear across the "
+                         f"{len(cohorts)} cohorts (an intercept plus {k - 1} covariates needs {k} cohorts that differ "
+                         "in them); drop one")
+    lost = [-np.diff(n) for n in counts]
+    Ts = [len(n) - 1 for n in counts]
+    idx = [np.arange(1, T + 1) for T in Ts]
+
+    total = float(sum(n[0] for n in counts))
+
+    def parts(theta):
+        """Log-likelihood and its gradient in (alpha_c, beta_c) per cohort (digamma forms of the
+        derivatives of the log beta functions)."""
+        a, b = np.exp(Z @ theta[:k]), np.exp(Z @ theta[k:])
+        ll, ga, gb = 0.0, np.empty(len(counts)), np.empty(len(counts))
+        for i in range(len(counts)):
+            t, T, ai, bi = idx[i], Ts[i], a[i], b[i]
+            ll += np.sum(lost[i] * _log_p(t, ai, bi)) + counts[i][-1] * _log_s(T, ai, bi)
+            common = special.digamma(ai + bi) - special.digamma(ai + bi + t)
+            ga[i] = np.sum(lost[i] * (special.digamma(ai + 1) - special.digamma(ai) + common)) \
+                + counts[i][-1] * (special.digamma(ai + bi) - special.digamma(ai + bi + T))
+            gb[i] = np.sum(lost[i] * (special.digamma(bi + t - 1) - special.digamma(bi) + common)) \
+                + counts[i][-1] * (special.digamma(bi + T) - special.digamma(bi) + special.digamma(ai + bi)
+                                   - special.digamma(ai + bi + T))
+        grad = np.concatenate([Z.T @ (a * ga), Z.T @ (b * gb)])   # chain rule through the log link
+        return ll, grad
+
+    def nll(theta):      # per customer, so the optimizer's tolerances do not depend on the base's size
+        ll, g = parts(theta)
+        return (-ll / total, -g / total) if np.isfinite(ll) else (1e300, np.zeros_like(theta))
+
+    best = None
+    with np.errstate(all="ignore"):
+        for start in (0.0, np.log(0.5), np.log(2.0)):
+            theta0 = np.zeros(2 * k)
+            theta0[0], theta0[k] = start, start + 0.5
+            r = optimize.minimize(nll, theta0, jac=True, method="BFGS", options={"gtol": 1e-10, "maxiter": 5000})
+            if best is None or r.fun < best.fun:
+                best = r
+        H = hessian_from_gradient(lambda q: -parts(q)[1], best.x, 1e-6)
+        best.fun, best.jac = best.fun * total, best.jac * total
+    cov, pd_ok = safe_inverse(H)
+    se = np.sqrt(np.diag(cov))
+    names = [f"{p}:{t}" for p in ("alpha", "beta") for t in ["intercept"] + covariates]
+    table = pd.DataFrame({"est": best.x, "se": se, **wald(best.x, se, level)}, index=pd.Index(names, name="term"))
+    prov = make_provenance("churn.fit_sbg_cohorts", data[[group, alive] + covariates + ([period] if period else [])],
+                           {"group": group, "alive": alive, "covariates": covariates, "period": period, "level": level})
+    res = SBGCohortsResult(cohorts, counts, Z, covariates, best.x, cov, -float(best.fun), table, level, group, prov)
+    if all(n[0] == n[-1] for n in counts):
+        res._flag("sBG cohorts: no cohort lost a customer, so alpha and beta are not identified",
+                  ImproperSolutionWarning, admissible=False)
+    elif not pd_ok:
+        res._flag("sBG cohorts: the information matrix is not positive definite at the optimum (a covariate that "
+                  "separates cohorts, or alpha + beta drifting to infinity: no heterogeneity within cohorts); "
+                  "standard errors are not available", ImproperSolutionWarning, admissible=False)
+    elif np.any(np.abs(Z @ best.x[:k]) > 12) or np.any(np.abs(Z @ best.x[k:]) > 12):
+        res._flag("sBG cohorts: alpha or beta of some cohort ran to the boundary (> e^12 or < e^-12); only the mean "
+                  "churn rate of those cohorts is identified", ImproperSolutionWarning, admissible=False)
+    if not best.success and res.admissible and np.linalg.norm(best.jac) > 1e-3:
+        res._flag(f"sBG cohorts fit did not converge: {best.message}", ConvergenceWarning, converged=False)
+    return res
