@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .estimate import (Discrepancy, GroupData, casewise_scores, em_saturated, make_blocks,
-                       minimize, numerical_hessian)
+                       minimize, moment_blocks, numerical_hessian, weighted_moments)
 from .model import RAMModel
 from .partable import Variables
 
@@ -98,28 +98,45 @@ def _group_arrays(data: pd.DataFrame, observed: list[str], group: str | None):
     return [data.loc[data[group] == lab, observed].to_numpy(dtype=float) for lab in labels], labels
 
 
-def fit_core(table: pd.DataFrame, v: Variables, arrays: list[np.ndarray], *, fiml: bool,
-             meanstructure: bool, theta0: np.ndarray | None = None) -> Core:
-    """Fit a compiled parameter table to per-group data arrays (rows complete unless ``fiml``)."""
-    G = len(arrays)
+def fit_core(table: pd.DataFrame, v: Variables, arrays: list[np.ndarray] | None, *, fiml: bool,
+             meanstructure: bool, theta0: np.ndarray | None = None,
+             weights: list[np.ndarray] | None = None, clusters: list[np.ndarray] | None = None,
+             moments: list[tuple[np.ndarray, np.ndarray, int]] | None = None) -> Core:
+    """Fit a compiled parameter table to per-group data arrays (rows complete unless ``fiml``).
+
+    ``weights`` (normalised sampling weights per group) and ``clusters`` (integer cluster
+    codes per group) ride along with the rows for the robust information; ``moments``
+    (per-group ``(S, ybar, n)``, ``S`` with divisor ``n``) replaces ``arrays`` when only
+    sample statistics are given.
+    """
+    G = len(arrays) if moments is None else len(moments)
     model = RAMModel(table, v, G, meanstructure)
-    blocks, N = make_blocks(arrays, fiml)
-    # fixed.x: exogenous covariates take their sample moments.
-    for g, Y in enumerate(arrays):
-        xi = [v.observed.index(x) for x in v.exogenous_x]
+    if moments is None:
+        blocks, N = make_blocks(arrays, fiml, weights, clusters)
+    else:
+        blocks, N = moment_blocks(moments)
+    # fixed.x: exogenous covariates take their (weighted) sample moments.
+    xi = [v.observed.index(x) for x in v.exogenous_x]
+    for g, gd in enumerate(blocks):
         if xi:
-            X = Y[:, xi]
-            S = np.cov(X[~np.isnan(X).any(axis=1)], rowvar=False, bias=True).reshape(len(xi), len(xi))
-            means = np.nanmean(X, axis=0)
+            if gd.Y is None or not fiml:
+                S, means = gd.blocks[0].S[np.ix_(xi, xi)], gd.blocks[0].ybar[xi]
+            else:
+                X = gd.Y[:, xi]
+                S = np.cov(X[~np.isnan(X).any(axis=1)], rowvar=False, bias=True).reshape(len(xi), len(xi))
+                means = np.nanmean(X, axis=0)
             for a, xa in enumerate(v.exogenous_x):
                 model.set_fixed(g, xa, "~1", "", means[a])
                 for b, xb in enumerate(v.exogenous_x):
                     model.set_fixed(g, xa, "~~", xb, S[a, b])
     disc = Discrepancy(model, blocks, N, meanstructure)
     if theta0 is None:
-        Y0 = np.vstack(arrays)
-        S0 = pd.DataFrame(Y0).cov(ddof=0).to_numpy()
-        theta0 = _start_values(table, v, S0, np.nanmean(Y0, axis=0))
+        if moments is None:
+            Y0 = np.vstack(arrays)
+            S0, m0 = pd.DataFrame(Y0).cov(ddof=0).to_numpy(), np.nanmean(Y0, axis=0)
+        else:
+            S0, m0 = moments[0][0], moments[0][1]
+        theta0 = _start_values(table, v, S0, m0)
     opt = minimize(disc, theta0)
     return Core(table, v, model, disc, blocks, N, opt.theta, opt.fmin, opt.converged,
                 opt.iterations, opt.message)
@@ -151,40 +168,72 @@ def baseline_table(v: Variables, n_groups: int, meanstructure: bool) -> pd.DataF
 
 
 def saturated_table(v: Variables, n_groups: int, meanstructure: bool) -> pd.DataFrame:
-    """The unrestricted model (every variance, covariance and mean free)."""
+    """The unrestricted model: every variance, covariance and mean free, except the moments
+    among fixed exogenous covariates, which stay at their sample values as in the model (so
+    the unrestricted model's information has no covariate block, as lavaan's ``h1`` with
+    ``fixed.x``)."""
     rows = []
-    obs = v.observed
+    obs, xs = v.observed, set(v.exogenous_x)
     for g in range(n_groups):
         for a in range(len(obs)):
             for b in range(a, len(obs)):
-                rows.append(dict(lhs=obs[a], op="~~", rhs=obs[b], group=g, free=True, value=np.nan,
-                                 label="", start=None, user=False, exo=False))
+                exo = obs[a] in xs and obs[b] in xs
+                rows.append(dict(lhs=obs[a], op="~~", rhs=obs[b], group=g, free=not exo, value=np.nan,
+                                 label="", start=None, user=False, exo=exo))
         if meanstructure:
             for o in obs:
-                rows.append(dict(lhs=o, op="~1", rhs="", group=g, free=True, value=np.nan,
-                                 label="", start=None, user=False, exo=False))
+                rows.append(dict(lhs=o, op="~1", rhs="", group=g, free=o not in xs, value=np.nan,
+                                 label="", start=None, user=False, exo=o in xs))
     t = pd.DataFrame(rows)
-    t["pid"] = np.arange(len(t))
+    t["pid"] = -1
+    t.loc[t["free"], "pid"] = np.arange(int(t["free"].sum()))
     return t
 
 
 def _saturated_moments(core: Core):
-    """Unrestricted per-group moments: the sample moments, or EM estimates under FIML."""
+    """Unrestricted per-group moments: the (weighted) sample moments, or EM estimates under FIML."""
     out = []
     for gd in core.data:
-        if np.isnan(gd.Y).any():
+        if gd.Y is not None and np.isnan(gd.Y).any():
             out.append(em_saturated(gd.Y))
         else:
-            out.append((np.cov(gd.Y, rowvar=False, bias=True), gd.Y.mean(axis=0)))
+            out.append((gd.blocks[0].S, gd.blocks[0].ybar))
+    return out
+
+
+def weighted_scores(core: Core) -> list[np.ndarray]:
+    """Per group, the casewise scores times the sampling weights, summed within clusters.
+
+    lavaan's ``lav_mvnorm_information_firstorder``: rows' scores are multiplied by their
+    weights; with ``cluster`` they are summed within each cluster and multiplied by
+    :math:`\\sqrt{C/(C-1)}` (``C`` clusters in the group), the small-sample correction of
+    the cluster-robust sandwich (Williams 2000; Muthen & Satorra 1995).
+    """
+    if any(gd.Y is None for gd in core.data):
+        raise ValueError("robust information needs the raw rows")
+    scores = casewise_scores(core.model, core.data, core.theta)
+    out, start = [], 0
+    for gd in core.data:
+        sc = scores[start:start + len(gd.Y)]
+        start += len(gd.Y)
+        if gd.wt is not None:
+            sc = sc * gd.wt[:, None]
+        if gd.cluster is not None:
+            C = int(gd.cluster.max()) + 1
+            summed = np.zeros((C, sc.shape[1]))
+            np.add.at(summed, gd.cluster, sc)
+            sc = summed * np.sqrt(C / (C - 1))
+        out.append(sc)
     return out
 
 
 def robust_pieces(core: Core, observed: bool = False):
     """``A`` (expected, or with ``observed`` the observed, information per observation) and
-    ``B`` (mean outer product of casewise scores): the bread and meat of the sandwich."""
+    ``B`` (cross-product of the casewise scores per observation, weighted and summed within
+    clusters where the data have them: :func:`weighted_scores`): the bread and meat of the
+    sandwich."""
     A = observed_information(core) if observed else core.info()
-    scores = casewise_scores(core.model, core.data, core.theta)
-    B = scores.T @ scores / core.N
+    B = sum(sc.T @ sc for sc in weighted_scores(core)) / core.N
     return A, B
 
 

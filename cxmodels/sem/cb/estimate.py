@@ -54,10 +54,18 @@ class Block:
 
 @dataclass
 class GroupData:
-    """Raw complete or incomplete data of one group, in the model's observed order."""
+    """The data of one group, in the model's observed order.
 
-    Y: np.ndarray          # n x p, NaN for missing
+    ``Y`` holds the raw rows (NaN for missing), or is None when the model is fitted to
+    sample statistics alone; ``wt`` the normalised sampling weights of the rows (None:
+    unweighted) and ``cluster`` an integer code of each row's cluster (None: independent
+    rows), both used by the robust (sandwich) information.
+    """
+
+    Y: np.ndarray | None
     blocks: list[Block] = field(default_factory=list)
+    wt: np.ndarray | None = None
+    cluster: np.ndarray | None = None
 
 
 def _cov_n(Y: np.ndarray) -> np.ndarray:
@@ -65,14 +73,44 @@ def _cov_n(Y: np.ndarray) -> np.ndarray:
     return Yc.T @ Yc / len(Y)
 
 
-def make_blocks(groups: list[np.ndarray], fiml: bool) -> tuple[list[GroupData], int]:
-    """Split each group's data into blocks: whole groups, or missing-data patterns for FIML."""
+def weighted_moments(Y: np.ndarray, w: np.ndarray | None):
+    r"""Mean and covariance with divisor :math:`\sum w` (R's ``cov.wt(method = "ML")``, as
+    lavaan computes the sample statistics under ``sampling.weights``):
+    :math:`\bar y = \sum w_i y_i / \sum w_i`, :math:`S = \sum w_i (y_i - \bar y)(y_i - \bar y)^\top / \sum w_i`.
+    They do not depend on how the weights are normalised."""
+    if w is None:
+        return _cov_n(Y), Y.mean(axis=0)
+    W = w.sum()
+    ybar = w @ Y / W
+    Yc = Y - ybar
+    return (Yc * w[:, None]).T @ Yc / W, ybar
+
+
+def moment_blocks(moments: list[tuple[np.ndarray, np.ndarray, int]]) -> tuple[list[GroupData], int]:
+    """Blocks from per-group sample statistics ``(S, ybar, n)`` (``S`` with divisor ``n``)."""
+    N = sum(n for _, _, n in moments)
+    out = [GroupData(None, [Block(g, n / N, n, np.arange(len(S)), S, ybar)])
+           for g, (S, ybar, n) in enumerate(moments)]
+    return out, N
+
+
+def make_blocks(groups: list[np.ndarray], fiml: bool, weights: list[np.ndarray] | None = None,
+                clusters: list[np.ndarray] | None = None) -> tuple[list[GroupData], int]:
+    """Split each group's data into blocks: whole groups, or missing-data patterns for FIML.
+
+    With ``weights`` (complete data only) a group's block holds its weighted moments
+    (:func:`weighted_moments`) and its share of the discrepancy is its share of the weights,
+    :math:`\\sum_{i \\in g} w_i / N`, with the weights normalised to sum to the ``N`` rows
+    (lavaan's ``sampling.weights.normalization = "total"``)."""
     N = sum(len(Y) for Y in groups)
     out = []
     for g, Y in enumerate(groups):
-        gd = GroupData(Y)
+        gd = GroupData(Y, wt=None if weights is None else weights[g],
+                       cluster=None if clusters is None else clusters[g])
         if not fiml:
-            gd.blocks.append(Block(g, len(Y) / N, len(Y), np.arange(Y.shape[1]), _cov_n(Y), Y.mean(axis=0)))
+            S, ybar = weighted_moments(Y, gd.wt)
+            n_g = len(Y) if gd.wt is None else float(gd.wt.sum())
+            gd.blocks.append(Block(g, n_g / N, len(Y), np.arange(Y.shape[1]), S, ybar))
         else:
             mask = ~np.isnan(Y)
             patterns, inverse = np.unique(mask, axis=0, return_inverse=True)
@@ -337,8 +375,8 @@ def casewise_scores(model: RAMModel, data: list[GroupData], theta: np.ndarray) -
     out = []
     for g, gd in enumerate(data):
         Sigma, mu, dS, dm = model.jacobian(theta, g)
-        if not model.meanstructure:
-            mu = np.nanmean(gd.Y, axis=0)
+        if not model.meanstructure:  # the (weighted) sample mean, as in the blocks
+            mu = gd.blocks[0].ybar if gd.wt is not None else np.nanmean(gd.Y, axis=0)
         mask = ~np.isnan(gd.Y)
         patterns, inverse = np.unique(mask, axis=0, return_inverse=True)
         inverse = inverse.ravel()
@@ -352,7 +390,9 @@ def casewise_scores(model: RAMModel, data: list[GroupData], theta: np.ndarray) -
             dSo = dS[:, o][:, :, o]
             Z = (gd.Y[np.ix_(rows, o)] - mu[o]) @ Si
             t1 = 0.5 * (np.einsum("ip,kpq,iq->ik", Z, dSo, Z) - np.einsum("pq,kqp->k", Si, dSo))
-            scores[rows] = t1 + Z @ dm[:, o].T
+            # Without a mean structure the mean is the saturated sample mean: no mean score
+            # (the implied mean of fixed covariates' regressions must not leak in).
+            scores[rows] = t1 + Z @ dm[:, o].T if model.meanstructure else t1
         out.append(scores)
     return np.vstack(out)
 

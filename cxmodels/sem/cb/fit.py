@@ -38,9 +38,11 @@ def _validate(data, v, group, missing, estimator, level):
     checks.require_variance(data, model_vars)
 
 
-def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", missing: str = "listwise",
-            group: str | None = None, group_equal=(), std_lv: bool = False,
+def fit_sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "ML",
+            missing: str = "listwise", group: str | None = None, group_equal=(), std_lv: bool = False,
             meanstructure: bool | None = None, fixed_x: bool = True, ordered=None,
+            sampling_weights: str | None = None, cluster: str | None = None,
+            sample_cov=None, sample_mean=None, sample_nobs=None,
             level: float = 0.95) -> SEMResult | OrdinalSEMResult:
     """Fit a structural equation model written in lavaan syntax.
 
@@ -74,6 +76,32 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", missing: s
     ordered : list of str or True, optional
         Ordinal indicators for DWLS/WLSMV estimation (see :func:`fit_sem_ordinal`); the
         result is then an :class:`OrdinalSEMResult`, with the same surface.
+    sampling_weights : str, optional
+        Column of sampling (design) weights, as lavaan's ``sampling.weights``: the weights
+        are normalised to sum to the number of rows, the sample means and covariances are
+        weighted (divisor :math:`\\sum w_i`), and, as lavaan, inference is always robust
+        (estimator ``"ML"`` is treated as ``"MLR"``): sandwich standard errors whose meat
+        sums the weighted casewise scores :math:`w_i s_i`, and the Yuan-Bentler scaled
+        chi-square (Asparouhov 2005, Structural Equation Modeling 12, 411-434).  Complete
+        data only (listwise deletion).
+    cluster : str, optional
+        Column naming the cluster of each row (customers nested in stores), as lavaan's
+        ``cluster``: the same estimates, with cluster-robust sandwich standard errors and
+        scaled test statistics, whose meat sums the scores within clusters and multiplies
+        by :math:`C/(C-1)` (Muthen & Satorra 1995, Sociological Methodology 25, 267-316).
+        ``estimator="MLR"`` takes the observed information as the bread, ``"ML"`` the
+        expected one; the mean structure is on by default, as in lavaan.
+    sample_cov : DataFrame, dict, optional
+        Fit to sample statistics instead of ``data`` (lavaan's ``sample.cov``): a covariance
+        matrix labelled with the observed variables (unbiased, divisor ``n - 1``, rescaled
+        by ``(n - 1)/n`` as lavaan does), a dict ``{group label: matrix}`` for a multigroup
+        model, or the output of :func:`cxmodels._engine.group_moments` (means, counts and
+        divisor-``W`` covariances per group, used as they are).  ML only: robust standard
+        errors and scaled tests need the raw rows.
+    sample_mean : Series or dict, optional
+        The means (per group), for a mean structure (lavaan's ``sample.mean``).
+    sample_nobs : int or dict, optional
+        The number of observations (per group) behind ``sample_cov`` (``sample.nobs``).
     level : float
         Confidence level of the Wald intervals.
 
@@ -106,6 +134,17 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", missing: s
         raise InputError(f"model must be a string of lavaan syntax, got {type(model).__name__}")
     if ordered is not None and ordered is not False and ordered is not True and not isinstance(ordered, (list, tuple, str)):
         raise InputError(f"ordered must be True, a column name or a list of column names, got {ordered!r}")
+    if sample_cov is not None or sample_mean is not None or sample_nobs is not None:
+        return _fit_sample_statistics(model, data, estimator=estimator, missing=missing, group=group,
+                                      group_equal=group_equal, std_lv=std_lv, meanstructure=meanstructure,
+                                      fixed_x=fixed_x, ordered=ordered, sampling_weights=sampling_weights,
+                                      cluster=cluster, sample_cov=sample_cov, sample_mean=sample_mean,
+                                      sample_nobs=sample_nobs, level=level)
+    if data is None:
+        raise InputError("give data (a DataFrame of rows) or sample statistics (sample_cov, sample_nobs)")
+    if ordered and (sampling_weights is not None or cluster is not None):
+        raise InputError("sampling_weights and cluster are not available with ordered items (WLSMV) yet; "
+                         "fit the items as continuous (MLR) or drop those arguments")
     if ordered:
         return fit_sem_ordinal(model, data, ordered=ordered, group=group, std_lv=std_lv, level=level)
     estimator = estimator.upper() if isinstance(estimator, str) else estimator
@@ -113,14 +152,15 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", missing: s
     if isinstance(group_equal, str):
         group_equal = [group_equal]
     fiml = missing == "fiml"
-    if meanstructure is None:
-        meanstructure = group is not None or fiml
+    if meanstructure is None:  # lavaan: on with groups, FIML and clusters
+        meanstructure = group is not None or fiml or cluster is not None
     # A first pass with one group finds the variables, to validate the data.
     _, v0, _ = build(model, n_groups=1, meanstructure=meanstructure, std_lv=std_lv, fixed_x=fixed_x)
     _validate(data, v0, group, missing, estimator, level)
+    design = checks.design_columns(data, v0.observed, group, sampling_weights, cluster, fiml)
 
     notes: list[str] = []
-    work = data[v0.observed + ([group] if group else [])]
+    work = data[v0.observed + ([group] if group else [])].assign(**design)
     if not fiml:
         incomplete = work[v0.observed].isna().any(axis=1)
         if incomplete.any():
@@ -138,6 +178,7 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", missing: s
     if len(work) == 0:
         raise InputError(f"no rows are left after removing rows with missing values in {v0.observed}")
     arrays, group_labels = _group_arrays(work, v0.observed, group)
+    weights, clusters = checks.split_design(work, group, group_labels, sampling_weights, cluster)
     checks.require_group_sizes(arrays, group_labels, v0.observed, group, fiml)
     # (under FIML on the complete rows: a dependence there holds wherever the items are observed)
     checks.require_independent_items(arrays, group_labels, v0.observed, group)
@@ -159,14 +200,16 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", missing: s
         raise InputError("every group needs at least two rows of data")
 
     try:
-        core = fit_core(table, v, arrays, fiml=fiml, meanstructure=meanstructure)
+        core = fit_core(table, v, arrays, fiml=fiml, meanstructure=meanstructure, weights=weights,
+                        clusters=clusters)
     except (FloatingPointError, np.linalg.LinAlgError, ValueError, TypeError) as exc:
         raise EstimationError(
             f"the model could not be estimated on this data ({exc}); the starting values or the "
             "sample covariances give a non-positive-definite matrix: check for nearly collinear or "
             "nearly constant items, and for groups with few rows") from None
     options = dict(estimator=estimator, missing=missing, group=group, group_equal=list(group_equal),
-                   std_lv=std_lv, meanstructure=meanstructure, fixed_x=fixed_x, level=level)
+                   std_lv=std_lv, meanstructure=meanstructure, fixed_x=fixed_x, level=level,
+                   sampling_weights=sampling_weights, cluster=cluster)
     try:
         return SEMResult(core=core, model_syntax=model, defined=defined, data=data, options=options,
                          group_labels=group_labels, df=df, notes=notes)
@@ -174,3 +217,61 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", missing: s
         raise EstimationError(f"the standard errors or standardized solution could not be computed "
                               f"({exc}); the solution is degenerate") from None
 
+
+
+def _fit_sample_statistics(model, data, *, estimator, missing, group, group_equal, std_lv, meanstructure,
+                           fixed_x, ordered, sampling_weights, cluster, sample_cov, sample_mean,
+                           sample_nobs, level) -> SEMResult:
+    """``fit_sem`` on sample statistics (lavaan's ``sample.cov``, ``sample.mean``, ``sample.nobs``)."""
+    if data is not None:
+        raise InputError("give either data or sample statistics (sample_cov ...), not both")
+    if sample_cov is None:
+        raise InputError("sample_mean and sample_nobs need sample_cov (the covariance matrix)")
+    estimator = estimator.upper() if isinstance(estimator, str) else estimator
+    if estimator not in ESTIMATORS:
+        raise InputError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}")
+    if estimator != "ML":
+        raise InputError(f"estimator={estimator!r} needs the raw rows (its robust standard errors and "
+                         "scaled test sum casewise scores); with sample statistics only estimator='ML' "
+                         "is available: pass data= for MLR")
+    for name, value in (("sampling_weights", sampling_weights), ("cluster", cluster), ("ordered", ordered)):
+        if value:
+            raise InputError(f"{name}= needs the raw rows; with sample statistics, weight the moments "
+                             "themselves (cxmodels._engine.group_moments(..., weight=...))")
+    if missing not in ("listwise",):
+        raise InputError("missing='fiml' needs the raw rows; sample statistics are complete-data moments")
+    V.check_level(level)
+    if isinstance(group_equal, str):
+        group_equal = [group_equal]
+    _, v0, _ = build(model, n_groups=1, meanstructure=False, std_lv=std_lv, fixed_x=fixed_x)
+    labels, moments, has_means = checks.sample_statistics(sample_cov, sample_mean, sample_nobs, v0.observed)
+    G = len(moments)
+    if meanstructure is None:
+        meanstructure = G > 1
+    if meanstructure and not has_means:
+        raise InputError("a mean structure (meanstructure=True, or several groups) needs sample_mean")
+    table, v, defined = build(model, n_groups=G, meanstructure=meanstructure, std_lv=std_lv,
+                              fixed_x=fixed_x, group_equal=group_equal)
+    q = int(table["pid"].max() + 1)
+    p, px = len(v.observed), len(v.exogenous_x)
+    k = lambda n: n * (n + 1) // 2 + (n if meanstructure else 0)
+    df = G * (k(p) - k(px)) - q
+    if df < 0:
+        raise IdentificationError(
+            f"the model has {q} free parameters but the sample statistics give only {q + df} moments "
+            f"({df} degrees of freedom): it is not identified; fix or constrain parameters")
+    try:
+        core = fit_core(table, v, None, fiml=False, meanstructure=meanstructure, moments=moments)
+    except (FloatingPointError, np.linalg.LinAlgError, ValueError, TypeError) as exc:
+        raise EstimationError(f"the model could not be estimated on these sample statistics ({exc})") from None
+    group_name = group if group is not None else ("group" if G > 1 else None)
+    options = dict(estimator="ML", missing="listwise", group=group_name, group_equal=list(group_equal),
+                   std_lv=std_lv, meanstructure=meanstructure, fixed_x=fixed_x, level=level,
+                   sampling_weights=None, cluster=None, sample_statistics=True)
+    notes: list[str] = []
+    try:
+        return SEMResult(core=core, model_syntax=model, defined=defined, data=None, options=options,
+                         group_labels=labels, df=df, notes=notes)
+    except (np.linalg.LinAlgError, FloatingPointError) as exc:
+        raise EstimationError(f"the standard errors or standardized solution could not be computed "
+                              f"({exc}); the solution is degenerate") from None

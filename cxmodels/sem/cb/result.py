@@ -72,7 +72,7 @@ class SEMResult(SEMBase):
     # ------------------------------------------------------------ inference
     def _compute_vcov(self) -> np.ndarray:
         core, N = self._core, self._core.N
-        if self.options["missing"] == "fiml" or self.options["estimator"] == "MLR":
+        if self._observed_information:
             A = observed_information(core)
         else:
             A = core.info()
@@ -85,10 +85,26 @@ class SEMResult(SEMBase):
             self._warn("the information matrix is singular: the model may not be identified; "
                        "standard errors are not available", ImproperSolutionWarning)
             return np.full(A.shape, np.nan)
-        if self.options["estimator"] == "MLR":
+        if self._robust:
             _, B = robust_pieces(core, observed=False)
             return Ainv @ B @ Ainv / N
         return Ainv / N
+
+    @property
+    def _robust(self) -> bool:
+        """Sandwich standard errors and a scaled test: MLR, and (as lavaan) any fit with
+        sampling weights or clusters."""
+        o = self.options
+        return o["estimator"] == "MLR" or o.get("sampling_weights") is not None or o.get("cluster") is not None
+
+    @property
+    def _observed_information(self) -> bool:
+        """The bread of the sandwich (and the ML information): observed under FIML, MLR and
+        with clusters (lavaan's ``information = "observed"``), expected otherwise; lavaan
+        turns ML with sampling weights into MLR."""
+        o = self.options
+        return (o["missing"] == "fiml" or o["estimator"] == "MLR" or o.get("sampling_weights") is not None
+                or o.get("cluster") is not None)
 
     def _warn(self, msg, category=ImproperSolutionWarning):
         self._flag(msg, category, stacklevel=4)
@@ -289,8 +305,14 @@ class SEMResult(SEMBase):
         """Fit another model (baseline, saturated) to this result's data."""
         core = self._core
         t = make_table(core.variables, core.model.n_groups, core.model.meanstructure)
+        if core.data[0].Y is None:  # sample statistics only
+            moments = [(gd.blocks[0].S, gd.blocks[0].ybar, gd.blocks[0].n) for gd in core.data]
+            return fit_core(t, core.variables, None, fiml=False, meanstructure=core.model.meanstructure,
+                            moments=moments)
+        weights = [gd.wt for gd in core.data] if core.data[0].wt is not None else None
+        clusters = [gd.cluster for gd in core.data] if core.data[0].cluster is not None else None
         return fit_core(t, core.variables, [gd.Y for gd in core.data], fiml=self.options["missing"] == "fiml",
-                        meanstructure=core.model.meanstructure)
+                        meanstructure=core.model.meanstructure, weights=weights, clusters=clusters)
 
     @cached_property
     def _baseline(self) -> Core:
@@ -304,8 +326,13 @@ class SEMResult(SEMBase):
         """Yuan-Bentler scaling factor ``[tr(A1^-1 B1) - tr(A0^-1 B0)] / df``: the trace of
         ``U Gamma`` written with the unrestricted (1) and fitted (0) models' information
         ``A`` (observed) and score cross-products ``B`` (lavaan's ``yuan.bentler.mplus``)."""
-        A1, B1 = robust_pieces(self._saturated_core, observed=True)
-        A0, B0 = robust_pieces(core, observed=True)
+        # Observed information for MLR and under sampling weights (lavaan's MLR); ML with
+        # clusters keeps the expected one.
+        observed = self._observed_information and not (self.options["estimator"] == "ML"
+                                                       and self.options.get("sampling_weights") is None
+                                                       and self.options.get("cluster") is not None)
+        A1, B1 = robust_pieces(self._saturated_core, observed=observed)
+        A0, B0 = robust_pieces(core, observed=observed)
         tr = np.trace(np.linalg.solve(A1, B1)) - np.trace(np.linalg.solve(A0, B0))
         return float(tr / df)
 
@@ -359,7 +386,7 @@ class SEMResult(SEMBase):
         out["rmsea_ci_lower"], out["rmsea_ci_upper"] = fi.rmsea_ci(T, df, N, G)
         out["rmsea_pvalue"] = fi.rmsea_pvalue(T, df, N, G)
         out["srmr"] = self._srmr()
-        if self.options["estimator"] == "MLR" and df > 0:
+        if self._robust and df > 0:
             c = self._scaling(core, df)
             cb = self._scaling(base, dfb)
             Ts, Tbs = T / c, Tb / cb
@@ -379,9 +406,13 @@ class SEMResult(SEMBase):
         if not xi:
             return 0.0
         for gd in core.data:
-            X = gd.Y[:, xi]
-            Sx = np.atleast_2d(np.cov(X, rowvar=False, bias=True))
-            total += -len(X) / 2 * (len(xi) * np.log(2 * np.pi) + np.linalg.slogdet(Sx)[1] + len(xi))
+            b = gd.blocks[0]
+            if gd.Y is None or len(gd.blocks) == 1:  # complete data: the (weighted) block moments
+                Sx, n = b.S[np.ix_(xi, xi)], b.weight * core.N
+            else:
+                X = gd.Y[:, xi]
+                Sx, n = np.atleast_2d(np.cov(X, rowvar=False, bias=True)), len(X)
+            total += -n / 2 * (len(xi) * np.log(2 * np.pi) + np.linalg.slogdet(Sx)[1] + len(xi))
         return total
 
     def _srmr(self) -> float:
@@ -390,7 +421,7 @@ class SEMResult(SEMBase):
         for g, gd in enumerate(core.data):
             S, ybar = self._sat[g]
             Sigma, mu = core.model.implied(core.theta, g)
-            w = len(gd.Y) / core.N
+            w = sum(b.weight for b in gd.blocks)  # the group's share of rows (or of the weights)
             total += w * fi.srmr_group(S, ybar, Sigma, mu, core.model.meanstructure)
         return total
 
