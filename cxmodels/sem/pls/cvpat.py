@@ -84,7 +84,8 @@ def _losses(err: np.ndarray, items: list[str], blocks: dict[str, list[str]], tar
 def _check_test_options(n_boot, alternative, level):
     V.check_count(n_boot, "n_boot", minimum=0)
     if alternative not in ALTERNATIVES:
-        raise InputError(f"alternative must be 'two-sided' or 'greater' (the model predicts better), got {alternative!r}")
+        raise InputError(f"alternative must be 'two-sided' or 'greater' (the model predicts better), "
+                         f"got {alternative!r}")
     V.check_level(level)
 
 
@@ -300,7 +301,8 @@ class CVPATResult(Result):
                  else f"cross-validation over {o['folds']} given folds")
         return (f"Predictive ability was tested with CVPAT ({LIENGAARD_2021.cite}) {what}: out-of-sample "
                 f"predictions from {split} "
-                f"of the PLS path model ({R.WOLD.cite}; PLSpredict, {SHMUELI_2016.cite}; {o['approach']} approach; {self.nobs} responses, seed "
+                f"of the PLS path model ({R.WOLD.cite}; PLSpredict, {SHMUELI_2016.cite}; {o['approach']} "
+                f"approach; {self.nobs} responses, seed "
                 f"{self._provenance.seed}) gave each response's average squared prediction error, and the mean loss "
                 f"differences were tested with a paired t-test ({o['alternative']}){boot}. Decision: {d.action}"
                 f"{' ' + d.variant if d.variant else ''} ({d.reason}).")

@@ -248,7 +248,8 @@ class Predictor:
                     except CXModelsError:
                         raise
                     except (np.linalg.LinAlgError, ValueError, ZeroDivisionError) as exc:
-                        raise EstimationError(f"the PLS model could not be estimated on a training fold ({exc})") from exc
+                        raise EstimationError(f"the PLS model could not be estimated on a training fold "
+                                              f"({exc})") from exc
                     for m, p in zip(("pls", "lm", "ia"), preds[:3]):
                         out[m][test] += p / reps
                     bad += not preds[3]
