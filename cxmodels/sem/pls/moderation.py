@@ -98,7 +98,7 @@ def fit_pls_moderation(model: str, data: pd.DataFrame, *, method: str = "two_sta
         lavaan-style syntax as for :func:`~cxmodels.sem.pls.fit_pls`; an interaction is
         ``iv:moderator`` on the right of a structural line, e.g.
         ``CUSL ~ CUSA + SC + CUSA:SC`` (both must be constructs of the model; include their
-        main effects).
+        main effects in the same line: a term without them is refused).
     data : DataFrame
         Indicators; never modified; incomplete rows are excluded (listwise).
     method : {"two_stage", "product_indicator", "orthogonal"}
@@ -147,6 +147,14 @@ def fit_pls_moderation(model: str, data: pd.DataFrame, *, method: str = "two_sta
                              "moderation; use two different constructs")
         if name in blocks or name in in_paths:
             raise ModelSyntaxError(f"the name {name!r} is used in the model; rename it (it is reserved for '{iv}:{mod}')")
+    for name, (iv, mod) in terms.items():
+        for y in dict.fromkeys(y for y, x in paths if x == name):
+            preds = [x for yy, x in paths if yy == y]
+            missing = [c for c in (iv, mod) if c not in preds]
+            if missing:
+                raise ModelSyntaxError(f"'{y} ~ {iv}:{mod}' needs the main effects of both constructs in the same "
+                                       f"line; add {' + '.join(missing)} to the predictors of {y!r} (without them the "
+                                       "interaction's path absorbs the missing main effect; Hair et al. 2017)")
     V.require_frame(data)
     items = [x for c in blocks for x in blocks[c]] + [c for c in constructs if c not in blocks]
     items = list(dict.fromkeys(items))
@@ -210,12 +218,6 @@ class PLSModerationResult(Result):
         self._admissible = stage1.admissible and self.fit.admissible
         est, _ = self._statistic(self._X, keys=True, warm=False)
         self._table = pd.DataFrame([(a, o, b, v) for (a, o, b), v in est.items()], columns=["lhs", "op", "rhs", "est"])
-        sp = self.fit.spec
-        for name, (iv, mod) in terms.items():
-            for y, preds in sp.predecessors.items():
-                if name in preds and not (iv in preds and mod in preds):
-                    self._note(f"'{y} ~ {iv}:{mod}' without both main effects ({iv}, {mod}) in the same regression: "
-                               "the interaction's path then mixes in the missing main effect (Hair et al. 2017)")
 
     # ---------------------------------------------------------------- the procedure
     def _interaction_columns(self, X, engine1, w1, warm=True):
