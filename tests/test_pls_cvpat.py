@@ -1,5 +1,5 @@
-"""CVPAT (cxmodels.sem.pls.cvpat, cvpat_compare): the seminr port has no CVPAT, so the test
-statistics are checked against an independent calculation in the fixture script
+"""CVPAT (cxmodels.sem.pls.cvpat, with and without a competitor): the seminr port has no CVPAT, so
+the test statistics are checked against an independent calculation in the fixture script
 (tests/fixtures/pls_seminr_predict/make_fixtures.py: scipy's paired t-test on losses from
 seminr's own predictions), the bootstrap variant against its large-sample limit, and the
 model comparison on nested ECSI models."""
@@ -21,7 +21,7 @@ from cxmodels._results import Decision
 from cxmodels.errors import CXModelsWarning, ImproperSolutionWarning, InputError
 from cxmodels.references import Reference
 from cxmodels.sem import templates
-from cxmodels.sem.pls.cvpat import CVPATResult, cvpat, cvpat_compare, loss_test
+from cxmodels.sem.pls.cvpat import CVPATResult, cvpat, loss_test
 
 FX = FIXTURES / "pls_seminr_predict"
 SMALL = """Image =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
@@ -95,13 +95,13 @@ def test_single_model_decision(ecsi):
 
 
 def test_compare_prefers_the_full_model(mobi):
-    res = cvpat_compare(templates.ECSI, WEAKER, mobi, folds=10, repeats=2, n_boot=1000, seed=5)
+    res = cvpat(templates.ECSI, mobi, competitor=WEAKER, folds=10, repeats=2, n_boot=1000, seed=5)
     s = res.summary().set_index("construct")
     assert list(s.index) == ["CUEX", "PERQ", "PERV", "CUSA", "CUSCO", "CUSL", "overall"]
     assert s.loc["CUSA", "dbar"] > 0 and s.loc["CUSA", "p"] < 1e-3
     d = res.decide()
     assert d.action == "adopt" and d.variant == "model"
-    swapped = cvpat_compare(WEAKER, templates.ECSI, mobi, folds=10, repeats=2, n_boot=0, seed=5)
+    swapped = cvpat(WEAKER, mobi, competitor=templates.ECSI, folds=10, repeats=2, n_boot=0, seed=5)
     np.testing.assert_allclose(swapped.summary()["dbar"], -s["dbar"].to_numpy(), atol=1e-12)
     assert swapped.decide().variant == "competitor"
 
@@ -109,7 +109,7 @@ def test_compare_prefers_the_full_model(mobi):
 def test_compare_uses_the_same_folds_for_both_models(mobi):
     from cxmodels.sem.pls.predict import predict_pls
 
-    res = cvpat_compare(templates.ECSI, WEAKER, mobi, folds=5, repeats=1, n_boot=0, seed=9)
+    res = cvpat(templates.ECSI, mobi, competitor=WEAKER, folds=5, repeats=1, n_boot=0, seed=9)
     F = res.folds[:, 0]
     a = predict_pls(templates.ECSI, mobi, folds=F, repeats=1).errors()
     b = predict_pls(WEAKER, mobi, folds=F, repeats=1).errors()
@@ -120,7 +120,7 @@ def test_compare_uses_the_same_folds_for_both_models(mobi):
 
 def test_identical_models_are_flagged(mobi):
     with pytest.warns(ImproperSolutionWarning, match="same predictions"):
-        res = cvpat_compare(SMALL, SMALL, mobi, folds=5, repeats=1, n_boot=50, seed=1)
+        res = cvpat(SMALL, mobi, competitor=SMALL, folds=5, repeats=1, n_boot=50, seed=1)
     assert not res.admissible and res.decide().action == "inconclusive"
 
 
@@ -151,12 +151,12 @@ def test_seed_reproducible(mobi):
 def test_compare_needs_the_same_targets_and_indicators(mobi):
     other = SMALL.replace("Satisfaction =~ CUSA1 + CUSA2 + CUSA3", "Satisfaction =~ CUSA1 + CUSA2")
     with pytest.raises(InputError, match=r"'Satisfaction' has indicators .* in model but .* in competitor"):
-        cvpat_compare(SMALL, other, mobi)
+        cvpat(SMALL, mobi, competitor=other)
     unrelated = "Quality =~ PERQ1 + PERQ2\nValue =~ PERV1 + PERV2\nValue ~ Quality"
     with pytest.raises(InputError, match="share no endogenous construct"):
-        cvpat_compare(SMALL, unrelated, mobi)
+        cvpat(SMALL, mobi, competitor=unrelated)
     with pytest.raises(InputError, match="competitor must be a model string"):
-        cvpat_compare(SMALL, 3, mobi)
+        cvpat(SMALL, mobi, competitor=3)
 
 
 def test_option_errors(mobi):
@@ -184,4 +184,4 @@ def test_bad_input_corpus(mobi):
         warnings.simplefilter("ignore", CXModelsWarning)
         for name, bad in variants(frame, ["IMAG1", "CUSA2"]):
             assert_clean(cvpat, model, bad, folds=3, repeats=1, n_boot=20, seed=1)
-            assert_clean(cvpat_compare, model, other, bad, folds=3, repeats=1, n_boot=20, seed=1)
+            assert_clean(cvpat, model, bad, competitor=other, folds=3, repeats=1, n_boot=20, seed=1)

@@ -16,7 +16,7 @@ For a model ``M`` and a benchmark or competitor ``C`` the loss differences
   centred differences ``D_i - Dbar``, again against ``t(n - 1)``.
 
 :func:`cvpat` tests a model against the indicator-average (IA, training-fold means) and the
-linear-model (LM) benchmarks; :func:`cvpat_compare` tests two models with the same target
+linear-model (LM) benchmarks or, given ``competitor=``, two models with the same target
 constructs and indicators on the same folds.
 """
 
@@ -35,7 +35,7 @@ from . import references as R
 from .predict import (LIENGAARD_2021, SHARMA_2023, SHMUELI_2016, Predictor, check_options, fold_matrix,
                       items_matrix, parse_model, targets_of)
 
-__all__ = ["cvpat", "cvpat_compare", "CVPATResult", "loss_test"]
+__all__ = ["cvpat", "CVPATResult", "loss_test"]
 
 ALTERNATIVES = ("two-sided", "greater")
 
@@ -94,15 +94,24 @@ def _setup(data, folds, repeats, seed, n):
     return fold_matrix(folds, repeats, n, rng), rng, recorded
 
 
-def cvpat(model: str, data: pd.DataFrame, *, folds=10, repeats: int = 10, approach: str = "DA", targets=None,
-          n_boot: int = 2000, alternative: str = "two-sided", level: float = 0.95, seed=None, scheme: str = "path",
-          modes: dict | None = None, tol: float = 1e-10, max_iter: int = 300, progress=None) -> "CVPATResult":
-    """CVPAT of one PLS model against the indicator-average and linear-model benchmarks.
+def cvpat(model: str, data: pd.DataFrame, *, competitor: str | None = None, folds=10, repeats: int = 10,
+          approach: str = "DA", targets=None, n_boot: int = 2000, alternative: str = "two-sided",
+          level: float = 0.95, seed=None, scheme: str = "path", modes: dict | None = None, tol: float = 1e-10,
+          max_iter: int = 300, progress=None) -> "CVPATResult":
+    """CVPAT: a PLS model against the indicator-average and linear-model benchmarks, or against
+    a competing model.
 
     Parameters
     ----------
     model, data, folds, repeats, approach, targets, scheme, modes, tol, max_iter, progress :
         As :func:`cxmodels.sem.pls.predict_pls` (complete rows; same cross-validation).
+    competitor : str, optional
+        A second model (same syntax): the two models are compared on the same folds,
+        ``D_i = L_i(competitor) - L_i(model)``.  The target constructs (default: the
+        endogenous constructs both share) must have the same indicators in both; the models
+        may differ in their exogenous constructs and paths (Liengaard et al. 2021).
+        ``modes`` applies to both.  Without it, the model is tested against the IA and LM
+        benchmarks (Sharma et al. 2023).
     n_boot : int
         Bootstrap resamples of the loss differences (Sharma et al. 2023); 0 gives the
         t-test only.
@@ -117,7 +126,8 @@ def cvpat(model: str, data: pd.DataFrame, *, folds=10, repeats: int = 10, approa
     Returns
     -------
     CVPATResult
-        ``summary()``: per comparison (``IA``, ``LM``) and construct (and ``overall``) the
+        ``summary()``: per comparison (``"PLS vs IA"``, ``"PLS vs LM"``, or
+        ``"model vs competitor"``) and construct (and ``overall``) the
         average losses, ``diff = loss_model - loss_other`` (negative: the model predicts
         better), the t-test and the bootstrap test.
 
@@ -129,6 +139,10 @@ def cvpat(model: str, data: pd.DataFrame, *, folds=10, repeats: int = 10, approa
     """
     check_options(approach, scheme, tol, max_iter)
     _check_test_options(n_boot, alternative, level)
+    if competitor is not None:
+        return _compare(model, competitor, data, folds=folds, repeats=repeats, approach=approach, targets=targets,
+                        n_boot=n_boot, alternative=alternative, level=level, seed=seed, scheme=scheme, modes=modes,
+                        tol=tol, max_iter=max_iter, progress=progress)
     spec = parse_model(model, modes)
     tg = targets_of(spec, targets)
     X = items_matrix(data, spec)
@@ -146,23 +160,13 @@ def cvpat(model: str, data: pd.DataFrame, *, folds=10, repeats: int = 10, approa
             rows.append({"comparison": f"PLS vs {bench}", "construct": c, "loss_model": lm_.mean(),
                          "loss_other": lo.mean(), "diff": lm_.mean() - lo.mean(), **res})
     options = _options(folds, F, approach, tg, n_boot, alternative, level, scheme, tol, max_iter)
-    return CVPATResult(rows, options, len(X), bad, F, data, {"model": model}, recorded, "cvpat")
+    return CVPATResult(rows, options, len(X), bad, F, data, {"model": model, "competitor": None}, recorded,
+                       "benchmarks")
 
 
-def cvpat_compare(model: str, competitor: str, data: pd.DataFrame, *, folds=10, repeats: int = 10,
-                  approach: str = "DA", targets=None, n_boot: int = 2000, alternative: str = "two-sided",
-                  level: float = 0.95, seed=None, scheme: str = "path", modes: dict | None = None,
-                  tol: float = 1e-10, max_iter: int = 300, progress=None) -> "CVPATResult":
-    """CVPAT of two PLS models with the same target constructs, on the same folds.
-
-    ``D_i = L_i(competitor) - L_i(model)``: a positive mean (``diff < 0``) says ``model``
-    predicts better.  The target constructs (default: the endogenous constructs the two
-    models share) must have the same indicators in both; the models may differ in their
-    exogenous constructs and paths (Liengaard et al. 2021).  Other arguments as :func:`cvpat`;
-    ``modes`` applies to both models.
-    """
-    check_options(approach, scheme, tol, max_iter)
-    _check_test_options(n_boot, alternative, level)
+def _compare(model, competitor, data, *, folds, repeats, approach, targets, n_boot, alternative, level, seed, scheme,
+             modes, tol, max_iter, progress) -> "CVPATResult":
+    """CVPAT of two models on the same folds (see :func:`cvpat`)."""
     s1, s2 = parse_model(model, modes), parse_model(competitor, modes, "competitor")
     shared = [c for c in s1.constructs if s1.predecessors[c] and c in s2.constructs and s2.predecessors[c]]
     if targets is None:
@@ -193,7 +197,7 @@ def cvpat_compare(model: str, competitor: str, data: pd.DataFrame, *, folds=10, 
                      "loss_other": l2[c].mean(), "diff": l1[c].mean() - l2[c].mean(), **res})
     options = _options(folds, F, approach, t1, n_boot, alternative, level, scheme, tol, max_iter)
     out = CVPATResult(rows, options, len(X1), bad1 + bad2, F, data, {"model": model, "competitor": competitor},
-                      recorded, "cvpat_compare")
+                      recorded, "compare")
     if np.allclose(l1["overall"], l2["overall"], rtol=0, atol=1e-12):
         out._flag("model and competitor give the same predictions for every row (the same model, or models that "
                   "differ only outside the target constructs' antecedents), so the test is undefined (t and p are NaN)")
@@ -221,7 +225,7 @@ class CVPATResult(Result):
         self._table = pd.DataFrame(rows)
         self._warnings = []
         self._references = (LIENGAARD_2021, SHARMA_2023, SHMUELI_2016, R.WOLD)
-        self._provenance = make_provenance(f"cxmodels.sem.pls.{kind}", data, {**models, **options}, seed)
+        self._provenance = make_provenance("cxmodels.sem.pls.cvpat", data, {**models, **options}, seed)
         if bad:
             self._flag(f"the PLS algorithm did not converge on {bad} training folds (max_iter {options['max_iter']}); "
                        "their predictions use the last iterate: raise max_iter", ConvergenceWarning)
@@ -240,15 +244,15 @@ class CVPATResult(Result):
     def decide(self) -> Decision:
         """On the overall loss, at significance ``1 - level`` (bootstrap p when ``n_boot > 0``).
 
-        :func:`cvpat`: ``"lacks_predictive_power"`` unless the model beats the IA benchmark
-        significantly; then ``"weaker_than_lm"`` if the LM benchmark is significantly better,
-        else ``"predictive"`` (Sharma et al. 2023).  :func:`cvpat_compare`: ``"adopt"`` with
+        Against the benchmarks: ``"lacks_predictive_power"`` unless the model beats the IA
+        benchmark significantly; then ``"weaker_than_lm"`` if the LM benchmark is significantly
+        better, else ``"predictive"`` (Sharma et al. 2023).  With a competitor: ``"adopt"`` with
         ``variant`` ``"model"`` or ``"competitor"`` when the difference is significant, else
         ``"inconclusive"``.
         """
         alpha = 1 - self.options["level"]
         t = self._table[self._table["construct"] == "overall"].set_index("comparison")
-        if self.kind == "cvpat_compare":
+        if self.kind == "compare":
             r = t.loc["model vs competitor"]
             p = self._p(r)
             crit = {"dbar": r["dbar"], "p": p, "alpha": alpha}
@@ -291,7 +295,7 @@ class CVPATResult(Result):
 
     def methods_text(self) -> str:
         o = self.options
-        what = ("against the indicator-average and linear-model benchmarks" if self.kind == "cvpat"
+        what = ("against the indicator-average and linear-model benchmarks" if self.kind == "benchmarks"
                 else "between the two models on the same folds")
         boot = (f"; p-values use the bootstrap variance of the mean loss difference ({o['n_boot']} resamples; "
                 f"{SHARMA_2023.cite})" if o["n_boot"] else "")
