@@ -17,6 +17,8 @@ r"""Early warning of churn: who to contact, how good the warning is, and the pra
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -265,15 +267,36 @@ def early_warning(data: pd.DataFrame, risk: str, *, duration: str, event: str, h
 
 
 def compare_warnings(data: pd.DataFrame, signals, *, duration: str, event: str, horizon: float, budget=None,
-                     level: float = 0.95) -> pd.DataFrame:
+                     level: float = 0.95, history: pd.DataFrame | None = None, customer: str | None = None,
+                     time: str = "time", false_alarm_rate: float | None = None, n_boot: int = 1000,
+                     seed=None) -> pd.DataFrame:
     """Several warning signals on the same holdout: precision, recall, F1, false-alarm rate,
-    top-decile lift and AUC of each.
+    top-decile lift and AUC of each; with ``history``, how early each catches the churners.
 
     ``signals``: column names of risk scores or 0/1 rule triggers.  With ``budget`` every
     signal contacts the same number of customers (a rule's alerts first, ties by row order);
     without it, a 0/1 rule contacts the customers it flags and a score the same number as the
     first rule (or the number of churners when there is no rule).  Returns one row per signal.
+
+    Lead time (with ``history``)
+    ----------------------------
+    ``history`` holds the signals at repeated snapshots: one row per customer (``customer``,
+    present in ``data`` too) and snapshot time (``time``, on the clock of ``duration``: 0 is the
+    snapshot of ``data``, negative earlier, positive later monitoring), only while the customer
+    is still a customer (time < ``duration``).  A history row is a *false alarm* when it is
+    flagged and the customer does not churn within ``horizon`` after it.  Signals are compared
+    at matched false-alarm rates: each 0/1 rule keeps its own; each score is flagged above the
+    quantile of its values on the no-churn rows that gives ``false_alarm_rate`` (default: the
+    first rule's rate, or 0.10 without a rule).  For every churner of the holdout (churned
+    within ``horizon``) the lead time is churn time minus the first snapshot at which the
+    signal flagged it; columns added: ``lead_false_alarm_rate`` (achieved), ``churners``,
+    ``caught`` (flagged before churning), ``lead_median``, ``lead_q1``, ``lead_q3`` (over the
+    caught churners) and ``lead_median_lower``/``lead_median_upper``, a percentile bootstrap
+    interval at ``level`` resampling the churners (``n_boot`` replicates, ``seed``).  The
+    bootstrap ignores the uncertainty of the matched threshold (estimated on many more
+    no-churn rows).
     """
+    level = check_level(level)
     require_frame(data)
     signals = [signals] if isinstance(signals, str) else list(signals)
     if not signals:
@@ -283,18 +306,106 @@ def compare_warnings(data: pd.DataFrame, signals, *, duration: str, event: str, 
     rules = [s for s in signals if set(pd.unique(data[s].dropna())) <= {0, 1}]
     y, known = _outcome(data, duration, event, horizon, "compare_warnings")
     rows = []
-    import warnings as _w
-
     for s in signals:
         b = budget
         if b is None:
             b = int(data.loc[known, s].sum()) if s in rules else (
                 int(data.loc[known, rules[0]].sum()) if rules else int(y[known].sum()))
             b = max(b, 1)
-        with _w.catch_warnings():
-            _w.simplefilter("ignore", ImproperSolutionWarning)  # ties at a rule's cutoff are expected here
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ImproperSolutionWarning)  # ties at a rule's cutoff are expected here
             res = early_warning(data, s, duration=duration, event=event, horizon=horizon, budget=b, level=level)
         rows.append({"signal": s, "kind": "rule" if s in rules else "score", **res.params.to_dict()})
+    out = pd.DataFrame(rows).set_index("signal")
+    if history is None:
+        if customer is not None or false_alarm_rate is not None:
+            raise InputError("customer= and false_alarm_rate= belong to the lead-time comparison: pass history= "
+                             "(the signals at repeated snapshots) too")
+        return out
+    lead = _lead_times(data, history, signals, rules, customer=customer, time=time, duration=duration, event=event,
+                       horizon=float(horizon), false_alarm_rate=false_alarm_rate, n_boot=n_boot, seed=seed,
+                       level=level)
+    return out.join(lead)
+
+
+def _lead_times(data, history, signals, rules, *, customer, time, duration, event, horizon, false_alarm_rate,
+                n_boot, seed, level):
+    """Lead time of each signal over the churners of the holdout at matched false-alarm rates
+    (see :func:`compare_warnings`)."""
+    from .._stats import bootstrap_interval
+    from .._validation import check_count, resolve_seed
+
+    if customer is None:
+        raise InputError("compare_warnings(history=...) needs customer=, the id column linking history to data")
+    require_frame(history, "history")
+    require_columns(data, [customer])
+    require_columns(history, [customer, time] + signals, "history")
+    require_single_columns(history, [customer, time] + signals, "history")
+    require_no_missing(data, [customer])
+    require_no_missing(history, [customer, time] + signals, "history")
+    require_numeric(history, [time] + signals, "history")
+    require_finite(history, [time] + signals, "history")
+    require_consistent_ids(data, customer)
+    require_consistent_ids(history, customer, "history")
+    n_boot = check_count(n_boot, "n_boot", 1)
+    if false_alarm_rate is not None and (isinstance(false_alarm_rate, bool)
+                                         or not isinstance(false_alarm_rate, (int, float, np.floating))
+                                         or not 0 < false_alarm_rate < 1):
+        raise InputError(f"false_alarm_rate must be strictly between 0 and 1, got {false_alarm_rate!r}")
+    dup = data.index[data[customer].duplicated(keep=False)]
+    if len(dup):
+        raise InputError(f"column {customer!r} of data repeats customer ids ({rows_text(dup)}); one row per customer")
+    dup = history.index[history.duplicated([customer, time], keep=False)]
+    if len(dup):
+        raise InputError(f"history has more than one row per customer and {time!r} ({rows_text(dup)})")
+    for s in rules:
+        bad = history.index[~history[s].isin([0, 1])]
+        if len(bad):
+            raise InputError(f"rule {s!r} is 0/1 in data but not in history ({rows_text(bad)})")
+    c = pd.Series(data[duration].to_numpy(float), index=data[customer].to_numpy())
+    e = pd.Series(data[event].to_numpy(int), index=data[customer].to_numpy())
+    ids = history[customer].to_numpy()
+    missing = pd.Index(c.index).get_indexer(ids) < 0
+    if missing.any():
+        raise InputError(f"history has customers that are not in data ({rows_text(history.index[missing])}); their "
+                         "outcome is unknown")
+    t = history[time].to_numpy(float)
+    ct, ev = c.reindex(ids).to_numpy(), e.reindex(ids).to_numpy()
+    late = history.index[t >= ct]
+    if len(late):
+        raise InputError(f"history has rows at or after the customer's churn or end of follow-up in data "
+                         f"({rows_text(late)}); a snapshot must fall while the customer is still a customer")
+    negative = ct > t + horizon                       # no churn within the horizon after this snapshot
+    if not negative.any():
+        raise InputError("history has no snapshot followed by a horizon without churn; no false-alarm rate to match")
+    if false_alarm_rate is None:
+        false_alarm_rate = float(history.loc[negative, rules[0]].mean()) if rules else 0.10
+        if not 0 < false_alarm_rate < 1:
+            raise InputError(f"the rule {rules[0]!r} flags {'no' if false_alarm_rate == 0 else 'every'} no-churn "
+                             "snapshot; give false_alarm_rate= to compare the signals")
+    churners = c.index[(e.to_numpy() == 1) & (c.to_numpy() <= horizon)]
+    if len(churners) == 0:
+        raise InputError("no customer of data churned within the horizon; no lead time to measure")
+    rng, _ = resolve_seed(seed)
+    boot_idx = rng.integers(0, len(churners), size=(n_boot, len(churners)))
+    rows = []
+    for s in signals:
+        v = history[s].to_numpy(float)
+        if s in rules:
+            flag = v == 1
+        else:
+            flag = v > np.quantile(v[negative], 1 - false_alarm_rate)
+        first = pd.Series(t[flag], index=ids[flag]).groupby(level=0).min()
+        lead = c.reindex(churners).to_numpy() - first.reindex(churners).to_numpy()   # NaN: never flagged
+        caught = ~np.isnan(lead)
+        q = np.quantile(lead[caught], [0.25, 0.5, 0.75]) if caught.any() else np.full(3, np.nan)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)     # a resample with no caught churner: NaN, dropped
+            draws = np.nanmedian(lead[boot_idx], axis=1)[:, None]
+            lo, hi = bootstrap_interval(draws, np.array([q[1]]), level, "percentile")
+        rows.append({"signal": s, "lead_false_alarm_rate": float(flag[negative].mean()), "churners": len(churners),
+                     "caught": int(caught.sum()), "lead_median": q[1], "lead_q1": q[0], "lead_q3": q[2],
+                     "lead_median_lower": float(lo[0]), "lead_median_upper": float(hi[0])})
     return pd.DataFrame(rows).set_index("signal")
 
 
