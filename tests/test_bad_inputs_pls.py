@@ -69,7 +69,11 @@ METHOD_CALLS = [
     ("bootstrap", (), {"n_boot": True}, True), ("bootstrap", (), {"n_boot": 3, "level": 1.5}, True),
     ("bootstrap", (), {"n_boot": 3, "level": "95%"}, True), ("bootstrap", (), {"n_boot": 3, "seed": "x"}, True),
     ("bootstrap", (), {"n_boot": 3, "seed": 1.5}, True), ("methods_text", (), {}, False),
-    ("summary", (), {}, False),
+    ("summary", (), {}, False), ("fit_indices", (), {}, False), ("fit_indices", (), {"composite": True}, False),
+    ("fit_indices", (), {"n_boot": 3, "seed": 1, "progress": False}, False), ("fit_indices", (), {"n_boot": 1}, True),
+    ("fit_indices", (), {"n_boot": -1}, True), ("fit_indices", (), {"n_boot": 2.5}, True),
+    ("fit_indices", (), {"n_boot": 3, "level": 1.5}, True), ("fit_indices", (), {"n_boot": 3, "seed": "x"}, True),
+    ("fit_indices", (), {"composite": "yes"}, True),
 ]
 
 
@@ -219,6 +223,64 @@ def test_bootstrap_records_a_drawn_seed_and_no_input_changes():
     again = res.bootstrap(n_boot=3, seed=boot.provenance.seed, progress=False)
     pd.testing.assert_frame_equal(boot.summary(), again.summary())
     pd.testing.assert_series_equal(before, res.params)
+
+
+# ------------------------------------------------------------------------------ sampling weights (issue 14)
+WEIGHTED = SMALL.assign(w=np.tile([1.0, 2.0, 0.5], 50))
+
+
+@pytest.mark.parametrize("name, frame", variants(WEIGHTED, ["CUEX1", "w"]), ids=[n for n, _ in variants(WEIGHTED, ["CUEX1", "w"])])
+def test_fit_pls_weighted_sweep(name, frame):
+    out = assert_clean(fit_pls, templates.ACSI, frame, sampling_weights="w")
+    if _must_refuse(name):
+        assert isinstance(out, InputError), name
+    else:
+        assert not isinstance(out, CXModelsError), (name, out)
+
+
+def _with_weights(values, rows):
+    d = WEIGHTED.copy()
+    d.loc[rows, "w"] = values
+    return d
+
+
+@pytest.mark.parametrize("data, kwargs, match", [
+    (_with_weights(-1.0, [4, 17]), {}, r"column 'w' has 2 negative weights \(rows 4, 17\)"),
+    (_with_weights(np.nan, [3]), {}, r"column 'w' has 1 missing \(NaN\) weights \(rows 3\)"),
+    (_with_weights(np.inf, [5, 6]), {}, r"2 infinite weights \(rows 5, 6\)"),
+    (WEIGHTED.assign(w=0.0), {}, "zero in every row"),
+    (WEIGHTED.assign(w=np.r_[np.ones(3), np.zeros(147)]), {}, r"only 3 complete rows have a positive weight"),
+    (WEIGHTED.assign(w="1"), {}, "must be numeric"), (WEIGHTED.assign(w=True), {}, "must be numeric"),
+    (WEIGHTED, dict(sampling_weights="nope"), "nope"), (WEIGHTED, dict(sampling_weights=["w"]), "name of a column"),
+    (WEIGHTED, dict(sampling_weights=WEIGHTED["w"]), "name of a column"),
+    (WEIGHTED, dict(sampling_weights="CUEX1"), "also an indicator"),
+    (WEIGHTED, dict(standardize="pooled"), "standardize='items'"),
+])
+def test_bad_sampling_weights_are_refused_naming_rows(data, kwargs, match):
+    out = assert_clean(fit_pls, templates.ACSI, data, **{"sampling_weights": "w", **kwargs})
+    assert isinstance(out, InputError) and re.search(match, str(out)), out
+
+
+def test_weighted_fit_methods_and_zero_weights():
+    d = _with_weights(0.0, [0, 1, 2])  # zero weights are allowed: those rows count for nothing
+    res = _quiet(fit_pls, templates.ACSI, d, sampling_weights="w", scale=(1, 10))
+    ref = _quiet(fit_pls, templates.ACSI, d.iloc[3:], sampling_weights="w", scale=(1, 10))
+    np.testing.assert_allclose(res.params.drop([i for i in res.params.index if "<~" in i]),
+                               ref.params.drop([i for i in ref.params.index if "<~" in i]), atol=1e-10)
+    for method, args, kwargs, refused in METHOD_CALLS:
+        out = assert_clean(getattr(res, method), *args, **kwargs)
+        assert isinstance(out, InputError) if refused else not isinstance(out, CXModelsError), (method, out)
+    # a block whose items are constant among the positively weighted rows
+    const = WEIGHTED.assign(w=np.where(np.arange(150) < 100, 0.0, 1.0))
+    const.loc[100:, "CUEX1"] = 5
+    with pytest.raises(InputError, match="CUEX1"):
+        fit_pls(templates.ACSI, const, sampling_weights="w")
+
+
+def test_fit_indices_plot_arguments():
+    f = FIT.fit_indices()
+    for kwargs in (dict(index="rmsea"), dict(model="null")):
+        assert isinstance(assert_clean(f.plot, **kwargs), InputError), kwargs
 
 
 # ------------------------------------------------------------------------------ MGA and segments
