@@ -227,9 +227,7 @@ def bootstrap_procedure(result, stat, X: np.ndarray, n_boot, *, seed, level, pro
     table["bca_lower"], table["bca_upper"] = _bca(D, est0, jack, level)
     opts = dict(n_boot=n_boot, level=level, n_failed=failed, jackknife=jack is not None)
     result._provenance = result.provenance.with_step(step, seed=recorded, **opts)
-    out = PLSBootstrapResult(result, table, D, n_boot, failed, recorded, level)
-    out._references = tuple(result.references) + out._references
-    return out
+    return PLSBootstrapResult(result, table, D, n_boot, failed, recorded, level)
 
 
 # ------------------------------------------------------------------ the fit

@@ -75,7 +75,7 @@ def _split_model(model: str):
 
     lines = []
     for line in model.splitlines():
-        code = line.split("#")[0]
+        code = re.split(r"[#!]", line)[0]
         if ":" in code and ":=" not in code:
             if "~" not in code or "=~" in code or "<~" in code:
                 raise ModelSyntaxError(f"interaction term in {line.strip()!r}: 'iv:moderator' belongs on the right "
