@@ -32,8 +32,8 @@ from ..._results import Decision, Result
 from ...errors import ConvergenceWarning, InputError
 from ...provenance import make_provenance
 from . import references as R
-from .predict import (LIENGAARD_2021, SHARMA_2023, SHMUELI_2016, Predictor, check_options, fold_matrix,
-                      items_matrix, parse_model, targets_of)
+from .predict import (LIENGAARD_2021, SHARMA_2023, SHMUELI_2016, check_options, items_matrix, parse_model,
+                      run_cv, targets_of)
 
 __all__ = ["cvpat", "CVPATResult", "loss_test"]
 
@@ -89,11 +89,6 @@ def _check_test_options(n_boot, alternative, level):
     V.check_level(level)
 
 
-def _setup(data, folds, repeats, seed, n):
-    rng, recorded = V.resolve_seed(seed)
-    return fold_matrix(folds, repeats, n, rng), rng, recorded
-
-
 def cvpat(model: str, data: pd.DataFrame, *, competitor: str | None = None, folds=10, repeats: int = 10,
           approach: str = "DA", targets=None, n_boot: int = 2000, alternative: str = "two-sided",
           level: float = 0.95, seed=None, scheme: str = "path", modes: dict | None = None, tol: float = 1e-10,
@@ -143,13 +138,10 @@ def cvpat(model: str, data: pd.DataFrame, *, competitor: str | None = None, fold
         return _compare(model, competitor, data, folds=folds, repeats=repeats, approach=approach, targets=targets,
                         n_boot=n_boot, alternative=alternative, level=level, seed=seed, scheme=scheme, modes=modes,
                         tol=tol, max_iter=max_iter, progress=progress)
-    spec = parse_model(model, modes)
-    tg = targets_of(spec, targets)
-    X = items_matrix(data, spec)
-    V.require_not_constant(data[spec.indicators], spec.indicators, "data")
-    F, rng, recorded = _setup(data, folds, repeats, seed, len(X))
-    pred = Predictor(spec, tg, approach, scheme, tol, max_iter)
-    preds, bad = pred.cross_validate(X, F, progress)
+    spec, pred, X, F, preds, bad, rng, recorded = run_cv(
+        model, data, modes=modes, targets=targets, folds=folds, repeats=repeats, approach=approach, scheme=scheme,
+        tol=tol, max_iter=max_iter, seed=seed, progress=progress)
+    tg = pred.targets
     Y = X[:, pred.item_idx]
     loss = {m: _losses(Y - preds[m], pred.items, spec.blocks, tg) for m in ("pls", "ia", "lm")}
     rows = []
@@ -174,20 +166,18 @@ def _compare(model, competitor, data, *, folds, repeats, approach, targets, n_bo
             raise InputError("model and competitor share no endogenous construct, so their predictions cannot be "
                              "compared; CVPAT compares models that predict the same constructs")
         targets = shared
-    t1 = targets_of(s1, targets)
-    t2 = targets_of(s2, targets)
+    t1 = targets_of(s1, targets, "the model")
+    targets_of(s2, targets, "the competitor")
     for c in t1:
         if s1.blocks[c] != s2.blocks[c]:
             raise InputError(f"construct {c!r} has indicators {s1.blocks[c]} in model but {s2.blocks[c]} in "
                              "competitor; CVPAT compares predictions of the same indicators")
-    X1, X2 = items_matrix(data, s1), items_matrix(data, s2)
-    V.require_not_constant(data[list(dict.fromkeys(s1.indicators + s2.indicators))],
-                           list(dict.fromkeys(s1.indicators + s2.indicators)), "data")
-    F, rng, recorded = _setup(data, folds, repeats, seed, len(X1))
-    p1 = Predictor(s1, t1, approach, scheme, tol, max_iter)
-    p2 = Predictor(s2, [c for c in s2.constructs if c in t1], approach, scheme, tol, max_iter)
-    pr1, bad1 = p1.cross_validate(X1, F, progress)
-    pr2, bad2 = p2.cross_validate(X2, F, progress)
+    common = dict(modes=modes, targets=t1, folds=folds, repeats=repeats, approach=approach, scheme=scheme, tol=tol,
+                  max_iter=max_iter, progress=progress)
+    # the competitor is checked before anything is fitted; both run on the model's folds
+    items_matrix(data, s2)
+    _, p1, X1, F, pr1, bad1, rng, recorded = run_cv(model, data, seed=seed, **common)
+    _, p2, X2, _, pr2, bad2, _, _ = run_cv(competitor, data, seed=0, F=F, what="competitor", **common)
     l1 = _losses(X1[:, p1.item_idx] - pr1["pls"], p1.items, s1.blocks, t1)
     l2 = _losses(X2[:, p2.item_idx] - pr2["pls"], p2.items, s2.blocks, t1)
     rows = []

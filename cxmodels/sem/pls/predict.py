@@ -40,6 +40,7 @@ from ...provenance import make_provenance
 from ...references import ref
 from . import references as R
 from .engine import SCHEMES, Engine, PLSSpec, parse_pls
+from .fit import ROWS_PER_ARROW, ten_times_rule
 
 __all__ = ["predict_pls", "PLSPredictResult", "APPROACHES"]
 
@@ -79,7 +80,7 @@ def parse_model(model, modes=None, what: str = "model") -> PLSSpec:
     return parse_pls(model, modes)
 
 
-def targets_of(spec: PLSSpec, targets) -> list[str]:
+def targets_of(spec: PLSSpec, targets, what: str = "the model") -> list[str]:
     """The endogenous constructs whose indicators are predicted (default: all of them)."""
     endo = [c for c in spec.constructs if spec.predecessors[c]]
     if targets is None:
@@ -90,10 +91,10 @@ def targets_of(spec: PLSSpec, targets) -> list[str]:
         raise InputError(f"targets must be a construct name or a list of them, got {targets!r}")
     for t in targets:
         if t not in spec.constructs:
-            raise InputError(f"targets names {t!r}, which is not a construct of the model; constructs are "
+            raise InputError(f"targets names {t!r}, which is not a construct of {what}; constructs are "
                              f"{spec.constructs}")
         if not spec.predecessors[t]:
-            raise InputError(f"construct {t!r} has no antecedents in the inner model, so PLSpredict has nothing to "
+            raise InputError(f"construct {t!r} has no antecedents in {what}, so PLSpredict has nothing to "
                              f"predict its indicators from; choose among the endogenous constructs {endo}")
     if len(set(targets)) != len(targets):
         raise InputError(f"targets lists a construct twice: {list(targets)}")
@@ -270,11 +271,13 @@ def metrics_table(Y: np.ndarray, preds: dict, items: list[str], constructs: list
 
 
 def run_cv(model, data, *, modes, targets, folds, repeats, approach, scheme, tol, max_iter, seed, progress,
-           F=None):
-    """Check the input and cross-validate one model: (spec, predictor, X, F, preds, bad, recorded seed)."""
+           F=None, what: str = "model"):
+    """Check the input and cross-validate one model.  Returns the spec, the :class:`Predictor`,
+    the indicator matrix, the folds (``F``, drawn unless given), the predictions, the number of
+    unconverged fold fits, the random generator (for later draws) and the seed to record."""
     check_options(approach, scheme, tol, max_iter)
-    spec = parse_model(model, modes)
-    tg = targets_of(spec, targets)
+    spec = parse_model(model, modes, what)
+    tg = targets_of(spec, targets, f"the {what}")
     X = items_matrix(data, spec)
     V.require_not_constant(data[spec.indicators], spec.indicators, "data")
     rng, recorded = V.resolve_seed(seed)
@@ -282,7 +285,7 @@ def run_cv(model, data, *, modes, targets, folds, repeats, approach, scheme, tol
         F = fold_matrix(folds, repeats, len(X), rng)
     pred = Predictor(spec, tg, approach, scheme, tol, max_iter)
     preds, bad = pred.cross_validate(X, F, progress)
-    return spec, pred, X, F, preds, bad, recorded
+    return spec, pred, X, F, preds, bad, rng, recorded
 
 
 # ----------------------------------------------------------------------------- public
@@ -330,7 +333,7 @@ def predict_pls(model: str, data: pd.DataFrame, *, folds=10, repeats: int = 10, 
     J. F., et al. (2019). Predictive model assessment in PLS-SEM: guidelines for using
     PLSpredict. *European Journal of Marketing*, 53(11), 2322-2347.
     """
-    spec, pred, X, F, preds, bad, recorded = run_cv(
+    spec, pred, X, F, preds, bad, _, recorded = run_cv(
         model, data, modes=modes, targets=targets, folds=folds, repeats=repeats, approach=approach, scheme=scheme,
         tol=tol, max_iter=max_iter, seed=seed, progress=progress)
     options = dict(folds=int(F[:, 0].max() + 1) if not isinstance(folds, (int, np.integer)) else int(folds),
@@ -372,9 +375,11 @@ class PLSPredictResult(Result):
                        f"{options['max_iter']}); their predictions use the last iterate: raise max_iter",
                        ConvergenceWarning)
         smallest = int(min(np.bincount(F[:, r]).min() for r in range(F.shape[1])))
-        if self.nobs - smallest < 10 * max(len(spec.predecessors[c]) for c in spec.constructs):
-            self._flag(f"training folds of {self.nobs - smallest} rows are too small for stable PLS estimates "
-                       "(the ten-times rule); use fewer folds or more data")
+        arrows, where = ten_times_rule(spec)
+        if self.nobs - smallest < ROWS_PER_ARROW * arrows:
+            self._flag(f"training folds of {self.nobs - smallest} rows are fewer than the {ROWS_PER_ARROW * arrows} "
+                       f"the ten-times rule asks for ({arrows} arrows point at {where!r}): the fold estimates are "
+                       "unstable; use fewer folds or more data")
 
     def summary(self) -> pd.DataFrame:
         """Per indicator: ``construct``, RMSE and MAE of PLS, LM and IA, and ``q2_predict``."""
