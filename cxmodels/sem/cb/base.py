@@ -97,6 +97,10 @@ class SEMBase(Result):
             args.append(f'missing = "{"ml" if o["missing"] == "fiml" else "listwise"}"')
             args.append(f"meanstructure = {'TRUE' if o.get('meanstructure') else 'FALSE'}")
             args.append(f"fixed.x = {'TRUE' if o.get('fixed_x', True) else 'FALSE'}")
+        if o.get("sampling_weights"):
+            args.append(f"sampling.weights = {_r_string(o['sampling_weights'])}")
+        if o.get("cluster"):
+            args.append(f"cluster = {_r_string(o['cluster'])}")
         if o.get("group"):
             args.append(f"group = {_r_string(o['group'])}")
             if o.get("group_equal"):
@@ -131,6 +135,9 @@ class SEMBase(Result):
         """
         if not isinstance(data_path, str) or not data_path:
             raise InputError(f"data_path must be a non-empty string, got {data_path!r}")
+        if self.options.get("sample_statistics"):
+            raise InputError("to_lavaan writes a script that reads the rows; this model was fitted to "
+                             "sample statistics (pass them to lavaan as sample.cov, sample.mean, sample.nobs)")
         est = self._table
         lines = [
             f"# Re-runs a cxmodels {self._provenance.method} analysis with lavaan (Rosseel, 2012).",

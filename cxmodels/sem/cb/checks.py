@@ -254,6 +254,8 @@ def design_columns(data: pd.DataFrame, observed, group, sampling_weights, cluste
         if isinstance(col, str) and (col in observed or col == group):
             raise InputError(f"{name} column {col!r} is also a variable of the model or the group "
                              "column; a design column cannot be both")
+        if isinstance(col, str):
+            require_unique_model_columns(data, [col])
     if sampling_weights is not None:
         out[WEIGHT_COLUMN] = sampling_weights_values(data, sampling_weights)
     if cluster is not None:

@@ -131,11 +131,15 @@ def fit_core(table: pd.DataFrame, v: Variables, arrays: list[np.ndarray] | None,
                     model.set_fixed(g, xa, "~~", xb, S[a, b])
     disc = Discrepancy(model, blocks, N, meanstructure)
     if theta0 is None:
-        if moments is None:
+        if moments is None and weights is not None:  # the weighted moments the fit uses
+            S0, m0 = weighted_moments(np.vstack(arrays), np.concatenate(weights))
+        elif moments is None:
             Y0 = np.vstack(arrays)
             S0, m0 = pd.DataFrame(Y0).cov(ddof=0).to_numpy(), np.nanmean(Y0, axis=0)
-        else:
-            S0, m0 = moments[0][0], moments[0][1]
+        else:  # the pooled moments, as the rows would give them
+            n = np.array([k for _, _, k in moments], float)
+            m0 = sum(k * m for (_, m, _), k in zip(moments, n)) / n.sum()
+            S0 = sum(k * (S + np.outer(m - m0, m - m0)) for (S, m, _), k in zip(moments, n)) / n.sum()
         theta0 = _start_values(table, v, S0, m0)
     opt = minimize(disc, theta0)
     return Core(table, v, model, disc, blocks, N, opt.theta, opt.fmin, opt.converged,

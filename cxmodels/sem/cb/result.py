@@ -106,6 +106,12 @@ class SEMResult(SEMBase):
         return (o["missing"] == "fiml" or o["estimator"] == "MLR" or o.get("sampling_weights") is not None
                 or o.get("cluster") is not None)
 
+    def _require_rows(self, what: str) -> None:
+        """Refuse ``what`` on a fit to sample statistics (it needs the rows)."""
+        if self._core.data[0].Y is None:
+            raise InputError(f"{what} needs the raw rows, but this model was fitted to sample statistics "
+                             "(sample_cov=...); fit it to the data instead")
+
     def _warn(self, msg, category=ImproperSolutionWarning):
         self._flag(msg, category, stacklevel=4)
 
@@ -143,6 +149,8 @@ class SEMResult(SEMBase):
             out.append(R.YUAN_BENTLER)
         if o["missing"] == "fiml":
             out.append(R.ARBUCKLE)
+        if self._robust and o["estimator"] != "MLR":
+            out.append(R.YUAN_BENTLER)
         return tuple(out)
 
     def _row_values(self, theta: np.ndarray) -> np.ndarray:
@@ -453,6 +461,7 @@ class SEMResult(SEMBase):
         return out
 
     def _item_frame(self) -> pd.DataFrame:
+        self._require_rows("reliability and HTMT")
         gd = self._core.data[0]
         return pd.DataFrame(gd.Y, columns=self._core.variables.observed).dropna()
 
@@ -500,6 +509,7 @@ class SEMResult(SEMBase):
         and records it, so every bootstrap can be re-run.
         """
         from .bootstrap import bootstrap
+        self._require_bootstrappable()
         return bootstrap(self, n_boot=n_boot, seed=seed, progress=progress)
 
     def indirect_effects(self, n_boot: int = 1000, *, seed=None, interval: str = "percentile",
@@ -525,8 +535,20 @@ class SEMResult(SEMBase):
             Progress bar (None: on for a terminal only).
         """
         from .bootstrap import effects_table
+        if n_boot:
+            self._require_bootstrappable()
         return effects_table(self, n_boot=n_boot, seed=seed, interval=interval,
                              level=self.options["level"] if level is None else level, progress=progress)
+
+    def _require_bootstrappable(self) -> None:
+        """The bootstrap resamples independent, equally weighted rows: refuse the designs it
+        would misrepresent."""
+        self._require_rows("the bootstrap")
+        o = self.options
+        if o.get("sampling_weights") is not None or o.get("cluster") is not None:
+            raise InputError("the bootstrap resamples rows as independent and equally weighted; with "
+                             "sampling_weights or cluster it would misstate the design: use the robust "
+                             "(sandwich) standard errors of this fit, or n_boot=0 for point estimates")
 
     # ------------------------------------------------------------ variables and moments
     @property
@@ -557,6 +579,7 @@ class SEMResult(SEMBase):
             raise NotImplementedError("factor scores are available for single-group models")
         core, v = self._core, self._core.variables
         if data is None:
+            self._require_rows("factor scores of the fitted rows (data=None)")
             Y = core.data[0].Y
         else:
             missing = [c for c in v.observed if c not in data.columns]
@@ -565,7 +588,10 @@ class SEMResult(SEMBase):
             Y = data[v.observed].to_numpy(float)
         full_cov, full_mu = core.model.implied(core.theta, 0, full=True)
         p = len(v.observed)
-        mu = full_mu[:p] if core.model.meanstructure else np.nanmean(core.data[0].Y, axis=0)
+        # without a mean structure the mean is the (weighted) sample mean the fit used
+        gd = core.data[0]
+        mu = (full_mu[:p] if core.model.meanstructure
+              else gd.blocks[0].ybar if len(gd.blocks) == 1 else np.nanmean(gd.Y, axis=0))
         return Y, mu, full_cov, p
 
     def latent_posterior(self, data: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -638,8 +664,21 @@ class SEMResult(SEMBase):
             f = self.fit_indices()
         except EstimationError:
             f = None
-        est = {"ML": "maximum likelihood", "MLR": "maximum likelihood with Huber-White robust standard "
-               f"errors and the scaled chi-square of {R.YUAN_BENTLER.cite}"}[o["estimator"]]
+        robust = (f"maximum likelihood with Huber-White robust standard errors and the scaled chi-square "
+                  f"of {R.YUAN_BENTLER.cite}")
+        est = robust if self._robust else "maximum likelihood"
+        design = ""
+        if o.get("sampling_weights") is not None:
+            design += (f"Sampling weights ({o['sampling_weights']}), normalised to sum to the sample size, "
+                       "weighted the sample moments and the casewise scores of the robust standard errors, "
+                       "as lavaan's sampling.weights. ")
+        if o.get("cluster") is not None:
+            n_cl = sum(int(gd.cluster.max()) + 1 for gd in self._core.data)
+            design += (f"Standard errors and the test statistic were made robust to the clustering of "
+                       f"observations in {n_cl} clusters ({o['cluster']}) by summing the casewise scores "
+                       "within clusters, as lavaan's cluster option. ")
+        if o.get("sample_statistics"):
+            design += "The model was fitted to sample means and covariance matrices. "
         miss = (f"Missing values were handled by full-information maximum likelihood as in {R.ARBUCKLE.cite}. "
                 if o["missing"] == "fiml" else "")
         grp = (f"The model was estimated in {len(self.group_labels)} groups ({o['group']})"
@@ -647,7 +686,8 @@ class SEMResult(SEMBase):
                if o["group"] else "")
         text = (f"Following {R.BOLLEN.cite}, the structural equation model was estimated by {est} on "
                 f"{self.nobs} observations with cxmodels {self._provenance.versions.get('cxmodels', '')}, whose "
-                f"estimates are checked against lavaan, the R package of {R.ROSSEEL.cite}. " + miss + grp)
+                f"estimates are checked against lavaan, the R package of {R.ROSSEEL.cite}. " + miss + grp
+                + design)
         boot = self._bootstrap_text()
         if f is None:
             return (text + "Fit indices could not be computed for this solution (see its warnings). " + boot).strip()

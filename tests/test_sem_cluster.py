@@ -1,0 +1,101 @@
+"""Cluster-robust covariance-based SEM (customers nested in stores) against lavaan 0.6-14's
+``cluster =`` (fixtures and their R script, with the seeded survey, in
+tests/fixtures/lavaan_weights/), and the cluster column's bad inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from badinput import assert_clean, variants
+from cxmodels.errors import InputError
+from cxmodels.sem import fit_sem
+from sem_design_fixtures import STORE_MODEL, assert_parity, data, fit_measures, merged
+
+
+@pytest.fixture(scope="module")
+def stores():
+    return data("stores_cluster")
+
+
+@pytest.fixture(scope="module")
+def fits(stores):
+    return {
+        "stores_naive": fit_sem(STORE_MODEL, stores, estimator="MLR"),
+        "stores_cluster": fit_sem(STORE_MODEL, stores, estimator="MLR", cluster="store"),
+        "stores_cluster_ml": fit_sem(STORE_MODEL, stores, estimator="ML", cluster="store"),
+        "stores_cluster_weights": fit_sem(STORE_MODEL, stores, estimator="MLR", cluster="store",
+                                          sampling_weights="w"),
+    }
+
+
+@pytest.mark.parametrize("name", ["stores_naive", "stores_cluster", "stores_cluster_weights"])
+def test_lavaan_parity(fits, name):
+    # Estimates, (cluster-)robust SEs, chi-square and its Yuan-Bentler scaling with the
+    # clustered meat, CFI/TLI/RMSEA (plain, scaled, robust), SRMR (with the mean structure
+    # lavaan turns on for clusters), logL, AIC/BIC.
+    assert_parity(fits[name], name, est=1e-5, se=1e-5, fit_rel=1e-5)
+
+
+def test_ml_with_clusters(fits):
+    # lavaan's ML with cluster= keeps the estimates and takes the cluster-robust SEs with the
+    # observed information (as MLR); its scaled statistic uses lavaan's expected h1
+    # information, reproduced here to 3e-4 relative (see docs/sem.md).
+    assert_parity(fits["stores_cluster_ml"], "stores_cluster_ml", est=1e-5, se=1e-5, fit_rel=1e-5,
+                  skip=("chisq_scaled", "chisq_scaling_factor", "pvalue_scaled", "cfi_scaled", "tli_scaled",
+                        "rmsea_scaled", "cfi_robust", "tli_robust", "rmsea_robust", "baseline_chisq_scaled"))
+    ours, ref = fits["stores_cluster_ml"].fit_indices(), fit_measures("stores_cluster_ml")
+    assert ours["chisq_scaled"] == pytest.approx(ref["chisq_scaled"], rel=5e-4)
+    assert ours["cfi_robust"] == pytest.approx(ref["cfi_robust"], abs=1e-4)
+
+
+def test_clustering_widens_the_store_level_standard_error(fits):
+    naive = merged(fits["stores_naive"], "stores_naive").set_index(["lhs", "op", "rhs"])
+    clus = merged(fits["stores_cluster"], "stores_cluster").set_index(["lhs", "op", "rhs"])
+    # wait is a store-level covariate: its effect is far less certain once stores are clusters.
+    assert clus.loc[("LOY", "~", "wait"), "se"] > 2 * naive.loc[("LOY", "~", "wait"), "se"]
+    np.testing.assert_allclose(clus.loc[naive.index, "est"], naive["est"], atol=1e-6)
+
+
+def test_cluster_surface(fits):
+    r = fits["stores_cluster"]
+    assert "60 clusters (store)" in r.methods_text()
+    assert "cluster = 'store'" in r.to_lavaan()
+    assert r.options["cluster"] == "store" and r.admissible and r.converged
+    with pytest.raises(InputError, match="sampling_weights or cluster"):
+        r.bootstrap(n_boot=10, seed=1)
+
+
+def test_one_cluster_refused(stores):
+    with pytest.raises(InputError, match="single cluster"):
+        fit_sem(STORE_MODEL, stores.assign(store="S01"), cluster="store")
+
+
+def test_one_cluster_in_a_group_refused(stores):
+    d = stores.assign(region=np.where(stores["store"] == "S01", "north", "south"))
+    with pytest.raises(InputError, match="group 'north'.*single cluster"):
+        fit_sem(STORE_MODEL, d, cluster="store", group="region")
+
+
+def test_cluster_with_missing_values_names_rows(stores):
+    d = stores.copy()
+    d.loc[[3, 250], "store"] = None
+    with pytest.raises(InputError, match="2 missing value.*3.*250"):
+        fit_sem(STORE_MODEL, d, cluster="store")
+
+
+@pytest.mark.parametrize("kw, match", [
+    ({"cluster": "nope"}, "nope"),
+    ({"cluster": ["store"]}, "name of a column"),
+    ({"cluster": "sat1"}, "also a variable of the model"),
+    ({"cluster": "store", "missing": "fiml"}, "complete data"),
+    ({"cluster": "w", "sampling_weights": "w"}, "same column"),
+])
+def test_cluster_argument_errors(stores, kw, match):
+    with pytest.raises(InputError, match=match):
+        fit_sem(STORE_MODEL, stores, **kw)
+
+
+def test_cluster_column_corpus_is_clean(stores):
+    for name, bad in variants(stores, ["store"]):
+        assert_clean(fit_sem, STORE_MODEL, bad, cluster="store")
