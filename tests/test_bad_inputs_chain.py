@@ -56,11 +56,11 @@ def test_intervention_sweep(chain, name, frame):
     (dict(n_boot=-1), "n_boot must be a whole number >= 0"), (dict(n_boot=2.5), "n_boot"),
     (dict(n_boot=True), "n_boot"), (dict(level=1.0), "level must be a number strictly between 0 and 1"),
     (dict(level=0.0), "level"), (dict(level=-0.5), "level"), (dict(level="0.95"), "level"),
-    (dict(horizon=0), "horizon"), (dict(horizon=np.inf), "horizon"), (dict(annual_discount_rate=-2),
-                                                                       "annual_discount_rate"),
+    (dict(horizon=0), "horizon"), (dict(horizon=np.inf), "horizon"), (dict(discount_rate=-2),
+                                                                       "discount_rate"),
     (dict(per="one"), "per"), (dict(reliability="high"), "reliability"), (dict(seed="x"), "seed"),
     (dict(sem_options=[1]), "sem_options"), (dict(sem_options={"bogus": 1}), "bogus"),
-    (dict(satisfaction="CSAT"), "not latent"), (dict(duration="nope"), "nope"),
+    (dict(satisfaction="CSAT"), "not in the model"), (dict(duration="nope"), "nope"),
 ])
 def test_chain_arguments(kwargs, match):
     out = assert_clean(fit_value_chain, DF, BASE.model, **{**FAST, **kwargs})

@@ -79,19 +79,22 @@ from .._numerics import hessian_from_gradient, jacobian, safe_inverse
 from .._progress import Progress
 from .._results import Result
 from .._validation import (check_count, check_level, require_columns, require_finite, require_frame,
-                           require_no_missing, require_numeric, require_unique_columns, resolve_seed, rows_text)
+                           require_consistent_ids, require_no_missing, require_numeric, require_unique_columns,
+                           resolve_seed, rows_text)
 from ..churn.checks import check_duration, check_event
+from .behaviour import OUTCOME_PARAMS, fit
+from .measurement import fit_ordinal_factor
 from ..errors import ConvergenceWarning, CXModelsError, CXModelsWarning, EstimationError, InputError
 from ..provenance import make_provenance
 from . import references as refs
 
-OUTCOME_PARAMS = ["log_shape", "log_scale", "gamma", "log_rate", "delta"]
 _GH_X, _GH_W = np.polynomial.hermite_e.hermegauss(24)
 _GH_LW = np.log(_GH_W / np.sqrt(2 * np.pi))
 _POP_X, _POP_W = np.polynomial.hermite_e.hermegauss(40)
 _POP_W = _POP_W / np.sqrt(2 * np.pi)
 _GL_U, _GL_W = np.polynomial.legendre.leggauss(96)
 _GL_U, _GL_W = (_GL_U + 1) / 2, _GL_W / 2
+SHIFTS = (-0.5, -0.25, 0.0, 0.25, 0.5)      # sensitivity: non-respondents' mean, in SD of satisfaction
 
 
 def index_point(scale: tuple[float, float] = (1, 10)) -> float:
@@ -102,62 +105,6 @@ def index_point(scale: tuple[float, float] = (1, 10)) -> float:
     """
     lo, hi = scale
     return (hi - lo) / 100.0
-
-
-# ----------------------------------------------------------------------------- likelihood
-def _loglik(theta, t, d, N, m, sd, nodes, logw):
-    """Log-likelihood and gradient of the Weibull-PH + Poisson model, satisfaction integrated.
-
-    ``m`` (n,) and ``sd`` (scalar) describe ``s | items``; ``nodes``/``logw`` the quadrature
-    (a single node at 0 with weight 1 gives the plug-in likelihood).
-    """
-    a, b, g, c, dp = theta
-    k = np.exp(a)
-    S = m[:, None] + sd * nodes[None, :]
-    z = (np.log(t) - b)[:, None]
-    H = np.exp(np.clip(k * z + g * S, -700, 700))
-    dd = d[:, None]
-    if N is None:
-        L = dd * (a - b + (k - 1) * z + g * S) - H + logw
-        mu = None
-    else:
-        mu = np.exp(np.clip(c + dp * S, -700, 700)) * t[:, None]
-        L = dd * (a - b + (k - 1) * z + g * S) - H + N[:, None] * (c + dp * S + np.log(t)[:, None]) - mu + logw
-    ll = special.logsumexp(L, axis=1)
-    P = np.exp(L - ll[:, None])
-    grad = np.array([
-        np.sum(P * (dd * (1 + k * z) - H * k * z)),
-        np.sum(P * (-dd * k + H * k)),
-        np.sum(P * (dd - H) * S),
-        0.0 if mu is None else np.sum(P * (N[:, None] - mu)),
-        0.0 if mu is None else np.sum(P * (N[:, None] - mu) * S),
-    ])
-    const = 0.0 if N is None else -special.gammaln(N + 1).sum()
-    return ll.sum() + const, grad
-
-
-def _start(t, d, N):
-    rate = max(d.sum(), 1.0) / t.sum()
-    return np.array([0.0, -np.log(rate), 0.0, np.log(max(N.sum(), 1.0) / t.sum()) if N is not None else 0.0, 0.0])
-
-
-def _fit_outcomes(t, d, N, m, sd, theta0=None):
-    """Maximize the (integrated) likelihood; returns (theta, loglik, converged, hessian_inv)."""
-    nodes, logw = (_GH_X, _GH_LW) if sd > 0 else (np.zeros(1), np.zeros(1))
-    free = slice(None) if N is not None else slice(0, 3)
-
-    def f(x):
-        th = np.zeros(5)
-        th[free] = x
-        ll, gr = _loglik(th, t, d, N, m, sd, nodes, logw)
-        return -ll, -gr[free]
-
-    x0 = (_start(t, d, N) if theta0 is None else np.asarray(theta0, float))[free]
-    res = optimize.minimize(f, x0, jac=True, method="BFGS", options={"gtol": 1e-6 * len(t), "maxiter": 500})
-    th = np.zeros(5)
-    th[free] = res.x
-    gnorm = np.max(np.abs(res.jac)) / len(t)
-    return th, -res.fun, bool(res.success or gnorm < 1e-5), free, f
 
 
 def _hessian_inv(f, x, h=1e-5):
@@ -173,32 +120,38 @@ def _hessian_inv(f, x, h=1e-5):
 @dataclass(frozen=True)
 class _Economics:
     horizon: float
-    rho: float              # continuous monthly discount rate
+    rho: float              # log(1 + discount rate per time unit): (1 + d)^-t = exp(-rho t)
     mean_spend: float       # amount per purchase (or per active month when no purchase model)
     retention_at: float = 12.0
 
 
-def _value_curves(theta, shifts, phi, econ: _Economics, has_purchases: bool):
-    """Population means of CLV, RMST and retention for satisfaction shifted by each of ``shifts``."""
-    a, b, g, c, dp = theta
+def _value_curves(theta, shifts, phi, econ: _Economics, has_purchases: bool, mix=((0.0, 1.0),)):
+    """Population means of CLV, RMST and retention for satisfaction shifted by each of ``shifts``.
+
+    The population is a mixture of normals ``N(mean, phi)`` with the shares of ``mix``
+    (respondents at 0, non-respondents at ``mu_nr``): the whole customer base.
+    """
+    a, b, g, c, dp = theta[:5]
     k, lam = np.exp(a), np.exp(b)
-    s = np.sqrt(max(phi, 0.0)) * _POP_X[None, :] + np.asarray(shifts, float)[:, None]   # shifts x nodes
     tt = econ.horizon * _GL_U ** 2                         # t = H u^2 smooths t^k near 0
     wt = econ.horizon * 2 * _GL_U * _GL_W
     cum = np.exp(k * (np.log(tt) - b))                     # (t / lambda)^k
-    surv = np.exp(-cum[None, None, :] * np.exp(g * s)[:, :, None])
     disc = np.exp(-econ.rho * tt)
-    rate = np.exp(c + dp * s) if has_purchases else np.ones_like(s)
-    clv = econ.mean_spend * rate * (surv * disc * wt).sum(-1)
-    rmst = (surv * wt).sum(-1)
-    r12 = np.exp(-(econ.retention_at / lam) ** k * np.exp(g * s))
-    avg = lambda x: x @ _POP_W
-    return avg(clv), avg(rmst), avg(r12)
+    out = np.zeros((3, len(np.atleast_1d(shifts))))
+    for mean, share in mix:
+        s = np.sqrt(max(phi, 0.0)) * _POP_X[None, :] + mean + np.asarray(shifts, float)[:, None]
+        surv = np.exp(-cum[None, None, :] * np.exp(g * s)[:, :, None])
+        rate = np.exp(c + dp * s) if has_purchases else np.ones_like(s)
+        clv = econ.mean_spend * rate * (surv * disc * wt).sum(-1)
+        rmst = (surv * wt).sum(-1)
+        r12 = np.exp(-(econ.retention_at / lam) ** k * np.exp(g * s))
+        out += share * np.array([clv @ _POP_W, rmst @ _POP_W, r12 @ _POP_W])
+    return out[0], out[1], out[2]
 
 
-def _chain_effects(theta, beta, phi, econ, has_purchases, per, per_driver):
+def _chain_effects(theta, beta, phi, econ, has_purchases, per, per_driver, mix=((0.0, 1.0),)):
     shifts = [0.0, per] + ([per_driver * beta] if beta is not None else [])
-    clv, rmst, r12 = _value_curves(theta, shifts, phi, econ, has_purchases)
+    clv, rmst, r12 = _value_curves(theta, shifts, phi, econ, has_purchases, mix)
     out = {"clv_mean": clv[0], "lifetime_mean": rmst[0], "retention12_mean": r12[0],
            "clv_per_unit": clv[1] - clv[0], "lifetime_per_unit": rmst[1] - rmst[0],
            "retention12_per_unit": r12[1] - r12[0], "hazard_ratio_per_unit": np.exp(theta[2] * per)}
@@ -215,7 +168,7 @@ def _chain_effects(theta, beta, phi, econ, has_purchases, per, per_driver):
 class _Stage:
     """Everything one (bootstrap) fit of the chain produces."""
 
-    theta: np.ndarray
+    theta: np.ndarray                   # five outcome parameters (+ mu_nr with non-respondents)
     beta: float | None
     phi: float
     mean_spend: float
@@ -223,32 +176,71 @@ class _Stage:
     converged: bool
     sem: object | None
     vcov: np.ndarray | None = None      # plug-in fits: inverse Hessian of the free parameters
-    free: slice = field(default_factory=lambda: slice(None))
+    free: np.ndarray | slice = field(default_factory=lambda: slice(None))
     vcov_ok: bool = True                # that Hessian was positive definite
+    mix: tuple = ((0.0, 1.0),)          # the base as a mixture: (mean satisfaction, share)
+    warm: dict = field(default_factory=dict, repr=False)   # warm starts for bootstrap refits
+    ordinal: object | None = None       # the ordinal measurement model (Likert items)
+    sensitivity: list | None = None     # (shift in SD, clv_per_unit) with mu_nr held fixed
+
+    @property
+    def mu_nr(self) -> float:
+        return float(self.theta[5]) if len(self.theta) > 5 else 0.0
+
+
+def _items_of(model: str, construct: str) -> list:
+    from ..sem.syntax import parse
+    return [s.rhs for s in parse(model) if s.op == "=~" and s.lhs == construct]
+
+
+def _as_scale(scale):
+    if scale is None:
+        return None
+    if isinstance(scale, (int, np.integer)) and not isinstance(scale, bool) and scale >= 2:
+        return (1, int(scale))
+    if (isinstance(scale, (tuple, list)) and len(scale) == 2
+            and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in scale)
+            and scale[0] < scale[1]):
+        return (int(scale[0]), int(scale[1]))
+    raise InputError(f"scale must be None (continuous items), a number of points (5, 7, 10) or a (low, high) "
+                     f"pair of integers, got {scale!r}")
 
 
 class _Spec:
-    """Validated inputs of :func:`fit_value_chain`."""
+    """Validated inputs of :func:`fit_value_chain`: the behaviour of every customer, aligned
+    with the survey answers of those who responded."""
 
     def __init__(self, data, model, satisfaction, driver, duration, event, purchases, spend,
-                 monthly_revenue, reliability):
+                 monthly_revenue, reliability, survey, customer, scale):
         require_frame(data)
         require_unique_columns(data)
         self.model, self.sat, self.driver = model, satisfaction, driver
         self.duration, self.event, self.purchases, self.spend = duration, event, purchases, spend
         self.monthly_revenue, self.reliability = monthly_revenue, reliability
+        self.customer, self.scale = customer, _as_scale(scale)
         cols = [duration, event] + ([purchases] if purchases else []) + ([spend] if spend else [])
-        if model is None:
-            cols.append(satisfaction)
-            if driver is not None:
-                raise InputError("driver effects need a measurement model (model=...) linking driver and satisfaction")
         if (purchases is None) == (monthly_revenue is None):
             raise InputError("give either purchases= (with spend=) for a purchase model, or monthly_revenue= "
                              "(revenue per active month of a subscription)")
         if purchases is not None and spend is None:
             raise InputError("purchases= needs spend= (the column of each customer's total spend)")
+        if model is None and driver is not None:
+            raise InputError("driver effects need a measurement model (model=...) linking driver and satisfaction")
+        if model is not None:
+            if not isinstance(model, str):
+                raise InputError(f"model must be lavaan syntax (a string), got {type(model).__name__}")
+            self.sat_items = _items_of(model, satisfaction)
+            constructs = sorted({s for s in _constructs(model)})
+            for name, what in ((satisfaction, "satisfaction"), (driver, "driver")):
+                if name is not None and name not in constructs:
+                    raise InputError(f"the {what} construct {name!r} is not in the model: it measures "
+                                     f"{constructs or 'no construct'} (a line '{name} =~ item1 + item2 + ...')")
+            self.driver_items = _items_of(model, driver) if driver else []
+            from ..sem.syntax import parse
+            self.model_items = list(dict.fromkeys(s.rhs for s in parse(model) if s.op == "=~"))
+        elif self.scale is not None:
+            raise InputError("scale= declares the survey items' scale: it needs a measurement model (model=...)")
         require_columns(data, cols)
-        # the churn domain's checks of tenure and churn, then the purchase columns
         check_duration(data, duration)
         check_event(data, event)
         others = [c for c in cols if c not in (duration, event)]
@@ -264,28 +256,113 @@ class _Spec:
         if reliability is not None and (isinstance(reliability, bool) or not isinstance(reliability, (int, float))
                                         or not 0 < reliability <= 1):
             raise InputError(f"reliability must lie in (0, 1], got {reliability}")
+        self.behaviour = data
+        self.resp, self.survey = self._align(data, survey)
+        if model is not None:
+            self._check_scale()
+        elif satisfaction not in self.survey.columns:
+            require_columns(self.survey, [satisfaction], "survey" if survey is not None else "data")
+        if model is None:
+            require_numeric(self.survey, [satisfaction], "survey" if survey is not None else "data")
+            require_no_missing(self.survey, [satisfaction], "survey" if survey is not None else "data")
+            require_finite(self.survey, [satisfaction], "survey" if survey is not None else "data")
+        if self.resp.sum() < 10:
+            raise InputError(f"only {int(self.resp.sum())} customers answered the survey: the measurement model "
+                             "needs at least 10")
+
+    def _align(self, data, survey):
+        """Respondent mask over ``data``'s rows and the survey rows in ``data``'s order."""
+        if survey is None:
+            return np.ones(len(data), bool), data
+        require_frame(survey, "survey")
+        require_unique_columns(survey, "survey")
+        if self.customer is None:
+            raise InputError("a separate survey needs customer= (the id column in both data and survey)")
+        require_columns(data, [self.customer])
+        require_columns(survey, [self.customer], "survey")
+        require_consistent_ids(data, self.customer)
+        require_consistent_ids(survey, self.customer, "survey")
+        for frame, what in ((data, "data"), (survey, "survey")):
+            ids = frame[self.customer]
+            if ids.isna().any():
+                raise InputError(f"column {self.customer!r} of {what} has rows without a customer id "
+                                 f"({rows_text(frame.index[ids.isna()])}): unknown customers")
+            dup = ids.duplicated(keep=False)
+            if dup.any():
+                raise InputError(f"column {self.customer!r} of {what} repeats customer ids "
+                                 f"{sorted(map(str, ids[dup].unique()))[:5]} ({rows_text(frame.index[dup])}); "
+                                 f"{what} needs one row per customer")
+        known = pd.Index(data[self.customer])
+        missing = ~survey[self.customer].isin(known)
+        if missing.any():
+            ids = survey.loc[missing, self.customer]
+            raise InputError(f"{int(missing.sum())} survey customers are missing from the behaviour data "
+                             f"(ids {list(map(str, ids.iloc[:5]))}{' ...' if missing.sum() > 5 else ''}; survey "
+                             f"{rows_text(survey.index[missing])}): every respondent needs her tenure and purchases")
+        resp = data[self.customer].isin(pd.Index(survey[self.customer])).to_numpy()
+        pos = pd.Series(np.arange(len(survey)), index=survey[self.customer].to_numpy())
+        order = pos.loc[data.loc[resp, self.customer].to_numpy()].to_numpy()
+        return resp, survey.iloc[order]
+
+    def _check_scale(self):
+        """Survey items: present, numeric, complete, and on the declared scale."""
+        items = self.model_items
+        what = "survey"
+        require_columns(self.survey, items, what)
+        require_numeric(self.survey, items, what)
+        missing = self.survey[items].isna().any(axis=1)
+        if missing.any():
+            raise InputError(f"{int(missing.sum())} rows have missing survey items "
+                             f"({rows_text(self.survey.index[missing])}); the chain needs complete answers: "
+                             "drop or impute them first")
+        require_finite(self.survey, items, what)
+        if self.scale is None:
+            return
+        lo, hi = self.scale
+        off = {}
+        for c in items:
+            x = self.survey[c].to_numpy(float)
+            bad = (x != np.round(x)) | (x < lo) | (x > hi)
+            if bad.any():
+                off[c] = sorted(set(np.round(x[bad], 3).tolist()))[:5]
+        if off:
+            raise InputError(f"items {sorted(off)} are not on the declared {lo}-{hi} scale (values "
+                             f"{off}); declare their scale with scale=, or scale=None for continuous items")
 
 
-def _fit_stage(spec: _Spec, data: pd.DataFrame, method: str, theta0=None, sem_kwargs=None) -> _Stage:
-    """Fit measurement + outcome models on ``data``; ``method`` is "joint" or a plug-in score."""
-    t = data[spec.duration].to_numpy(float)
-    d = data[spec.event].to_numpy(float)
-    N = data[spec.purchases].to_numpy(float) if spec.purchases else None
-    sem, beta = None, None
-    if spec.model is not None:
-        from ..sem import fit_sem
+def _constructs(model: str) -> set:
+    from ..sem.syntax import parse
+    return {s.lhs for s in parse(model) if s.op == "=~"}
+
+
+def _resampled(frame, w):
+    """The rows of a bootstrap resample (``w`` counts per row)."""
+    return frame.iloc[np.repeat(np.arange(len(frame)), w.astype(int))].reset_index(drop=True)
+
+
+def _measure(spec: _Spec, method: str, w, warm: dict, sem_kwargs: dict):
+    """The satisfaction posterior of each respondent: nodes S, log weights, phi, beta, sem, ordinal."""
+    surv = spec.survey
+    wr = None if w is None else w[spec.resp]
+    sem, beta, ordinal = None, None, None
+    if spec.model is None:
+        x = surv[spec.sat].to_numpy(float)
+        ww = np.ones_like(x) if wr is None else wr
+        m = x - np.average(x, weights=ww)
+        var = float(np.average(m ** 2, weights=ww))
+        lat_var, v = var, 0.0
+        if spec.reliability is not None and method == "joint":
+            # classical error with known reliability: s | x ~ N(rel (x - mean), rel (1 - rel) var(x))
+            rel = spec.reliability
+            lat_var, m, v = rel * var, rel * m, rel * (1 - rel) * var
+        return _posterior_normal(m, v), lat_var, None, None, None, m
+    from ..sem import fit_sem
+    if spec.scale is None:
+        frame = surv if wr is None else _resampled(surv, wr)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            sem = fit_sem(spec.model, data, **(sem_kwargs or {}))
-        missing = [c for c in (spec.sat, spec.driver) if c is not None and c not in sem.latent]
-        if missing:
-            raise InputError(f"{missing} are not latent variables of the model (it has {sem.latent})")
-        means, cov = sem.latent_posterior(data)
-        incomplete = np.isnan(means.to_numpy()).any(axis=1)
-        if incomplete.any():
-            raise InputError(f"{int(incomplete.sum())} rows have missing survey items "
-                             f"({rows_text(data.index[incomplete])}); the chain needs complete answers: "
-                             "drop or impute them first")
+            sem = fit_sem(spec.model, frame, **sem_kwargs)
+        means, cov = sem.latent_posterior(surv)
         m, v = means[spec.sat].to_numpy(), float(cov.loc[spec.sat, spec.sat])
         lat_var = float(sem.latent_covariance().loc[spec.sat, spec.sat])
         est = sem.estimates(standardized=False)
@@ -295,32 +372,114 @@ def _fit_stage(spec: _Spec, data: pd.DataFrame, method: str, theta0=None, sem_kw
                 raise InputError(f"the model has no path {spec.sat} ~ {spec.driver}")
             beta = float(row["est"].iloc[0])
         if method == "bartlett":
-            m, v = sem.factor_scores(data, method="bartlett")[spec.sat].to_numpy(), 0.0
+            m, v = sem.factor_scores(surv, method="bartlett")[spec.sat].to_numpy(), 0.0
         elif method == "mean":
-            items = est[(est.op == "=~") & (est.lhs == spec.sat)]["rhs"].tolist()
-            m, v = data[items].mean(axis=1).to_numpy(), 0.0
-            m = m - m.mean()
+            m = surv[spec.sat_items].mean(axis=1).to_numpy()
+            m, v = m - m.mean(), 0.0
         elif method == "regression":
             v = 0.0
+        return _posterior_normal(m, v), lat_var, beta, sem, None, m
+    # Likert items: the ordinal-probit factor model by marginal ML
+    Y = surv[spec.sat_items].to_numpy(float)
+    o0 = warm.get("ordinal")
+    ordinal = fit_ordinal_factor(Y, spec.sat_items, spec.scale, cats=None if o0 is None else o0.cats, weights=wr,
+                                 theta0=None if o0 is None else o0.theta,
+                                 hess_inv0=warm.get("ordinal_hinv"))
+    S, logw = ordinal.posterior(Y)
+    m = (np.exp(logw) * S).sum(axis=1)
+    if spec.driver is not None:
+        beta = _driver_path(spec, surv, wr, ordinal, warm, sem_kwargs)
+    if method == "mean":
+        m = Y.mean(axis=1)
+        m = m - m.mean()
+    if method != "joint":
+        return _posterior_normal(m, 0.0), ordinal.phi, beta, None, ordinal, m
+    return (S, logw), ordinal.phi, beta, None, ordinal, m
+
+
+def _driver_path(spec, surv, wr, ordinal, warm, sem_kwargs):
+    """Driver -> satisfaction path in the marker metrics: the SEM's WLSMV standardized path
+    (polychoric, Muthen 1984) times sd(SAT) / sd(driver) from the ordinal-probit factor models."""
+    from ..sem import fit_sem
+    frame = surv if wr is None else _resampled(surv, wr)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sem = fit_sem(spec.model, frame, ordered=spec.sat_items + spec.driver_items)
+    est = sem.estimates(standardized=True)
+    row = est[(est.op == "~") & (est.lhs == spec.sat) & (est.rhs == spec.driver)]
+    if row.empty:
+        raise InputError(f"the model has no path {spec.sat} ~ {spec.driver}")
+    d0 = warm.get("driver")
+    Yd = surv[spec.driver_items].to_numpy(float)
+    drv = fit_ordinal_factor(Yd, spec.driver_items, spec.scale, cats=None if d0 is None else d0.cats, weights=wr,
+                             theta0=None if d0 is None else d0.theta)
+    warm.setdefault("_driver_fit", drv)
+    return float(row["std_all"].iloc[0]) * np.sqrt(ordinal.phi / drv.phi)
+
+
+def _posterior_normal(m, v):
+    """Nodes and log weights of N(m_i, v) (a single exact node when v = 0: the plug-in)."""
+    if v <= 0:
+        return m[:, None].astype(float), np.zeros((len(m), 1))
+    return m[:, None] + np.sqrt(v) * _GH_X[None, :], np.broadcast_to(_GH_LW, (len(m), _GH_X.size))
+
+
+def _fit_stage(spec: _Spec, method: str, w=None, warm=None, sem_kwargs=None, response="selection",
+               shifts=None) -> _Stage:
+    """Fit measurement + outcome models (rows weighted by ``w``, a bootstrap resample);
+    ``method`` is "joint" or a plug-in score (fitted on the respondents only)."""
+    warm = dict(warm or {})
+    beh = spec.behaviour
+    t_all = beh[spec.duration].to_numpy(float)
+    d_all = beh[spec.event].to_numpy(float)
+    N_all = beh[spec.purchases].to_numpy(float) if spec.purchases else None
+    (SR, lwR), phi, beta, sem, ordinal, _ = _measure(spec, method, w, warm, sem_kwargs or {})
+    resp = spec.resp
+    joint = method == "joint"
+    rows = np.ones(len(beh), bool) if joint else resp
+    t, d = t_all[rows], d_all[rows]
+    N = None if N_all is None else N_all[rows]
+    wr = None if w is None else w[rows]
+    nr, mix = None, ((0.0, 1.0),)
+    if joint and not resp.all():
+        # non-respondents: the population distribution N(mu_nr, phi) on the same number of nodes
+        q = SR.shape[1]
+        x, lw = (_GH_X, _GH_LW) if q == _GH_X.size else np.polynomial.hermite_e.hermegauss(q)
+        if q != _GH_X.size:
+            lw = np.log(lw / np.sqrt(2 * np.pi))
+        S = np.empty((len(beh), q))
+        logw = np.empty((len(beh), q))
+        S[resp], logw[resp] = SR, lwR
+        S[~resp], logw[~resp] = np.sqrt(phi) * x, lw
+        nr = ~resp
     else:
-        x = data[spec.sat].to_numpy(float)
-        m = x - x.mean()
-        lat_var = float(np.var(x))
-        v = 0.0
-        if spec.reliability is not None and method == "joint":
-            # classical error with known reliability: s | x ~ N(rel (x - mean), rel (1 - rel) var(x))
-            rel = spec.reliability
-            lat_var = rel * float(np.var(x))
-            m, v = rel * m, rel * (1 - rel) * float(np.var(x))
-    theta, ll, ok, free, f = _fit_outcomes(t, d, N, m, np.sqrt(v), theta0)
-    vcov, vcov_ok = _hessian_inv(f, theta[free]) if method != "joint" else (None, True)
+        S, logw = SR, lwR
+    fixed = 0.0 if (nr is not None and response == "random") else None
+    theta, ll, ok, free, f, hinv = fit(t, d, N, S, logw, nr=nr, w=wr, theta0=warm.get("theta"),
+                                       hess_inv0=warm.get("hinv"), fixed_mu=fixed)
+    if nr is not None:
+        share_r = float(resp.mean() if w is None else w[resp].sum() / w.sum())
+        mix = ((0.0, share_r), (float(theta[5]), 1.0 - share_r))
+    vcov, vcov_ok = _hessian_inv(f, theta[free]) if not joint else (None, True)
     if spec.purchases:
-        total_n = data[spec.purchases].sum()
-        mean_spend = float(data[spec.spend].sum() / total_n) if total_n > 0 else float("nan")
+        sp = beh[spec.spend].to_numpy(float)
+        ww = np.ones(len(beh)) if w is None else w
+        total_n = N_all @ ww
+        mean_spend = float(sp @ ww / total_n) if total_n > 0 else float("nan")
     else:
         mean_spend = float(spec.monthly_revenue)
-    phi = lat_var if method == "joint" else float(np.var(m))
-    return _Stage(theta, beta, phi, mean_spend, ll, ok, sem, vcov, free, vcov_ok)
+    if not joint:
+        phi = float(np.var(SR[:, 0]))
+    stage = _Stage(theta, beta, phi, mean_spend, ll, ok, sem, vcov, free, vcov_ok, mix,
+                   warm={"theta": theta, "hinv": hinv, "ordinal": ordinal,
+                         "ordinal_hinv": getattr(ordinal, "hess_inv", None), "driver": warm.get("_driver_fit")},
+                   ordinal=ordinal)
+    if shifts is not None and nr is not None:
+        stage.sensitivity = []
+        for delta in shifts:
+            th, _, ok_s, _, _, _ = fit(t, d, N, S, logw, nr=nr, w=wr, theta0=theta[:5], fixed_mu=delta * np.sqrt(phi))
+            stage.sensitivity.append((delta, th, ok_s))
+    return stage
 
 
 # ----------------------------------------------------------------------------- public API
@@ -333,69 +492,87 @@ def _check_number(value, what: str, *, low: float = -np.inf, low_open: bool = Tr
     return float(value)
 
 
-def _safe_stage(spec, data, method, **kw) -> _Stage:
+def _safe_stage(spec, method, **kw) -> _Stage:
     """One stage of the chain; numerical failures become cxmodels errors naming the analysis."""
     try:
-        return _fit_stage(spec, data, method, **kw)
+        return _fit_stage(spec, method, **kw)
     except CXModelsError:
         raise
     except TypeError as exc:     # e.g. an option fit_sem does not take
         raise InputError(f"the {method} fit of the chain could not run: {exc}") from exc
-    except (np.linalg.LinAlgError, ValueError, FloatingPointError, ZeroDivisionError) as exc:
+    except (np.linalg.LinAlgError, ValueError, FloatingPointError, ZeroDivisionError, IndexError) as exc:
         raise EstimationError(f"the {method} fit of the chain failed on these data ({exc}); check for "
                               "near-constant items or outcomes") from exc
 
 
-def fit_value_chain(data: pd.DataFrame, model: str | None = None, *, satisfaction: str = "SAT",
-                    driver: str | None = None, duration: str = "tenure", event: str = "churned",
+def fit_value_chain(data: pd.DataFrame, model: str | None = None, *, survey: pd.DataFrame | None = None,
+                    customer: str | None = None, satisfaction: str = "SAT", driver: str | None = None,
+                    scale=None, duration: str = "tenure", event: str = "churned",
                     purchases: str | None = "n_purchases", spend: str | None = "spend",
                     monthly_revenue: float | None = None, reliability: float | None = None,
-                    horizon: float = 36.0, annual_discount_rate: float = 0.10, per: float = 1.0,
-                    per_driver: float = 1.0, n_boot: int = 200, seed=None, level: float = 0.95,
-                    plugin: bool = True, sem_options: dict | None = None,
-                    progress: bool | None = None) -> "ValueChainResult":
-    """Link a driver, satisfaction, churn, purchases and CLV, carrying measurement error.
+                    response: str = "selection", horizon: float = 36.0,
+                    discount_rate: float = 1.10 ** (1 / 12) - 1, per: float = 1.0, per_driver: float = 1.0,
+                    n_boot: int = 200, seed=None, level: float = 0.95, plugin: bool = True,
+                    sem_options: dict | None = None, progress: bool | None = None) -> "ValueChainResult":
+    """Link a driver, satisfaction, churn, purchases and CLV for the whole base, carrying
+    measurement error, survey non-response and the uncertainty of both steps.
 
     Parameters
     ----------
     data : DataFrame
-        One row per customer: the survey items of ``model``, tenure, churn indicator and
-        (optionally) purchase count and total spend. Not modified.
+        The behaviour of every customer, one row each: tenure, churn indicator and (optionally)
+        purchase count and total spend; without ``survey``, also the survey items (every
+        customer answered). Not modified.
     model : str, optional
         lavaan syntax measuring ``satisfaction`` (and ``driver``) by their items, with the path
         ``satisfaction ~ driver``. Without a model, ``satisfaction`` is an observed column (an
         index score) treated as exact, or with classical error of known ``reliability``.
+    survey : DataFrame, optional
+        The answers of the customers who responded (a ``customer`` id column and the items);
+        every respondent must be in ``data``. Non-respondents enter through satisfaction's
+        population distribution, so the value of a point is for the whole base.
+    customer : str, optional
+        The id column in ``data`` and ``survey`` (needed with ``survey``).
     satisfaction, driver : str
         Names of the constructs (or the satisfaction column when ``model`` is None).
+    scale : None, int or (low, high)
+        The items' declared scale. None: continuous items (the CB-SEM's normal measurement
+        model). An int ``K`` (``1..K``) or a pair: Likert items, measured by the ordinal-probit
+        factor model (:mod:`cxmodels.chain.measurement`); items off that scale are refused.
     duration, event : str
-        Tenure (time units define the horizon's units; months for the defaults) and churn
-        (1 = churned, 0 = still active, i.e. censored).
+        Tenure (its time unit is the chain's: ``horizon`` and ``discount_rate`` are in it) and
+        churn (1 = churned, 0 = still active, i.e. censored).
     purchases, spend : str or None
         Purchase count and total spend over the observed tenure (Poisson purchase model with
         exposure = tenure; spend per purchase is its mean, independent of satisfaction).
     monthly_revenue : float, optional
         Instead of a purchase model: revenue per active time unit (a subscription fee).
+    response : {"selection", "random"}
+        With non-respondents: "selection" estimates their mean satisfaction ``mu_nr`` from their
+        behaviour (a pattern-mixture selection model, identified when satisfaction moves
+        behaviour); "random" holds it at the respondents' (response unrelated to satisfaction).
+        Either way :meth:`ValueChainResult.sensitivity` refits over fixed values of ``mu_nr``.
     horizon : float
-        CLV horizon (time units, months for the defaults).
-    annual_discount_rate : float
-        Discount rate per *year*, applied continuously per month, ``rho = log(1 + d) / 12``
-        (unlike :mod:`cxmodels.clv`, whose ``discount_rate`` is per period).
+        CLV horizon (time units).
+    discount_rate : float
+        Discount rate per time unit, the convention of :func:`cxmodels.clv.customer_lifetime_value`:
+        a value at time ``t`` is worth ``(1 + d)^-t`` now. The default is 10% a year, per month.
     per, per_driver : float
         Size of the satisfaction (driver) change whose effect is reported, in the construct's
         metric (that of its first item); :func:`index_point` gives one index point.
     n_boot : int
-        Bootstrap resamples of customers (both steps refitted); ``0`` for none: point
-        estimates only, every interval NaN, with a note in ``warnings``.
+        Bootstrap resamples of customers (both steps refitted, warm-started); ``0`` for none:
+        point estimates only, every interval NaN, with a note in ``warnings``.
     seed : int, Generator or None
         Seed of the bootstrap, recorded in ``provenance`` (its ``steps`` hold the bootstrap);
         with None a seed is drawn and recorded, so the bootstrap can be re-run.
     level : float
         Level of the percentile (and plug-in Wald) intervals.
     plugin : bool
-        Also fit the plug-in analyses (regression, Bartlett and item-mean scores treated as
-        exact) for :meth:`ValueChainResult.compare_plugin`.
+        Also fit the plug-in analyses (factor scores or item means treated as exact, on the
+        respondents) for :meth:`ValueChainResult.compare_plugin`.
     sem_options : dict, optional
-        Passed to :func:`cxmodels.sem.fit_sem`.
+        Passed to :func:`cxmodels.sem.fit_sem` (continuous items).
     progress : bool or None
         Progress bar over the fits (main, bootstrap, plug-ins): None shows it on a terminal
         outside CI, True/False force it.
@@ -405,31 +582,36 @@ def fit_value_chain(data: pd.DataFrame, model: str | None = None, *, satisfactio
     ValueChainResult
     """
     spec = _Spec(data, model, satisfaction, driver, duration, event, purchases, spend, monthly_revenue,
-                 reliability)
+                 reliability, survey, customer, scale)
     level = check_level(level)
     n_boot = check_count(n_boot, "n_boot")
     horizon = _check_number(horizon, "horizon", low=0.0)
-    annual_discount_rate = _check_number(annual_discount_rate, "annual_discount_rate", low=-1.0)
+    discount_rate = _check_number(discount_rate, "discount_rate", low=-1.0)
     per = _check_number(per, "per")
     per_driver = _check_number(per_driver, "per_driver")
+    if response not in ("selection", "random"):
+        raise InputError(f"response must be 'selection' or 'random', got {response!r}")
     if sem_options is not None and not isinstance(sem_options, dict):
         raise InputError(f"sem_options must be a dict of fit_sem options, got {type(sem_options).__name__}")
     rng, seed_rec = resolve_seed(seed)    # None draws a seed and records it: the bootstrap can be re-run
-    econ = dict(horizon=horizon, rho=float(np.log1p(annual_discount_rate) / 12.0))
+    econ = dict(horizon=horizon, rho=float(np.log1p(discount_rate)))
     sem_kwargs = dict(sem_options or {})
-    methods = (["regression", "bartlett", "mean"] if model is not None else ["index"]) if plugin else []
+    if plugin:
+        methods = (["index"] if model is None else
+                   ["regression", "bartlett", "mean"] if spec.scale is None else ["eap", "mean"])
+    else:
+        methods = []
     # the bootstrap refits both steps n_boot times: the slowest step of any study, hence the bar
     bar = Progress(1 + n_boot + len(methods), "value chain", progress)
-    main = _safe_stage(spec, data, "joint", sem_kwargs=sem_kwargs)
+    main = _safe_stage(spec, "joint", sem_kwargs=sem_kwargs, response=response, shifts=SHIFTS)
     bar.update()
     reps, n_fail = [], 0
     n = len(data)
     for _ in range(n_boot):
-        idx = rng.integers(0, n, n)
-        sub = data.iloc[idx].reset_index(drop=True)
+        w = np.bincount(rng.integers(0, n, n), minlength=n).astype(float)
         try:
-            st = _fit_stage(spec, sub, "joint", theta0=main.theta, sem_kwargs=sem_kwargs)
-        except (np.linalg.LinAlgError, ValueError, FloatingPointError, CXModelsError):
+            st = _fit_stage(spec, "joint", w=w, warm=main.warm, sem_kwargs=sem_kwargs, response=response)
+        except (np.linalg.LinAlgError, ValueError, FloatingPointError, IndexError, CXModelsError):
             st = None       # a resample on which a step cannot be fitted is dropped, and counted
         if st is not None and st.converged:   # a replicate that did not converge is dropped, not averaged in
             reps.append(st)
@@ -438,12 +620,14 @@ def fit_value_chain(data: pd.DataFrame, model: str | None = None, *, satisfactio
         bar.update()
     plugins = {}
     for method in methods:
-        plugins[method] = _safe_stage(spec, data, method, sem_kwargs=sem_kwargs)
+        plugins[method] = _safe_stage(spec, method, sem_kwargs=sem_kwargs)
         bar.update()
-    options = dict(model=model, satisfaction=satisfaction, driver=driver, duration=duration, event=event,
-                   purchases=purchases, spend=spend, monthly_revenue=monthly_revenue, reliability=reliability,
-                   horizon=horizon, annual_discount_rate=annual_discount_rate, per=per, per_driver=per_driver,
-                   n_boot=n_boot, level=level, plugin=plugin, sem_options=sem_kwargs)
+    options = dict(model=model, satisfaction=satisfaction, driver=driver, customer=customer, scale=spec.scale,
+                   duration=duration, event=event, purchases=purchases, spend=spend,
+                   monthly_revenue=monthly_revenue, reliability=reliability, response=response,
+                   horizon=horizon, discount_rate=discount_rate, per=per, per_driver=per_driver,
+                   n_boot=n_boot, level=level, plugin=plugin, sem_options=sem_kwargs,
+                   n_customers=n, n_respondents=int(spec.resp.sum()))
     prov = make_provenance("cxmodels.chain.fit_value_chain", data, options, seed=seed_rec)
     if n_boot:
         prov = prov.with_step("bootstrap", seed=seed_rec, n_boot=n_boot, n_used=len(reps),
@@ -451,6 +635,8 @@ def fit_value_chain(data: pd.DataFrame, model: str | None = None, *, satisfactio
     res = ValueChainResult(spec, main, reps, plugins, econ, options, prov)
     if not main.converged:
         res._flag("the outcome model did not converge (gradient not small)", ConvergenceWarning)
+    if main.ordinal is not None and not main.ordinal.converged:
+        res._flag("the ordinal measurement model did not converge (gradient not small)", ConvergenceWarning)
     if main.sem is not None:
         for msg in main.sem.warnings:
             res._flag(f"measurement model: {msg}", ConvergenceWarning if not main.sem.converged
@@ -468,6 +654,9 @@ def fit_value_chain(data: pd.DataFrame, model: str | None = None, *, satisfactio
     for k, st in plugins.items():
         if not st.vcov_ok:
             res._note(f"the plug-in {k} fit has a Hessian that is not positive definite; its Wald intervals are NaN")
+    if res._selection_weak():
+        res._note("non-respondents' mean satisfaction is weakly identified (satisfaction barely moves behaviour); "
+                  "read sensitivity() rather than the selection estimate")
     return res
 
 
@@ -489,7 +678,8 @@ class ValueChainResult(Result):
         self._has_purchases = spec.purchases is not None
         self._econ_kw = econ
         self.replicates = pd.DataFrame(
-            [dict(zip(OUTCOME_PARAMS, r.theta), beta=r.beta, phi=r.phi, mean_spend=r.mean_spend) for r in reps])
+            [dict(zip(OUTCOME_PARAMS, r.theta), beta=r.beta, phi=r.phi, mean_spend=r.mean_spend, mu_nr=r.mu_nr)
+             for r in reps])
         self._table = self._build_table()
         self._references = self._cited()
 
@@ -505,11 +695,15 @@ class ValueChainResult(Result):
     def _effects_of(self, st) -> dict:
         o = self._options
         return _chain_effects(st.theta, st.beta, st.phi, self._econ(st.mean_spend), self._has_purchases,
-                              o["per"], o["per_driver"])
+                              o["per"], o["per_driver"], st.mix)
 
     @staticmethod
-    def _natural(theta, beta, mean_spend, has_purchases):
+    def _natural(theta, beta, mean_spend, has_purchases, phi=None):
         out = {"weibull_shape": np.exp(theta[0]), "weibull_scale": np.exp(theta[1]), "gamma": theta[2]}
+        if phi is not None:
+            out["satisfaction_sd"] = np.sqrt(phi)
+        if len(theta) > 5:
+            out["nonrespondent_shift"] = theta[5]
         if has_purchases:
             out.update(purchase_rate=np.exp(theta[3]), delta=theta[4])
         out["mean_spend" if has_purchases else "monthly_revenue"] = mean_spend
@@ -518,7 +712,8 @@ class ValueChainResult(Result):
         return out
 
     def _rows(self, st) -> dict:
-        return {**self._natural(st.theta, st.beta, st.mean_spend, self._has_purchases), **self._effects_of(st)}
+        return {**self._natural(st.theta, st.beta, st.mean_spend, self._has_purchases, st.phi),
+                **self._effects_of(st)}
 
     def _build_table(self) -> pd.DataFrame:
         est = self._rows(self._main)
@@ -557,7 +752,8 @@ class ValueChainResult(Result):
         """
         rows = [self._compare_row("joint (measurement error integrated)", self._main, bootstrap=True)]
         label = {"regression": "plug-in regression scores", "bartlett": "plug-in Bartlett scores",
-                 "mean": "plug-in item mean", "index": "plug-in index (treated as exact)"}
+                 "mean": "plug-in item mean", "index": "plug-in index (treated as exact)",
+                 "eap": "plug-in EAP scores (ordinal model)"}
         for k, st in self._plugins.items():
             rows.append(self._compare_row(label[k], st, bootstrap=False))
         return pd.DataFrame(rows).set_index("analysis")
@@ -578,7 +774,7 @@ class ValueChainResult(Result):
         # delta method for the CLV effect (numerical gradient in the free parameters)
         free, V = st.free, st.vcov
         z = stats.norm.ppf(0.5 + self._options["level"] / 2)
-        se = np.zeros(5)
+        se = np.zeros(len(st.theta))
         se[free] = np.sqrt(np.diag(V))
         for q, j in (("gamma", 2), ("delta", 4)):
             if q == "delta" and not self._has_purchases:
@@ -604,8 +800,46 @@ class ValueChainResult(Result):
         st = self._main if replicate is None else self._reps[replicate]
         shifts = np.atleast_1d(np.asarray(shifts, float))
         clv, _, _ = _value_curves(st.theta, np.concatenate([[0.0], shifts]), st.phi, self._econ(st.mean_spend),
-                                  self._has_purchases)
+                                  self._has_purchases, st.mix)
         return clv[1:] - clv[0]
+
+    def sensitivity(self) -> pd.DataFrame:
+        """CLV per unit of satisfaction for the whole base as non-respondents' mean satisfaction
+        varies: each row holds it fixed at ``shift_sd`` standard deviations of satisfaction from
+        the respondents' mean and refits the behaviour models (point estimates); the last row is
+        the selection model's estimate with its bootstrap interval.
+
+        A sensitivity analysis over the strength of the dependence of response on satisfaction,
+        for when that dependence is weakly identified (satisfaction barely moves behaviour).
+        Empty when every customer answered.
+        """
+        main = self._main
+        if not main.sensitivity:
+            return pd.DataFrame(columns=["shift_sd", "nonrespondent_mean", "clv_per_unit", "converged"])
+        sd = np.sqrt(main.phi)
+        share_r = main.mix[0][1]
+        rows = []
+        for delta, th, ok in main.sensitivity:
+            st = _replace(main, theta=th, mix=((0.0, share_r), (delta * sd, 1 - share_r)))
+            rows.append({"analysis": f"non-respondents at {delta:+g} SD", "shift_sd": delta,
+                         "nonrespondent_mean": delta * sd, "clv_per_unit": self._effects_of(st)["clv_per_unit"],
+                         "ci_lower": np.nan, "ci_upper": np.nan, "converged": ok})
+        t = self._table
+        est = t.loc["nonrespondent_shift"]
+        clv = t.loc["clv_per_unit"]
+        rows.append({"analysis": f"estimated ({self._options['response']})", "shift_sd": est["est"] / sd,
+                     "nonrespondent_mean": est["est"], "clv_per_unit": clv["est"], "ci_lower": clv["ci_lower"],
+                     "ci_upper": clv["ci_upper"], "converged": main.converged})
+        return pd.DataFrame(rows).set_index("analysis")
+
+    def _selection_weak(self) -> bool:
+        """Non-respondents' mean is weakly identified: its bootstrap interval spans more than
+        two standard deviations of satisfaction."""
+        t = self._table
+        if "nonrespondent_shift" not in t.index or self._options["response"] != "selection":
+            return False
+        width = t.loc["nonrespondent_shift", "ci_upper"] - t.loc["nonrespondent_shift", "ci_lower"]
+        return bool(np.isfinite(width) and width > 2 * np.sqrt(self._main.phi))
 
     def clv_curve(self, shifts=None) -> pd.DataFrame:
         """Population mean CLV as satisfaction shifts (with bootstrap percentile band when there
@@ -615,11 +849,12 @@ class ValueChainResult(Result):
             shifts = np.linspace(-sd, sd, 21)
         shifts = np.asarray(shifts, float)
         main = self._main
-        est = _value_curves(main.theta, shifts, main.phi, self._econ(main.mean_spend), self._has_purchases)[0]
+        est = _value_curves(main.theta, shifts, main.phi, self._econ(main.mean_spend), self._has_purchases,
+                            main.mix)[0]
         out = pd.DataFrame({"shift": shifts, "clv": est})
         if self._boot is not None:
             boot = np.array([_value_curves(r.theta, shifts, r.phi, self._econ(r.mean_spend),
-                                           self._has_purchases)[0] for r in self._reps])
+                                           self._has_purchases, r.mix)[0] for r in self._reps])
             a = 1 - self._options["level"]
             out["ci_lower"], out["ci_upper"] = np.quantile(boot, [a / 2, 1 - a / 2], axis=0)
         return out
@@ -664,8 +899,16 @@ class ValueChainResult(Result):
     def _cited(self) -> tuple:
         """The works :meth:`methods_text` cites, in the order it cites them."""
         r = refs
-        out = ([r.ROSSEEL_2012, r.ROSSEEL_LOH_2022, r.SKRONDAL_KUHA_2012, r.CARROLL_2006]
-               if self._options["model"] else [])
+        o = self._options
+        out = []
+        if o["model"] and o["scale"] is not None:
+            out += [r.SAMEJIMA_1969, r.BOCK_AITKIN_1981] + ([r.MUTHEN_1984] if o["driver"] else [])
+        elif o["model"]:
+            out.append(r.ROSSEEL_2012)
+        if o["model"]:
+            out += [r.ROSSEEL_LOH_2022, r.SKRONDAL_KUHA_2012, r.CARROLL_2006]
+        if o["n_respondents"] < o["n_customers"] and o["response"] == "selection":
+            out.append(r.LITTLE_1993)
         out += [r.GUPTA_2004, r.RUST_2004]
         if self._boot is not None:
             out.append(r.EFRON_1993)
@@ -675,24 +918,52 @@ class ValueChainResult(Result):
         o, t, r = self._options, self._table, refs
         clv = t.loc["clv_per_unit"]
         pct = f"{100 * o['level']:.0f}%"
-        meas = ("Satisfaction was measured as a latent construct by confirmatory factor analysis, fitted by "
-                "maximum likelihood with cxmodels.sem.fit_sem, whose estimates match lavaan, described by "
-                f"{r.ROSSEEL_2012.cite}. The churn and purchase models were fitted by maximum likelihood "
-                "integrating over each customer's satisfaction given her survey answers (the latent posterior of "
-                "the measurement model, 24-point Gauss-Hermite quadrature): the two-step "
-                f"structural-after-measurement estimator of {r.ROSSEEL_LOH_2022.cite}, which avoids the "
-                f"attenuation of plug-in factor scores described by {r.SKRONDAL_KUHA_2012.cite} and "
-                f"{r.CARROLL_2006.cite}. " if o["model"] else
-                "Satisfaction was an observed index score" + (
-                    f" with classical measurement error of reliability {o['reliability']:.2f} integrated out. "
-                    if o["reliability"] else ", treated as measured without error. "))
+        if o["model"] and o["scale"] is not None:
+            lo, hi = o["scale"]
+            meas = ("Satisfaction was measured as a latent construct by its Likert items "
+                    f"({lo}-{hi} points) with an ordinal-probit (normal-ogive graded-response) factor model "
+                    f"({r.SAMEJIMA_1969.cite}) fitted by marginal maximum likelihood ({r.BOCK_AITKIN_1981.cite}): "
+                    "the first item's thresholds are fixed at the category boundaries of its scale, so one unit "
+                    "of satisfaction is one scale point of that item, the other items have free thresholds. "
+                    "Marginal maximum likelihood was preferred to the polychoric WLSMV estimator because it "
+                    "gives each respondent's posterior distribution of satisfaction given her answers. ")
+            if o["driver"]:
+                meas += (f"The path from {o['driver']} was the WLSMV standardized path ({r.MUTHEN_1984.cite}) "
+                         "rescaled to the two constructs' metrics. ")
+        elif o["model"]:
+            meas = ("Satisfaction was measured as a latent construct by confirmatory factor analysis, fitted by "
+                    "maximum likelihood with cxmodels.sem.fit_sem, whose estimates match lavaan, described by "
+                    f"{r.ROSSEEL_2012.cite}. ")
+        else:
+            meas = "Satisfaction was an observed index score" + (
+                f" with classical measurement error of reliability {o['reliability']:.2f} integrated out. "
+                if o["reliability"] else ", treated as measured without error. ")
+        if o["model"]:
+            meas += ("The churn and purchase models were fitted by maximum likelihood integrating over each "
+                     "respondent's satisfaction given her survey answers (24-point Gauss-Hermite quadrature "
+                     f"of its posterior): the two-step structural-after-measurement estimator of "
+                     f"{r.ROSSEEL_LOH_2022.cite}, which avoids the attenuation of plug-in factor scores "
+                     f"described by {r.SKRONDAL_KUHA_2012.cite} and {r.CARROLL_2006.cite}. ")
+        if o["n_respondents"] < o["n_customers"]:
+            nr = t.loc["nonrespondent_shift"]
+            meas += (f"Of {o['n_customers']} customers, {o['n_respondents']} answered the survey; the others "
+                     "entered through satisfaction's population distribution, so the value of a point is for the "
+                     "whole base. " + (
+                         "Survey response was allowed to depend on satisfaction by a pattern-mixture selection "
+                         f"model ({r.LITTLE_1993.cite}): non-respondents' mean satisfaction, identified by their "
+                         f"behaviour, was estimated at {nr['est']:.2f} units from the respondents'. "
+                         if o["response"] == "selection" else
+                         "Response was assumed unrelated to satisfaction. ")
+                     + "A sensitivity analysis refitted the chain with non-respondents' mean held at "
+                     f"{', '.join(f'{d:+g}' for d in SHIFTS)} standard deviations of satisfaction. ")
         purch = ("Purchases followed a Poisson process with a log-linear effect of satisfaction on the rate "
                  "and exposure equal to tenure; the amount per purchase is its sample mean. "
-                 if self._has_purchases else f"Revenue was {o['monthly_revenue']} per active month. ")
+                 if self._has_purchases else f"Revenue was {o['monthly_revenue']} per active time unit. ")
         if self._boot is not None:
             boot = (f"Uncertainty was propagated through both steps and the nonlinear CLV functional by "
-                    f"{len(self._reps)} nonparametric bootstrap resamples of customers, with percentile "
-                    f"{pct} intervals as in {r.EFRON_1993.cite}, with bootstrap seed {self._provenance.seed}. ")
+                    f"{len(self._reps)} nonparametric bootstrap resamples of customers (both steps refitted "
+                    f"from the main fit's estimates), with percentile {pct} intervals as in {r.EFRON_1993.cite}, "
+                    f"with bootstrap seed {self._provenance.seed}. ")
             result = (f"A change of {o['per']:g} unit in satisfaction changed CLV by {clv['est']:.2f} "
                       f"({pct} interval {clv['ci_lower']:.2f} to {clv['ci_upper']:.2f}).")
         else:
@@ -700,9 +971,10 @@ class ValueChainResult(Result):
             result = f"A change of {o['per']:g} unit in satisfaction changed CLV by {clv['est']:.2f}."
         return (meas + "Tenure followed a Weibull proportional-hazards model with satisfaction as covariate. "
                 + purch + f"Customer lifetime value of a new customer was the expected discounted revenue over "
-                f"{o['horizon']:g} months (continuous discounting, {100 * o['annual_discount_rate']:g}% a year), "
-                f"averaged over the satisfaction distribution, following {r.GUPTA_2004.cite} and "
-                f"the driver-to-value logic of {r.RUST_2004.cite}. " + boot + result)
+                f"{o['horizon']:g} time units (a value at time t discounted by (1 + d)^-t, "
+                f"d = {o['discount_rate']:.4g} per time unit), averaged over the satisfaction distribution of the "
+                f"base, following {r.GUPTA_2004.cite} and the driver-to-value logic of {r.RUST_2004.cite}. "
+                + boot + result)
 
 
 _PARAM_LABELS = {
@@ -714,6 +986,8 @@ _PARAM_LABELS = {
     "mean_spend": "mean amount per purchase",
     "monthly_revenue": "revenue per active time unit (given)",
     "beta": "driver -> satisfaction path",
+    "satisfaction_sd": "standard deviation of satisfaction (respondents)",
+    "nonrespondent_shift": "non-respondents' mean satisfaction minus respondents'",
 }
 _EFFECT_LABELS = {
     "clv_mean": "mean CLV of a new customer",

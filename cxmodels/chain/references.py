@@ -23,3 +23,11 @@ RUST_2004 = ref("Rust, R. T., Lemon, K. N., & Zeithaml, V. A. (2004). Return on 
 EFRON_1993 = ref("Efron, B., & Tibshirani, R. J. (1993). An introduction to the bootstrap. Chapman & Hall.")
 SKRONDAL_LAAKE_2001 = ref("Skrondal, A., & Laake, P. (2001). Regression among factor scores. Psychometrika, 66(4), "
                           "563-575.")
+SAMEJIMA_1969 = ref("Samejima, F. (1969). Estimation of latent ability using a response pattern of graded scores. "
+                    "Psychometrika Monograph Supplement, 34(4, Pt. 2), No. 17.")
+BOCK_AITKIN_1981 = ref("Bock, R. D., & Aitkin, M. (1981). Marginal maximum likelihood estimation of item "
+                       "parameters: Application of an EM algorithm. Psychometrika, 46(4), 443-459.")
+MUTHEN_1984 = ref("Muthen, B. (1984). A general structural equation model with dichotomous, ordered categorical, "
+                  "and continuous latent variable indicators. Psychometrika, 49(1), 115-132.")
+LITTLE_1993 = ref("Little, R. J. A. (1993). Pattern-mixture models for multivariate incomplete data. Journal of "
+                  "the American Statistical Association, 88(421), 125-134.")

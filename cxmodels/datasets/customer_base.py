@@ -7,7 +7,11 @@
    constructs are in the metric of their first item (loading 1):
    ``PQ ~ N(0, sd_driver^2)`` and ``SAT = beta * PQ + zeta``, ``zeta ~ N(0, sd_zeta^2)``;
    each item is ``mean + loading * construct + e`` with ``e ~ N(0, sd_error^2)``, rounded to
-   and clipped on a 1-10 scale (``scale=10``) or left continuous (``scale=None``).
+   and clipped on a 1-``scale`` scale (5, 7 or 10 points; ``mean`` is two thirds up the scale,
+   7 on 1-10) or left continuous (``scale=None``). Only some customers answer: each responds
+   with probability ``expit(a + response_dependence * SAT / sd(SAT))`` (``a`` set so that
+   about ``response_rate`` respond), so with ``response_dependence != 0`` the respondents'
+   satisfaction differs from the base's (``survey`` holds the respondents' answers).
 2. **tenure and churn**: lifetimes follow a Weibull proportional-hazards model,
    ``S(t | SAT) = exp(-(t / weibull_scale)^weibull_shape * exp(gamma * SAT))`` (t in months),
    censored at the end of the observation window (acquisitions are spread uniformly over
@@ -23,8 +27,8 @@ Satisfaction is measured once and held fixed over a customer's life (a simplific
 chain model shares). ``truth`` holds every parameter and the chain effects computed by
 simulating a large population with common random numbers — independently of the
 estimator in :mod:`cxmodels.chain` — for a customer newly acquired: the change in expected
-discounted value over ``horizon`` months (continuous discounting at ``annual_discount_rate`` a
-year), in restricted mean lifetime, and in 12-month retention, per unit of satisfaction and
+discounted value over ``horizon`` months (discount factor ``(1 + discount_rate)^-t`` at ``t``
+months, the convention of :func:`cxmodels.clv.discount_factor`), in restricted mean lifetime, and in 12-month retention, per unit of satisfaction and
 per unit of the driver, and the value of the treatment per customer.
 """
 
@@ -36,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import as_generator, check_count
+from ..errors import InputError
 
 ITEMS_DRIVER = ["PERQ1", "PERQ2", "PERQ3"]
 ITEMS_SAT = ["SAT1", "SAT2", "SAT3"]
@@ -57,6 +62,8 @@ class CustomerBase:
         ``churned`` (1 = churned, 0 = censored), ``n_purchases``, ``spend`` (total).
     transactions : DataFrame
         ``customer_id, date, amount``: the raw log.
+    survey : DataFrame
+        ``customer_id`` and the six items of the customers who answered the survey.
     experiment : DataFrame
         ``customer_id, arm`` (``control``/``treatment``) and the six survey items.
     truth : dict
@@ -70,6 +77,12 @@ class CustomerBase:
     experiment: pd.DataFrame
     truth: dict = field(repr=False)
     model: str = MEASUREMENT
+    survey: pd.DataFrame = field(default=None, repr=False)
+
+    @property
+    def behaviour(self) -> pd.DataFrame:
+        """``customers`` without the survey items: the behaviour every customer has."""
+        return self.customers.drop(columns=ITEMS_DRIVER + ITEMS_SAT)
 
 
 def _survey(rng, n, p, shift, scale):
@@ -88,10 +101,10 @@ def _lifetimes(rng, sat, p):
     return p["weibull_scale"] * (e * np.exp(-p["gamma"] * sat)) ** (1.0 / p["weibull_shape"])
 
 
-def _true_chain(p, n_sim, seed, horizon, annual_discount_rate):
+def _true_chain(p, n_sim, seed, horizon, discount_rate):
     """Chain effects by simulating a large population (common random numbers)."""
     rng = np.random.default_rng([seed if isinstance(seed, int) else 0, 99])
-    rho = np.log1p(annual_discount_rate) / 12.0
+    rho = np.log1p(discount_rate)          # (1 + d)^-t = exp(-rho t)
     pq = rng.normal(0.0, p["sd_driver"], n_sim)
     sat = p["beta"] * pq + rng.normal(0.0, p["sd_zeta"], n_sim)
     e = rng.exponential(1.0, n_sim)
@@ -121,8 +134,9 @@ def make_customer_base(n: int = 3000, *, n_experiment: int = 2000, seed=None, sc
                        weibull_shape: float = 0.8, weibull_scale: float = 30.0, purchase_rate: float = 0.8,
                        mean_spend: float = 35.0, treatment_effect: float = 0.5, sd_driver: float = 1.2,
                        sd_zeta: float = 1.0, sd_error: float = 0.9, loadings=(1.0, 0.9, 1.1),
-                       horizon: float = 36.0, annual_discount_rate: float = 0.10, n_truth: int = 400_000,
-                       end: str = "2026-06-30") -> CustomerBase:
+                       horizon: float = 36.0, discount_rate: float = 1.10 ** (1 / 12) - 1,
+                       n_truth: int = 400_000, end: str = "2026-06-30", response_rate: float = 1.0,
+                       response_dependence: float = 0.0) -> CustomerBase:
     """Simulate survey answers, tenure and churn, transactions and an experiment with
     known chain effects (see the module docstring for the model).
 
@@ -134,7 +148,8 @@ def make_customer_base(n: int = 3000, *, n_experiment: int = 2000, seed=None, sc
         Customers in the randomized experiment (0 for none).
     seed : int or numpy.random.Generator
     scale : int or None
-        Items rounded to ``1..scale``; None keeps them continuous.
+        Items rounded to ``1..scale`` (5, 7 or 10 points, the item mean two thirds up the scale);
+        None keeps them continuous.
     months : float
         Observation window: acquisitions uniform over the ``months`` months before ``end``.
     beta : float
@@ -153,8 +168,12 @@ def make_customer_base(n: int = 3000, *, n_experiment: int = 2000, seed=None, sc
         Shift of perceived quality in the treatment arm.
     sd_driver, sd_zeta, sd_error, loadings :
         Measurement model (see the module docstring).
-    horizon, annual_discount_rate : float
-        Horizon (months) and annual discount rate of the true chain effects.
+    horizon, discount_rate : float
+        Horizon (months) and discount rate per month of the true chain effects (the default is
+        10% a year).
+    response_rate, response_dependence : float
+        Share of customers answering the survey, and the log-odds of answering per standard
+        deviation of satisfaction (0: response unrelated to satisfaction).
     n_truth : int
         Simulated customers behind the true chain effects (Monte Carlo error about 0.3 %).
     end : str
@@ -166,10 +185,15 @@ def make_customer_base(n: int = 3000, *, n_experiment: int = 2000, seed=None, sc
     """
     n = check_count(n, "n", minimum=10)
     n_experiment = check_count(n_experiment, "n_experiment")
+    if scale is not None and (isinstance(scale, bool) or not isinstance(scale, (int, np.integer)) or scale < 2):
+        raise InputError(f"scale must be an integer number of points (5, 7, 10 ...) or None, got {scale!r}")
+    if not 0 < response_rate <= 1:
+        raise InputError(f"response_rate must lie in (0, 1], got {response_rate!r}")
+    item_mean = 7.0 if scale in (None, 10) else 1 + 2 * (scale - 1) / 3
     p = dict(beta=beta, gamma=gamma, delta=delta, weibull_shape=weibull_shape, weibull_scale=weibull_scale,
              purchase_rate=purchase_rate, mean_spend=mean_spend, treatment_effect=treatment_effect,
              sd_driver=sd_driver, sd_zeta=sd_zeta, sd_error=sd_error, loadings=tuple(loadings),
-             mean_driver=7.0, mean_sat=7.0)
+             mean_driver=item_mean, mean_sat=item_mean)
     rng = as_generator(seed)
     survey, pq, sat = _survey(rng, n, p, 0.0, scale)
     life = _lifetimes(rng, sat, p)
@@ -205,12 +229,20 @@ def make_customer_base(n: int = 3000, *, n_experiment: int = 2000, seed=None, sc
                   else pd.DataFrame(columns=["arm", *ITEMS_DRIVER, *ITEMS_SAT]))
     experiment.insert(0, "customer_id", [f"E{i:06d}" for i in range(len(experiment))])
 
+    # who answers the survey: drawn last, so the rest of the base does not depend on it
+    sd_sat = np.sqrt(beta ** 2 * sd_driver ** 2 + sd_zeta ** 2)
+    a = np.log(response_rate / (1 - response_rate)) if response_rate < 1 else np.inf
+    responded = rng.uniform(size=n) < (1 / (1 + np.exp(-(a + response_dependence * sat / sd_sat)))
+                                       if np.isfinite(a) else np.ones(n))
+    survey_frame = customers.loc[responded, ["customer_id", *ITEMS_DRIVER, *ITEMS_SAT]].reset_index(drop=True)
     truth = dict(p, var_driver=sd_driver ** 2, var_sat=beta ** 2 * sd_driver ** 2 + sd_zeta ** 2,
-                 horizon=horizon, annual_discount_rate=annual_discount_rate,
+                 horizon=horizon, discount_rate=discount_rate, response_rate=response_rate,
+                 response_dependence=response_dependence, scale=scale,
                  reliability_sat_mean=(np.mean(loadings) ** 2 * (beta ** 2 * sd_driver ** 2 + sd_zeta ** 2))
                  / (np.mean(loadings) ** 2 * (beta ** 2 * sd_driver ** 2 + sd_zeta ** 2) + sd_error ** 2 / 3))
-    truth["chain"] = _true_chain(p, n_truth, seed, horizon, annual_discount_rate)
-    return CustomerBase(customers=customers, transactions=tx, experiment=experiment, truth=truth)
+    truth["chain"] = _true_chain(p, n_truth, seed, horizon, discount_rate)
+    return CustomerBase(customers=customers, transactions=tx, experiment=experiment, truth=truth,
+                        survey=survey_frame)
 
 
 ATTRIBUTES = {  # attribute -> (Kano class, penalty, reward) in satisfaction-index points

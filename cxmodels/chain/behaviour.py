@@ -1,0 +1,128 @@
+"""The behaviour of every customer given her latent satisfaction, integrated over it.
+
+Given satisfaction ``s`` a lifetime (time units) is Weibull proportional hazards and, while
+active, purchases arrive as a Poisson process:
+
+    S(t | s) = exp(-(t / lambda)^k exp(gamma s)),      rate(s) = r0 exp(delta s).
+
+A customer's satisfaction is known only through a distribution: a respondent's posterior
+given her answers, a non-respondent's population distribution ``N(mu_nr, phi)``. Each row's
+likelihood is integrated over its distribution by quadrature, given as node values ``S``
+(n, q) and log weights ``logw`` (n, q) (a single node of weight 1 is the plug-in likelihood):
+
+    log L_i = log sum_k exp(logw_ik) p(t_i, d_i | S_ik) p(N_i | S_ik).
+
+``mu_nr`` (the mean satisfaction of non-respondents, respondents' mean being 0) is a free
+parameter when survey response may depend on satisfaction: it is identified through the
+behaviour of non-respondents, which satisfaction moves (pattern-mixture selection model;
+Little 1993). Row weights ``w`` carry bootstrap resamples without copying the data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import optimize, special
+
+from .._numerics import hessian_from_gradient
+
+OUTCOME_PARAMS = ["log_shape", "log_scale", "gamma", "log_rate", "delta"]
+
+
+def loglik(theta, t, d, N, S, logw, *, nr=None, w=None):
+    """Log-likelihood and gradient.
+
+    ``theta``: the five outcome parameters, then ``mu_nr`` when ``nr`` (a boolean mask of the
+    rows whose nodes are the population's, shifted by ``mu_nr``) is given. The gradient has
+    the length of ``theta``.
+    """
+    a, b, g, c, dp = theta[:5]
+    k = np.exp(a)
+    if nr is not None:
+        S = S + theta[5] * nr[:, None]
+    z = (np.log(t) - b)[:, None]
+    H = np.exp(np.clip(k * z + g * S, -700, 700))
+    dd = d[:, None]
+    L = dd * (a - b + (k - 1) * z + g * S) - H + logw
+    if N is not None:
+        eta = c + dp * S
+        mu = np.exp(np.clip(eta, -700, 700)) * t[:, None]
+        L = L + N[:, None] * (eta + np.log(t)[:, None]) - mu
+    ll = special.logsumexp(L, axis=1)
+    P = np.exp(L - ll[:, None])
+    if w is not None:
+        P = P * w[:, None]
+    grad = [np.sum(P * (dd * (1 + k * z) - H * k * z)), np.sum(P * (-dd * k + H * k)), np.sum(P * (dd - H) * S)]
+    if N is None:
+        grad += [0.0, 0.0]
+        ds = g * (dd - H)
+    else:
+        res = N[:, None] - mu
+        grad += [np.sum(P * res), np.sum(P * res * S)]
+        ds = g * (dd - H) + dp * res
+    if nr is not None:
+        grad.append(np.sum((P * ds)[nr]))
+    const = 0.0 if N is None else -(special.gammaln(N + 1) @ (np.ones_like(N) if w is None else w))
+    total = (ll @ (np.ones_like(ll) if w is None else w)) + const
+    return total, np.array(grad)
+
+
+def start(t, d, N):
+    """Exponential and Poisson rates: a starting point."""
+    rate = max(d.sum(), 1.0) / t.sum()
+    return np.array([0.0, -np.log(rate), 0.0, np.log(max(N.sum(), 1.0) / t.sum()) if N is not None else 0.0, 0.0])
+
+
+def fit(t, d, N, S, logw, *, nr=None, w=None, theta0=None, hess_inv0=None, fixed_mu=None):
+    """Maximize the integrated likelihood.
+
+    Returns ``(theta, loglik, converged, free, f, hess_inv)``: ``theta`` has five entries plus
+    ``mu_nr`` when non-respondents enter; ``free`` indexes the parameters estimated (no
+    purchase model: the rate parameters are fixed; ``fixed_mu``: ``mu_nr`` held at that value,
+    the sensitivity analysis); ``f`` the negative log-likelihood and gradient in the free
+    parameters. ``hess_inv0`` (a previous fit's inverse Hessian) warm-starts BFGS, so a
+    bootstrap refit takes a few Newton-like steps.
+    """
+    p = 5 + (nr is not None)
+    free = np.ones(p, bool)
+    if N is None:
+        free[3:5] = False
+    if fixed_mu is not None:
+        free[5] = False
+    n = float(len(t) if w is None else np.sum(w))
+    base = np.zeros(p)
+    if fixed_mu is not None:
+        base[5] = fixed_mu
+
+    def f(x):
+        th = base.copy()
+        th[free] = x
+        ll, gr = loglik(th, t, d, N, S, logw, nr=nr, w=w)
+        return -ll / n, -gr[free] / n
+
+    x0 = np.zeros(p)
+    x0[:5] = start(t, d, N)
+    if theta0 is not None:
+        x0[:len(theta0)] = theta0
+    opts = {"gtol": 1e-7, "maxiter": 500}
+    if hess_inv0 is not None:
+        opts["hess_inv0"] = hess_inv0
+    res = optimize.minimize(f, x0[free], jac=True, method="BFGS", options=opts)
+    th = base.copy()
+    th[free] = res.x
+    gnorm = float(np.max(np.abs(res.jac))) if res.jac.size else 0.0
+    fn = lambda x: tuple(v * n for v in f(x))
+    return th, -res.fun * n, bool(res.success or gnorm < 1e-5), free, fn, (
+        hess_inv0 if hess_inv0 is not None else warm_inverse(lambda x: f(x)[1], res.x))
+
+
+def warm_inverse(grad, x):
+    """A positive-definite inverse Hessian at an optimum (eigenvalues floored), to warm-start
+    BFGS in bootstrap refits: with the right curvature from the first step they converge in a
+    few iterations instead of relearning it."""
+    H = hessian_from_gradient(grad, x, 1e-5, relative=False)
+    if not np.all(np.isfinite(H)):
+        return None
+    vals, vecs = np.linalg.eigh(H)
+    vals = np.maximum(vals, 1e-6 * max(vals.max(), 1e-12))
+    inv = (vecs / vals) @ vecs.T
+    return 0.5 * (inv + inv.T)

@@ -1,0 +1,260 @@
+"""Latent satisfaction measured by Likert items: an ordinal-probit factor model and the posterior
+of each respondent's satisfaction over quadrature nodes.
+
+Model
+-----
+One factor ``s ~ N(0, phi)`` measured by ``J`` ordered items (a normal-ogive graded-response,
+or ordinal-probit, factor model; Samejima 1969, Muthen 1984). Item ``j`` answers category ``c``
+when a latent response ``y*_j`` falls between two thresholds (probit link):
+
+    marker item (the first):  y*_1 = nu + s + sigma e,  thresholds fixed at the scale's
+                              category boundaries c +- 1/2 (the extremes open);
+    other items:              y*_j = lambda_j s + e,     free thresholds tau_j1 < ... < tau_jK,
+    P(y_j = c | s) = Phi(upper_jc - ...) - Phi(lower_jc - ...),  e ~ N(0, 1).
+
+The marker's thresholds carry the item metric: its latent response is in scale points, so one
+unit of ``s`` is one scale point of the marker item, the metric the continuous SEM gives
+satisfaction (first loading 1) and the one the chain reports CLV per unit in. Categories an
+item never uses are merged (their thresholds are not identified).
+
+Estimation is by marginal maximum likelihood (Bock & Aitkin 1981): the likelihood of each
+distinct answer pattern is integrated over ``s`` by Gauss-Hermite quadrature, weighted by its
+count, and maximized with analytic gradients. Marginal ML is used rather than the SEM domain's
+WLSMV because it estimates the full response model (not only polychoric correlations) and so
+yields each respondent's posterior ``p(s | answers)`` the chain integrates over; a bootstrap
+resample changes only the pattern counts, so refits are cheap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize, special, stats
+
+from .behaviour import warm_inverse
+
+_PX, _PW = np.polynomial.hermite_e.hermegauss(41)          # prior quadrature, fitting
+_PLW = np.log(_PW / np.sqrt(2 * np.pi))
+_AX, _AW = np.polynomial.hermite_e.hermegauss(16)          # adaptive quadrature, posteriors
+
+
+def _logdiff_cdf(a, b):
+    """log(Phi(a) - Phi(b)) for a > b, stable in both tails."""
+    # use the upper tail when both bounds are positive (Phi close to 1 loses digits)
+    flip = b > 0
+    hi = np.where(flip, -b, a)
+    lo = np.where(flip, -a, b)
+    lhi, llo = special.log_ndtr(hi), special.log_ndtr(lo)
+    return lhi + np.log1p(-np.exp(np.minimum(llo - lhi, -1e-300)))
+
+
+@dataclass
+class OrdinalFactor:
+    """A fitted one-factor ordinal-probit model (see the module docstring).
+
+    ``theta``: ``[nu, log_sigma, log_phi]`` then, per other item, ``[lambda, tau_1,
+    log(tau_2 - tau_1), ...]``. ``codes`` maps each item's answers to 0-based categories.
+    """
+
+    items: list
+    scale: tuple
+    cats: list            # per item, the sorted observed categories (marker: full scale)
+    theta: np.ndarray
+    loglik: float
+    converged: bool
+    n: int
+    hess_inv: np.ndarray | None = None     # BFGS's inverse Hessian (per row): warm starts
+
+    @property
+    def phi(self) -> float:
+        return float(np.exp(self.theta[2]))
+
+    @property
+    def nu(self) -> float:
+        return float(self.theta[0])
+
+    def codes(self, Y: np.ndarray) -> np.ndarray:
+        return _codes(Y, self.cats)
+
+    def loglik_nodes(self, codes: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """log p(answers | s) for answer codes (m, J) at node values s (m, q) or (q,)."""
+        return _item_logp(self.theta, codes, s, self.cats, self.scale)
+
+    def posterior(self, Y: np.ndarray, q: int | None = None):
+        """Nodes ``S`` (n, q) and log weights ``logw`` (n, q) of each row's posterior of ``s``.
+
+        Adaptive Gauss-Hermite: nodes centred at the posterior mean with the posterior sd
+        (computed per answer pattern on a fine grid), weights reweighted by the exact
+        posterior density, so ``sum exp(logw) f(S)`` is ``E[f(s) | answers]``.
+        """
+        codes = self.codes(Y)
+        pats, inv = np.unique(codes, axis=0, return_inverse=True)
+        inv = np.asarray(inv).ravel()
+        sd0 = np.sqrt(self.phi)
+        grid = sd0 * np.linspace(-8, 8, 321)
+        lp = self.loglik_nodes(pats, grid) - 0.5 * (grid / sd0) ** 2
+        w = np.exp(lp - lp.max(axis=1, keepdims=True))
+        w /= w.sum(axis=1, keepdims=True)
+        mean = w @ grid
+        sd = np.sqrt(np.maximum(w @ grid ** 2 - mean ** 2, 1e-12))
+        S = mean[:, None] + sd[:, None] * _AX[None, :]
+        # integral of F(s) = sd * sum_k w_k exp(x_k^2 / 2) F(m + sd x_k): the rule's weights times
+        # the unnormalized posterior p(answers | s) N(s; 0, phi) at the nodes (constants cancel)
+        lpost = self.loglik_nodes(pats, S) - 0.5 * (S / sd0) ** 2
+        logw = lpost + (np.log(_AW) + 0.5 * _AX ** 2)[None, :]
+        logw = logw - special.logsumexp(logw, axis=1, keepdims=True)
+        return S[inv], logw[inv]
+
+
+def _codes(Y, cats):
+    """0-based category of each answer: the first category whose largest answer is >= it."""
+    out = np.empty(Y.shape, dtype=np.int64)
+    for j, c in enumerate(cats):
+        out[:, j] = np.minimum(np.searchsorted(c, Y[:, j]), len(c) - 1)
+    return out
+
+
+def _unpack(theta, cats):
+    """Per other item: loading and the increasing thresholds (with their Jacobian blocks)."""
+    out, k = [], 3
+    for c in cats[1:]:
+        K = len(c) - 1
+        lam, t1, r = theta[k], theta[k + 1], theta[k + 2:k + 1 + K]
+        tau = t1 + np.concatenate([[0.0], np.cumsum(np.exp(r))])
+        out.append((k, lam, tau, np.exp(r)))
+        k += 1 + K
+    return out
+
+
+def n_params(cats) -> int:
+    return 3 + sum(len(c) for c in cats[1:])
+
+
+def _pdf(x):
+    return np.where(np.isfinite(x), np.exp(-0.5 * np.where(np.isfinite(x), x, 0.0) ** 2), 0.0) / np.sqrt(2 * np.pi)
+
+
+def _bounds(theta, codes, cats, scale):
+    """Per item: (upper, lower) bounds of each pattern's answer on the latent response's scale."""
+    lo_s, hi_s = scale
+    c0 = cats[0][codes[:, 0]]
+    out = [(np.where(c0 >= hi_s, np.inf, c0 + 0.5), np.where(c0 <= lo_s, -np.inf, c0 - 0.5))]
+    for j, (k, lam, tau, er) in enumerate(_unpack(theta, cats), start=1):
+        cj, K = codes[:, j], len(tau)
+        out.append((np.where(cj < K, tau[np.minimum(cj, K - 1)], np.inf),
+                    np.where(cj > 0, tau[np.maximum(cj - 1, 0)], -np.inf)))
+    return out
+
+
+def _item_logp(theta, codes, s, cats, scale):
+    """Sum over items of log P(y_j | s) at every (pattern, node); s is (m, q) or (q,)."""
+    s = np.broadcast_to(s, (codes.shape[0], np.shape(s)[-1])) if np.ndim(s) == 1 else s
+    nu, sig = theta[0], np.exp(theta[1])
+    bnd = _bounds(theta, codes, cats, scale)
+    (u, l) = bnd[0]
+    total = _logdiff_cdf((u[:, None] - nu - s) / sig, (l[:, None] - nu - s) / sig)
+    for (u, l), (k, lam, tau, er) in zip(bnd[1:], _unpack(theta, cats)):
+        total = total + _logdiff_cdf(u[:, None] - lam * s, l[:, None] - lam * s)
+    return total
+
+
+def _negll(theta, codes, counts, cats, scale):
+    """Negative marginal log-likelihood of the pattern counts and its analytic gradient."""
+    sd = np.exp(theta[2] / 2)
+    s = sd * _PX[None, :]
+    nu, sig = theta[0], np.exp(theta[1])
+    bnd = _bounds(theta, codes, cats, scale)
+    terms = []
+    u, l = bnd[0]
+    a, b = (u[:, None] - nu - s) / sig, (l[:, None] - nu - s) / sig
+    lp = _logdiff_cdf(a, b)
+    terms.append((a, b, lp))
+    L = lp.copy()
+    for (u, l), (k, lam, tau, er) in zip(bnd[1:], _unpack(theta, cats)):
+        a, b = u[:, None] - lam * s, l[:, None] - lam * s
+        lp = _logdiff_cdf(a, b)
+        terms.append((a, b, lp))
+        L += lp
+    L += _PLW
+    ll = special.logsumexp(L, axis=1)
+    P = np.exp(L - ll[:, None]) * counts[:, None]          # posterior mass of each node, count-weighted
+    g = np.zeros_like(theta)
+    a, b, lp = terms[0]
+    fa, fb = _pdf(a) / np.exp(lp), _pdf(b) / np.exp(lp)
+    g[0] = np.sum(P * (fa - fb)) * (-1 / sig)
+    g[1] = -np.sum(P * (fa * np.where(np.isfinite(a), a, 0) - fb * np.where(np.isfinite(b), b, 0)))
+    ds = (fa - fb) * (-1 / sig)
+    for j, ((a, b, lp), (k, lam, tau, er)) in enumerate(zip(terms[1:], _unpack(theta, cats)), start=1):
+        fa, fb = _pdf(a) / np.exp(lp), _pdf(b) / np.exp(lp)
+        g[k] = np.sum(P * (fa - fb) * (-s))
+        ds = ds + (fa - fb) * (-lam)
+        # derivative with respect to each threshold: the pattern's upper bound is tau_c, its
+        # lower bound tau_{c-1}; then the chain rule of tau = t1 + cumsum(exp(r))
+        A, B = (P * fa).sum(axis=1), (P * fb).sum(axis=1)
+        cj, K = codes[:, j], len(tau)
+        d_tau = (np.bincount(np.minimum(cj, K - 1), weights=np.where(cj < K, A, 0.0), minlength=K)
+                 - np.bincount(np.maximum(cj - 1, 0), weights=np.where(cj > 0, B, 0.0), minlength=K))
+        g[k + 1] = d_tau.sum()
+        if K > 1:
+            g[k + 2:k + 1 + K] = er * np.cumsum(d_tau[::-1])[::-1][1:]
+    g[2] = np.sum(P * ds * s) / 2
+    return -(counts @ ll), -g
+
+
+def _start(Y, cats, scale):
+    y0 = Y[:, 0]
+    sd = max(float(np.std(y0)), 0.5)
+    th = [float(np.mean(y0)), np.log(0.6 * sd), np.log((0.8 * sd) ** 2)]
+    for j, c in enumerate(cats[1:], start=1):
+        cum = np.array([np.mean(Y[:, j] <= v) for v in c[:-1]])
+        tau = stats.norm.ppf(np.clip(cum, 0.01, 0.99)) * np.sqrt(1 + 0.8)
+        tau = np.maximum.accumulate(tau + np.arange(len(tau)) * 1e-3)
+        th += [0.8 / sd * 1.0, tau[0], *np.log(np.maximum(np.diff(tau), 1e-2))]
+    return np.array(th)
+
+
+def categories(Y: np.ndarray, scale, min_count: int = 10) -> list:
+    """Answer categories of each item, as the largest answer in each: the marker keeps its full
+    declared scale; for the others, categories with fewer than ``min_count`` answers are merged
+    into their smaller neighbour (a threshold between two categories is not identified when one
+    of them is empty, as it would be in some bootstrap resamples)."""
+    lo, hi = scale
+    out = [np.arange(lo, hi + 1, dtype=float)]
+    for j in range(1, Y.shape[1]):
+        vals, counts = np.unique(Y[:, j], return_counts=True)
+        vals, counts = list(vals), list(counts)
+        while len(vals) > 2 and min(counts) < min_count:
+            i = int(np.argmin(counts))
+            nb = i - 1 if i == len(vals) - 1 or (i > 0 and counts[i - 1] <= counts[i + 1]) else i + 1
+            keep, drop = max(i, nb), min(i, nb)      # the merged bin is named by its largest answer
+            counts[keep] += counts[drop]
+            del vals[drop], counts[drop]
+        out.append(np.array(vals, float))
+    return out
+
+
+def fit_ordinal_factor(Y: np.ndarray, items, scale, *, cats=None, weights=None, theta0=None,
+                       hess_inv0=None) -> OrdinalFactor:
+    """Marginal-ML fit of the one-factor ordinal-probit model to answers ``Y`` (n, J).
+
+    ``weights`` are row counts (a bootstrap resample); ``theta0`` and ``hess_inv0`` (a previous
+    fit's) warm-start the optimizer, so a bootstrap refit takes a few quasi-Newton steps.
+    """
+    cats = categories(Y, scale) if cats is None else cats
+    codes = _codes(Y, cats)
+    pats, inv = np.unique(codes, axis=0, return_inverse=True)
+    w = np.ones(len(Y)) if weights is None else np.asarray(weights, float)
+    counts = np.bincount(np.asarray(inv).ravel(), weights=w, minlength=len(pats))
+    keep = counts > 0
+    pats, counts = pats[keep], counts[keep]
+    x0 = _start(Y, cats, scale) if theta0 is None else np.asarray(theta0, float)
+    n = float(counts.sum())
+    f = lambda th: tuple(v / n for v in _negll(th, pats, counts, cats, scale))
+    opts = {"maxiter": 1000, "gtol": 1e-7}
+    if hess_inv0 is not None:
+        opts["hess_inv0"] = hess_inv0
+    res = optimize.minimize(f, x0, jac=True, method="BFGS", options=opts)
+    gmax = float(np.max(np.abs(res.jac)))
+    return OrdinalFactor(list(items), tuple(scale), cats, res.x, -res.fun * n, bool(res.success or gmax < 1e-5),
+                         int(n), hess_inv0 if hess_inv0 is not None else warm_inverse(lambda x: f(x)[1], res.x))
