@@ -36,6 +36,7 @@ from .._validation import check_level, require_columns, require_finite, require_
     require_numeric, rows_text
 from ..errors import ConvergenceWarning, ImproperSolutionWarning, InputError
 from ..provenance import make_provenance
+from . import _rscript as R
 from .checks import as_list, collinear_columns, survival_frame
 from .references import AALEN_JOHANSEN, COX, FINE_GRAY, GRAY_CMPRSK, PUTTER, THERNEAU_GRAMBSCH
 
@@ -265,6 +266,17 @@ def _times(times) -> np.ndarray:
     return t
 
 
+def _r_value(v) -> str:
+    """An R literal for a cause or censoring code (a number as is, anything else as a string)."""
+    if isinstance(v, (bool, np.bool_)):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        return repr(float(v))
+    return R.s(v)
+
+
 class FineGrayResult(HazardCoefficients, Result):
     """A fitted Fine-Gray subdistribution-hazards model for one churn cause.
 
@@ -321,6 +333,23 @@ class FineGrayResult(HazardCoefficients, Result):
         ax.set_ylim(0, None)
         ax.legend(title="profile")
         return ax
+
+    def to_r(self, data_path: str = "data.csv") -> str:
+        """A runnable R script that re-fits this model with ``cmprsk::crr`` (Gray 2024) on the CSV
+        at ``data_path`` and prints its coefficients and standard errors, the cxmodels numbers in
+        comments at the top.  Needs R's cmprsk (``install.packages("cmprsk")``, Debian
+        r-cran-cmprsk)."""
+        exp = pd.DataFrame({"term": self.covariates, "est": self._table["coef"].to_numpy(),
+                            "se": self._table["se"].to_numpy()})
+        lines = [R.header("churn.fine_gray", data_path, exp, self._provenance),
+                 "library(cmprsk)   # install.packages(\"cmprsk\") or r-cran-cmprsk",
+                 f"X <- as.matrix(d[, {R.vec(self.covariates)}, drop = FALSE])",
+                 f"fit <- crr(d[[{R.s(self.duration)}]], d[[{R.s(self.event)}]], X, failcode = {_r_value(self.cause)}, "
+                 f"cencode = {_r_value(self.censored)}, gtol = 1e-8, maxiter = 100)",
+                 "print(summary(fit))",
+                 R.footer(f"data.frame(term = {R.vec(self.covariates)}, est = unname(fit$coef), "
+                          "se = sqrt(diag(fit$var)))")]
+        return "\n".join(lines)
 
     def methods_text(self) -> str:
         return (f"The cumulative incidence of churn of type {self.cause!r} was modelled with a Fine-Gray "
@@ -488,6 +517,25 @@ class CauseSpecificCoxResult(Result):
         ax.set_xlabel(f"cause-specific hazard ratio ({self.level:.0%} CI)")
         ax.legend(title="churn type")
         return ax
+
+    def to_r(self, data_path: str = "data.csv") -> str:
+        """A runnable R script that re-fits each cause-specific model with ``survival::coxph``
+        (Efron ties; the cause indicator as the event, other churn types censored) on the CSV at
+        ``data_path`` and prints coefficients and standard errors by ``<cause>:<covariate>``."""
+        t = self._table
+        exp = pd.DataFrame({"term": [f"{c}:{v}" for c, v in zip(t["cause"], t["covariate"])],
+                            "est": t["coef"].to_numpy(), "se": t["se"].to_numpy()})
+        rhs = " + ".join(R.q(c) for c in self.covariates)
+        lines = [R.header("churn.cause_specific_cox", data_path, exp, self._provenance), "parts <- list()"]
+        for k in self.causes:
+            terms = [f"{k}:{v}" for v in self.covariates]
+            lines += [f"fit <- coxph(Surv({R.q(self.duration)}, {R.q(self.event)} == {_r_value(k)}) ~ {rhs}, data = d, "
+                      f'ties = "efron")',
+                      "print(summary(fit))",
+                      f"parts[[length(parts) + 1]] <- data.frame(term = {R.vec(terms)}, est = unname(coef(fit)), "
+                      "se = unname(sqrt(diag(vcov(fit)))))"]
+        lines.append(R.footer("do.call(rbind, parts)"))
+        return "\n".join(lines)
 
     def methods_text(self) -> str:
         return (f"Cause-specific Cox regressions ({COX.cite}) were fitted for each churn type "

@@ -34,6 +34,7 @@ from .coefficients import HazardCoefficients
 from .._validation import check_level
 from ..errors import ConvergenceWarning, ImproperSolutionWarning, InputError
 from ..provenance import make_provenance
+from . import _rscript as R
 from .checks import as_list, check_event_count, collinear_columns, survival_frame
 from .references import COX, DAVIDSON_PILON, EFRON, KLEIN, LIN_WEI, NIELSEN, THERNEAU_GRAMBSCH
 
@@ -102,6 +103,23 @@ class ClusteredCoxResult(HazardCoefficients, Result):
         ax.set_xlabel(f"hazard ratio of churn ({self.level:.0%} CI)")
         ax.legend()
         return ax
+
+    def to_r(self, data_path: str = "data.csv") -> str:
+        """A runnable R script that re-fits this model with ``survival::coxph(..., cluster = )``
+        (Efron ties) on the CSV at ``data_path`` and prints coefficients, robust and naive
+        standard errors, the cxmodels numbers in comments at the top."""
+        t = self._table
+        exp = pd.DataFrame({"term": self.covariates, "est": t.loc[self.covariates, "coef"].to_numpy(),
+                            "se": t.loc[self.covariates, "se"].to_numpy(),
+                            "naive_se": t.loc[self.covariates, "naive_se"].to_numpy()})
+        rhs = " + ".join(R.q(c) for c in self.covariates)
+        lines = [R.header("churn.cox_cluster", data_path, exp, self._provenance),
+                 f"fit <- coxph({R.surv(self.duration, self.event)} ~ {rhs}, data = d, cluster = {R.q(self.group)}, "
+                 'ties = "efron")',
+                 "print(summary(fit))",
+                 R.footer(f"data.frame(term = {R.vec(self.covariates)}, est = unname(coef(fit)), "
+                          "se = unname(sqrt(diag(vcov(fit)))), naive_se = unname(sqrt(diag(fit$naive.var))))")]
+        return "\n".join(lines)
 
     def methods_text(self) -> str:
         return (f"Churn hazards were modelled with a Cox regression ({COX.cite}; Efron ties, {EFRON.cite}) on "
@@ -296,6 +314,37 @@ class FrailtyResult(HazardCoefficients, Result):
         ax.set_yticks(y, f.index.astype(str))
         ax.set_xlabel(f"frailty (relative churn hazard of the {self.group})")
         return ax
+
+    def to_r(self, data_path: str = "data.csv") -> str:
+        """A runnable R script that re-fits this model with ``survival::coxph(... + frailty())``
+        on the CSV at ``data_path``, at the frailty variance cxmodels found (``frailty(group,
+        theta = )``, so coefficients, standard errors and likelihoods are comparable to the
+        digits), and, when theta was estimated, also lets R estimate it (row ``theta_r``;
+        coxph's own search stops within a few per cent of the optimum)."""
+        t = self._table
+        p = len(self.covariates)
+        exp = pd.DataFrame({"term": self.covariates + ["theta", "integrated_loglik", "loglik"],
+                            "est": list(t.loc[self.covariates, "coef"]) + [self.theta, self.integrated_loglik,
+                                                                           self.log_likelihood],
+                            "se": list(t.loc[self.covariates, "se"]) + [np.nan] * 3})
+        rhs = " + ".join(R.q(c) for c in self.covariates)
+        lhs = R.surv(self.duration, self.event)
+        lines = [R.header("churn.cox_frailty", data_path, exp, self._provenance),
+                 f"fit <- coxph({lhs} ~ {rhs} + frailty({R.q(self.group)}, theta = {float(self.theta)!r}), data = d, "
+                 f"ties = {R.s(self.ties)})",
+                 "print(fit)"]
+        extra_terms, extra_est = "", ""
+        if not self.theta_fixed:
+            lines += [f"free <- coxph({lhs} ~ {rhs} + frailty({R.q(self.group)}), data = d, ties = {R.s(self.ties)})",
+                      "print(free)",
+                      "# the fit reported is at the last theta tried (history's theta is the next, unfitted proposal)",
+                      'theta_r <- unname(tail(free$history[[1]]$history[, "theta"], 1))']
+            extra_terms, extra_est = ', "theta_r"', ", theta_r"
+        lines.append(R.footer(
+            f'data.frame(term = c({", ".join(R.s(c) for c in self.covariates)}, "theta", "integrated_loglik", '
+            f'"loglik"{extra_terms}), est = c(unname(coef(fit)), {float(self.theta)!r}, fit$history[[1]]$c.loglik, '
+            f"fit$loglik[2]{extra_est}), se = c(sqrt(diag(fit$var))[1:{p}], rep(NA, {3 + (not self.theta_fixed)})))"))
+        return "\n".join(lines)
 
     def methods_text(self) -> str:
         how = "fixed at" if self.theta_fixed else "estimated by maximising the integrated likelihood as"

@@ -30,6 +30,7 @@ from .._validation import as_generator, check_count, check_level, require_column
 from ..errors import InputError
 from ..provenance import make_provenance
 from .checks import require_single_columns
+from . import _rscript as R
 from .references import AALEN_JOHANSEN, PUTTER, THERNEAU_SURVIVAL
 
 __all__ = ["journey", "JourneyResult"]
@@ -123,6 +124,40 @@ class JourneyResult(Result):
         ax.set_ylim(0, 1)
         ax.legend(title="stage", loc="upper right")
         return ax
+
+    def to_r(self, data_path: str = "data.csv", times=None) -> str:
+        """A runnable R script that re-fits the journey with ``survival::survfit`` multi-state
+        (``Surv(start, stop, next_state) ~ 1, id = customer, istate = state``; Aalen-Johansen) on
+        the CSV at ``data_path`` and prints the stage-occupation probabilities at ``times``
+        (default: five times spread over the follow-up), terms ``t=<time>:<stage>``."""
+        customer, start, stop, state, next_state, censored = self._columns
+        if times is None:
+            times = np.unique(np.round(np.quantile(self.times, [0.1, 0.3, 0.5, 0.7, 0.9]), 6))
+        try:
+            times = np.atleast_1d(np.asarray(times, dtype=float))
+        except (TypeError, ValueError):
+            raise InputError(f"times must be numbers, got {times!r}") from None
+        if times.size == 0 or not np.all(np.isfinite(times)) or np.any(times < 0):
+            raise InputError(f"times must be finite numbers >= 0, got {times!r}")
+        at = self.at(times)
+        names = [str(s) for s in self.states]
+        terms = [f"t={t:g}:{s}" for t in times for s in names]
+        exp = pd.DataFrame({"term": terms, "est": at[self.states].to_numpy().ravel()})
+        lines = [R.header("churn.journey", data_path, exp, self._provenance),
+                 f"states <- {R.vec(names)}",
+                 f"d$.to <- factor(as.character(d[[{R.s(next_state)}]]), levels = c({R.s(censored)}, states))",
+                 f"d$.from <- factor(as.character(d[[{R.s(state)}]]), levels = states)",
+                 f"fit <- survfit(Surv({R.q(start)}, {R.q(stop)}, .to) ~ 1, data = d, id = {R.q(customer)}, "
+                 "istate = .from)",
+                 "print(fit)",
+                 f"times <- c({', '.join(repr(float(t)) for t in times)})",
+                 "s <- summary(fit, times = times, extend = TRUE)",
+                 "ps <- s$pstate",
+                 "colnames(ps) <- fit$states",
+                 'h <- sub("\\\\.?0+$", "", formatC(times, format = "f", digits = 10))',
+                 R.footer('data.frame(term = paste0("t=", rep(h, each = length(states)), ":", '
+                          'rep(states, times = length(times))), est = as.vector(t(ps[, states, drop = FALSE])))')]
+        return "\n".join(lines)
 
     def methods_text(self) -> str:
         ci = (f" Percentile intervals ({self.level:.0%}) come from {self.n_boot} bootstrap resamples of customers."
@@ -259,4 +294,5 @@ def journey(data: pd.DataFrame, customer: str, start: str, stop: str, state: str
     res = JourneyResult(times, P, states, boot, transitions=tr, drop_off=drop, churn_state=churn_state,
                         nobs=int(cust.max() + 1), n_spells=len(data), level=level, n_boot=n_boot, provenance=prov)
     res._p0, res._start, res._follow_up = p0, t0, float(sp.max())
+    res._columns = (customer, start, stop, state, next_state, censored)   # for to_r()
     return res

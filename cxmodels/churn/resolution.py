@@ -19,6 +19,7 @@ from .._results import Decision, Result
 from .._validation import check_level
 from ..errors import InputError
 from ..provenance import make_provenance
+from . import _rscript as R
 from .references import GREENWOOD, KAPLAN_MEIER, THERNEAU_SURVIVAL
 
 __all__ = ["service_level", "ServiceLevelResult"]
@@ -84,6 +85,27 @@ class ServiceLevelResult(Result):
         ax.set_ylim(0, 1)
         ax.legend()
         return ax
+
+    def to_r(self, data_path: str = "data.csv") -> str:
+        """A runnable R script that computes the same service levels with ``survival::survfit``
+        (1 - the Kaplan-Meier curve at each target, ``extend = TRUE``; log-transformed Greenwood
+        intervals, R's default) on the CSV at ``data_path``; terms as ``params``."""
+        t = self._table
+        exp = pd.DataFrame({"term": list(self.params.index), "est": t["resolved"].to_numpy(),
+                            "ci_lower": t["ci_lower"].to_numpy(), "ci_upper": t["ci_upper"].to_numpy()})
+        rhs = R.q(self.group) if self.group else "1"
+        targets = "c(" + ", ".join(f"{h:g}" for h in self.targets) + ")"
+        fmt = 'sub("\\\\.?0+$", "", formatC(s$time, format = "f", digits = 10))'
+        lines = [R.header("churn.service_level", data_path, exp, self._provenance),
+                 f"fit <- survfit({R.surv(self.duration, self.event)} ~ {rhs}, data = d, conf.int = {float(self.level)!r}, "
+                 'conf.type = "log")',
+                 f"s <- summary(fit, times = {targets}, extend = TRUE)",
+                 "print(s)",
+                 f"h <- {fmt}",
+                 ('term <- paste0(sub("^[^=]*=", "", as.character(s$strata)), ":within_", h)' if self.group
+                  else 'term <- paste0("within_", h)'),
+                 R.footer("data.frame(term = term, est = 1 - s$surv, ci_lower = 1 - s$upper, ci_upper = 1 - s$lower)")]
+        return "\n".join(lines)
 
     def methods_text(self) -> str:
         by = f" by {self.group}" if self.group else ""
