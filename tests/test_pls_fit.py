@@ -147,3 +147,18 @@ def test_weighted_bootstrap_carries_weights(mobi):
                                                                                       progress=False)
     b = fit_pls(templates.ECSI, mobi).fit_indices(n_boot=20, seed=2, progress=False)
     np.testing.assert_allclose(a.draws, b.draws, atol=1e-10)
+
+
+def test_inadmissible_fit_is_flagged(mobi):
+    """PLSc of the ECSI survey: the disattenuated construct correlations are not positive
+    definite, so (as cSEM's testOMF, which refuses it) the test of exact fit is flagged."""
+    with pytest.warns(Warning, match="inadmissible"):
+        f = fit_pls(templates.ECSI, mobi, consistent=True).fit_indices()
+    assert not f.admissible
+    assert any("construct correlation matrix that is not positive definite" in w for w in f.warnings)
+
+
+def test_admissible_replicates_are_kept(population_fit):
+    _, plsc = population_fit
+    f = plsc.fit_indices(n_boot=30, seed=2, progress=False)
+    assert f.admissible and f.converged and f.n_failed == 0 and not f.warnings

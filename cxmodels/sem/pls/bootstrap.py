@@ -185,6 +185,7 @@ class PLSBootstrapResult(Result):
         self._warnings = []
         self._references = (R.EFRON_TIBSHIRANI, R.EFRON_BCA)
         self._provenance = dataclasses.replace(result.provenance, seed=seed)
+        self._weighted = result.case_weights is not None
         if n_failed:
             self._flag(f"{n_failed} of {n_boot} bootstrap replicates failed (a constant resampled item, collinear "
                        "construct scores or no convergence) and were dropped", ConvergenceWarning)
@@ -198,7 +199,9 @@ class PLSBootstrapResult(Result):
         return (f"Standard errors, t values and {self.level:.0%} percentile and bias-corrected and accelerated "
                 f"(BCa) intervals of the paths, loadings, weights, indirect effects and HTMT ratios were obtained "
                 f"by a nonparametric bootstrap ({R.EFRON_TIBSHIRANI.cite}; BCa: {R.EFRON_BCA.cite}) with "
-                f"{self.n_boot} replicates resampling respondents (seed {self.seed}); "
+                f"{self.n_boot} replicates resampling respondents"
+                + (" with their sampling weights" if self._weighted else "")
+                + f" (seed {self.seed}); "
                 f"{self.n_boot - self.n_failed} replicates were used.")
 
     def plot(self, ax=None):

@@ -51,7 +51,7 @@ from ..measurement import references as MR
 from . import references as R
 from .engine import prepare, standardize_columns
 
-__all__ = ["pls_fit_indices", "PLSFitResult", "implied_correlations", "distances"]
+__all__ = ["pls_fit_indices", "PLSFitResult", "implied_correlations", "distances", "inadmissible"]
 
 HENSELER_2014 = ref("Henseler, J., Dijkstra, T. K., Sarstedt, M., Ringle, C. M., Diamantopoulos, A., Straub, D. W., "
                     "Ketchen, D. J., Hair, J. F., Hult, G. T. M., & Calantone, R. J. (2014). Common beliefs and reality "
@@ -114,6 +114,28 @@ def _values(engine, Z, w, Y, composite) -> np.ndarray:
         S, Sigma = implied_correlations(engine, Z, w, Y, saturated=sat, composite=composite)
         out.append(distances(S, Sigma))
     return np.concatenate(out)
+
+
+def inadmissible(engine, Z, w, Y) -> str | None:
+    """Why a fit is inadmissible by cSEM's ``verify()`` rules (None when it is not): a
+    loading above 1 in absolute value, a reliability (rho_A under PLSc) above 1, or a
+    construct or saturated model-implied correlation matrix that is not positive definite."""
+    names = engine.spec.constructs
+    loads = engine.loadings(Z, Y, w)
+    if np.any(np.abs(loads) > 1 + 1e-10):
+        return f"a loading above 1 in absolute value ({engine.cols[int(np.argmax(np.abs(loads)))]!r})"
+    if engine.consistent:
+        ra = engine.rho_a(Z, w)
+        if np.any(ra > 1 + 1e-10):
+            return f"a reliability rho_A above 1 ({names[int(np.argmax(ra))]!r})"
+    for what, M in (("construct", engine.construct_correlations(Z, Y, w)),
+                    ("saturated model-implied indicator", implied_correlations(engine, Z, w, Y, saturated=True)[1])):
+        if not np.all(np.isfinite(M)):
+            return f"an undefined {what} correlation matrix"
+        low = np.linalg.eigvalsh((M + M.T) / 2).min()
+        if low <= 0:
+            return f"a {what} correlation matrix that is not positive definite (smallest eigenvalue {low:.3g})"
+    return None
 
 
 def _sqrtm(M: np.ndarray, power: float, what: str) -> np.ndarray:
@@ -207,7 +229,9 @@ def pls_fit_indices(result, n_boot: int = 0, *, seed=None, level: float = 0.95, 
         draws = np.asarray(rows)
         result._provenance = result.provenance.with_step("fit_indices", seed=recorded, n_boot=n_boot, level=level,
                                                          composite=bool(composite), n_failed=failed)
-    return PLSFitResult(result, est, draws, n_boot, failed, recorded, level, composite)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        why = inadmissible(eng, result._Z, result.weights_, result._Y)
+    return PLSFitResult(result, est, draws, n_boot, failed, recorded, level, composite, why)
 
 
 def _replicate(result, X: np.ndarray, d, composite) -> np.ndarray | None:
@@ -219,7 +243,8 @@ def _replicate(result, X: np.ndarray, d, composite) -> np.ndarray | None:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             Z = prepare(X, result.options["standardize"], eng.case_weights)
             w, Y, _, ok = eng.run(Z, result.weights_)
-            v = _values(eng, Z, w, Y, composite) if ok else None
+            # inadmissible replicates are dropped, as cSEM's testOMF does by default
+            v = _values(eng, Z, w, Y, composite) if ok and inadmissible(eng, Z, w, Y) is None else None
     except (CXModelsError, np.linalg.LinAlgError, FloatingPointError, ValueError):
         return None
     return v if v is not None and np.all(np.isfinite(v[[0, 1, 3, 4]])) else None
@@ -240,12 +265,13 @@ class PLSFitResult(Result):
     draws : ndarray (n_ok, 6)
         Bootstrap distances (saturated SRMR, d_ULS, d_G, estimated SRMR, d_ULS, d_G).
     n_boot, n_failed : int
+        Replicates asked for, and dropped (failed or inadmissible, see :func:`inadmissible`).
     seed : int or None
     level : float
     composite : bool
     """
 
-    def __init__(self, result, est, draws, n_boot, n_failed, seed, level, composite):
+    def __init__(self, result, est, draws, n_boot, n_failed, seed, level, composite, inadmissible=None):
         import dataclasses
         self.draws, self.n_boot, self.n_failed, self.seed = draws, n_boot, n_failed, seed
         self.level, self.composite = level, composite
@@ -266,13 +292,19 @@ class PLSFitResult(Result):
                 row.update(hi95=q[0], hi99=q[1], hi_level=q[2], fits=bool(est[k] <= q[2]))
             rows.append(row)
         self._table = pd.DataFrame(rows)
+        if inadmissible is not None:
+            self._flag(f"the fit is inadmissible ({inadmissible}), so the test of exact fit is not valid (cSEM's "
+                       "testOMF refuses such a fit); under PLSc this usually means a construct with a weak block",
+                       ImproperSolutionWarning)
         if not np.isfinite(est[2]) or not np.isfinite(est[5]):
             self._flag("d_G is undefined because a model-implied indicator correlation matrix is not positive "
                        "definite (or the empirical one is singular); the model implies impossible correlations",
                        ImproperSolutionWarning)
         if n_failed:
             self._flag(f"{n_failed} of {n_boot} model-fit bootstrap replicates failed (a constant resampled item, "
-                       "collinear construct scores or no convergence) and were dropped", ConvergenceWarning)
+                       "collinear construct scores, no convergence, or an inadmissible solution: a loading or "
+                       "reliability above 1, a construct or implied correlation matrix that is not positive "
+                       "definite) and were dropped", ConvergenceWarning)
 
     @property
     def params(self) -> pd.Series:
