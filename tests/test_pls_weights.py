@@ -26,12 +26,14 @@ def _numeric(x):
     return (x.select_dtypes("number") if isinstance(x, pd.DataFrame) else x).to_numpy(float)
 
 
-@pytest.fixture(scope="module", params=[False, True], ids=["pls", "plsc"])
+@pytest.fixture(scope="module", params=[(False, "path"), (True, "path"), ("mode_b", "centroid")],
+                ids=["pls", "plsc", "mode_b_centroid"])
 def pair(request):
-    weighted = fit_pls(templates.ACSI, ACSI.assign(w=W), sampling_weights="w", scale=(1, 10),
-                       consistent=request.param)
-    replicated = fit_pls(templates.ACSI, ACSI.loc[ACSI.index.repeat(W)].reset_index(drop=True), scale=(1, 10),
-                         consistent=request.param)
+    consistent, scheme = request.param
+    model = templates.ACSI.replace("PERV =~", "PERV <~") if consistent == "mode_b" else templates.ACSI
+    kw = dict(scale=(1, 10), consistent=consistent is True, scheme=scheme)
+    weighted = fit_pls(model, ACSI.assign(w=W), sampling_weights="w", **kw)
+    replicated = fit_pls(model, ACSI.loc[ACSI.index.repeat(W)].reset_index(drop=True), **kw)
     return weighted, replicated
 
 
