@@ -147,6 +147,8 @@ FITS = {
     "sem.compare_groups": lambda: _cx("sem.pls", "compare_groups")(
         _cx("sem", "templates").ACSI, _mga_data(), "seg", n_perm=20, seed=1, progress=False),
     "sem.find_segments": lambda: _cx("sem.pls", "find_segments")(_survey()[["CUSA1", "CUSA2", "CUSA3"]], k_range=(2, 3), seed=1),
+    "sem.predict_pls": lambda: _cx("sem.pls", "predict_pls")(_cx("sem", "templates").ACSI, _survey(), folds=5, repeats=2, seed=1),
+    "sem.cvpat": lambda: _cx("sem.pls", "cvpat")(_cx("sem", "templates").ACSI, _survey(), folds=5, repeats=1, n_boot=200, seed=1),
     "sem.efa": lambda: _cx("sem.measurement", "efa")(D.load_holzinger_swineford()[[f"x{i}" for i in range(1, 10)]], 3),
     "sem.parallel_analysis": lambda: _cx("sem.measurement", "parallel_analysis")(
         D.load_holzinger_swineford()[[f"x{i}" for i in range(1, 10)]], n_iter=20, seed=1),

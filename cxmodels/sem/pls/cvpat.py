@@ -32,7 +32,7 @@ from ..._results import Decision, Result
 from ...errors import ConvergenceWarning, InputError
 from ...provenance import make_provenance
 from . import references as R
-from .predict import (LIENGAARD_2021, SHARMA_2023, SHMUELI_2016, check_options, items_matrix, parse_model,
+from .predict import (check_options, items_matrix, parse_model,
                       run_cv, targets_of)
 
 __all__ = ["cvpat", "CVPATResult", "loss_test"]
@@ -214,7 +214,7 @@ class CVPATResult(Result):
         self.options, self.nobs, self.folds, self.kind = options, nobs, F, kind
         self._table = pd.DataFrame(rows)
         self._warnings = []
-        self._references = (LIENGAARD_2021, SHARMA_2023, SHMUELI_2016, R.WOLD)
+        self._references = (R.LIENGAARD_2021, R.SHARMA_2023, R.SHMUELI_2016, R.WOLD)
         self._provenance = make_provenance("cxmodels.sem.pls.cvpat", data, {**models, **options}, seed)
         if bad:
             self._flag(f"the PLS algorithm did not converge on {bad} training folds (max_iter {options['max_iter']}); "
@@ -288,14 +288,14 @@ class CVPATResult(Result):
         what = ("against the indicator-average and linear-model benchmarks" if self.kind == "benchmarks"
                 else "between the two models on the same folds")
         boot = (f"; p-values use the bootstrap variance of the mean loss difference ({o['n_boot']} resamples; "
-                f"{SHARMA_2023.cite})" if o["n_boot"] else "")
+                f"{R.SHARMA_2023.cite})" if o["n_boot"] else "")
         d = self.decide()
         split = (f"{o['folds']}-fold cross-validation" + (f" repeated {o['repeats']} times" if o["repeats"] > 1 else "")
                  if not o["fold_vector"]
                  else f"cross-validation over {o['folds']} given folds")
-        return (f"Predictive ability was tested with CVPAT ({LIENGAARD_2021.cite}) {what}: out-of-sample "
+        return (f"Predictive ability was tested with CVPAT ({R.LIENGAARD_2021.cite}) {what}: out-of-sample "
                 f"predictions from {split} "
-                f"of the PLS path model ({R.WOLD.cite}; PLSpredict, {SHMUELI_2016.cite}; {o['approach']} "
+                f"of the PLS path model ({R.WOLD.cite}; PLSpredict, {R.SHMUELI_2016.cite}; {o['approach']} "
                 f"approach; {self.nobs} responses, seed "
                 f"{self._provenance.seed}) gave each response's average squared prediction error, and the mean loss "
                 f"differences were tested with a paired t-test ({o['alternative']}){boot}. Decision: {d.action}"

@@ -37,7 +37,6 @@ from ..._progress import Progress
 from ..._results import Decision, Result
 from ...errors import CXModelsError, ConvergenceWarning, EstimationError, InputError
 from ...provenance import make_provenance
-from ...references import ref
 from . import references as R
 from .engine import SCHEMES, Engine, PLSSpec, parse_pls
 from .fit import ROWS_PER_ARROW, ten_times_rule
@@ -46,22 +45,6 @@ __all__ = ["predict_pls", "PLSPredictResult", "APPROACHES"]
 
 #: The prediction approaches (seminr's ``predict_DA`` and ``predict_EA``).
 APPROACHES = ("DA", "EA")
-
-# The works PLSpredict and CVPAT cite (to move to references.py, which this task does not own).
-SHMUELI_2016 = ref("Shmueli, G., Ray, S., Velasquez Estrada, J. M., & Chatla, S. B. (2016). The elephant in "
-                   "the room: Predictive performance of PLS models. Journal of Business Research, 69(10), "
-                   "4552-4564.")
-SHMUELI_2019 = ref("Shmueli, G., Sarstedt, M., Hair, J. F., Cheah, J.-H., Ting, H., Vaithilingam, S., & "
-                   "Ringle, C. M. (2019). Predictive model assessment in PLS-SEM: Guidelines for using "
-                   "PLSpredict. European Journal of Marketing, 53(11), 2322-2347.")
-LIENGAARD_2021 = ref("Liengaard, B. D., Sharma, P. N., Hult, G. T. M., Jensen, M. B., Sarstedt, M., Hair, J. F., "
-                     "& Ringle, C. M. (2021). Prediction: Coveted, yet forsaken? Introducing a cross-validated "
-                     "predictive ability test in partial least squares path modeling. Decision Sciences, 52(2), "
-                     "362-392.")
-SHARMA_2023 = ref("Sharma, P. N., Liengaard, B. D., Hair, J. F., Sarstedt, M., & Ringle, C. M. (2023). "
-                  "Predictive model assessment and selection in composite-based modeling using PLS-SEM: "
-                  "Extensions and guidelines for using CVPAT. European Journal of Marketing, 57(6), 1662-1677.")
-
 
 # ----------------------------------------------------------------------------- checks
 def check_options(approach, scheme, tol, max_iter) -> None:
@@ -367,7 +350,7 @@ class PLSPredictResult(Result):
         owner = {x: c for c in spec.constructs for x in spec.blocks[c]}
         self._table = metrics_table(self._actual, preds, predictor.items, [owner[x] for x in predictor.items])
         self._warnings = []
-        self._references = (SHMUELI_2016, SHMUELI_2019, R.WOLD, R.LOHMOLLER)
+        self._references = (R.SHMUELI_2016, R.SHMUELI_2019, R.WOLD, R.LOHMOLLER)
         self._provenance = make_provenance("cxmodels.sem.pls.predict_pls", data, {"model": model, **options}, seed)
         n_fits = int(sum(len(np.unique(F[:, r])) for r in range(F.shape[1])))
         if bad:
@@ -454,11 +437,11 @@ class PLSPredictResult(Result):
                  if not o["fold_vector"]
                  else f"cross-validation over {o['folds']} given folds")
         approach = "direct-antecedent" if o["approach"] == "DA" else "earliest-antecedent"
-        return (f"Out-of-sample predictive power was assessed with PLSpredict ({SHMUELI_2016.cite}) by {split} "
+        return (f"Out-of-sample predictive power was assessed with PLSpredict ({R.SHMUELI_2016.cite}) by {split} "
                 f"on {self.nobs} responses (seed {self._provenance.seed}), with the {approach} approach: each "
                 f"training fold's PLS path model ({R.WOLD.cite}; {R.LOHMOLLER.cite}) predicted the held-out "
                 f"indicators of {', '.join(o['targets'])}. Prediction errors were compared with a linear-model "
                 f"benchmark and the training-sample indicator averages (Q2_predict), following "
-                f"{SHMUELI_2019.cite}: PLS had a lower RMSE than the linear model for "
+                f"{R.SHMUELI_2019.cite}: PLS had a lower RMSE than the linear model for "
                 f"{d.criteria['pls_better_than_lm']} of {d.criteria['indicators']} indicators ({d.action} "
                 "predictive power).")

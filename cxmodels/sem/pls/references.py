@@ -37,3 +37,16 @@ CHIN_DIBBERN = ref("Chin, W. W., & Dibbern, J. (2010). An introduction to a perm
                    "Handbook of partial least squares (pp. 171-193). Springer.")
 ROUSSEEUW = ref("Rousseeuw, P. J. (1987). Silhouettes: A graphical aid to the interpretation and validation "
                 "of cluster analysis. Journal of Computational and Applied Mathematics, 20, 53-65.")
+SHMUELI_2016 = ref("Shmueli, G., Ray, S., Velasquez Estrada, J. M., & Chatla, S. B. (2016). The elephant in "
+                   "the room: Predictive performance of PLS models. Journal of Business Research, 69(10), "
+                   "4552-4564.")
+SHMUELI_2019 = ref("Shmueli, G., Sarstedt, M., Hair, J. F., Cheah, J.-H., Ting, H., Vaithilingam, S., & "
+                   "Ringle, C. M. (2019). Predictive model assessment in PLS-SEM: Guidelines for using "
+                   "PLSpredict. European Journal of Marketing, 53(11), 2322-2347.")
+LIENGAARD_2021 = ref("Liengaard, B. D., Sharma, P. N., Hult, G. T. M., Jensen, M. B., Sarstedt, M., Hair, J. F., "
+                     "& Ringle, C. M. (2021). Prediction: Coveted, yet forsaken? Introducing a cross-validated "
+                     "predictive ability test in partial least squares path modeling. Decision Sciences, 52(2), "
+                     "362-392.")
+SHARMA_2023 = ref("Sharma, P. N., Liengaard, B. D., Hair, J. F., Sarstedt, M., & Ringle, C. M. (2023). "
+                  "Predictive model assessment and selection in composite-based modeling using PLS-SEM: "
+                  "Extensions and guidelines for using CVPAT. European Journal of Marketing, 57(6), 1662-1677.")
