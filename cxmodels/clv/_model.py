@@ -70,6 +70,26 @@ def compress(columns: dict[str, np.ndarray], weights: np.ndarray | None = None):
             for i, k in enumerate(columns)}, g.to_numpy(dtype=float)
 
 
+def sort_by_frequency(d: dict[str, np.ndarray], w: np.ndarray):
+    """Rows (and weights) sorted by ``frequency`` with the block structure of equal frequencies.
+
+    Terms that depend on :math:`x` only are then evaluated once per distinct value and summed
+    per contiguous block (``np.add.reduceat``).  The sort is a stable radix sort of small
+    integers.  Adds ``_starts`` (first row of each block), ``_ux`` (the block's frequency)
+    and ``_n0`` (rows with frequency 0, which come first).
+    """
+    x = d["frequency"]
+    key = x.astype(np.int16) if x.max(initial=0) < 32_000 else x.astype(np.int64)
+    order = np.argsort(key, kind="stable")
+    out = {k: v[order] for k, v in d.items() if not k.startswith("_")}
+    xs = out["frequency"]
+    starts = np.flatnonzero(np.r_[True, xs[1:] != xs[:-1]]) if len(xs) else np.zeros(0, int)
+    out["_starts"] = starts
+    out["_ux"] = xs[starts]
+    out["_n0"] = int((starts[1] if len(starts) > 1 else len(xs)) if len(xs) and xs[0] == 0 else 0)
+    return out, w[order]
+
+
 class CLVResult(Result):
     """A fitted (or fixed-parameter) CLV model: the result of ``fit_bgnbd``, ``fit_mbgnbd``,
     ``fit_pareto_nbd`` or ``fit_gamma_gamma`` (see the module docstring for the method).

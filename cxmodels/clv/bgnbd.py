@@ -33,7 +33,7 @@ from scipy import special
 
 from ..errors import InputError
 from .checks import positive_horizon, summary_arrays
-from ._model import CLVResult
+from ._model import CLVResult, sort_by_frequency
 from ._special import dot
 from .references import BATISLAM_2007, FHL_2005
 
@@ -69,19 +69,9 @@ class BGNBDResult(CLVResult):
         return A1, A2, A3, A4
 
     def _prepare_weighted(self, d, w):
-        # rows sorted by frequency (a stable radix sort of small integers): every term that
-        # depends on x only is then summed per contiguous block (np.add.reduceat), and the
-        # BG/NBD's x = 0 rows, whose second term vanishes, form one block skipped by half the pass
-        x = d["frequency"]
-        key = x.astype(np.int16) if x.max(initial=0) < 32_000 else x.astype(np.int64)
-        order = np.argsort(key, kind="stable")
-        out = {k: v[order] for k, v in d.items() if not k.startswith("_")}
-        xs = out["frequency"]
-        starts = np.flatnonzero(np.r_[True, xs[1:] != xs[:-1]]) if len(xs) else np.zeros(0, int)
-        out["_starts"] = starts
-        out["_ux"] = xs[starts]
-        out["_n0"] = int(starts[1] if len(starts) > 1 and xs[0] == 0 else (len(xs) if len(xs) and xs[0] == 0 else 0))
-        return out, w[order]
+        # rows sorted by frequency: every term that depends on x only is summed per block, and the
+        # BG/NBD's x = 0 rows, whose second term vanishes, form one block that skips half the pass
+        return sort_by_frequency(d, w)
 
     def _per_x(self, theta, ux, hess):
         """Terms that depend on x only (A1 + A2 of the module docstring) and their derivatives."""

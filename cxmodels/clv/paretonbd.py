@@ -38,10 +38,66 @@ from scipy import special
 
 import pandas as pd
 
-from ._model import CLVResult
+from ._model import CLVResult, sort_by_frequency
 from .checks import positive_horizon, summary_arrays
 from .references import FH_2005_NOTE, SMC_1987
-from ._special import log_diff_exp, log_hyp2f1_a1
+from ._special import dot, log_diff_exp, log_hyp2f1_a1
+
+#: the series path serves arguments z up to this (at most ~190 terms); beyond, BFGS on differences
+_Z_SERIES = 0.8
+#: rows per chunk of the series pass (bounds the memory of the (rows x terms) power matrix)
+_CHUNK = 1 << 17
+_PAIRS = [(i, j) for i in range(4) for j in range(i, 4)]
+
+
+def _log_g_derivs(a, c, z, hess):
+    r"""``log G`` and its derivatives in ``(a, c, z)`` for :math:`G = {}_2F_1(1, c; a+1; z)`.
+
+    :math:`G = \sum_n g_n z^n` with :math:`g_n = \prod_{k<n} rac{c+k}{a+1+k}`; since
+    :math:`c < a + 1` the terms fall faster than :math:`z^n`, so :math:`N` terms with
+    :math:`z^N < 10^{-17}` give full precision.  The coefficients depend on :math:`a, c` only
+    (one frequency per block of rows): their derivatives are closed forms,
+    :math:`\partial_c \log g_n = \sum_{k<n} (c+k)^{-1}`, :math:`\partial_a \log g_n = -\sum_{k<n}
+    (a+1+k)^{-1}`, and every derivative of :math:`G` is one more power series in :math:`z`: all
+    ten (value, three first, six second derivatives) come from one product of the matrix of
+    powers of :math:`z` with a (terms x 10) coefficient matrix.  Returns ``(L, [La, Lc, Lz],
+    {(i, j): L_ij})`` (``a, c, z`` indexed 0, 1, 2), or None when ``max z > _Z_SERIES``.
+    """
+    zmax = float(z.max(initial=0.0))
+    if zmax > _Z_SERIES:
+        return None
+    N = 1 if zmax <= 0 else int(np.ceil(-39.2 / np.log(zmax))) + 2   # z^N < 1e-17
+    k = np.arange(N, dtype=float)
+    ic, ia = 1.0 / (c + k), 1.0 / (a + 1.0 + k)
+    g = np.r_[1.0, np.cumprod((c + k) * ia)]
+    P, Q = np.r_[0.0, np.cumsum(ic)], -np.r_[0.0, np.cumsum(ia)]
+    n = np.arange(N + 1, dtype=float)
+    C = np.zeros((N + 1, 10 if hess else 4))
+    C[:, 0] = g
+    C[:, 1] = g * Q
+    C[:, 2] = g * P
+    C[:-1, 3] = (n * g)[1:]                         # d/dz z^n = n z^(n-1): shifted one row up
+    if hess:
+        P2, Q2 = np.r_[0.0, np.cumsum(ic * ic)], np.r_[0.0, np.cumsum(ia * ia)]
+        C[:, 4] = g * (Q * Q + Q2)                  # aa
+        C[:, 5] = g * P * Q                         # ac
+        C[:, 6] = g * (P * P - P2)                  # cc
+        C[:-1, 7] = (n * g * Q)[1:]                 # az
+        C[:-1, 8] = (n * g * P)[1:]                 # cz
+        C[:-2, 9] = (n * (n - 1) * g)[2:]           # zz
+    M = np.empty((len(z), N + 1))
+    M[:, 0] = 1.0
+    M[:, 1:] = z[:, None]
+    np.cumprod(M, axis=1, out=M)
+    S = np.einsum("ij,jk->ik", M, C)   # einsum's own loop: BLAS would spawn threads on a shared machine
+    G = S[:, 0]
+    L1 = [S[:, 1] / G, S[:, 2] / G, S[:, 3] / G]
+    L2 = None
+    if hess:
+        L2 = {}
+        for col, (i, j) in zip(range(4, 10), [(0, 0), (0, 1), (1, 1), (0, 2), (1, 2), (2, 2)]):
+            L2[i, j] = S[:, col] / G - L1[i] * L1[j]
+    return np.log(G), L1, L2
 
 
 def _log_A0(r, alpha, s, beta, x, tx, T):
@@ -122,8 +178,164 @@ class ParetoNBDResult(CLVResult):
         return (special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
                 + np.logaddexp(alive, dead))
 
-    # no coded gradient: the gradient and the Hessian are differenced from the likelihood
-    _analytic_gradient = False
+    def _prepare_weighted(self, d, w):
+        # rows sorted by frequency: the series coefficients depend on the frequency only
+        return sort_by_frequency(d, w)
+
+    def _u(self, theta, x, t, hess):
+        r"""Log of the hypergeometric part at ``t`` (``t_x`` or ``T``) with its derivatives in
+        ``(r, alpha, s, beta)``, for one frequency ``x``.
+
+        With :math:`p = \max(\alpha, \beta)`, :math:`q = \min(\alpha, \beta)`, :math:`z = (p - q)/(p + t)`,
+        Euler's transformation gives :math:`u = \log[{}_2F_1(a, b; a+1; z)(p+t)^{-a}]
+        = E + \log {}_2F_1(1, c; a+1; z)` with :math:`a = r+s+x` and, for :math:`\alpha \ge \beta`,
+        :math:`c = r+x`, :math:`E = -(r+x)\log(\alpha+t) - s\log(\beta+t)`; for :math:`\alpha < \beta`,
+        :math:`c = s+1`, :math:`E = -(r+x-1)\log(\alpha+t) - (s+1)\log(\beta+t)`.  The chain rule
+        through :math:`a, c` (linear in :math:`r, s`) and :math:`z` (a function of :math:`\alpha, \beta`)
+        gives every derivative in closed form.
+        """
+        r, alpha, s, beta = theta
+        ge = alpha >= beta
+        a = r + s + x
+        c = r + x if ge else s + 1.0
+        p, q = (alpha, beta) if ge else (beta, alpha)
+        ip = 1.0 / (p + t)
+        z = (p - q) * ip
+        out = _log_g_derivs(a, c, z, hess)
+        if out is None:
+            return None
+        L, (La, Lc, Lz), L2 = out
+        ea, eb = (r + x, s) if ge else (r + x - 1.0, s + 1.0)
+        la, lb = np.log(alpha + t), np.log(beta + t)
+        iaa, ibb = 1.0 / (alpha + t), 1.0 / (beta + t)
+        u = L - ea * la - eb * lb
+        # dz/dp, dz/dq and second derivatives (d2z/dq2 = 0)
+        zp, zq = (q + t) * ip * ip, -ip
+        zpp, zpq = -2.0 * (q + t) * ip * ip * ip, ip * ip
+        ip_, iq_ = (1, 3) if ge else (3, 1)
+        cr, cs = (1.0, 0.0) if ge else (0.0, 1.0)
+        dz = {ip_: zp, iq_: zq}
+        g = [None] * 4
+        g[0] = La + cr * Lc - la
+        g[2] = La + cs * Lc - lb
+        g[1] = Lz * dz[1] - ea * iaa
+        g[3] = Lz * dz[3] - eb * ibb
+        if not hess:
+            return u, g, None
+        Laa, Lac, Lcc, Laz, Lcz, Lzz = (L2[0, 0], L2[0, 1], L2[1, 1], L2[0, 2], L2[1, 2], L2[2, 2])
+        d2z = {(ip_, ip_): zpp, (1, 3): zpq, (iq_, iq_): 0.0}
+        H = {}
+        H[0, 0] = Laa + 2 * cr * Lac + cr * Lcc
+        H[0, 2] = Laa + Lac
+        H[2, 2] = Laa + 2 * cs * Lac + cs * Lcc
+        Lrz, Lsz = Laz + cr * Lcz, Laz + cs * Lcz
+        H[0, 1] = Lrz * dz[1] - iaa
+        H[0, 3] = Lrz * dz[3]
+        H[1, 2] = Lsz * dz[1]
+        H[2, 3] = Lsz * dz[3] - ibb
+        H[1, 1] = Lzz * dz[1] * dz[1] + Lz * d2z[1, 1] + ea * iaa * iaa
+        H[1, 3] = Lzz * dz[1] * dz[3] + Lz * d2z[1, 3]
+        H[3, 3] = Lzz * dz[3] * dz[3] + Lz * d2z[3, 3] + eb * ibb * ibb
+        return u, g, H
+
+    def _fused(self, theta, d, w, hess):
+        r"""One pass: weighted sums of the log-likelihood, its gradient and (``hess``) Hessian in
+        ``(r, alpha, s, beta)``, all in closed form (series coefficients per frequency, see
+        :func:`_log_g_derivs`); None when some argument :math:`z` exceeds ``_Z_SERIES``.
+
+        With :math:`u_1 = u(t_x)`, :math:`u_2 = u(T)`, the dead part is :math:`\log s - \log a +
+        \log(e^{u_1} - e^{u_2})`, whose derivatives are :math:`p_1 u_1' - p_2 u_2'` and
+        :math:`p_1 u_1'' - p_2 u_2'' - p_1 p_2 (u_1' - u_2')(u_1' - u_2')^\top`, :math:`p_1 = (1 - e^{u_2 - u_1})^{-1}`,
+        :math:`p_2 = p_1 - 1`; the row's log-likelihood :math:`K + \log(e^{A} + e^{D})` combines alive
+        and dead parts like the BG/NBD's (``_fused`` there).
+        """
+        r, alpha, s, beta = theta
+        starts, ux = d["_starts"], d["_ux"]
+        ends = np.r_[starts[1:], len(w)]
+        ll, g = 0.0, np.zeros(4)
+        H = np.zeros((4, 4))
+        ps = special.digamma
+        for x, lo, hi in zip(ux, starts, ends):
+            for c0 in range(lo, hi, _CHUNK):
+                sl = slice(c0, min(c0 + _CHUNK, hi))
+                out = self._chunk(theta, x, d["recency"][sl], d["T"][sl], w[sl], hess)
+                if out is None:
+                    return None
+                ll += out[0]
+                g += out[1]
+                if hess:
+                    H += out[2]
+            # K(x) = lgamma(r+x) - lgamma(r) + r log alpha + s log beta and its derivatives
+            Wx = float(w[lo:hi].sum())
+            ll += Wx * (special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta))
+            g += Wx * np.array([ps(r + x) - ps(r) + np.log(alpha), r / alpha, np.log(beta), s / beta])
+            if hess:
+                t1 = special.polygamma(1, [r + x, r])
+                H[0, 0] += Wx * (t1[0] - t1[1])
+                H[0, 1] += Wx / alpha
+                H[1, 1] -= Wx * r / alpha ** 2
+                H[2, 3] += Wx / beta
+                H[3, 3] -= Wx * s / beta ** 2
+        if hess:
+            H = np.triu(H) + np.triu(H, 1).T
+        return float(ll), g, (H if hess else None)
+
+    def _chunk(self, theta, x, tx, T, w, hess):
+        r, alpha, s, beta = theta
+        o1 = self._u(theta, x, tx, hess)
+        o2 = self._u(theta, x, T, hess)
+        if o1 is None or o2 is None:
+            return None
+        (u1, g1, H1), (u2, g2, H2) = o1, o2
+        a = r + s + x
+        gap = u2 - u1                                   # <= 0; 0 where t_x = T (no death window)
+        live = gap < 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            em = -np.expm1(np.where(live, gap, -1.0))
+            p1 = np.where(live, 1.0 / em, 0.0)
+            dead = np.where(live, np.log(s) - np.log(a) + u1 + np.log(em), -np.inf)
+        p2 = np.where(live, p1 - 1.0, 0.0)
+        lTa, lTb = np.log(alpha + T), np.log(beta + T)
+        alive = -(r + x) * lTa - s * lTb
+        pi = special.expit(dead - alive)                # share of the dead part
+        ll = dot(w, np.logaddexp(alive, dead))
+        # first derivatives: alive (closed form) and dead (p1 u1' - p2 u2' + d(log s - log a))
+        iTa, iTb = 1.0 / (alpha + T), 1.0 / (beta + T)
+        dA = [-lTa, -(r + x) * iTa, -lTb, -s * iTb]
+        const = [-1.0 / a, 0.0, 1.0 / s - 1.0 / a, 0.0]
+        dD = [p1 * g1[i] - p2 * g2[i] + const[i] for i in range(4)]
+        wpi = w * pi
+        grad = np.array([dot(w, dA[i]) + dot(wpi, dD[i] - dA[i]) for i in range(4)])
+        if not hess:
+            return ll, grad, None
+        q = p1 * p2
+        dl = [g1[i] - g2[i] for i in range(4)]
+        Delta = [dD[i] - dA[i] for i in range(4)]
+        v = wpi * (1.0 - pi)
+        HA = {(0, 1): -iTa, (1, 1): (r + x) * iTa * iTa, (2, 3): -iTb, (3, 3): s * iTb * iTb}
+        Hc = {(0, 0): 1.0 / a ** 2, (0, 2): 1.0 / a ** 2, (2, 2): 1.0 / a ** 2 - 1.0 / s ** 2}
+        H = np.zeros((4, 4))
+        for i, j in _PAIRS:
+            hd = p1 * H1[i, j] - p2 * H2[i, j] - q * dl[i] * dl[j]
+            ha = HA.get((i, j), 0.0)
+            val = dot(wpi, hd) + dot(v, Delta[i] * Delta[j]) + Hc.get((i, j), 0.0) * float(wpi.sum())
+            if (i, j) in HA:
+                val += dot(w, ha) - dot(wpi, ha)
+            H[i, j] = val
+        return ll, grad, H
+
+    def _loglik_grad(self, theta, d, w):
+        if "_starts" not in d:
+            return super()._loglik_grad(theta, d, w)
+        out = self._fused(theta, d, w, False)
+        if out is None:          # an argument z beyond the series' reach: differences instead
+            return None
+        return out[0], out[1]
+
+    def _loglik_grad_hess(self, theta, d, w):
+        if "_starts" not in d:
+            return None
+        return self._fused(theta, d, w, True)
 
     def _p_alive(self, theta, x, tx, T):
         with np.errstate(divide="ignore", invalid="ignore"):
