@@ -354,6 +354,9 @@ class PLSHOCResult(Result):
     nobs : int
     """
 
+    #: sampling weights are not supported here (the bootstrap result asks)
+    case_weights = None
+
     def __init__(self, hm, approach, stage, stage1, stage2, syntax1, syntax2, items, rename, X, work, data, model,
                  opts):
         self._hm, self.higher, self.approach, self.stage = hm, hm.higher, approach, stage

@@ -187,6 +187,9 @@ class PLSModerationResult(Result):
     nobs : int
     """
 
+    #: sampling weights are not supported here (the bootstrap result asks)
+    case_weights = None
+
     def __init__(self, text, terms, blocks, method, stage1, work, items, data, model, opts):
         self.method, self.stage1 = method, stage1
         self._terms, self._blocks, self._items, self._work = terms, blocks, items, work
@@ -288,14 +291,16 @@ class PLSModerationResult(Result):
 
     @guarded
     def r_squared(self) -> pd.DataFrame:
-        """R^2 of the endogenous constructs, with the interaction (``r2``) and without it
+        """R^2 of each moderated outcome, with the interaction (``r2``) and without it
         (``r2_main``, the main-effects model), and the interaction's effect size
         ``f2 = (r2 - r2_main) / (1 - r2)``."""
         full, main = self.fit.r_squared(), self.stage1.r_squared()
+        terms = list(self.interactions)
         out = full[["r2"]].copy()
         out["r2_main"] = main["r2"].reindex(out.index)
         out["f2"] = (out["r2"] - out["r2_main"]) / (1 - out["r2"])
-        return out
+        moderated = list(dict.fromkeys(self._table.query("op == '~' and rhs in @terms")["lhs"]))
+        return out.loc[moderated]
 
     def _term(self, term):
         if term is None:
