@@ -11,11 +11,13 @@ every customer and the respondents' survey (Likert items by the ordinal model wi
 the generator's CLV change per unit of satisfaction for the whole base, by Monte Carlo on
 2,000,000 simulated customers.
 
-    python validation/chain_coverage.py [--bases 50 --n 2000 --boot 150 --out validation/results]
+    python validation/chain_coverage.py [--bases 50 --n 1500 --boot 100 --out validation/results]
+    # on two cores: run --part 0/2 and --part 1/2 side by side, then --merge
 
 Writes ``chain_coverage.csv`` (one row per base, appended as it goes: an interrupted run keeps
-its bases and resumes) and ``chain_coverage.json`` (the table per scale and response). Seeded:
-base ``i`` of scale ``K`` uses seed ``10_000 * K + i``.
+its bases and resumes; a part writes ``chain_coverage.part<k>.csv``) and ``chain_coverage.json``
+(the table per scale and response). Seeded: base ``i`` of scale ``K`` uses seed
+``10_000 * K + i`` (continuous: ``10_000 + i``).
 """
 
 from __future__ import annotations
@@ -77,17 +79,25 @@ def table(df, true_value):
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--bases", type=int, default=50)
-    ap.add_argument("--n", type=int, default=2000)
-    ap.add_argument("--boot", type=int, default=150)
+    ap.add_argument("--n", type=int, default=1500)
+    ap.add_argument("--boot", type=int, default=100)
     ap.add_argument("--out", default=str(ROOT / "validation" / "results"))
+    ap.add_argument("--part", default="0/1", help="k/m: only bases i with i % m == k")
+    ap.add_argument("--merge", action="store_true", help="merge the part files and write the table")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    csv = out / "chain_coverage.csv"
+    k, m = (int(v) for v in args.part.split("/"))
+    csv = out / ("chain_coverage.csv" if m == 1 else f"chain_coverage.part{k}.csv")
+    if args.merge:
+        parts = sorted(out.glob("chain_coverage.part*.csv"))
+        pd.concat([pd.read_csv(p) for p in parts]).sort_values(["scale", "base"]).to_csv(
+            out / "chain_coverage.csv", index=False)
+        csv = out / "chain_coverage.csv"
     done = pd.read_csv(csv) if csv.exists() else pd.DataFrame(columns=["scale", "base"])
     seen = set(zip(done["scale"], done["base"]))
     t_true = truth()
-    for i in range(args.bases):              # interleave scales, so a partial run covers all four
+    for i in ([] if args.merge else range(k, args.bases, m)):   # scales interleaved: a partial run covers all
         for scale in SCALES:
             key = ("continuous" if scale is None else f"{scale}-point", i)
             if key in seen:
@@ -96,6 +106,8 @@ def main() -> None:
             pd.DataFrame([row]).to_csv(csv, mode="a", header=not csv.exists() or csv.stat().st_size == 0,
                                        index=False)
             print(row, flush=True)
+    if m > 1 and not args.merge:
+        return
     df = pd.read_csv(csv)
     by_response, by_scale = table(df, t_true)
     res = {"truth_clv_per_unit": t_true, "n_customers": args.n, "n_boot": args.boot, "bases_per_scale": args.bases,

@@ -476,8 +476,10 @@ def _fit_stage(spec: _Spec, method: str, w=None, warm=None, sem_kwargs=None, res
                    ordinal=ordinal)
     if shifts is not None and nr is not None:
         stage.sensitivity = []
+        k = int(free[:5].sum())          # mu_nr is the last free parameter: drop its row and column
         for delta in shifts:
-            th, _, ok_s, _, _, _ = fit(t, d, N, S, logw, nr=nr, w=wr, theta0=theta[:5], fixed_mu=delta * np.sqrt(phi))
+            th, _, ok_s, _, _, _ = fit(t, d, N, S, logw, nr=nr, w=wr, theta0=theta[:5], fixed_mu=delta * np.sqrt(phi),
+                                       hess_inv0=None if hinv is None else hinv[:k, :k])
             stage.sensitivity.append((delta, th, ok_s))
     return stage
 

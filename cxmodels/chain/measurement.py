@@ -41,12 +41,18 @@ _AX, _AW = np.polynomial.hermite_e.hermegauss(16)          # adaptive quadrature
 
 def _logdiff_cdf(a, b):
     """log(Phi(a) - Phi(b)) for a > b, stable in both tails."""
-    # use the upper tail when both bounds are positive (Phi close to 1 loses digits)
+    # on the side of the smaller probabilities (Phi close to 1 loses digits); the difference of
+    # ndtr is exact enough except deep in a tail, where log_ndtr takes over
     flip = b > 0
     hi = np.where(flip, -b, a)
     lo = np.where(flip, -a, b)
-    lhi, llo = special.log_ndtr(hi), special.log_ndtr(lo)
-    return lhi + np.log1p(-np.exp(np.minimum(llo - lhi, -1e-300)))
+    P = special.ndtr(hi) - special.ndtr(lo)
+    out = np.log(np.maximum(P, 1e-300))
+    deep = P < 1e-12
+    if deep.any():
+        lhi, llo = special.log_ndtr(hi[deep]), special.log_ndtr(lo[deep])
+        out[deep] = lhi + np.log1p(-np.exp(np.minimum(llo - lhi, -1e-300)))
+    return out
 
 
 @dataclass

@@ -238,6 +238,8 @@ def make_customer_base(n: int = 3000, *, n_experiment: int = 2000, seed=None, sc
     truth = dict(p, var_driver=sd_driver ** 2, var_sat=beta ** 2 * sd_driver ** 2 + sd_zeta ** 2,
                  horizon=horizon, discount_rate=discount_rate, response_rate=response_rate,
                  response_dependence=response_dependence, scale=scale,
+                 nonrespondent_shift=float(sat[~responded].mean() - sat[responded].mean()) if (~responded).any()
+                 else 0.0,
                  reliability_sat_mean=(np.mean(loadings) ** 2 * (beta ** 2 * sd_driver ** 2 + sd_zeta ** 2))
                  / (np.mean(loadings) ** 2 * (beta ** 2 * sd_driver ** 2 + sd_zeta ** 2) + sd_error ** 2 / 3))
     truth["chain"] = _true_chain(p, n_truth, seed, horizon, discount_rate)

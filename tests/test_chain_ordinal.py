@@ -1,0 +1,191 @@
+"""Issue 13 in the value chain: Likert items by the ordinal-probit factor model, a survey
+answered by some customers (joined by id), non-response that depends on satisfaction, the
+sensitivity table, their bad inputs, and a small version of the coverage study
+(validation/chain_coverage.py)."""
+
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import integrate, stats
+
+from badinput import assert_clean
+from cxmodels.chain import fit_value_chain
+from cxmodels.chain.measurement import _codes, _negll, categories, fit_ordinal_factor
+from cxmodels.datasets import make_customer_base
+from cxmodels.errors import InputError
+
+FAST = dict(n_boot=0, plugin=False, progress=False)
+
+
+@pytest.fixture(scope="module")
+def selected():
+    # 40% answer, more satisfied customers more often (log-odds +0.8 per SD)
+    return make_customer_base(3000, n_experiment=0, seed=7, scale=7, n_truth=200_000, response_rate=0.4,
+                              response_dependence=0.8)
+
+
+def _likert(n, scale, seed):
+    rng = np.random.default_rng(seed)
+    s = rng.normal(0, 1.2, n)
+    mid = 1 + 2 * (scale - 1) / 3
+    Y = np.column_stack([np.clip(np.rint(mid + lam * s + rng.normal(0, 0.9, n)), 1, scale) for lam in (1, 0.9, 1.1)])
+    return Y, s, mid
+
+
+@pytest.mark.parametrize("scale", [5, 10])
+def test_ordinal_factor_recovers_the_rounded_normal_items(scale):
+    Y, s, mid = _likert(4000, scale, 1)
+    m = fit_ordinal_factor(Y, ["a", "b", "c"], (1, scale))
+    assert m.converged
+    # marker: y* = nu + s + sigma e with thresholds at the category boundaries (the generator)
+    assert m.nu == pytest.approx(mid, abs=0.06)
+    assert np.exp(m.theta[1]) == pytest.approx(0.9, abs=0.08)
+    assert np.sqrt(m.phi) == pytest.approx(1.2, abs=0.06)
+
+
+def test_marginal_likelihood_gradient_is_analytic():
+    Y, _, _ = _likert(600, 7, 2)
+    cats = categories(Y, (1, 7))
+    codes = _codes(Y, cats)
+    pats, inv = np.unique(codes, axis=0, return_inverse=True)
+    counts = np.bincount(np.asarray(inv).ravel()).astype(float)
+    theta = fit_ordinal_factor(Y, ["a", "b", "c"], (1, 7)).theta + 0.05
+    _, g = _negll(theta, pats, counts, cats, (1, 7))
+    num = np.array([(_negll(theta + e, pats, counts, cats, (1, 7))[0] - _negll(theta - e, pats, counts, cats, (1, 7))[0])
+                    / 2e-6 for e in np.eye(theta.size) * 1e-6])
+    np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-4)
+
+
+def test_posterior_nodes_integrate_like_adaptive_quadrature():
+    Y, _, _ = _likert(800, 5, 3)
+    m = fit_ordinal_factor(Y, ["a", "b", "c"], (1, 5))
+    S, logw = m.posterior(Y[:3])
+    np.testing.assert_allclose(np.exp(logw).sum(axis=1), 1.0, atol=1e-12)
+    for i in range(3):
+        codes = m.codes(Y[i:i + 1])
+        dens = lambda s: np.exp(m.loglik_nodes(codes, np.array([s]))[0, 0]) * stats.norm.pdf(s, 0, np.sqrt(m.phi))
+        z = integrate.quad(dens, -12, 12, epsabs=0, epsrel=1e-11)[0]
+        mean = integrate.quad(lambda s: s * dens(s), -12, 12, epsabs=0, epsrel=1e-11)[0] / z
+        second = integrate.quad(lambda s: s * s * dens(s), -12, 12, epsabs=0, epsrel=1e-11)[0] / z
+        assert (np.exp(logw[i]) * S[i]).sum() == pytest.approx(mean, abs=1e-7)
+        assert (np.exp(logw[i]) * S[i] ** 2).sum() == pytest.approx(second, abs=1e-6)
+
+
+def test_likert_chain_for_the_whole_base_with_selection(selected):
+    b = selected
+    res = fit_value_chain(b.behaviour, b.model, survey=b.survey, customer="customer_id", scale=7, n_boot=40,
+                          seed=3, plugin=False, progress=False)
+    t = {**b.truth, **b.truth["chain"]}
+    tab = res.summary()
+    # non-respondents are less satisfied; the selection model recovers by how much
+    shift = tab.loc["nonrespondent_shift"]
+    assert shift["ci_upper"] < 0
+    assert shift["ci_lower"] <= t["nonrespondent_shift"] <= shift["ci_upper"], (t["nonrespondent_shift"], shift)
+    for q in ["gamma", "delta", "clv_per_unit"]:
+        assert tab.loc[q, "ci_lower"] <= t[q] <= tab.loc[q, "ci_upper"], (q, t[q], tab.loc[q].to_dict())
+    sens = res.sensitivity()
+    assert len(sens) == 6 and sens["converged"].all()
+    # the base's value per point moves with where non-respondents sit
+    fixed = sens.iloc[:5]["clv_per_unit"].to_numpy()
+    assert np.ptp(fixed) > 0.02 * abs(fixed.mean())
+    text = res.methods_text()
+    assert "ordinal-probit" in text and "pattern-mixture" in text and "sensitivity analysis" in text
+    assert "Little (1993)" in text and "Bock & Aitkin (1981)" in text
+    assert res.provenance.options["n_respondents"] == len(b.survey)
+
+
+def test_ignoring_selection_is_biased_and_random_response_is_the_special_case(selected):
+    b = selected
+    kw = dict(survey=b.survey, customer="customer_id", scale=7, **FAST)
+    sel = fit_value_chain(b.behaviour, b.model, **kw).params
+    rnd = fit_value_chain(b.behaviour, b.model, response="random", **kw).params
+    assert rnd["nonrespondent_shift"] == 0.0
+    truth = b.truth["chain"]["clv_mean"]
+    assert abs(sel["clv_mean"] - truth) < abs(rnd["clv_mean"] - truth)
+
+
+def test_everyone_answered_equals_the_survey_in_the_behaviour_frame():
+    b = make_customer_base(600, n_experiment=0, seed=4, scale=10, n_truth=10)
+    one = fit_value_chain(b.customers, b.model, scale=10, **FAST).params
+    two = fit_value_chain(b.behaviour.iloc[::-1], b.model, survey=b.survey.sample(frac=1, random_state=1),
+                          customer="customer_id", scale=10, **FAST).params
+    pd.testing.assert_series_equal(one, two, rtol=1e-6)
+
+
+# ------------------------------------------------------------------ bad input (the issue's cases)
+@pytest.fixture(scope="module")
+def small():
+    return make_customer_base(300, n_experiment=0, seed=11, scale=10, n_truth=10, response_rate=0.5)
+
+
+def _fit(b, behaviour=None, survey=None, **kw):
+    return assert_clean(fit_value_chain, b.behaviour if behaviour is None else behaviour, b.model,
+                        survey=b.survey if survey is None else survey, **{"customer": "customer_id", "scale": 10,
+                                                                          **FAST, **kw})
+
+
+def test_survey_customers_missing_from_behaviour_are_named(small):
+    beh = small.behaviour[~small.behaviour.customer_id.isin(small.survey.customer_id.iloc[:3])]
+    out = _fit(small, behaviour=beh)
+    assert isinstance(out, InputError)
+    assert re.search(r"3 survey customers are missing from the behaviour data \(ids \['C0", str(out)), out
+
+
+def test_behaviour_rows_for_unknown_or_repeated_ids(small):
+    beh = small.behaviour.copy()
+    beh.loc[[5, 8], "customer_id"] = None
+    out = _fit(small, behaviour=beh)
+    assert isinstance(out, InputError) and "rows 5, 8" in str(out) and "unknown customers" in str(out), out
+    beh = pd.concat([small.behaviour, small.behaviour.iloc[[2]]], ignore_index=True)
+    out = _fit(small, behaviour=beh)
+    assert isinstance(out, InputError) and "repeats customer ids" in str(out) and "C000002" in str(out), out
+    out = assert_clean(fit_value_chain, small.behaviour, small.model, survey=small.survey, scale=10, **FAST)
+    assert isinstance(out, InputError) and "customer=" in str(out), out
+
+
+def test_items_off_the_declared_scale_are_named(small):
+    bad = small.survey.copy()
+    bad.loc[3, "SAT2"] = 11
+    bad.loc[4, "PERQ1"] = 6.5
+    out = _fit(small, survey=bad)
+    assert isinstance(out, InputError), out
+    assert re.search(r"items \['PERQ1', 'SAT2'\] are not on the declared 1-10 scale", str(out)), out
+    out = _fit(small, scale=5)                    # 10-point answers declared as 5-point
+    assert isinstance(out, InputError) and "1-5 scale" in str(out), out
+    for bad_scale in ("ten", (10, 1), 1, 2.5):
+        out = _fit(small, scale=bad_scale)
+        assert isinstance(out, InputError) and "scale" in str(out), (bad_scale, out)
+
+
+def test_satisfaction_construct_not_in_the_model(small):
+    out = _fit(small, satisfaction="CSAT")
+    assert isinstance(out, InputError)
+    assert "satisfaction construct 'CSAT' is not in the model" in str(out) and "['PQ', 'SAT']" in str(out)
+    out = _fit(small, driver="VALUE")
+    assert isinstance(out, InputError) and "driver construct 'VALUE'" in str(out)
+    out = _fit(small, response="maybe")
+    assert isinstance(out, InputError) and "response" in str(out)
+
+
+# ------------------------------------------------------------------ the coverage study, small
+def test_small_coverage_study():
+    # two bases per item scale, half with satisfaction-dependent response: the 95% interval of CLV
+    # per point covers the truth in at least 7 of 8, and the mean estimate is within 8% of it
+    # (the full study, 50 bases per scale, is validation/chain_coverage.py, table in docs/validation.md)
+    truth = make_customer_base(10, n_experiment=0, seed=1, n_truth=1_000_000).truth["chain"]["clv_per_unit"]
+    hits, ests = 0, []
+    for scale in (5, 7, 10, None):
+        for i in range(2):
+            b = make_customer_base(1200, n_experiment=0, seed=900 + i + (scale or 0), scale=scale, n_truth=10,
+                                   response_rate=0.5, response_dependence=0.8 * i)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                row = fit_value_chain(b.behaviour, b.model, survey=b.survey, customer="customer_id", scale=scale,
+                                      n_boot=30, seed=i, plugin=False, progress=False).summary().loc["clv_per_unit"]
+            hits += row["ci_lower"] <= truth <= row["ci_upper"]
+            ests.append(row["est"])
+    assert hits >= 7, hits
+    assert abs(np.mean(ests) - truth) < 0.08 * truth, (np.mean(ests), truth)
