@@ -99,3 +99,35 @@ def test_cluster_argument_errors(stores, kw, match):
 def test_cluster_column_corpus_is_clean(stores):
     for name, bad in variants(stores, ["store"]):
         assert_clean(fit_sem, STORE_MODEL, bad, cluster="store")
+
+
+def _why_no_lavaan() -> str | None:
+    import shutil
+    import subprocess
+    if shutil.which("Rscript") is None:
+        return "Rscript is not installed (apt-get install r-base-core r-cran-lavaan)"
+    try:
+        ok = subprocess.run(["Rscript", "-e", "suppressMessages(library(lavaan))"], capture_output=True,
+                            timeout=120).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        ok = False
+    return None if ok else "Rscript cannot load the R package lavaan (apt-get install r-cran-lavaan)"
+
+
+@pytest.mark.skipif(_why_no_lavaan() is not None, reason=str(_why_no_lavaan()))
+def test_to_lavaan_script_reruns_in_r(fits, stores, tmp_path):
+    # The script to_lavaan writes carries cluster= and sampling.weights=; R gives our numbers.
+    import subprocess
+
+    import pandas as pd
+    r = fits["stores_cluster_weights"]
+    stores.to_csv(tmp_path / "stores.csv", index=False)
+    script = r.to_lavaan("stores.csv") + (
+        'write.csv(parameterEstimates(fit)[, c("lhs", "op", "rhs", "est", "se")], "r_est.csv", row.names = FALSE)\n')
+    (tmp_path / "analysis.R").write_text(script)
+    subprocess.run(["Rscript", "analysis.R"], cwd=tmp_path, check=True, capture_output=True, timeout=300)
+    ref = pd.read_csv(tmp_path / "r_est.csv", keep_default_na=False, na_values=["NA"])
+    m = r.estimates().merge(ref, on=["lhs", "op", "rhs"], suffixes=("", "_r"))
+    assert len(m) == len(r.estimates())
+    np.testing.assert_allclose(m["est"], m["est_r"], atol=1e-5)
+    np.testing.assert_allclose(m["se"], m["se_r"], atol=1e-5)
