@@ -162,3 +162,20 @@ def test_admissible_replicates_are_kept(population_fit):
     _, plsc = population_fit
     f = plsc.fit_indices(n_boot=30, seed=2, progress=False)
     assert f.admissible and f.converged and f.n_failed == 0 and not f.warnings
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_bollen_stine_transform_fits_exactly(weighted):
+    """The transformed data have the model-implied correlations exactly (weighted ones with
+    sampling weights), so the null hypothesis of exact fit holds in them."""
+    from cxmodels.sem.pls import sampling
+    from cxmodels.sem.pls.engine import standardize_columns
+    from cxmodels.sem.pls.fitstats import bollen_stine, implied_correlations
+    data = datasets.load_acsi_survey()
+    w = np.random.default_rng(1).uniform(0.2, 3, len(data)) if weighted else None
+    res = fit_pls(templates.ACSI, data.assign(w=w if weighted else 1.0), sampling_weights="w" if weighted else None)
+    d = res.case_weights
+    S, Sigma = implied_correlations(res._engine, res._Z, res.weights_, res._Y, saturated=False)
+    Xt = bollen_stine(standardize_columns(res._X, d), S, Sigma)
+    got = sampling.corr(Xt, d) if weighted else np.corrcoef(Xt, rowvar=False)
+    np.testing.assert_allclose(got, Sigma, atol=1e-10)

@@ -51,7 +51,7 @@ from ..measurement import references as MR
 from . import references as R
 from .engine import prepare, standardize_columns
 
-__all__ = ["pls_fit_indices", "PLSFitResult", "implied_correlations", "distances", "inadmissible"]
+__all__ = ["pls_fit_indices", "PLSFitResult", "implied_correlations", "distances", "inadmissible", "bollen_stine"]
 
 HENSELER_2014 = ref("Henseler, J., Dijkstra, T. K., Sarstedt, M., Ringle, C. M., Diamantopoulos, A., Straub, D. W., "
                     "Ketchen, D. J., Hair, J. F., Hult, G. T. M., & Calantone, R. J. (2014). Common beliefs and reality "
@@ -147,6 +147,14 @@ def _sqrtm(M: np.ndarray, power: float, what: str) -> np.ndarray:
     return (vecs * vals ** power) @ vecs.T
 
 
+def bollen_stine(Zs: np.ndarray, S: np.ndarray, Sigma: np.ndarray, what: str = "model") -> np.ndarray:
+    """Standardized data ``Zs`` with correlation ``S`` transformed to have correlation
+    ``Sigma`` exactly: ``Zs S^{-1/2} Sigma^{1/2}`` (Beran & Srivastava 1985; Bollen & Stine
+    1992).  With sampling weights, ``Zs`` and ``S`` are the weighted ones and the weighted
+    correlation of the result is ``Sigma``."""
+    return Zs @ _sqrtm(S, -0.5, "empirical") @ _sqrtm(Sigma, 0.5, f"{what}'s implied")
+
+
 def pls_fit_indices(result, n_boot: int = 0, *, seed=None, level: float = 0.95, composite: bool = False,
                     progress=None) -> "PLSFitResult":
     """SRMR, d_ULS and d_G of the saturated and estimated model, with bootstrap critical values.
@@ -200,14 +208,11 @@ def pls_fit_indices(result, n_boot: int = 0, *, seed=None, level: float = 0.95, 
     if n_boot:
         rng, recorded = V.resolve_seed(seed)
         Zs = standardize_columns(result._X, d)
-        S_inv_half = None
         transformed = []
         for k, sat in enumerate((True, False)):
             S, Sigma = implied_correlations(eng, result._Z, result.weights_, result._Y, saturated=sat,
                                             composite=composite)
-            if S_inv_half is None:
-                S_inv_half = _sqrtm(S, -0.5, "empirical")
-            transformed.append(Zs @ S_inv_half @ _sqrtm(Sigma, 0.5, f"{MODELS[k]} model's implied"))
+            transformed.append(bollen_stine(Zs, S, Sigma, f"{MODELS[k]} model"))
         rows = []
         bar = Progress(n_boot, "PLS model fit bootstrap", progress)
         N = result.nobs
