@@ -18,6 +18,7 @@ from cxmodels.sem.pls.bootstrap import PLSBootstrapResult
 from cxmodels.sem.pls.hoc import PLSHOCResult, fit_pls_hoc
 
 FX = json.loads((FIXTURES / "pls_seminr_hoc" / "mobi_hoc.json").read_text())
+FX.update(json.loads((FIXTURES / "pls_seminr_hoc" / "mobi_hoc_formative.json").read_text()))
 MODEL = """
 Image =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
 Expectation =~ CUEX1 + CUEX2 + CUEX3
@@ -29,7 +30,7 @@ Satisfaction ~ Expectation + Quality
 Loyalty ~ Satisfaction
 """
 CASES = {"disjoint_reflective": ("two_stage", "disjoint", "=~"), "disjoint_formative": ("two_stage", "disjoint", "<~"),
-         "embedded_reflective": ("two_stage", "embedded", "=~"),
+         "embedded_reflective": ("two_stage", "embedded", "=~"), "embedded_formative": ("two_stage", "embedded", "<~"),
          "repeated_reflective": ("repeated_indicators", "disjoint", "=~")}
 TIGHT = dict(tol=1e-14, max_iter=1000)
 

@@ -137,3 +137,17 @@ def test_missing_main_effect_is_refused(corp):
 @pytest.mark.parametrize("name, frame", variants(load_corp_rep().iloc[:150], ["cusa", "switch_2"]))
 def test_bad_frames_clean(name, frame):
     assert_clean(fit_pls_moderation, MODEL, frame)
+
+
+@pytest.mark.parametrize("levels", [[], [np.nan], "high", [np.inf, 0]])
+def test_bad_slope_levels_clean(corp, levels):
+    res = _fit(corp, "two_stage", tol=1e-7, max_iter=300)
+    assert_clean(res.simple_slopes, None, levels)
+    with pytest.raises(InputError):
+        res.simple_slopes(None, levels)
+
+
+def test_bad_plot_outcome(corp):
+    res = _fit(corp, "two_stage", tol=1e-7, max_iter=300)
+    with pytest.raises(InputError, match="not predicted by"):
+        res.plot(outcome="CUSA")

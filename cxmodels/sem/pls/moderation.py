@@ -319,8 +319,11 @@ class PLSModerationResult(Result):
         1991), one row per outcome of the interaction and level."""
         term = self._term(term)
         iv, mod = self.interactions[term]
-        lv = np.asarray(levels, float) if np.ndim(levels) else np.array([float(levels)])
-        if lv.size == 0 or not np.all(np.isfinite(lv)):
+        try:
+            lv = np.atleast_1d(np.asarray(levels, float))
+        except (TypeError, ValueError):
+            lv = np.array([])
+        if lv.ndim != 1 or lv.size == 0 or not np.all(np.isfinite(lv)):
             raise InputError(f"levels must be finite moderator values in standard deviations, got {levels!r}")
         p = self.params
         rows = []
