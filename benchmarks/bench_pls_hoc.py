@@ -104,8 +104,9 @@ def main() -> None:
         "ratio_without_jackknife": ours_nojack / theirs["seconds"],
         "worst_abs_path_difference": float(worst),
         "seminr_version": "0.2.1",
-        "note": "shared 2-core machine with other jobs running: one run, ratios are indicative; tolerances "
-                "differ (cxmodels tol 1e-7, seminr stop_criterion 7), so paths agree to about 1e-4 here",
+        "note": "shared 2-core machine with other jobs running (load average about 7): one run, ratios are "
+                "indicative; stopping rules differ (cxmodels tol 1e-7, seminr stop_criterion 7), hence the path "
+                "difference above",
     }
     path = ROOT / "benchmarks" / "results" / "pls_hoc.json"
     path.write_text(json.dumps(result, indent=2))
