@@ -1,12 +1,24 @@
-"""Exploratory factor analysis for researchers building a new instrument.
+r"""Exploratory factor analysis for researchers building a new instrument.
 
 * :func:`parallel_analysis`: how many factors to keep (Horn 1965, Psychometrika 30,
   179-185): keep the leading factors whose correlation-matrix eigenvalues exceed the chosen
   quantile (default 95%) of eigenvalues from random normal data of the same size.
-* :func:`efa`: iterated principal-axis factoring with squared multiple correlations
-  ``h2_j = 1 - 1 / (R^{-1})_jj`` as starting communalities (the reduced matrix ``R - I +
-  diag(h2)`` is factored until the communalities change by less than ``tol``), then
-  varimax rotation (Kaiser 1958, Psychometrika 23, 187-200).
+* :func:`efa`: maximum-likelihood factor extraction (Lawley & Maxwell 1971; the uniquenesses
+  ``psi`` minimise ``F = log|Sigma| + tr(S Sigma^{-1}) - log|S| - p`` with
+  ``Sigma = Lambda Lambda' + diag(psi)``, and for given ``psi`` the loadings are the leading
+  eigenvectors of ``psi^{-1/2} S psi^{-1/2}`` scaled by ``sqrt(e - 1)``, Joreskog 1967), then a
+  rotation (geomin, oblimin, promax or varimax, :mod:`.rotation`) and standard errors of the
+  rotated loadings and factor correlations as lavaan's ``efa()``: the inverse of the expected
+  information bordered by the Jacobian ``H`` of the rotation's stationarity conditions
+  (Jennrich 1973),
+
+  .. math::
+
+      \operatorname{vcov}(\hat\theta) = \frac1N\left[\begin{pmatrix} I(\hat\theta) & H' \\
+      H & 0\end{pmatrix}^{-1}\right]_{\theta\theta}.
+
+  Iterated principal-axis factoring (``extraction="pa"``) is kept for small samples, without
+  standard errors.
 """
 
 from __future__ import annotations
@@ -19,10 +31,14 @@ import pandas as pd
 
 from ... import _validation as V
 from ... import plotting
+from ..._numerics import jacobian, safe_inverse
 from ..._results import Decision, Result
-from ...errors import ConvergenceWarning, CXModelsWarning, ImproperSolutionWarning, InputError
+from ..._stats import wald
+from ...errors import (ConvergenceWarning, CXModelsWarning, EstimationError, IdentificationError,
+                       ImproperSolutionWarning, InputError)
 from ...provenance import make_provenance
 from . import references as R
+from . import rotation as rot
 from .reliability import collinear_sets
 
 __all__ = ["parallel_analysis", "efa", "ParallelAnalysisResult", "EFAResult"]
@@ -144,60 +160,170 @@ def parallel_analysis(data: pd.DataFrame, *, n_iter: int = 200, quantile: float 
     return ParallelAnalysisResult(table, n_factors, quantile, n_iter, prov, notes)
 
 
-def _varimax(L: np.ndarray, tol: float = 1e-8, max_iter: int = 500) -> np.ndarray:
-    p, k = L.shape
-    Rm = np.eye(k)
-    d = 0.0
-    for _ in range(max_iter):
-        Lr = L @ Rm
-        u, s, vt = np.linalg.svd(L.T @ (Lr ** 3 - Lr @ np.diag((Lr ** 2).sum(axis=0)) / p))
-        Rm = u @ vt
-        d_new = s.sum()
-        if d_new < d * (1 + tol):
-            break
-        d = d_new
-    return L @ Rm
+
+def _principal_axis(Rm, m, max_iter, tol):
+    """Iterated principal-axis factoring from squared multiple correlations."""
+    h2 = 1 - 1 / np.diag(np.linalg.inv(Rm))
+    for it in range(1, max_iter + 1):
+        Rr = Rm.copy()
+        np.fill_diagonal(Rr, h2)
+        vals, vecs = np.linalg.eigh(Rr)
+        idx = np.argsort(vals)[::-1][:m]
+        L = vecs[:, idx] * np.sqrt(np.clip(vals[idx], 0, None))
+        h2_new = (L ** 2).sum(axis=1)
+        done = np.max(np.abs(h2_new - h2)) < tol
+        h2 = h2_new
+        if done:
+            return L, it, True
+    return L, max_iter, False
+
+
+def _ml_loadings(Rm, psi, m):
+    """Loadings maximising the likelihood for given uniquenesses (Joreskog 1967)."""
+    sc = 1 / np.sqrt(psi)
+    vals, vecs = np.linalg.eigh(Rm * np.outer(sc, sc))
+    idx = np.argsort(vals)[::-1]
+    vals, vecs = vals[idx], vecs[:, idx]
+    return np.sqrt(psi)[:, None] * vecs[:, :m] * np.sqrt(np.clip(vals[:m] - 1, 0, None)), vals
+
+
+def _ml_extraction(Rm, m, max_iter, tol):
+    """ML factor extraction on a correlation matrix (as R's factanal): the profile deviance in the
+    uniquenesses, minimised by L-BFGS-B on [0.005, 1]."""
+    from scipy import optimize
+
+    p = len(Rm)
+
+    def f(psi):
+        _, vals = _ml_loadings(Rm, psi, m)
+        e = vals[m:]
+        return -(np.sum(np.log(e) - e) - m + p)
+
+    def g(psi):
+        L, _ = _ml_loadings(Rm, psi, m)
+        return np.diag(L @ L.T + np.diag(psi) - Rm) / psi ** 2
+
+    start = (1 - 0.5 * m / p) / np.diag(np.linalg.inv(Rm))
+    sol = optimize.minimize(f, np.clip(start, 0.005, 1), jac=g, method="L-BFGS-B", bounds=[(0.005, 1.0)] * p,
+                            options={"maxiter": max_iter, "ftol": 1e-15, "gtol": tol * 1e-4})
+    L, _ = _ml_loadings(Rm, sol.x, m)
+    return L, sol.x, int(sol.nit), bool(sol.success)
+
+
+def _unpack(x, p, m, orthogonal):
+    L = x[:p * m].reshape(m, p).T
+    Phi = np.eye(m)
+    k = p * m
+    if not orthogonal:
+        lo = np.tril_indices(m, -1)
+        Phi[lo] = x[k:k + len(lo[0])]
+        Phi[lo[1], lo[0]] = Phi[lo]
+        k += len(lo[0])
+    return L, Phi, x[k:]
+
+
+def _bordered_vcov(L, Phi, theta, n, method, orthogonal):
+    """Expected-information vcov of (loadings, factor correlations, uniquenesses), bordered by the
+    rotation constraints, as lavaan's ``rotation.se = "bordered"``."""
+    p, m = L.shape
+    Sigma = L @ Phi @ L.T + np.diag(theta)
+    Si = np.linalg.inv(Sigma)
+    dS = []
+    LP = L @ Phi
+    for k in range(m):  # lambda, column-major as lavaan
+        for i in range(p):
+            d = np.zeros((p, p))
+            d[i, :] += LP[:, k]
+            d[:, i] += LP[:, k]
+            dS.append(d)
+    if not orthogonal:
+        for k, l in zip(*np.tril_indices(m, -1)):
+            dS.append(np.outer(L[:, k], L[:, l]) + np.outer(L[:, l], L[:, k]))
+    for i in range(p):
+        d = np.zeros((p, p))
+        d[i, i] = 1.0
+        dS.append(d)
+    M = [Si @ d for d in dS]
+    info = 0.5 * np.array([[np.sum(a * b.T) for b in M] for a in M])
+    x = np.concatenate([L.T.ravel(), Phi[np.tril_indices(m, -1)] if not orthogonal else [], theta])
+
+    def cons(xx):
+        L_, Phi_, th_ = _unpack(xx, p, m, orthogonal)
+        # lavaan takes the variances as diag(L L') + theta here, without Phi (for an oblique
+        # solution that is not the model's variance); matched so that the SEs agree.
+        return rot.stationarity(L_, Phi_, (L_ ** 2).sum(axis=1) + th_, method)
+
+    H = jacobian(cons, x, h=1e-6)
+    q, r = len(x), H.shape[0]
+    E = np.block([[info, H.T], [H, np.zeros((r, r))]])
+    try:
+        Ei = np.linalg.inv(E)
+    except np.linalg.LinAlgError:
+        return None
+    return Ei[:q, :q] / n
 
 
 class EFAResult(Result):
-    """Principal-axis factor loadings, rotated, with communalities.
+    """An exploratory factor analysis: extracted, rotated, with standard errors.
 
-    ``loadings``: items x factors (``F1``, ``F2`` ...); ``communality``: a Series by item.
-    ``summary()``: one row per item and factor (``item``, ``factor``, ``est``) plus the
-    communalities (factor ``h2``).  Flagged: ``converged=False`` when the principal-axis
-    iterations stop at ``max_iter``; ``admissible=False`` for a Heywood case (a communality
-    of 1 or more).  ``plot(ax=None)`` draws the loadings as a heat map.
+    ``loadings``: standardized loadings, items x factors (``F1``, ``F2`` ...); ``loadings_se``
+    their standard errors; ``factor_correlations`` (``Phi``); ``communality`` and ``uniqueness``
+    by item; ``fit``: chi-square, df, p-value, RMSEA, SRMR and log-likelihood of the ML
+    extraction.  ``summary()``: one row per loading (``F1 =~ x1``), factor correlation
+    (``F1 ~~ F2``) and uniqueness (``x1 ~~ x1``) with ``est`` (on the items' covariance scale, as
+    lavaan's ``efa()``), ``se``, ``z``, ``pvalue``, ``ci_lower``, ``ci_upper`` and ``std_all``.
+    Flagged: ``converged=False`` when extraction or rotation stop at their iteration caps;
+    ``admissible=False`` for a Heywood case (a communality of 1 or more).  ``plot(ax=None)`` draws
+    the standardized loadings as a heat map.
     """
 
-    def __init__(self, loadings, communality, rotation, iterations, converged, provenance, notes):
-        self.loadings, self.communality, self.rotation, self.iterations = loadings, communality, rotation, iterations
+    def __init__(self, table, loadings, loadings_se, phi, communality, fit, rotation, extraction, iterations,
+                 converged, provenance, notes, rotation_converged=True):
+        self._table, self.loadings, self.loadings_se = table, loadings, loadings_se
+        self.factor_correlations, self.communality, self.fit = phi, communality, fit
+        self.uniqueness = (1 - communality).rename("uniqueness")
+        self.rotation, self.extraction, self.iterations = rotation, extraction, iterations
         self.n_factors = loadings.shape[1]
-        long = loadings.rename_axis("item").reset_index().melt(id_vars="item", var_name="factor", value_name="est")
-        h2 = pd.DataFrame({"item": communality.index, "factor": "h2", "est": communality.to_numpy()})
-        self._table = pd.concat([long, h2], ignore_index=True)
         self._provenance = provenance
         self._warnings = []
-        self._references = (R.FABRIGAR,) + ((R.KAISER,) if rotation == "varimax" and self.n_factors > 1 else ())
+        works = rot.WORKS.get(rotation, ()) if self.n_factors > 1 else ()
+        se = (rot.JENNRICH_1973,) if extraction == "ml" and rotation != "promax" else ()
+        self._references = (R.FABRIGAR,) + tuple(works) + se
         _warn_notes(self, notes)
         if not converged:
-            self._flag(f"principal-axis factoring did not converge in {iterations} iterations; raise max_iter",
+            self._flag(f"factor extraction did not converge in {iterations} iterations; raise max_iter",
                        ConvergenceWarning)
-        heywood = communality.index[communality >= 1 - 1e-9]
+        if not rotation_converged:
+            self._flag(f"the {rotation} rotation did not converge (gradient projection stopped at its cap)",
+                       ConvergenceWarning)
+        heywood = communality.index[communality >= 1 - 1e-3]
         if len(heywood):
-            self._flag(f"the communalities of {list(map(str, heywood))} reach 1 or more (a Heywood case): the "
+            self._flag(f"the communalities of {list(map(str, heywood))} reach 1 (a Heywood case): the "
                        "solution is improper; try fewer factors or check those items", ImproperSolutionWarning)
 
     @property
     def params(self) -> pd.Series:
         t = self._table
-        return pd.Series(t["est"].to_numpy(), index=[f"{f} =~ {i}" if f != "h2" else f"h2 {i}"
-                                                     for i, f in zip(t["item"], t["factor"])])
+        return pd.Series(t["est"].to_numpy(), index=(t["lhs"] + " " + t["op"] + " " + t["rhs"]).to_numpy(),
+                         name="est")
 
     def methods_text(self) -> str:
-        rot = (f", rotated by varimax ({R.KAISER.cite})" if self.rotation == "varimax" and self.n_factors > 1
-               else ", unrotated")
-        return (f"An exploratory factor analysis extracted {self.n_factors} factor(s) by iterated principal-axis "
-                f"factoring with squared multiple correlations as starting communalities ({R.FABRIGAR.cite}){rot}.")
+        ext = ("maximum likelihood" if self.extraction == "ml" else
+               "iterated principal-axis factoring with squared multiple correlations as starting communalities")
+        if self.n_factors == 1 or self.rotation is None:
+            rt = ", unrotated"
+        else:
+            cites = " and ".join(w.cite for w in rot.WORKS[self.rotation])
+            kind = "orthogonal" if self.rotation in rot.ORTHOGONAL else "oblique"
+            rt = f", with the {kind} {self.rotation} rotation ({cites}) as lavaan's efa() computes it"
+        se = (f"; standard errors of the rotated solution come from the information matrix bordered by the "
+              f"rotation constraints ({rot.JENNRICH_1973.cite})"
+              if any(r is rot.JENNRICH_1973 for r in self._references) else "")
+        f = self.fit
+        fit = (f" The model fit chi-square({int(f['df'])}) = {f['chisq']:.2f} (p = {f['pvalue']:.3f}), RMSEA = "
+               f"{f['rmsea']:.3f}." if self.extraction == "ml" and f["df"] > 0 else "")
+        return (f"An exploratory factor analysis ({R.FABRIGAR.cite}) extracted {self.n_factors} factor(s) by "
+                f"{ext}{rt}{se}.{fit}")
 
     def plot(self, ax=None):
         L = self.loadings
@@ -210,56 +336,188 @@ class EFAResult(Result):
         ax.grid(False)
         for (i, j), v in np.ndenumerate(L.to_numpy()):
             ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize="x-small")
-        ax.figure.colorbar(im, ax=ax, label="loading")
+        ax.figure.colorbar(im, ax=ax, label="standardized loading")
         return ax
 
 
-def efa(data: pd.DataFrame, n_factors: int, *, rotation: str | None = "varimax", max_iter: int = 500,
-        tol: float = 1e-6) -> EFAResult:
-    """Exploratory factor analysis by iterated principal-axis factoring.
+def _max_factors(p: int) -> int:
+    """The largest m with non-negative degrees of freedom, ((p - m)^2 - (p + m)) / 2 >= 0."""
+    m = 0
+    while ((p - (m + 1)) ** 2 - (p + m + 1)) >= 0 and m + 1 < p:
+        m += 1
+    return m
+
+
+def efa(data: pd.DataFrame, n_factors: int, *, rotation: str | None = "geomin", extraction: str = "ml",
+        level: float = 0.95, rstarts: int = 30, seed=None, max_iter: int = 10000, tol: float = 1e-6
+        ) -> EFAResult:
+    """Exploratory factor analysis as lavaan's ``efa()``: ML extraction, rotation, standard errors.
 
     Parameters
     ----------
     data : DataFrame
         The items, one column each (numeric; rows with missing values are excluded).
     n_factors : int
-        Factors to extract, ``1 <= n_factors < items`` (see :func:`parallel_analysis`).
-    rotation : {"varimax", None}
+        Factors to extract, from 1 to the largest number the items identify (non-negative degrees
+        of freedom ``((p - m)^2 - (p + m)) / 2``; see :func:`parallel_analysis`).
+    rotation : {"geomin", "oblimin", "promax", "varimax", None}
+        lavaan's default is geomin (oblique, ``epsilon = 0.001``); oblimin uses ``gamma = 0``
+        (quartimin); promax ``kappa = 4`` (no standard errors, as lavaan); varimax is orthogonal.
+    extraction : {"ml", "pa"}
+        Maximum likelihood (as lavaan, with standard errors and fit) or iterated principal axes.
+    level : float
+        Level of the Wald intervals.
+    rstarts : int
+        Random orthogonal starts of the rotation (the best criterion value is kept; lavaan: 30).
+    seed : int, numpy Generator or None
+        Seeds the random starts (recorded in the provenance).
     max_iter, tol : int, float
-        Iteration cap and tolerance on the largest change of a communality.
+        Iteration cap and tolerance of the extraction.
 
     Returns
     -------
     EFAResult
+
+    Raises
+    ------
+    InputError
+        An unknown rotation or extraction, a non-numeric item, fewer than three items.
+    IdentificationError
+        More factors than the items identify.
+
+    References
+    ----------
+    Jennrich, R. I. (1973). Standard errors for obliquely rotated factor loadings.
+    *Psychometrika*, 38(4), 593-604.
     """
+    if rotation is not None and (not isinstance(rotation, str) or rotation.lower() not in rot.ROTATIONS):
+        raise InputError(f"rotation must be one of {list(rot.ROTATIONS)} or None, got {rotation!r}")
+    rotation = rotation.lower() if rotation is not None else None
+    if extraction not in ("ml", "pa"):
+        raise InputError(f"extraction must be 'ml' (maximum likelihood, as lavaan) or 'pa' (principal axes), "
+                         f"got {extraction!r}")
     X, notes = _check(data)
-    if isinstance(n_factors, bool) or not isinstance(n_factors, (int, np.integer)) or not 1 <= n_factors < X.shape[1]:
-        raise InputError(f"n_factors must be a whole number between 1 and {X.shape[1] - 1}, got {n_factors!r}")
-    if rotation not in (None, "varimax"):
-        raise InputError(f"rotation must be 'varimax' or None, got {rotation!r}")
+    n, p = X.shape
+    if isinstance(n_factors, bool) or not isinstance(n_factors, (int, np.integer)) or n_factors < 1:
+        raise InputError(f"n_factors must be a whole number of at least 1, got {n_factors!r}")
+    m = int(n_factors)
+    mmax = _max_factors(p)
+    if m > mmax:
+        raise IdentificationError(f"n_factors={m}: {m} factors are not identified by {p} items: the model would have "
+                                  f"{((p - m) ** 2 - (p + m)) // 2} degrees of freedom; at most {mmax} factor(s) "
+                                  "can be extracted (see parallel_analysis)")
+    V.check_level(level)
+    rstarts = V.check_count(rstarts, "rstarts", minimum=1)
     max_iter = V.check_count(max_iter, "max_iter", minimum=1)
     if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not 0 < tol < 1:
         raise InputError(f"tol must be a number between 0 and 1, got {tol!r}")
-    Rm = np.corrcoef(X, rowvar=False)
-    h2 = 1 - 1 / np.diag(np.linalg.inv(Rm))
-    converged, it = False, 0
-    for it in range(1, max_iter + 1):
-        Rr = Rm.copy()
-        np.fill_diagonal(Rr, h2)
-        vals, vecs = np.linalg.eigh(Rr)
-        idx = np.argsort(vals)[::-1][:n_factors]
-        L = vecs[:, idx] * np.sqrt(np.clip(vals[idx], 0, None))
-        h2_new = (L ** 2).sum(axis=1)
-        done = np.max(np.abs(h2_new - h2)) < tol
-        h2 = h2_new
-        if done:
-            converged = True
-            break
-    if rotation == "varimax" and n_factors > 1:
-        L = _varimax(L)
-    L = L * np.where(L.sum(axis=0) < 0, -1.0, 1.0)  # positive-dominant factors
-    cols = list(data.columns)
-    loadings = pd.DataFrame(L, index=cols, columns=[f"F{k + 1}" for k in range(n_factors)])
+    rng, recorded = V.resolve_seed(seed)
+    S = np.cov(X, rowvar=False, bias=True)  # ML: divisor N, as lavaan
+    sd = np.sqrt(np.diag(S))
+    Rm = S / np.outer(sd, sd)
+    try:
+        if extraction == "ml":
+            L0, psi, it, converged = _ml_extraction(Rm, m, max_iter, tol)
+        else:
+            L0, it, converged = _principal_axis(Rm, m, max_iter, tol)
+            psi = np.clip(1 - (L0 ** 2).sum(axis=1), 0, None)
+    except (np.linalg.LinAlgError, FloatingPointError, ValueError) as exc:
+        raise EstimationError(f"the factors could not be extracted ({exc}); check for nearly collinear items"
+                              ) from None
+    Lraw, theta = L0 * sd[:, None], psi * sd ** 2
+    ov_var = np.diag(Lraw @ Lraw.T) + theta
+    rot_ok = True
+    if rotation is not None and m > 1:
+        r = rot.rotate(Lraw, rotation, ov_var=ov_var, rstarts=rstarts, rng=rng)
+        Lraw, Phi, rot_ok = r.loadings, r.phi, r.converged
+    else:
+        Phi = np.eye(m)
+        Lraw = Lraw * np.where(Lraw.sum(axis=0) < 0, -1.0, 1.0)
+    orthogonal = rotation is None or rotation in rot.ORTHOGONAL or m == 1
+    # Standard errors (ML only; lavaan gives none for promax).
+    q = p * m + (0 if orthogonal else m * (m - 1) // 2) + p
+    se = np.full(q, np.nan)
+    if extraction == "ml" and rotation != "promax":
+        if m == 1:
+            vc = _one_factor_vcov(Lraw, theta, n)
+        elif rotation is not None:
+            vc = _bordered_vcov(Lraw, Phi, theta, n, rotation, orthogonal)
+        else:
+            vc = None  # an unrotated solution is not identified: no standard errors
+        if vc is not None and np.all(np.isfinite(np.diag(vc))) and np.all(np.diag(vc) > -1e-10):
+            se = np.sqrt(np.clip(np.diag(vc), 0, None))
+        elif m == 1 or rotation is not None:
+            notes.append("the standard errors could not be computed (the bordered information matrix is "
+                         "singular: an improper or unidentified solution)")
+    cols = [str(c) for c in data.columns]
+    fac = [f"F{k + 1}" for k in range(m)]
+    sd_model = np.sqrt(np.diag(Lraw @ Phi @ Lraw.T) + theta)
+    Lstd = Lraw / sd_model[:, None]
+    rows = []
+    k = 0
+    for j in range(m):
+        for i in range(p):
+            rows.append((fac[j], "=~", cols[i], Lraw[i, j], se[k], Lstd[i, j]))
+            k += 1
+    if not orthogonal:
+        for a, b in zip(*np.tril_indices(m, -1)):
+            rows.append((fac[b], "~~", fac[a], Phi[a, b], se[k], Phi[a, b]))
+            k += 1
+    for i in range(p):
+        rows.append((cols[i], "~~", cols[i], theta[i], se[k], theta[i] / sd_model[i] ** 2))
+        k += 1
+    table = pd.DataFrame(rows, columns=["lhs", "op", "rhs", "est", "se", "std_all"])
+    w = wald(table["est"], table["se"].fillna(0.0), level)
+    for key in ("z", "pvalue", "ci_lower", "ci_upper"):
+        table[key] = np.where(table["se"].notna(), w[key], np.nan)
+    table = table[["lhs", "op", "rhs", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all"]]
+    loadings = pd.DataFrame(Lstd, index=cols, columns=fac)
+    loadings_se = pd.DataFrame(se[:p * m].reshape(m, p).T / sd_model[:, None], index=cols, columns=fac)
+    phi = pd.DataFrame(Phi, index=fac, columns=fac)
+    communality = pd.Series(np.diag(Lstd @ Phi @ Lstd.T), index=cols, name="communality")
+    fit = _fit_measures(S, Lraw @ Phi @ Lraw.T + np.diag(theta), n, p, m) if extraction == "ml" else \
+        pd.Series({"df": float(((p - m) ** 2 - (p + m)) / 2)}, dtype=float)
     prov = make_provenance("cxmodels.sem.measurement.efa", data,
-                           {"n_factors": int(n_factors), "rotation": rotation, "max_iter": max_iter, "tol": tol})
-    return EFAResult(loadings, pd.Series(h2, index=cols, name="communality"), rotation, it, converged, prov, notes)
+                           {"n_factors": m, "rotation": rotation, "extraction": extraction, "level": level,
+                            "rstarts": rstarts, "max_iter": max_iter, "tol": tol}, seed=recorded)
+    return EFAResult(table, loadings, loadings_se, phi, communality, fit, rotation, extraction, it, converged,
+                     prov, notes, rotation_converged=rot_ok)
+
+
+def _one_factor_vcov(L, theta, n):
+    """One factor: the expected information is invertible (the sign is fixed by reflection)."""
+    p = len(theta)
+    Sigma = L @ L.T + np.diag(theta)
+    Si = np.linalg.inv(Sigma)
+    dS = []
+    for i in range(p):
+        d = np.zeros((p, p))
+        d[i, :] += L[:, 0]
+        d[:, i] += L[:, 0]
+        dS.append(d)
+    for i in range(p):
+        d = np.zeros((p, p))
+        d[i, i] = 1.0
+        dS.append(d)
+    M = [Si @ d for d in dS]
+    info = 0.5 * np.array([[np.sum(a * b.T) for b in M] for a in M])
+    inv, ok = safe_inverse(info)
+    return inv / n if ok else None
+
+
+def _fit_measures(S, Sigma, n, p, m) -> pd.Series:
+    """chi-square (N F_ML, as lavaan), df, p-value, RMSEA, SRMR and the log-likelihood."""
+    from scipy import stats
+
+    Si = np.linalg.inv(Sigma)
+    F = np.linalg.slogdet(Sigma)[1] + np.trace(S @ Si) - np.linalg.slogdet(S)[1] - p
+    chisq = n * F
+    df = ((p - m) ** 2 - (p + m)) / 2
+    pval = float(stats.chi2.sf(chisq, df)) if df > 0 else np.nan
+    rmsea = float(np.sqrt(max(chisq - df, 0) / (df * n))) if df > 0 else np.nan
+    d = np.sqrt(np.diag(S))
+    res = (S - Sigma) / np.outer(d, d)
+    srmr = float(np.sqrt(np.mean(res[np.tril_indices(p)] ** 2)))
+    logl = -n / 2 * (p * np.log(2 * np.pi) + np.linalg.slogdet(Sigma)[1] + np.trace(S @ Si))
+    return pd.Series({"chisq": chisq, "df": df, "pvalue": pval, "npar": p * m + p - m * (m - 1) / 2,
+                      "rmsea": rmsea, "srmr": srmr, "logl": logl})
