@@ -177,8 +177,9 @@ class PLSModerationResult(Result):
 
     Attributes
     ----------
-    fit : PLSResult
-        The final model (the interaction constructs under their internal names ``iv_x_mod``).
+    stage2 : PLSResult
+        The model with the interaction construct(s), for every method (under their internal names
+        ``iv_x_mod``, with standardized scores; the result's table rescales their paths).
     stage1 : PLSResult
         The main-effects model (stage 1 of the two-stage method).
     interactions : dict
@@ -209,16 +210,16 @@ class PLSModerationResult(Result):
         lines += [f"{name} =~ {' + '.join(cols)}" for name, cols in iblocks.items()]
         full = pd.concat([work[items].reset_index(drop=True), frame], axis=1)
         full.index = work.index
-        self.fit = fit_pls("\n".join(lines), full, **opts)
+        self.stage2 = fit_pls("\n".join(lines), full, **opts)
         self._names = {name: f"{iv}:{mod}" for name, (iv, mod) in terms.items()}
         self._colnames = {c: c.replace("_x_", "*") for cols in iblocks.values() for c in cols}
-        eng = self.fit._engine
+        eng = self.stage2._engine
         self._idx = [items.index(x) if x in items else -1 - list(frame.columns).index(x) for x in eng.spec.indicators]
-        for msg in stage1.warnings + self.fit.warnings:
+        for msg in stage1.warnings + self.stage2.warnings:
             if msg not in self._warnings:
                 self._warnings.append(msg)
-        self._converged = stage1.converged and self.fit.converged
-        self._admissible = stage1.admissible and self.fit.admissible
+        self._converged = stage1.converged and self.stage2.converged
+        self._admissible = stage1.admissible and self.stage2.admissible
         est, _ = self._statistic(self._X, keys=True, warm=False)
         self._table = pd.DataFrame([(a, o, b, v) for (a, o, b), v in est.items()], columns=["lhs", "op", "rhs", "est"])
 
@@ -256,12 +257,12 @@ class PLSModerationResult(Result):
         return pd.DataFrame(cols), iblocks
 
     def _statistic(self, X, keys=False, warm=True):
-        eng = self.fit._engine
+        eng = self.stage2._engine
         frame, _ = self._interaction_columns(X, self.stage1._engine if self.method == "two_stage" else None,
                                              self.stage1.weights_, warm=warm)
         G = frame.to_numpy(float)
         X2 = np.column_stack([X[:, k] if k >= 0 else G[:, -1 - k] for k in self._idx])
-        w, _, B, L, ok = run_stage(eng, X2, self.fit.weights_ if warm else None)
+        w, _, B, L, ok = run_stage(eng, X2, self.stage2.weights_ if warm else None)
         # Henseler & Chin (2010): the interaction's score keeps the spread of its product
         # indicators (the loading-weighted mean of their SDs) instead of unit variance, so
         # its path is the coefficient of a product of standardized variables and the
@@ -294,7 +295,7 @@ class PLSModerationResult(Result):
         """R^2 of each moderated outcome, with the interaction (``r2``) and without it
         (``r2_main``, the main-effects model), and the interaction's effect size
         ``f2 = (r2 - r2_main) / (1 - r2)``."""
-        full, main = self.fit.r_squared(), self.stage1.r_squared()
+        full, main = self.stage2.r_squared(), self.stage1.r_squared()
         terms = list(self.interactions)
         out = full[["r2"]].copy()
         out["r2_main"] = main["r2"].reindex(out.index)
