@@ -7,7 +7,7 @@ bootstrap and ordinal modules can refit without importing the public entry point
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -244,3 +244,28 @@ def robust_pieces(core: Core, observed: bool = False):
 def observed_information(core: Core) -> np.ndarray:
     """Half the Hessian of ``F`` (observed information per observation), numerically."""
     return 0.5 * numerical_hessian(core.grad, core.theta)
+
+
+def structured_h1_information(core: Core, saturated: Core) -> np.ndarray:
+    """``Delta' H1 Delta``: the unrestricted model's observed information ``H1`` (half the
+    Hessian of its ``F`` on the sample moments) evaluated at ``core``'s implied moments, mapped
+    to ``core``'s parameters by ``Delta``, the derivatives of the implied moments (lavaan's
+    ``observed.information = "h1"`` with ``h1.information = "structured"``)."""
+    theta_sat, rows = [], []
+    jac = [core.model.jacobian(core.theta, g) for g in range(core.model.n_groups)]
+    names = core.variables.observed
+    for r in saturated.table.sort_values("pid").itertuples():
+        if r.pid < 0:
+            continue
+        Sigma, mu, dS, dm = jac[r.group]
+        i = names.index(r.lhs)
+        if r.op == "~~":
+            j = names.index(r.rhs)
+            theta_sat.append(Sigma[i, j])
+            rows.append(dS[:, i, j])
+        else:
+            theta_sat.append(mu[i])
+            rows.append(dm[:, i])
+    D = np.array(rows)
+    H1 = observed_information(replace(saturated, theta=np.array(theta_sat)))
+    return D.T @ H1 @ D

@@ -19,7 +19,7 @@ from ..expressions import compile_expression
 from . import fit_indices as fi
 from .base import SEMBase
 from .core import (Core, _saturated_moments, baseline_table, fit_core, observed_information,
-                    robust_pieces, saturated_table)
+                    robust_pieces, saturated_table, structured_h1_information)
 
 def _compile_defined(defined, labels: set[str]):
     """``[(name, Expression, text)]`` for the ``:=`` lines, in order; each may use the
@@ -333,14 +333,19 @@ class SEMResult(SEMBase):
     def _scaling(self, core: Core, df: int) -> float:
         """Yuan-Bentler scaling factor ``[tr(A1^-1 B1) - tr(A0^-1 B0)] / df``: the trace of
         ``U Gamma`` written with the unrestricted (1) and fitted (0) models' information
-        ``A`` (observed) and score cross-products ``B`` (lavaan's ``yuan.bentler.mplus``)."""
-        # Observed information for MLR and under sampling weights (lavaan's MLR); ML with
-        # clusters keeps the expected one.
-        observed = self._observed_information and not (self.options["estimator"] == "ML"
-                                                       and self.options.get("sampling_weights") is None
-                                                       and self.options.get("cluster") is not None)
-        A1, B1 = robust_pieces(self._saturated_core, observed=observed)
-        A0, B0 = robust_pieces(core, observed=observed)
+        ``A`` (observed) and score cross-products ``B`` (lavaan's ``yuan.bentler.mplus``).
+
+        lavaan's ML with clusters (and no weights) takes the fitted model's ``A0`` from the
+        unrestricted model's observed information at the model-implied moments,
+        ``Delta' H1(Sigma(theta)) Delta`` (its ``observed.information = "h1"`` for tests);
+        MLR and weighted fits take the Hessian of ``F``."""
+        o = self.options
+        A1, B1 = robust_pieces(self._saturated_core, observed=True)
+        if o["estimator"] == "ML" and o.get("sampling_weights") is None and o.get("cluster") is not None:
+            A0 = structured_h1_information(core, self._saturated_core)
+            B0 = robust_pieces(core, observed=False)[1]
+        else:
+            A0, B0 = robust_pieces(core, observed=True)
         tr = np.trace(np.linalg.solve(A1, B1)) - np.trace(np.linalg.solve(A0, B0))
         return float(tr / df)
 
