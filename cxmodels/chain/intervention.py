@@ -2,7 +2,8 @@
 
 The experiment's survey answers are scored with the fitted chain's measurement model
 (Bartlett scores: conditionally unbiased, so differences in their means estimate the shift
-in latent satisfaction without the shrinkage of regression scores; Skrondal & Laake 2001).
+in latent satisfaction without the shrinkage of regression scores; Skrondal & Laake 2001; for
+Likert items, the ordinal model's posterior means divided by their reliability).
 The posterior of the satisfaction lift comes from :func:`cxmodels.ab.compare_means`
 (Normal model, reference prior). Each posterior draw of the lift is paired with one
 bootstrap replicate of the chain and pushed through it,
@@ -71,13 +72,14 @@ def evaluate_intervention(chain, data: pd.DataFrame, *, group: str = "arm", cont
         raise InputError(f"chain must be the result of fit_value_chain, got {type(chain).__name__}")
     require_frame(data, "data")
     require_unique_columns(data)
-    if chain.sem is None:
+    ordinal = chain._main.ordinal
+    if chain.sem is None and ordinal is None:
         raise InputError("the chain has no measurement model; fit it with model=... to score the experiment")
     level = check_level(level)
     draws = check_count(draws, "draws", minimum=2)
     if isinstance(cost, bool) or not isinstance(cost, (int, float, np.integer, np.floating)) or not np.isfinite(cost):
         raise InputError(f"cost must be a finite number (per customer), got {cost!r}")
-    items = chain.sem.observed
+    items = chain.sem.observed if ordinal is None else chain._spec.model_items
     require_columns(data, [group, *items], "data")
     arms = set(data[group].astype(str).unique())
     for a in (control, treatment):
@@ -97,7 +99,8 @@ def evaluate_intervention(chain, data: pd.DataFrame, *, group: str = "arm", cont
     _, seed_rec = resolve_seed(seed)    # None draws a seed and records it
     seed = seed if isinstance(seed, np.random.Generator) else seed_rec
     sat, driver = chain._options["satisfaction"], chain._options["driver"]
-    scores = chain.sem.factor_scores(sub, method="bartlett")
+    scores = (chain.sem.factor_scores(sub, method="bartlett") if ordinal is None
+              else _calibrated_eap(chain, sub))
     labels = sub[group].astype(str).to_numpy()
     ab_sat = compare_means({control: scores[sat].to_numpy()[labels == control],
                             treatment: scores[sat].to_numpy()[labels == treatment]},
@@ -132,6 +135,27 @@ def evaluate_intervention(chain, data: pd.DataFrame, *, group: str = "arm", cont
     return res
 
 
+def _calibrated_eap(chain, data):
+    """Scores of Likert answers under the chain's ordinal model, unbiased for mean shifts.
+
+    The posterior mean (EAP) under the fitted prior satisfies Cov(EAP, s) = Var(EAP), so its
+    regression on s has slope rho = Var(EAP) / phi: EAP / rho, with rho from the base's
+    respondents, is (to first order) conditionally unbiased, like a Bartlett score.
+    """
+    from .measurement import fit_ordinal_factor  # noqa: F401  (the model type lives there)
+    spec, main = chain._spec, chain._main
+    out = {}
+    for name, model, items in ((spec.sat, main.ordinal, spec.sat_items),
+                               (spec.driver, main.warm.get("driver"), spec.driver_items)):
+        if name is None or model is None:
+            continue
+        S, lw = model.posterior(spec.survey[items].to_numpy(float))
+        rho = float(np.var((np.exp(lw) * S).sum(axis=1))) / model.phi
+        S, lw = model.posterior(data[items].to_numpy(float))
+        out[name] = (np.exp(lw) * S).sum(axis=1) / rho
+    return pd.DataFrame(out, index=data.index)
+
+
 class InterventionResult(Result):
     """Satisfaction lift and implied value of an intervention (see :func:`evaluate_intervention`).
 
@@ -150,6 +174,7 @@ class InterventionResult(Result):
         self.lift_draws, self.value_draws = lift, value
         self._options, self._provenance = options, provenance
         self._chain_text = chain.methods_text()
+        self._ordinal = chain._main.ordinal is not None
         self._warnings = list(ab_sat.warnings)
         self._table = self._build_table()
         seen, cited = set(), []
@@ -251,8 +276,11 @@ class InterventionResult(Result):
                   "bootstrap, so its own uncertainty is not carried)")
         return (f"The intervention was evaluated in a randomized experiment ({o['n_control']} control, "
                 f"{o['n_treatment']} treatment customers). Satisfaction was scored with the measurement model "
-                "of the value chain as Bartlett scores, conditionally unbiased for mean differences as shown by "
-                f"{refs.SKRONDAL_LAAKE_2001.cite}, and compared with cxmodels.ab's Normal model under the "
+                + ("of the value chain as Bartlett scores, conditionally unbiased for mean differences as shown by "
+                   f"{refs.SKRONDAL_LAAKE_2001.cite}" if not self._ordinal else
+                   "of the value chain (the ordinal-probit model) as posterior means divided by their reliability "
+                   "Var(EAP)/Var(s), to first order conditionally unbiased for mean differences like the Bartlett "
+                   f"scores of {refs.SKRONDAL_LAAKE_2001.cite}") + ", and compared with cxmodels.ab's Normal model under the "
                 f"reference prior, following {ab_cites}. "
                 f"The satisfaction lift was {s['est']:.3f} ({pct} interval {s['ci_lower']:.3f} "
                 f"to {s['ci_upper']:.3f}). {paired}, giving a value of {v['est']:.2f} per customer "

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special, stats
 
-from .behaviour import warm_inverse
+from .behaviour import chord_newton, warm_inverse
 
 _PX, _PW = np.polynomial.hermite_e.hermegauss(41)          # prior quadrature, fitting
 _PLW = np.log(_PW / np.sqrt(2 * np.pi))
@@ -98,7 +98,7 @@ class OrdinalFactor:
         pats, inv = np.unique(codes, axis=0, return_inverse=True)
         inv = np.asarray(inv).ravel()
         sd0 = np.sqrt(self.phi)
-        grid = sd0 * np.linspace(-8, 8, 321)
+        grid = sd0 * np.linspace(-7, 7, 113)     # locates the posterior; its weights are exact
         lp = self.loglik_nodes(pats, grid) - 0.5 * (grid / sd0) ** 2
         w = np.exp(lp - lp.max(axis=1, keepdims=True))
         w /= w.sum(axis=1, keepdims=True)
@@ -183,7 +183,8 @@ def _negll(theta, codes, counts, cats, scale):
         terms.append((a, b, lp))
         L += lp
     L += _PLW
-    ll = special.logsumexp(L, axis=1)
+    top = L.max(axis=1, keepdims=True)
+    ll = np.log(np.exp(L - top).sum(axis=1)) + top[:, 0]
     P = np.exp(L - ll[:, None]) * counts[:, None]          # posterior mass of each node, count-weighted
     g = np.zeros_like(theta)
     a, b, lp = terms[0]
@@ -220,7 +221,7 @@ def _start(Y, cats, scale):
     return np.array(th)
 
 
-def categories(Y: np.ndarray, scale, min_count: int = 10) -> list:
+def categories(Y: np.ndarray, scale, min_count: int = 30) -> list:
     """Answer categories of each item, as the largest answer in each: the marker keeps its full
     declared scale; for the others, categories with fewer than ``min_count`` answers are merged
     into their smaller neighbour (a threshold between two categories is not identified when one
@@ -257,7 +258,12 @@ def fit_ordinal_factor(Y: np.ndarray, items, scale, *, cats=None, weights=None, 
     x0 = _start(Y, cats, scale) if theta0 is None else np.asarray(theta0, float)
     n = float(counts.sum())
     f = lambda th: tuple(v / n for v in _negll(th, pats, counts, cats, scale))
-    opts = {"maxiter": 1000, "gtol": 1e-7}
+    if hess_inv0 is not None:
+        # a bootstrap refit: Newton steps with the full sample's Hessian (see chord_newton)
+        x, val, ok = chord_newton(f, x0, hess_inv0, tol=1e-3, max_steps=12)
+        if ok:
+            return OrdinalFactor(list(items), tuple(scale), cats, x, -val * n, True, int(n), hess_inv0)
+    opts = {"maxiter": 1000, "gtol": 1e-6}
     if hess_inv0 is not None:
         opts["hess_inv0"] = hess_inv0
     res = optimize.minimize(f, x0, jac=True, method="BFGS", options=opts)
