@@ -15,6 +15,21 @@ the end of each period.  This is the discrete form lifetimes uses (with :math:`\
 month there); it is the expected residual value of Fader, Hardie & Lee (2005b) truncated
 at the horizon and discounted in steps rather than continuously.
 
+Discounting convention (one for ``clv`` and ``chain``): ``discount_rate`` :math:`d` is a rate
+per period of the model's time unit, and a value at time :math:`t` (in periods) is worth
+
+.. math:: \delta(t) = (1 + d)^{-t} = e^{-\ln(1+d)\, t}
+
+now (:func:`discount_factor`).  Discrete sums discount the value of period :math:`k` by
+:math:`\delta(k)`; continuous-time integrals use the same :math:`e^{-\ln(1+d)t}`, i.e. the
+continuously compounded rate :math:`\ln(1+d)`.  An annual rate :math:`d_a` becomes
+:math:`(1+d_a)^{1/m} - 1` per period when a year has :math:`m` periods.
+
+Covariates: with purchase and spend models fitted with covariates
+(:func:`cxmodels.clv.fit_bgnbd_covariates`, :func:`~cxmodels.clv.fit_pareto_nbd_covariates`,
+:func:`~cxmodels.clv.fit_gamma_gamma_covariates`) ``data`` also carries the covariate columns
+and every expectation above is the customer's given her covariates.
+
 Uncertainty: with ``draws > 0``, parameters of both models are drawn from the
 asymptotic normal distribution of their log-parameters (the inverse observed information
 of each fit) and the CLV of every customer recomputed per draw; ``clv_lower`` and
@@ -39,17 +54,57 @@ from .._validation import as_generator, check_count, check_level
 from ..errors import InputError
 from ._model import CLVResult
 from .checks import summary_arrays
+from .covariate_models import GammaGammaCovariateResult, _PurchaseCovariateResult
 from .gammagamma import GammaGammaResult
 
 
-def _discounted_purchases(model, theta, x, tx, T, K, period, d):
-    total = np.zeros_like(x)
-    prev = np.zeros_like(x)
+def discount_factor(t, discount_rate: float):
+    r"""The library's discount factor :math:`(1+d)^{-t} = e^{-\ln(1+d)\,t}` for times ``t`` in periods.
+
+    ``discount_rate`` is :math:`d`, the rate per period of the model's time unit (above -1);
+    ``t`` a number or array (non-integer ``t`` and continuous-time integrands use the same
+    formula).  Shared by :func:`customer_lifetime_value` and the value chain.
+
+    >>> discount_factor([0, 1, 2], 0.1)
+    array([1.        , 0.90909091, 0.82644628])
+    """
+    d = _number(discount_rate, "discount_rate")
+    if d <= -1:
+        raise InputError(f"discount_rate must be a number above -1, got {discount_rate!r}")
+    try:
+        t = np.asarray(t, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(f"t must be a number or an array of numbers, got {t!r}") from None
+    return np.exp(-np.log1p(d) * t)
+
+
+def _discounted_purchases(purchases, theta, K, period, d):
+    """Discounted sum over K periods of the expected purchases in each, and their undiscounted total."""
+    total, prev = 0.0, 0.0
     for k in range(1, K + 1):
-        cur = model._cond_purchases(theta, x, tx, T, k * period)
-        total += (cur - prev) / (1.0 + d) ** k
+        cur = purchases(theta, k * period)
+        total = total + (cur - prev) * discount_factor(k, d)
         prev = cur
     return total, prev
+
+
+def _purchase_function(model, data):
+    """(theta, t) -> conditional expected purchases of each row of ``data`` under ``model``."""
+    if isinstance(model, _PurchaseCovariateResult):
+        d, Z = model._arrays(data)
+        return lambda theta, t: model._cond_purchases(theta, d, Z, t)
+    d = summary_arrays(data)
+    x, tx, T = d["frequency"], d["recency"], d["T"]
+    return lambda theta, t: model._cond_purchases(theta, x, tx, T, t)
+
+
+def _spend_function(model, data):
+    """theta -> expected mean spend of each row of ``data`` under ``model``."""
+    d = summary_arrays(data, monetary=True)
+    if isinstance(model, GammaGammaCovariateResult):
+        Z = model._design(data)
+        return lambda theta: model._spend(theta, d, Z)
+    return lambda theta: model._spend(theta, d["frequency"], d["monetary_value"])
 
 
 def _number(val, name):
@@ -68,13 +123,16 @@ def customer_lifetime_value(data: pd.DataFrame, purchase_model, spend_model, *, 
     data : DataFrame
         ``frequency, recency, T, monetary_value`` in the purchase model's time unit (a
         calibration/holdout summary from :func:`rfm_summary` is read as it is).
-    purchase_model : result of fit_bgnbd, fit_mbgnbd or fit_pareto_nbd
-    spend_model : result of fit_gamma_gamma
+    purchase_model : result of fit_bgnbd, fit_mbgnbd, fit_pareto_nbd or their covariate forms
+        (fit_bgnbd_covariates, fit_pareto_nbd_covariates; ``data`` then holds the covariates)
+    spend_model : result of fit_gamma_gamma or fit_gamma_gamma_covariates
     horizon : float
         Length of the forecast in the summary's time unit (e.g. 52 weeks).
     discount_rate : float
-        Discount rate per ``period`` (for weekly data and an annual rate :math:`d_a`,
-        ``period=52/12`` and ``discount_rate=(1+d_a)**(1/12) - 1`` discount monthly).
+        Discount rate per ``period``: the value of period :math:`k` is multiplied by
+        :func:`discount_factor` ``(k, discount_rate)`` :math:`= (1+d)^{-k}` (for weekly data
+        and an annual rate :math:`d_a`, ``period=52/12`` and ``discount_rate=(1+d_a)**(1/12) - 1``
+        discount monthly).
     period : float, default 1
         Length of a discounting period in the summary's time unit; the horizon is
         ``round(horizon / period)`` periods.
@@ -94,34 +152,37 @@ def customer_lifetime_value(data: pd.DataFrame, purchase_model, spend_model, *, 
     undiscounted), ``expected_spend``, ``clv`` (and ``clv_lower``, ``clv_upper``).
     """
     rfm = data
-    if not isinstance(purchase_model, CLVResult) or not hasattr(purchase_model, "_cond_purchases") \
-            or not isinstance(spend_model, GammaGammaResult):
-        raise InputError("purchase_model must be the result of fit_bgnbd/fit_mbgnbd/fit_pareto_nbd and "
-                         "spend_model that of fit_gamma_gamma")
+    purchase_ok = (isinstance(purchase_model, CLVResult) and hasattr(purchase_model, "_cond_purchases")) \
+        or isinstance(purchase_model, _PurchaseCovariateResult)
+    if not purchase_ok or not isinstance(spend_model, (GammaGammaResult, GammaGammaCovariateResult)):
+        raise InputError("purchase_model must be the result of fit_bgnbd/fit_mbgnbd/fit_pareto_nbd (or "
+                         "fit_bgnbd_covariates/fit_pareto_nbd_covariates) and spend_model that of "
+                         "fit_gamma_gamma (or fit_gamma_gamma_covariates)")
     level = check_level(level)
     draws = check_count(draws, "draws")
     horizon, period = _number(horizon, "horizon"), _number(period, "period")
     discount_rate, margin = _number(discount_rate, "discount_rate"), _number(margin, "margin")
-    d = summary_arrays(rfm, monetary=True)
+    summary_arrays(rfm, monetary=True)
     for name, val in (("horizon", horizon), ("period", period)):
         if not np.isfinite(val) or val <= 0:
             raise InputError(f"{name} must be a positive number, got {val!r}")
     if not np.isfinite(discount_rate) or discount_rate <= -1:
         raise InputError(f"discount_rate must be a number above -1, got {discount_rate!r}")
     K = max(int(round(horizon / period)), 1)
-    x, tx, T, m = d["frequency"], d["recency"], d["T"], d["monetary_value"]
-    disc, purchases = _discounted_purchases(purchase_model, purchase_model._theta, x, tx, T, K, period, discount_rate)
-    spend = spend_model._spend(spend_model._theta, x, m)
-    out = pd.DataFrame({"expected_purchases": purchases, "expected_spend": spend,
+    purchases = _purchase_function(purchase_model, rfm)
+    spend_of = _spend_function(spend_model, rfm)
+    disc, expected = _discounted_purchases(purchases, purchase_model._theta, K, period, discount_rate)
+    spend = spend_of(spend_model._theta)
+    out = pd.DataFrame({"expected_purchases": expected, "expected_spend": spend,
                         "clv": margin * spend * disc}, index=rfm.index)
     if draws > 0:
         rng = as_generator(seed)
         tp = purchase_model.sample_params(draws, rng)
         ts = spend_model.sample_params(draws, rng)
-        sims = np.empty((draws, len(x)))
+        sims = np.empty((draws, len(rfm)))
         for j in range(draws):
-            dj, _ = _discounted_purchases(purchase_model, tp[j], x, tx, T, K, period, discount_rate)
-            sims[j] = margin * spend_model._spend(ts[j], x, m) * dj
+            dj, _ = _discounted_purchases(purchases, tp[j], K, period, discount_rate)
+            sims[j] = margin * spend_of(ts[j]) * dj
         lo, hi = np.quantile(sims, [(1 - level) / 2, (1 + level) / 2], axis=0)
         out["clv_lower"], out["clv_upper"] = lo, hi
     return out
