@@ -271,7 +271,7 @@ class PLSResult(Result):
         self._references = (R.WOLD, R.LOHMOLLER, R.TENENHAUS, MR.CRONBACH, MR.WERTS, MR.DIJKSTRA_HENSELER_MISQ,
                             MR.FORNELL_LARCKER, MR.HENSELER_HTMT, R.FORNELL_ACSI, R.HAIR) + (
             (R.DIJKSTRA_HENSELER_CSDA,) if options["consistent"] else ()) + (
-            (SW.BECKER_ISMAIL,) if engine.case_weights is not None else ())
+            (R.BECKER_ISMAIL,) if engine.case_weights is not None else ())
         #: Row weights summing to ``nobs`` (weighted PLS), or None.
         self.case_weights = engine.case_weights
         self._provenance = make_provenance("cxmodels.sem.fit_pls", data, {"model": model, **options})
@@ -581,7 +581,7 @@ class PLSResult(Result):
         arrows, _ = ten_times_rule(self.spec)
         if self.case_weights is not None:
             consistent += (f" Sampling weights (column {self.options['sampling_weights']!r}) entered every moment "
-                           f"of the algorithm and of the reported statistics (weighted PLS; {SW.BECKER_ISMAIL.cite}).")
+                           f"of the algorithm and of the reported statistics (weighted PLS; {R.BECKER_ISMAIL.cite}).")
         return (f"The model was estimated by partial least squares path modelling ({R.WOLD.cite}; "
                 f"{R.LOHMOLLER.cite}) with the {self.options['scheme']} inner weighting scheme on {self.nobs} "
                 f"standardized responses (convergence in {self.iterations} iterations, tolerance "

@@ -46,21 +46,11 @@ from ... import plotting
 from ..._progress import Progress
 from ..._results import Decision, Result
 from ...errors import CXModelsError, ConvergenceWarning, EstimationError, ImproperSolutionWarning, InputError
-from ...references import ref
 from ..measurement import references as MR
 from . import references as R
 from .engine import prepare, standardize_columns
 
 __all__ = ["pls_fit_indices", "PLSFitResult", "implied_correlations", "distances", "inadmissible", "bollen_stine"]
-
-HENSELER_2014 = ref("Henseler, J., Dijkstra, T. K., Sarstedt, M., Ringle, C. M., Diamantopoulos, A., Straub, D. W., "
-                    "Ketchen, D. J., Hair, J. F., Hult, G. T. M., & Calantone, R. J. (2014). Common beliefs and reality "
-                    "about PLS: Comments on Ronkko and Evermann (2013). Organizational Research Methods, 17(2), "
-                    "182-209.")
-BOLLEN_STINE = ref("Bollen, K. A., & Stine, R. A. (1992). Bootstrapping goodness-of-fit measures in structural "
-                   "equation models. Sociological Methods & Research, 21(2), 205-229.")
-BERAN_SRIVASTAVA = ref("Beran, R., & Srivastava, M. S. (1985). Bootstrap tests and confidence regions for functions "
-                       "of a covariance matrix. The Annals of Statistics, 13(1), 95-115.")
 
 INDICES = ("srmr", "d_uls", "d_g")
 MODELS = ("saturated", "estimated")
@@ -196,7 +186,7 @@ def pls_fit_indices(result, n_boot: int = 0, *, seed=None, level: float = 0.95, 
     level = V.check_level(level)
     if not isinstance(composite, (bool, np.bool_)):
         raise InputError(f"composite must be True or False, got {composite!r}")
-    eng, d, opts = result._engine, result.case_weights, result.options
+    eng, d = result._engine, result.case_weights
     try:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             est = _values(eng, result._Z, result.weights_, result._Y, composite)
@@ -284,8 +274,8 @@ class PLSFitResult(Result):
         self._weighted = result.case_weights is not None
         self._consistent = bool(result.options["consistent"])
         self._warnings = []
-        self._references = (MR.DIJKSTRA_HENSELER_MISQ, HENSELER_2014) + (
-            (BOLLEN_STINE, BERAN_SRIVASTAVA, R.EFRON_TIBSHIRANI) if n_boot else ())
+        self._references = (MR.DIJKSTRA_HENSELER_MISQ, R.HENSELER_2014) + (
+            (R.BOLLEN_STINE, R.BERAN_SRIVASTAVA, R.EFRON_TIBSHIRANI) if n_boot else ())
         self._provenance = dataclasses.replace(result.provenance, seed=seed)
         rows = []
         for k, (m, i) in enumerate((m, i) for m in MODELS for i in INDICES):
@@ -338,7 +328,7 @@ class PLSFitResult(Result):
         t = self._table.set_index(["model", "index"])["est"]
         kind = ("every block treated as a composite" if self.composite
                 else "reflective blocks as common factors and formative blocks as composites")
-        text = (f"Overall model fit was assessed by the SRMR ({HENSELER_2014.cite}) and the unweighted least squares "
+        text = (f"Overall model fit was assessed by the SRMR ({R.HENSELER_2014.cite}) and the unweighted least squares "
                 f"(d_ULS) and geodesic (d_G) distances between the empirical and the model-implied indicator "
                 f"correlation matrices ({MR.DIJKSTRA_HENSELER_MISQ.cite}), {kind}"
                 + (", with consistent loadings and disattenuated construct correlations" if self._consistent else "")
@@ -347,7 +337,7 @@ class PLSFitResult(Result):
                 f"for the estimated model.")
         if self.n_boot:
             text += (f" Critical values (HI95, HI99) came from {self.n_boot} bootstrap replicates of the data "
-                     f"transformed to fit the model exactly ({BOLLEN_STINE.cite}; {BERAN_SRIVASTAVA.cite}; "
+                     f"transformed to fit the model exactly ({R.BOLLEN_STINE.cite}; {R.BERAN_SRIVASTAVA.cite}; "
                      f"{R.EFRON_TIBSHIRANI.cite}; seed {self.seed}); {self.n_boot - self.n_failed} replicates were used.")
         return text
 

@@ -50,3 +50,17 @@ LIENGAARD_2021 = ref("Liengaard, B. D., Sharma, P. N., Hult, G. T. M., Jensen, M
 SHARMA_2023 = ref("Sharma, P. N., Liengaard, B. D., Hair, J. F., Sarstedt, M., & Ringle, C. M. (2023). "
                   "Predictive model assessment and selection in composite-based modeling using PLS-SEM: "
                   "Extensions and guidelines for using CVPAT. European Journal of Marketing, 57(6), 1662-1677.")
+
+BECKER_ISMAIL = ref("Becker, J.-M., & Ismail, I. R. (2016). Accounting for sampling weights in PLS path modeling: "
+                    "Simulations and empirical examples. European Management Journal, 34(6), 606-617.")
+
+HENSELER_2014 = ref("Henseler, J., Dijkstra, T. K., Sarstedt, M., Ringle, C. M., Diamantopoulos, A., Straub, D. W., "
+                    "Ketchen, D. J., Hair, J. F., Hult, G. T. M., & Calantone, R. J. (2014). Common beliefs and reality "
+                    "about PLS: Comments on Ronkko and Evermann (2013). Organizational Research Methods, 17(2), "
+                    "182-209.")
+
+BOLLEN_STINE = ref("Bollen, K. A., & Stine, R. A. (1992). Bootstrapping goodness-of-fit measures in structural "
+                   "equation models. Sociological Methods & Research, 21(2), 205-229.")
+
+BERAN_SRIVASTAVA = ref("Beran, R., & Srivastava, M. S. (1985). Bootstrap tests and confidence regions for functions "
+                       "of a covariance matrix. The Annals of Statistics, 13(1), 95-115.")

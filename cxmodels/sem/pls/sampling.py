@@ -28,7 +28,6 @@ import pandas as pd
 
 from ... import _validation as V
 from ...errors import InputError
-from ...references import ref
 
 
 def check_sampling_weights(data: pd.DataFrame, column, indicators: list[str]) -> pd.Series:
@@ -125,5 +124,3 @@ def rho_a_from_corr(R: np.ndarray, w: np.ndarray) -> float:
     return float((w @ w) ** 2 * (w @ (R - np.diag(np.diag(R))) @ w) / (w @ (ww - np.diag(np.diag(ww))) @ w))
 
 
-BECKER_ISMAIL = ref("Becker, J.-M., & Ismail, I. R. (2016). Accounting for sampling weights in PLS path modeling: "
-                    "Simulations and empirical examples. European Management Journal, 34(6), 606-617.")
