@@ -1,0 +1,382 @@
+r"""Structural-after-measurement (SAM) estimation, as lavaan's ``sam()`` (Rosseel & Loh 2022).
+
+Step 1 fits each latent variable's measurement model on its own (a one-factor CFA with the
+residual covariances among its indicators), so a misspecified structural part cannot bias the
+loadings.  Step 2 estimates the structural part:
+
+* **local** (lavaan's default): the loadings ``Lambda`` and residual covariances ``Theta`` of
+  all blocks give the mapping matrix :math:`M = (\Lambda'\Theta^{-1}\Lambda)^{-1}\Lambda'\Theta^{-1}`
+  (``M.method = "ML"``) and the latent covariance matrix
+  :math:`\widehat{\operatorname{Var}}(\eta) = M S M' - \lambda^* M \Theta M'` (``S`` the ML
+  covariance, divisor N; :math:`\lambda^* = 1` unless the smallest root :math:`\lambda` of
+  :math:`|MSM' - \lambda M\Theta M'| = 0` is below :math:`1 + 1/(N-1)`, then
+  :math:`\lambda^* = \lambda - 1/(N-1)`, which keeps the matrix positive definite); the
+  structural model is fitted by ML to it as a sample covariance matrix with N observations;
+* **global**: the structural parameters maximise the likelihood of the whole model with the
+  measurement parameters fixed at their step-1 values.
+
+Standard errors are lavaan's ``"twostep"`` ones: with the joint model's expected information
+``I`` at the combined estimates (blocks 1: step-1 parameters, 2: structural ones) and the
+step-1 covariance :math:`\Sigma_{11}`,
+
+.. math::
+
+    \operatorname{vcov}(\hat\theta_2) = \frac1N I_{22}^{-1}
+    + I_{22}^{-1} I_{21} \Sigma_{11} I_{12} I_{22}^{-1}.
+
+Residual covariances between indicators of different latent variables are not estimated by
+SAM (lavaan leaves them empty); they are left out of the table and named in a warning.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy import linalg, optimize
+
+from ... import _validation as V
+from ..._results import Result
+from ..._stats import wald
+from ...errors import (ConvergenceWarning, CXModelsError, CXModelsWarning, EstimationError, IdentificationError,
+                       ImproperSolutionWarning, InputError)
+from ...provenance import make_provenance
+from ...references import ref
+from .. import references as R
+from .model import RAMModel
+from .partable import build
+
+__all__ = ["sam", "SAMResult"]
+
+ROSSEEL_LOH = ref("Rosseel, Y., & Loh, W. W. (2022). A structural after measurement approach to structural "
+                  "equation modeling. Psychological Methods. Advance online publication. "
+                  "https://doi.org/10.1037/met0000503")
+
+METHODS = ("local", "global")
+
+
+class SAMResult(Result):
+    """A structural-after-measurement fit (see :func:`sam`).
+
+    ``summary()``: lavaan's parameter table (``lhs``, ``op``, ``rhs``, ``est``, ``se``, ``z``,
+    ``pvalue``, ``ci_lower``, ``ci_upper``) with ``step`` (1: measurement block, 2: structural);
+    ``params``: the estimates named ``"lhs op rhs"``; ``reliability``: per latent variable, the
+    share of the mapped scores' variance that is true-score variance (local SAM);
+    ``latent_covariance``: the step-2 input :math:`\\widehat{\\operatorname{Var}}(\\eta)`;
+    ``measurement``: per block, indicators, chi-square and df; ``structural_fit``: fit of the
+    structural part (local SAM).  ``plot(ax=None)``: the structural coefficients with intervals.
+    """
+
+    def __init__(self, table, method, reliability, veta, measurement, structural_fit, nobs, provenance, notes,
+                 converged=True, problems=()):
+        self._table, self.method, self.nobs = table, method, nobs
+        self.reliability, self.latent_covariance = reliability, veta
+        self.measurement, self.structural_fit = measurement, structural_fit
+        self._provenance = provenance
+        self._warnings = []
+        self._references = (ROSSEEL_LOH, R.ROSSEEL)
+        for n in notes:  # information the reader needs, without clearing a flag
+            self._warnings.append(n)
+            warnings.warn(n, CXModelsWarning, stacklevel=3)
+        if not converged:
+            self._flag("the structural part did not converge; estimates are unreliable", ConvergenceWarning)
+        for p in problems:
+            self._flag(p, ImproperSolutionWarning)
+
+    @property
+    def params(self) -> pd.Series:
+        t = self._table
+        return pd.Series(t["est"].to_numpy(), index=(t["lhs"] + " " + t["op"] + " " + t["rhs"]).to_numpy(),
+                         name="est")
+
+    def methods_text(self) -> str:
+        how = ("the latent covariance matrix implied by the measurement blocks (an ML mapping matrix, corrected "
+               "for measurement error) was the input of an ML fit of the structural part" if self.method == "local"
+               else "the structural parameters maximised the likelihood of the whole model with the measurement "
+                    "parameters fixed at their step-1 values")
+        return (f"The model was estimated on {self.nobs} observations by structural-after-measurement ("
+                f"{self.method} SAM; {ROSSEEL_LOH.cite}), as lavaan ({R.ROSSEEL.cite}) computes it: each latent "
+                f"variable's measurement model was fitted on its own by maximum likelihood, then {how}. Standard "
+                "errors of the structural part account for the uncertainty of the measurement part (two-step).")
+
+    def plot(self, ax=None):
+        from ... import plotting
+
+        t = self._table[self._table["op"] == "~"]
+        ax = plotting.axes(ax)
+        y = np.arange(len(t))
+        ax.errorbar(t["est"], y, xerr=[t["est"] - t["ci_lower"], t["ci_upper"] - t["est"]], fmt="o",
+                    color=plotting.color(0))
+        ax.axvline(0, color="0.6", lw=0.8)
+        ax.set_yticks(y)
+        ax.set_yticklabels([f"{a} <- {b}" for a, b in zip(t["lhs"], t["rhs"])])
+        ax.set_xlabel("structural coefficient")
+        return ax
+
+
+def _key(lhs, op, rhs):
+    return (lhs, op, rhs) if op != "~~" else (min(lhs, rhs), op, max(lhs, rhs))
+
+
+def _smallest_root(A, B):
+    """Smallest root of |A - lambda B| = 0 (lavaan's lav_matrix_symmetric_diff_smallest_root)."""
+    return float(linalg.eigh(A, B, eigvals_only=True)[0])
+
+
+def _information(model: RAMModel, theta: np.ndarray) -> np.ndarray:
+    """Expected information (per observation) of normal-theory ML: 1/2 tr(S^-1 dS_a S^-1 dS_b)."""
+    Sigma, _, dS, _ = model.jacobian(theta, 0)
+    Si = np.linalg.inv(Sigma)
+    M = np.einsum("ij,qjk->qik", Si, dS)
+    return 0.5 * np.einsum("aij,bji->ab", M, M)
+
+
+def sam(model: str, data: pd.DataFrame, *, method: str = "local", level: float = 0.95) -> SAMResult:
+    """Structural-after-measurement estimation (Rosseel & Loh 2022), as lavaan's ``sam()``.
+
+    Parameters
+    ----------
+    model : str
+        lavaan syntax: measurement part (``=~``, residual covariances) and a structural part
+        among the latent variables (``~``, ``~~``).
+    data : DataFrame
+        One row per respondent (rows with missing values are excluded, listwise). Never modified.
+    method : {"local", "global"}
+        lavaan's ``sam.method``.
+    level : float
+        Level of the Wald intervals.
+
+    Returns
+    -------
+    SAMResult
+
+    Raises
+    ------
+    InputError
+        An unknown method; a model without latent variables, with a latent variable measured by
+        another, with observed variables in the structural part, or with ``:=`` definitions.
+    IdentificationError
+        A measurement block that is not identified on its own (a latent variable with two
+        indicators and nothing else).
+
+    References
+    ----------
+    Rosseel, Y., & Loh, W. W. (2022). A structural after measurement approach to structural
+    equation modeling. *Psychological Methods*.
+    """
+    from .fit import fit_sem
+
+    if method not in METHODS:
+        raise InputError(f"method must be one of {list(METHODS)}, got {method!r}")
+    if not isinstance(model, str):
+        raise InputError(f"model must be a string of lavaan syntax, got {type(model).__name__}")
+    V.check_level(level)
+    table, v, defined = build(model, meanstructure=False)
+    if defined:
+        raise InputError("':=' defined parameters are not supported by sam() yet; compute them from the "
+                         "structural estimates (or use fit_sem)")
+    if not v.latent:
+        raise InputError("the model has no latent variables (=~); sam() needs a measurement part: use fit_sem")
+    latent = list(v.latent)
+    meas = table[table["op"] == "=~"]
+    higher = sorted(set(meas.loc[meas["rhs"].isin(latent), "rhs"]))
+    if higher:
+        raise InputError(f"latent variables {higher} are indicators of other latent variables; sam() here "
+                         "needs every indicator observed (higher-order models: use fit_sem)")
+    struct_rows = table[table["op"].isin(["~", "~~"])]
+    obs_in_struct = sorted({n for r in struct_rows[struct_rows["op"] == "~"].itertuples() for n in (r.lhs, r.rhs)
+                            if n not in latent})
+    if obs_in_struct:
+        raise InputError(f"observed variables {obs_in_struct} appear in the structural part; sam() here "
+                         "supports regressions among latent variables only")
+    V.require_frame(data)
+    V.require_columns(data, v.observed)
+    work = data[v.observed]
+    notes = []
+    incomplete = work.isna().any(axis=1)
+    if incomplete.any():
+        notes.append(f"{int(incomplete.sum())} of {len(work)} rows with missing values were excluded "
+                     f"(listwise; {V.rows_text(work.index[incomplete])})")
+        work = work.loc[~incomplete]
+
+    # ---------------------------------------------------------------- step 1: measurement blocks
+    indicators = {f: list(meas.loc[meas["lhs"] == f, "rhs"]) for f in latent}
+    owner = {x: f for f, xs in indicators.items() for x in xs}
+    cross = [r for r in struct_rows.itertuples() if r.op == "~~" and r.lhs != r.rhs and r.lhs in owner
+             and r.rhs in owner and owner[r.lhs] != owner[r.rhs]]
+    if cross:
+        notes.append("residual covariances between indicators of different latent variables ("
+                     + ", ".join(f"{r.lhs} ~~ {r.rhs}" for r in cross) + ") are not estimated by SAM "
+                     "(each latent variable's measurement model is fitted on its own)")
+    est1, se1, vc1 = {}, {}, []
+    blocks = []
+    for f in latent:
+        xs = indicators[f]
+        lines = [f"{f} =~ " + " + ".join(xs)]
+        lines += [f"{r.lhs} ~~ {r.rhs}" for r in struct_rows.itertuples()
+                  if r.op == "~~" and r.lhs != r.rhs and r.lhs in xs and r.rhs in xs]
+        try:
+            fit = fit_sem("\n".join(lines), work)
+        except IdentificationError as exc:
+            raise IdentificationError(f"the measurement block of {f} ({', '.join(xs)}) is not identified on its "
+                                      f"own ({exc}); sam() fits each latent variable separately: give it at "
+                                      "least three indicators") from None
+        if not fit.converged:
+            raise EstimationError(f"the measurement model of {f} did not converge; sam() cannot continue")
+        t = fit.estimates(standardized=False)
+        vc = fit.vcov()
+        keys = [_key(*_split(n)) for n in vc.index]
+        vc1.append((keys, vc.to_numpy()))
+        for r in t.itertuples():
+            est1[_key(r.lhs, r.op, r.rhs)] = r.est
+            se1[_key(r.lhs, r.op, r.rhs)] = r.se
+        fi_ = fit.fit_indices()
+        blocks.append({"latent": f, "indicators": len(xs), "chisq": float(fi_["chisq"]), "df": float(fi_["df"])})
+    N = len(work)
+    p, m = len(v.observed), len(latent)
+    obs = list(v.observed)
+    L = np.zeros((p, m))
+    Th = np.zeros((p, p))
+    for k, f in enumerate(latent):
+        for x in indicators[f]:
+            L[obs.index(x), k] = est1[_key(f, "=~", x)]
+    for (a, op, b), val in est1.items():
+        if op == "~~" and a in obs and b in obs:
+            i, j = obs.index(a), obs.index(b)
+            Th[i, j] = Th[j, i] = val
+    X = work.to_numpy(float)
+    S = np.cov(X, rowvar=False, bias=True)
+    try:
+        Ti = np.linalg.inv(Th)
+        Mg = np.linalg.solve(L.T @ Ti @ L, L.T @ Ti)
+    except np.linalg.LinAlgError:
+        raise EstimationError("the residual covariance matrix of the measurement blocks is singular (a residual "
+                              "variance of zero); sam() cannot map the items to the latent variables") from None
+    MSM, MTM = Mg @ S @ Mg.T, Mg @ Th @ Mg.T
+    lam = _smallest_root(MSM, MTM)
+    veta = MSM - (lam - 1 / (N - 1)) * MTM if lam < 1 + 1 / (N - 1) else MSM - MTM
+    if lam < 1 + 1 / (N - 1):
+        notes.append(f"the corrected latent covariance matrix was not positive definite (smallest root "
+                     f"{lam:.3f}); the measurement-error correction was shrunk as lavaan does")
+    rel = pd.Series(np.diag(veta) / np.diag(MSM), index=latent, name="reliability")
+
+    # ---------------------------------------------------------------- step 2: structural part
+    s_lines = []
+    step2_rows = []
+    for r in table.itertuples():
+        if r.op == "~" or (r.op == "~~" and r.lhs in latent and r.rhs in latent):
+            step2_rows.append(r)
+            if r.op == "~":
+                s_lines.append(f"{r.lhs} ~ {r.rhs}")
+            elif r.lhs != r.rhs and r.user:
+                s_lines.append(f"{r.lhs} ~~ {r.rhs}")
+    joint = RAMModel(table, v, 1, False)
+    theta = np.zeros(joint.n_free)
+    pid_of = {}
+    for r in table.itertuples():
+        if r.pid >= 0:
+            pid_of[_key(r.lhs, r.op, r.rhs)] = r.pid
+            if _key(r.lhs, r.op, r.rhs) in est1:
+                theta[r.pid] = est1[_key(r.lhs, r.op, r.rhs)]
+    step2 = sorted({r.pid for r in step2_rows if r.pid >= 0})
+    veta_df = pd.DataFrame(veta, index=latent, columns=latent)
+    struct_fit = None
+    converged = True
+    if method == "local":
+        syntax = "\n".join(s_lines) if s_lines else "\n".join(f"{a} ~~ {b}" for a in latent for b in latent)
+        try:
+            fit2 = fit_sem(syntax, sample_cov=veta_df * N / (N - 1), sample_nobs=N, fixed_x=False)
+        except CXModelsError as exc:
+            raise EstimationError(f"the structural part could not be fitted to the corrected latent covariances "
+                                  f"({exc})") from None
+        converged = fit2.converged
+        for r in fit2.estimates(standardized=False).itertuples():
+            k = _key(r.lhs, r.op, r.rhs)
+            if k in pid_of and pid_of[k] in step2:
+                theta[pid_of[k]] = r.est
+        fi2 = fit2.fit_indices()
+        struct_fit = pd.Series({k: float(fi2[k]) for k in ("chisq", "df", "cfi", "rmsea", "srmr")}, name="value")
+    else:
+        theta, converged = _global_step(joint, theta, step2, S, veta_df, latent, table, pid_of)
+
+    # ---------------------------------------------------------------- two-step standard errors
+    info = _information(joint, theta)
+    step1 = sorted({pid_of[k] for keys, _ in vc1 for k in keys if k in pid_of} - set(step2))
+    S11 = np.zeros((len(step1), len(step1)))
+    pos = {pid: i for i, pid in enumerate(step1)}
+    for keys, vc in vc1:
+        idx = [(a, pos[pid_of[k]]) for a, k in enumerate(keys) if k in pid_of and pid_of[k] in pos]
+        if idx:
+            src, dst = zip(*idx)
+            S11[np.ix_(dst, dst)] = vc[np.ix_(src, src)]
+    I22 = info[np.ix_(step2, step2)]
+    I21 = info[np.ix_(step2, step1)]
+    try:
+        I22i = np.linalg.inv(I22)
+    except np.linalg.LinAlgError:
+        raise EstimationError("the information matrix of the structural part is singular: the structural model "
+                              "is not identified") from None
+    vc2 = I22i / N + I22i @ I21 @ S11 @ I21.T @ I22i
+    se2 = dict(zip(step2, np.sqrt(np.clip(np.diag(vc2), 0, None))))
+
+    rows = []
+    cross_keys = {_key(r.lhs, r.op, r.rhs) for r in cross}
+    seen = set()
+    for r in table.itertuples():
+        k = _key(r.lhs, r.op, r.rhs)
+        if k in cross_keys or k in seen or r.op not in ("=~", "~", "~~"):
+            continue
+        seen.add(k)
+        if r.pid >= 0 and r.pid in se2:
+            rows.append((r.lhs, r.op, r.rhs, theta[r.pid], se2[r.pid], 2))
+        elif r.pid >= 0:
+            rows.append((r.lhs, r.op, r.rhs, theta[r.pid], se1.get(k, np.nan), 1))
+        else:
+            rows.append((r.lhs, r.op, r.rhs, r.value, 0.0, 1))
+    out = pd.DataFrame(rows, columns=["lhs", "op", "rhs", "est", "se", "step"])
+    w = wald(out["est"], out["se"], level)
+    for c in ("z", "pvalue", "ci_lower", "ci_upper"):
+        out[c] = w[c]
+    out = out[["lhs", "op", "rhs", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "step"]]
+    problems = [f"the variance of {r.lhs} is negative ({r.est:.3g}): an improper solution"
+                for r in out.itertuples() if r.op == "~~" and r.lhs == r.rhs and r.est < 0]
+    prov = make_provenance("cxmodels.sem.cb.sam", data, {"method": method, "level": level, "model": model})
+    return SAMResult(out, method, rel if method == "local" else None, veta_df, pd.DataFrame(blocks), struct_fit, N,
+                     prov, notes, converged=converged, problems=problems)
+
+
+def _split(name: str):
+    for op in ("=~", "~~", "~"):
+        if op in name:
+            a, b = name.split(op, 1)
+            return a.strip(), op, b.strip()
+    raise ValueError(name)
+
+
+def _global_step(joint, theta, step2, S, veta, latent, table, pid_of):
+    """Global SAM: ML over the structural parameters with the measurement part fixed."""
+    theta = theta.copy()
+    # start the structural part from the corrected latent covariances (variances, zero paths)
+    for r in table.itertuples():
+        if r.pid in step2 and r.op == "~~" and r.lhs == r.rhs:
+            theta[r.pid] = veta.loc[r.lhs, r.lhs]
+    p = len(S)
+    ld = np.linalg.slogdet(S)[1]
+
+    def f_and_g(x):
+        th = theta.copy()
+        th[step2] = x
+        Sigma, _, dS, _ = joint.jacobian(th, 0)
+        sign, lds = np.linalg.slogdet(Sigma)
+        if sign <= 0:
+            return 1e10, np.zeros(len(x))
+        Si = np.linalg.inv(Sigma)
+        F = lds + np.trace(S @ Si) - ld - p
+        Wm = Si - Si @ S @ Si
+        g = np.einsum("ij,qji->q", Wm, dS[step2])
+        return F, g
+
+    sol = optimize.minimize(f_and_g, theta[step2], jac=True, method="BFGS", options={"gtol": 1e-9, "maxiter": 2000})
+    theta[step2] = sol.x
+    return theta, bool(sol.success) or float(np.abs(sol.jac).max()) < 1e-6
