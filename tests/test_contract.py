@@ -147,6 +147,14 @@ FITS = {
     "sem.compare_groups": lambda: _cx("sem.pls", "compare_groups")(
         _cx("sem", "templates").ACSI, _mga_data(), "seg", n_perm=20, seed=1, progress=False),
     "sem.find_segments": lambda: _cx("sem.pls", "find_segments")(_survey()[["CUSA1", "CUSA2", "CUSA3"]], k_range=(2, 3), seed=1),
+    "sem.fit_pls_hoc": lambda: _cx("sem.pls", "fit_pls_hoc")(
+        "CUEX =~ CUEX1 + CUEX2 + CUEX3\nPERQ =~ PERQ1 + PERQ2 + PERQ3\nPERV =~ PERV1 + PERV2\n"
+        "CUSA =~ CUSA1 + CUSA2 + CUSA3\nQUAL =~ PERQ + PERV\nQUAL ~ CUEX\nCUSA ~ CUEX + QUAL", _survey()),
+    "sem.fit_pls_moderation": lambda: _cx("sem.pls", "fit_pls_moderation")(
+        "CUEX =~ CUEX1 + CUEX2 + CUEX3\nPERQ =~ PERQ1 + PERQ2 + PERQ3\nCUSA =~ CUSA1 + CUSA2 + CUSA3\n"
+        "CUSA ~ CUEX + PERQ + CUEX:PERQ", _survey()),
+    "sem.copula_test": lambda: _cx("sem.pls", "copula_test")(
+        _cx("sem", "fit_pls")(_cx("sem", "templates").ACSI, _survey()), n_boot=100, seed=1, progress=False),
     "sem.predict_pls": lambda: _cx("sem.pls", "predict_pls")(_cx("sem", "templates").ACSI, _survey(), folds=5, repeats=2, seed=1),
     "sem.cvpat": lambda: _cx("sem.pls", "cvpat")(_cx("sem", "templates").ACSI, _survey(), folds=5, repeats=1, n_boot=200, seed=1),
     "sem.efa": lambda: _cx("sem.measurement", "efa")(D.load_holzinger_swineford()[[f"x{i}" for i in range(1, 10)]], 3),

@@ -27,22 +27,12 @@ from ..._progress import Progress
 from ..._results import Decision, Result
 from ..._stats import bootstrap_interval, wald
 from ...errors import InputError, ImproperSolutionWarning
-from ...references import ref
 from . import references as R
 
 __all__ = ["copula_test", "CopulaResult", "copula_term"]
 
 #: Normality is not rejected (so the copula is not identified) above this p-value.
 NORMALITY_P = 0.05
-
-PARK_GUPTA = ref("Park, S., & Gupta, S. (2012). Handling endogenous regressors by joint estimation using copulas. "
-                 "Marketing Science, 31(4), 567-586.")
-HULT = ref("Hult, G. T. M., Hair, J. F., Proksch, D., Sarstedt, M., Pinkwart, A., & Ringle, C. M. (2018). Addressing "
-           "endogeneity in international marketing applications of partial least squares structural equation "
-           "modeling. Journal of International Marketing, 26(3), 1-21.")
-SHAPIRO_WILK = ref("Shapiro, S. S., & Wilk, M. B. (1965). An analysis of variance test for normality (complete "
-                   "samples). Biometrika, 52(3-4), 591-611.")
-
 
 def copula_term(x) -> np.ndarray:
     """``Phi^{-1}(H(x))`` with ``H`` the empirical CDF taken as ``rank / (n + 1)`` (ties averaged),
@@ -190,7 +180,7 @@ class CopulaResult(Result):
         self._table, self._normality, self.draws = table, ntab, draws
         self.seed, self.n_boot, self.level, self.nobs = seed, n_boot, level, nobs
         self._warnings = []
-        self._references = (PARK_GUPTA, HULT, SHAPIRO_WILK, R.EFRON_TIBSHIRANI)
+        self._references = (R.PARK_GUPTA, R.HULT, R.SHAPIRO_WILK, R.EFRON_TIBSHIRANI)
         self._provenance = provenance
         for msg in notes:
             self._flag(msg, ImproperSolutionWarning, admissible=True)
@@ -237,8 +227,8 @@ class CopulaResult(Result):
         return ax
 
     def methods_text(self) -> str:
-        return (f"Endogeneity was tested with the Gaussian copula approach ({PARK_GUPTA.cite}) as applied to PLS-SEM "
-                f"by {HULT.cite}: each endogenous construct's scores were regressed on its predecessors plus the copula "
-                f"terms of each non-normally distributed predictor (normality by {SHAPIRO_WILK.cite}), singly and "
+        return (f"Endogeneity was tested with the Gaussian copula approach ({R.PARK_GUPTA.cite}) as applied to PLS-SEM "
+                f"by {R.HULT.cite}: each endogenous construct's scores were regressed on its predecessors plus the copula "
+                f"terms of each non-normally distributed predictor (normality by {R.SHAPIRO_WILK.cite}), singly and "
                 f"jointly, and the terms were judged by {self.n_boot} bootstrap replicates ({R.EFRON_TIBSHIRANI.cite}; "
                 f"seed {self.seed}) on {self.nobs} respondents.")

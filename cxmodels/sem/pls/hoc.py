@@ -39,24 +39,17 @@ from ... import plotting
 from ..._progress import Progress
 from ..._results import Result
 from ..._stats import bootstrap_interval, wald
-from ...errors import CXModelsError, ConvergenceWarning, EstimationError, InputError, ModelSyntaxError
+from ...errors import CXModelsError, EstimationError, InputError, ModelSyntaxError
 from ...provenance import make_provenance
-from ...references import ref
 from ..measurement import references as MR
 from ..measurement import reliability as rel
 from ..syntax import parse
 from . import references as R
 from .bootstrap import PLSBootstrapResult, _bca
-from .fit import PLSResult, fit_pls, guarded
+from .fit import fit_pls, guarded
 from .engine import standardize_columns
 
 __all__ = ["fit_pls_hoc", "PLSHOCResult"]
-
-BECKER = ref("Becker, J.-M., Klein, K., & Wetzels, M. (2012). Hierarchical latent variable models in PLS-SEM: "
-             "Guidelines for using reflective-formative type models. Long Range Planning, 45(5-6), 359-394.")
-SARSTEDT_HOC = ref("Sarstedt, M., Hair, J. F., Cheah, J.-H., Becker, J.-M., & Ringle, C. M. (2019). How to specify, "
-                   "estimate, and validate higher-order constructs in PLS-SEM. Australasian Marketing Journal, "
-                   "27(3), 197-211.")
 
 APPROACHES = ("two_stage", "repeated_indicators")
 STAGES = ("disjoint", "embedded")
@@ -366,7 +359,7 @@ class PLSHOCResult(Result):
         self.nobs = len(work)
         self.options = {"approach": approach, "stage": stage if approach == "two_stage" else None, **opts}
         self._warnings = []
-        self._references = (R.WOLD, R.LOHMOLLER, BECKER, SARSTEDT_HOC, MR.WERTS, MR.FORNELL_LARCKER,
+        self._references = (R.WOLD, R.LOHMOLLER, R.BECKER, R.SARSTEDT_HOC, MR.WERTS, MR.FORNELL_LARCKER,
                             MR.DIJKSTRA_HENSELER_MISQ, MR.HENSELER_HTMT)
         self._provenance = make_provenance("cxmodels.sem.pls.fit_pls_hoc", data, {"model": model, **self.options})
         e1, e2 = stage1._engine, stage2._engine if stage2 is not None else None
@@ -547,7 +540,7 @@ class PLSHOCResult(Result):
                           f"{', '.join(locs)})" for h, locs in self.higher.items())
         return (f"The model was estimated by partial least squares path modelling ({R.WOLD.cite}; "
                 f"{R.LOHMOLLER.cite}) with the {self.options['scheme']} scheme on {self.nobs} standardized responses. "
-                f"The higher-order constructs {kinds} were estimated by {how} ({BECKER.cite}; {SARSTEDT_HOC.cite}). "
+                f"The higher-order constructs {kinds} were estimated by {how} ({R.BECKER.cite}; {R.SARSTEDT_HOC.cite}). "
                 f"Their reliability was assessed by composite reliability ({MR.WERTS.cite}), rho_A "
                 f"({MR.DIJKSTRA_HENSELER_MISQ.cite}) and AVE ({MR.FORNELL_LARCKER.cite}) on the lower-order construct "
                 f"scores, and discriminant validity by HTMT ({MR.HENSELER_HTMT.cite}).")

@@ -34,7 +34,6 @@ from ... import plotting
 from ..._results import Result
 from ...errors import InputError, ModelSyntaxError
 from ...provenance import make_provenance
-from ...references import ref
 from ..syntax import parse
 from . import references as R
 from .bootstrap import PLSBootstrapResult
@@ -45,18 +44,6 @@ from .hoc import bootstrap_procedure, run_stage, stage_rows
 __all__ = ["fit_pls_moderation", "PLSModerationResult"]
 
 METHODS = ("two_stage", "product_indicator", "orthogonal")
-
-HENSELER_CHIN = ref("Henseler, J., & Chin, W. W. (2010). A comparison of approaches for the analysis of interaction "
-                    "effects between latent variables using partial least squares path modeling. Structural "
-                    "Equation Modeling, 17(1), 82-109.")
-BECKER_MOD = ref("Becker, J.-M., Ringle, C. M., & Sarstedt, M. (2018). Estimating moderating effects in PLS-SEM and "
-                 "PLSc-SEM: Interaction term generation * data treatment. Journal of Applied Structural Equation "
-                 "Modeling, 2(2), 1-21.")
-LITTLE = ref("Little, T. D., Bovaird, J. A., & Widaman, K. F. (2006). On the merits of orthogonalizing powered and "
-             "product terms: Implications for modeling interactions among latent variables. Structural Equation "
-             "Modeling, 13(4), 497-519.")
-AIKEN_WEST = ref("Aiken, L. S., & West, S. G. (1991). Multiple regression: Testing and interpreting interactions. "
-                 "Sage.")
 
 _TERM = re.compile(r"([A-Za-z_.][A-Za-z0-9_.]*)\s*:\s*([A-Za-z_.][A-Za-z0-9_.]*)")
 
@@ -198,8 +185,8 @@ class PLSModerationResult(Result):
         self.nobs = len(work)
         self.options = {"method": method, **opts}
         self._warnings = []
-        self._references = (R.WOLD, R.LOHMOLLER, HENSELER_CHIN, BECKER_MOD, AIKEN_WEST) + (
-            (LITTLE,) if method == "orthogonal" else ())
+        self._references = (R.WOLD, R.LOHMOLLER, R.HENSELER_CHIN, R.BECKER_MOD, R.AIKEN_WEST) + (
+            (R.LITTLE,) if method == "orthogonal" else ())
         self._provenance = make_provenance("cxmodels.sem.pls.fit_pls_moderation", data, {"model": model, **self.options})
         self._X = work[items].to_numpy(float)
         # the final model: the interaction construct over generated columns
@@ -365,10 +352,10 @@ class PLSModerationResult(Result):
         how = {"two_stage": "the two-stage approach (the product of the first-stage construct scores as the "
                             "interaction's single indicator)",
                "product_indicator": "the product-indicator approach (all products of the standardized items)",
-               "orthogonal": f"the orthogonalizing approach ({LITTLE.cite}; products residualized on the main "
+               "orthogonal": f"the orthogonalizing approach ({R.LITTLE.cite}; products residualized on the main "
                              "effects' items)"}[self.method]
         terms = ", ".join(self.interactions)
         return (f"The model was estimated by partial least squares path modelling ({R.WOLD.cite}; {R.LOHMOLLER.cite}) "
                 f"on {self.nobs} standardized responses. The interaction {terms} was modelled by {how} "
-                f"({HENSELER_CHIN.cite}; {BECKER_MOD.cite}); simple slopes are the independent construct's path at "
-                f"the moderator's mean and one standard deviation either side ({AIKEN_WEST.cite}).")
+                f"({R.HENSELER_CHIN.cite}; {R.BECKER_MOD.cite}); simple slopes are the independent construct's path at "
+                f"the moderator's mean and one standard deviation either side ({R.AIKEN_WEST.cite}).")

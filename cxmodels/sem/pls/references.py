@@ -64,3 +64,35 @@ BOLLEN_STINE = ref("Bollen, K. A., & Stine, R. A. (1992). Bootstrapping goodness
 
 BERAN_SRIVASTAVA = ref("Beran, R., & Srivastava, M. S. (1985). Bootstrap tests and confidence regions for functions "
                        "of a covariance matrix. The Annals of Statistics, 13(1), 95-115.")
+
+BECKER = ref("Becker, J.-M., Klein, K., & Wetzels, M. (2012). Hierarchical latent variable models in PLS-SEM: "
+             "Guidelines for using reflective-formative type models. Long Range Planning, 45(5-6), 359-394.")
+
+SARSTEDT_HOC = ref("Sarstedt, M., Hair, J. F., Cheah, J.-H., Becker, J.-M., & Ringle, C. M. (2019). How to specify, "
+                   "estimate, and validate higher-order constructs in PLS-SEM. Australasian Marketing Journal, "
+                   "27(3), 197-211.")
+
+HENSELER_CHIN = ref("Henseler, J., & Chin, W. W. (2010). A comparison of approaches for the analysis of interaction "
+                    "effects between latent variables using partial least squares path modeling. Structural "
+                    "Equation Modeling, 17(1), 82-109.")
+
+BECKER_MOD = ref("Becker, J.-M., Ringle, C. M., & Sarstedt, M. (2018). Estimating moderating effects in PLS-SEM and "
+                 "PLSc-SEM: Interaction term generation * data treatment. Journal of Applied Structural Equation "
+                 "Modeling, 2(2), 1-21.")
+
+LITTLE = ref("Little, T. D., Bovaird, J. A., & Widaman, K. F. (2006). On the merits of orthogonalizing powered and "
+             "product terms: Implications for modeling interactions among latent variables. Structural Equation "
+             "Modeling, 13(4), 497-519.")
+
+AIKEN_WEST = ref("Aiken, L. S., & West, S. G. (1991). Multiple regression: Testing and interpreting interactions. "
+                 "Sage.")
+
+PARK_GUPTA = ref("Park, S., & Gupta, S. (2012). Handling endogenous regressors by joint estimation using copulas. "
+                 "Marketing Science, 31(4), 567-586.")
+
+HULT = ref("Hult, G. T. M., Hair, J. F., Proksch, D., Sarstedt, M., Pinkwart, A., & Ringle, C. M. (2018). Addressing "
+           "endogeneity in international marketing applications of partial least squares structural equation "
+           "modeling. Journal of International Marketing, 26(3), 1-21.")
+
+SHAPIRO_WILK = ref("Shapiro, S. S., & Wilk, M. B. (1965). An analysis of variance test for normality (complete "
+                   "samples). Biometrika, 52(3-4), 591-611.")
