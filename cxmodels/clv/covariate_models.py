@@ -51,12 +51,14 @@ _BOUNDARY = 18.0
 _SUMMARY_COLUMNS = ("frequency", "recency", "T", "monetary_value")
 
 
-def covariate_matrix(data: pd.DataFrame, columns, what: str = "data", role: str = "covariates") -> np.ndarray:
+def covariate_matrix(data: pd.DataFrame, columns, what: str = "data", role: str = "covariates", *,
+                     fitting: bool = True) -> np.ndarray:
     """Validated covariate columns of ``data`` as a float matrix (n, len(columns)).
 
     Refuses (InputError naming columns and rows): a column missing, non-numeric, with missing
-    or infinite values, constant (it is absorbed by the baseline parameter), listed twice, or
-    a set of columns that are collinear (named).
+    or infinite values, listed twice; and, when ``fitting``, constant (it is absorbed by the
+    baseline parameter) or a set of columns that are collinear (named).  Predictions for a
+    single customer need neither variation nor rank.
     """
     if isinstance(columns, str) or not all(isinstance(c, str) for c in columns):
         raise InputError(f"{role} must be a list of column names, got {columns!r}")
@@ -70,10 +72,15 @@ def covariate_matrix(data: pd.DataFrame, columns, what: str = "data", role: str 
     if not columns:
         return np.zeros((len(data), 0))
     require_columns(data, columns, what)
+    dup = [c for c in columns if int((data.columns == c).sum()) > 1]
+    if dup:
+        raise InputError(f"{what} has more than one column named {dup}; covariates must be unambiguous")
     require_numeric(data, columns, what)
     require_no_missing(data, columns, what, hint="; covariates must be known for every customer")
     require_finite(data, columns, what)
     Z = data[columns].to_numpy(dtype=float)
+    if not fitting:
+        return Z
     for j, c in enumerate(columns):
         if np.ptp(Z[:, j]) == 0:
             raise InputError(f"covariate {c!r} of {what} is constant ({Z[0, j]:g} in every row); its effect "
@@ -150,8 +157,9 @@ class CovariateCLVResult(Result):
     def _lps(self, coefs, Z):
         return tuple(Z[p] @ coefs[p] if Z[p].shape[1] else np.zeros(Z[p].shape[0]) for p in self.processes)
 
-    def _design(self, data, what="data"):
-        return {p: covariate_matrix(data, self.covariates[p], what, f"{p} covariates") for p in self.processes}
+    def _design(self, data, what="data", fitting=False):
+        return {p: covariate_matrix(data, self.covariates[p], what, f"{p} covariates", fitting=fitting)
+                for p in self.processes}
 
     # --- fitting -------------------------------------------------------------------------
     def _objective(self, d, Z, w, W):
@@ -189,7 +197,7 @@ class CovariateCLVResult(Result):
         if isinstance(maxiter, bool) or not isinstance(maxiter, (int, np.integer)) or maxiter < 1:
             raise InputError(f"maxiter must be a positive whole number, got {maxiter!r}")
         d_all = self._summary(data)
-        Z_all = self._design(data)
+        Z_all = self._design(data, fitting=True)
         keep = self._keep(d_all)
         cols = {k: v[keep] for k, v in d_all.items()}
         zcols = {f"_z_{p}_{j}": Z_all[p][keep, j] for p in self.processes for j in range(Z_all[p].shape[1])}
