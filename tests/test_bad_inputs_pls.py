@@ -358,7 +358,7 @@ def test_efa_sweep(fn, name, frame):
 
 @pytest.mark.parametrize("args, kwargs, match", [
     ((0,), {}, "n_factors"), ((8,), {}, "n_factors"), ((2.0,), {}, "n_factors"), ((True,), {}, "n_factors"),
-    ((2,), dict(rotation="promax"), "rotation"), ((2,), dict(max_iter=0), "max_iter"), ((2,), dict(tol=-1), "tol"),
+    ((2,), dict(rotation="no-such-rotation"), "rotation"), ((2,), dict(max_iter=0), "max_iter"), ((2,), dict(tol=-1), "tol"),
 ])
 def test_efa_arguments(args, kwargs, match):
     out = assert_clean(efa, ITEMS, *args, **kwargs)
@@ -378,3 +378,13 @@ def test_efa_named_cases():
     d.loc[[5, 9], "CUEX2"] = np.nan
     res = assert_clean(efa, d, 2)
     assert any("2 of 200 rows" in w and "rows 5, 9" in w for w in res.warnings)
+
+
+def test_construct_on_no_path_is_refused_by_name():
+    from cxmodels.datasets import make_survey
+    from cxmodels.errors import ModelSyntaxError
+    from cxmodels.sem import fit_pls
+    model = ("CUEX =~ CUEX1 + CUEX2 + CUEX3\nPERQ =~ PERQ1 + PERQ2 + PERQ3\n"
+             "CUSA =~ CUSA1 + CUSA2 + CUSA3\nCUSA ~ CUEX")
+    with pytest.raises(ModelSyntaxError, match=r"\['PERQ'\] appear on no structural path"):
+        fit_pls(model, make_survey(n=300, seed=1))

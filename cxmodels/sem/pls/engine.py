@@ -106,6 +106,13 @@ def parse_pls(model: str, modes: dict | None = None) -> PLSSpec:
         if m not in ("A", "B"):
             raise InputError(f"mode of {c!r} must be 'A' or 'B', got {m!r}")
         mode[c] = m
+    # A construct on no structural path has no inner proxy (its inner weights are all zero),
+    # so the algorithm cannot estimate it: refuse it by name rather than fail inside numpy.
+    linked = set(preds) | {p for ps in preds.values() for p in ps}
+    isolated = [c for c in order if c not in linked]
+    if isolated:
+        raise ModelSyntaxError(f"construct(s) {isolated} appear on no structural path ('~'); PLS estimates a "
+                               "construct through its neighbours: add its paths or drop it from the model")
     # Constructs in causal order (exogenous first) as plspm expects a lower-triangular path matrix.
     done, ordered = set(), []
     remaining = list(order)
