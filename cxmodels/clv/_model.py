@@ -46,17 +46,19 @@ _SHARE_SAMPLE = 20_000
 def distinct_share(columns: dict[str, np.ndarray], sample: int = _SHARE_SAMPLE) -> float:
     r"""Estimated share of distinct rows among the rows of ``columns``, from a random sample.
 
-    In a sample of :math:`m` of :math:`n` rows where every distinct row occurs :math:`c`
-    times, the expected number of repeated rows is about :math:`m^2 (c-1) / (2n)` (pairs
-    of equal rows), so :math:`\hat c = 1 + 2n\,\mathrm{dup}/m^2` and the share is
-    :math:`1/\hat c`.  Cheap (one sort of ``sample`` rows) and exact when ``n <= sample``.
+    Two rows drawn at random are equal with probability :math:`\sum_j c_j(c_j-1)/(n(n-1))`,
+    :math:`c_j` the multiplicity of distinct row :math:`j`; with every :math:`c_j = c` that is
+    about :math:`(c-1)/n`.  The number of equal pairs in a sample of :math:`m` rows estimates it:
+    :math:`\hat c = 1 + 2n\,\mathrm{pairs}/m^2`, and the share is :math:`1/\hat c`.  Cheap (one
+    count of ``sample`` rows) and exact when ``n <= sample``.
     """
     n = len(next(iter(columns.values())))
     if n <= sample:
         return float(len(pd.DataFrame(columns).drop_duplicates())) / max(n, 1)
     idx = np.random.default_rng(0).choice(n, size=sample, replace=False)  # fixed: a fit is deterministic
-    dup = sample - len(pd.DataFrame({k: v[idx] for k, v in columns.items()}).drop_duplicates())
-    return float(1.0 / (1.0 + 2.0 * n * dup / sample ** 2))
+    k = pd.DataFrame({key: v[idx] for key, v in columns.items()}).value_counts(sort=False).to_numpy(dtype=float)
+    pairs = float((k * (k - 1)).sum() / 2)
+    return float(1.0 / (1.0 + 2.0 * n * pairs / sample ** 2))
 
 
 def compress(columns: dict[str, np.ndarray], weights: np.ndarray | None = None):

@@ -66,7 +66,8 @@ def _log_g_derivs(a, c, z, hess):
     zmax = float(z.max(initial=0.0))
     if zmax > _Z_SERIES:
         return None
-    N = 1 if zmax <= 0 else int(np.ceil(-39.2 / np.log(zmax))) + 2   # z^N < 1e-17
+    # z^N < 1e-17; at least two terms: the second derivative in z at z = 0 is 2 g_2
+    N = 2 if zmax <= 0 else max(2, int(np.ceil(-39.2 / np.log(zmax))) + 2)
     k = np.arange(N, dtype=float)
     ic, ia = 1.0 / (c + k), 1.0 / (a + 1.0 + k)
     g = np.r_[1.0, np.cumprod((c + k) * ia)]
