@@ -183,7 +183,7 @@ class CovariateCLVResult(Result):
         return fg
 
     @classmethod
-    def _fit(cls, data, covariates: dict, *, initial=None, tol=1e-9, maxiter=2000, level=0.95):
+    def _fit(cls, data, covariates: dict, *, weights=None, initial=None, tol=1e-9, maxiter=2000, level=0.95):
         self = cls()
         self.covariates = {}
         for p in cls.processes:
@@ -198,10 +198,19 @@ class CovariateCLVResult(Result):
             raise InputError(f"maxiter must be a positive whole number, got {maxiter!r}")
         d_all = self._summary(data)
         Z_all = self._design(data, fitting=True)
+        if weights is not None:
+            try:
+                weights = np.asarray(weights, float)
+            except (TypeError, ValueError):
+                weights = np.array([np.nan])
+            if weights.shape != (len(data),) or not np.all(np.isfinite(weights)) or np.any(weights < 0):
+                raise InputError(f"weights must be {len(data)} non-negative finite numbers, one per row of data")
         keep = self._keep(d_all)
         cols = {k: v[keep] for k, v in d_all.items()}
         zcols = {f"_z_{p}_{j}": Z_all[p][keep, j] for p in self.processes for j in range(Z_all[p].shape[1])}
-        comp, w = compress({**cols, **zcols})
+        comp, w = compress({**cols, **zcols}, None if weights is None else weights[keep])
+        if w.sum() <= 0:
+            raise InputError(f"{self.method_name}: no customers to fit (every weight is 0)")
         d = {k: comp[k] for k in cols}
         Z = {p: np.column_stack([comp[f"_z_{p}_{j}"] for j in range(Z_all[p].shape[1])])
              if Z_all[p].shape[1] else np.zeros((len(w), 0)) for p in self.processes}
@@ -262,6 +271,7 @@ class CovariateCLVResult(Result):
             self.method_name, data[used],
             {"covariates": self.covariates, "initial": None if initial is None else list(map(float, initial)),
              "tol": tol, "maxiter": maxiter, "level": level, "n_distinct_rows": self.n_distinct,
+             "weights": weights is not None,
              "loglik": self.loglik, "converged": converged,
              "optimizer": "BFGS on log baseline parameters and coefficients, analytic gradient"})
         return self
@@ -478,6 +488,8 @@ _FIT_ARGS = """
         returns; ``frequency, monetary_value`` for spend) and the covariate columns, numeric,
         complete and not constant (centre them for a baseline that describes the average
         customer).  Identical rows are compressed; not modified.
+    weights : array-like, optional
+        Counts (or bootstrap weights) of the rows, non-negative, one per row of ``data``.
     initial : sequence of float, optional
         Starting values in the order of ``summary().index`` (default: baseline 1, coefficients 0).
     tol : float
@@ -493,8 +505,8 @@ _FIT_ARGS = """
 """
 
 
-def fit_bgnbd_covariates(data: pd.DataFrame, *, purchase_covariates=(), dropout_covariates=(), initial=None,
-                         tol: float = 1e-9, maxiter: int = 2000, level: float = 0.95) -> BGNBDCovariateResult:
+def fit_bgnbd_covariates(data: pd.DataFrame, *, purchase_covariates=(), dropout_covariates=(), weights=None,
+                         initial=None, tol: float = 1e-9, maxiter: int = 2000, level: float = 0.95) -> BGNBDCovariateResult:
     r"""Fit the BG/NBD with time-invariant covariates (Fader & Hardie 2007); returns a
     :class:`BGNBDCovariateResult`.
 
@@ -504,11 +516,11 @@ def fit_bgnbd_covariates(data: pd.DataFrame, *, purchase_covariates=(), dropout_
     """
     return BGNBDCovariateResult._fit(data, {"purchase": purchase_covariates, "dropout_a": dropout_covariates,
                                             "dropout_b": dropout_covariates},
-                                     initial=initial, tol=tol, maxiter=maxiter, level=level)
+                                     weights=weights, initial=initial, tol=tol, maxiter=maxiter, level=level)
 
 
-def fit_pareto_nbd_covariates(data: pd.DataFrame, *, purchase_covariates=(), dropout_covariates=(), initial=None,
-                              tol: float = 1e-9, maxiter: int = 2000,
+def fit_pareto_nbd_covariates(data: pd.DataFrame, *, purchase_covariates=(), dropout_covariates=(),
+                              weights=None, initial=None, tol: float = 1e-9, maxiter: int = 2000,
                               level: float = 0.95) -> ParetoNBDCovariateResult:
     r"""Fit the Pareto/NBD with time-invariant covariates (Fader & Hardie 2007); returns a
     :class:`ParetoNBDCovariateResult`.
@@ -518,11 +530,11 @@ def fit_pareto_nbd_covariates(data: pd.DataFrame, *, purchase_covariates=(), dro
     :math:`E[\mu_i] = (s/\beta) e^{\gamma_d' z_i}`).
     """
     return ParetoNBDCovariateResult._fit(data, {"purchase": purchase_covariates, "dropout": dropout_covariates},
-                                         initial=initial, tol=tol, maxiter=maxiter, level=level)
+                                         weights=weights, initial=initial, tol=tol, maxiter=maxiter, level=level)
 
 
-def fit_gamma_gamma_covariates(data: pd.DataFrame, *, covariates=(), initial=None, tol: float = 1e-9,
-                               maxiter: int = 2000, level: float = 0.95) -> GammaGammaCovariateResult:
+def fit_gamma_gamma_covariates(data: pd.DataFrame, *, covariates=(), weights=None, initial=None,
+                               tol: float = 1e-9, maxiter: int = 2000, level: float = 0.95) -> GammaGammaCovariateResult:
     r"""Fit the Gamma-Gamma spend model with covariates on spend on the repeat buyers of ``data``;
     returns a :class:`GammaGammaCovariateResult`.
 
@@ -530,7 +542,7 @@ def fit_gamma_gamma_covariates(data: pd.DataFrame, *, covariates=(), initial=Non
     :math:`\tilde\nu \sim \mathrm{Gamma}(q, v)`: :math:`v_i = v e^{\gamma' z_i}` and expected spend
     :math:`p v_i/(q-1)` is multiplied by :math:`e^{\gamma}` per unit of a covariate.
     """
-    return GammaGammaCovariateResult._fit(data, {"spend": covariates}, initial=initial, tol=tol,
+    return GammaGammaCovariateResult._fit(data, {"spend": covariates}, weights=weights, initial=initial, tol=tol,
                                           maxiter=maxiter, level=level)
 
 
