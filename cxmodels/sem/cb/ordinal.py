@@ -124,7 +124,7 @@ def _offdiag_pairs(labels: list[str], names: list[str]):
     return np.asarray(pairs, dtype=int)
 
 
-def fit_sem_ordinal(model: str, data: pd.DataFrame, *, ordered, group=None, std_lv: bool = False,
+def fit_sem_ordinal(model: str, data: pd.DataFrame, *, ordered, group=None, group_equal=(), std_lv: bool = False,
                     level: float = 0.95, tol: float = 1e-12, max_iter: int = 2000) -> OrdinalSEMResult:
     """Fit a SEM with ordinal (Likert) indicators by DWLS / WLSMV (lavaan's defaults).
 
@@ -136,8 +136,11 @@ def fit_sem_ordinal(model: str, data: pd.DataFrame, *, ordered, group=None, std_
         Integer-coded ordinal items (categories are the sorted distinct values).
     ordered : list of str or True
         The ordinal indicators (``True``: every observed variable of the model).
-    group : None
-        Multigroup ordinal models are not supported yet.
+    group : str, optional
+        Column naming groups: a multigroup model with the delta parameterization
+        (:mod:`cxmodels.sem.cb.ordinal_groups`).
+    group_equal : sequence of str
+        ``()`` (configural) or ``("thresholds", "loadings")`` (lavaan's ``group.equal``).
 
     Returns
     -------
@@ -146,8 +149,10 @@ def fit_sem_ordinal(model: str, data: pd.DataFrame, *, ordered, group=None, std_
     from .polychoric import ordinal_stats
 
     if group is not None:
-        raise InputError("multigroup models with ordinal indicators are not implemented yet; "
-                         "fit groups separately or treat the items as continuous with estimator='MLR'")
+        from .ordinal_groups import fit_ordinal_groups
+        V.require_frame(data)
+        V.check_level(level)
+        return fit_ordinal_groups(model, data, group=group, group_equal=group_equal, std_lv=std_lv, level=level)
     table, v, defined = build(model, meanstructure=False, std_lv=std_lv)
     if defined:
         raise InputError("':=' defined parameters are not supported with ordinal indicators yet")
@@ -331,3 +336,34 @@ def fit_sem_ordinal(model: str, data: pd.DataFrame, *, ordered, group=None, std_
     options = dict(estimator="WLSMV", ordered=v.observed, std_lv=std_lv, level=level)
     prov = make_provenance("cxmodels.sem.fit_sem (ordinal, WLSMV)", data, {"model": model, **options})
     return OrdinalSEMResult(tab, fit, model, options, notes, prov, N, work, st.correlation, converged, problems)
+
+
+class OrdinalGroupsResult(OrdinalSEMResult):
+    """A multigroup DWLS/WLSMV fit (:func:`~cxmodels.sem.cb.ordinal_groups.fit_ordinal_groups`): the
+    surface of :class:`OrdinalSEMResult`; the table has a ``group`` column and, per group, the
+    scale factors (``~*~``) and latent means (``~1``) of the delta parameterization."""
+
+    def __init__(self, *args, group_labels, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.group_labels = list(group_labels)
+
+    @property
+    def params(self) -> pd.Series:
+        t = self._table
+        keep = t[t["free"]]
+        return pd.Series(keep["est"].to_numpy(), index=[f"{r.lhs} {r.op} {r.rhs}".strip() + f"@{r.group}"
+                                                        for r in keep.itertuples()], name="est")
+
+    def reliability(self) -> pd.DataFrame:
+        raise InputError("reliability() of a multigroup ordinal model is not available; fit each group on its own")
+
+    def htmt(self) -> pd.DataFrame:
+        raise InputError("htmt() of a multigroup ordinal model is not available; fit each group on its own")
+
+    def methods_text(self) -> str:
+        eq = self.options.get("group_equal") or []
+        inv = ("with thresholds and loadings held equal across groups" if eq else "with every parameter free in "
+               "each group (configural)")
+        return super().methods_text() + (f" The model was fitted to {len(self.group_labels)} groups "
+                                         f"({', '.join(map(str, self.group_labels))}) {inv}, under the delta "
+                                         "parameterization.")

@@ -1,0 +1,79 @@
+"""Multigroup ordinal models (WLSMV, delta parameterization): parity with lavaan 0.6-14 on
+HolzingerSwineford1939 cut into four categories, grouped by school (configural and thresholds +
+loadings invariance), and the named bad inputs."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxmodels.errors import InputError
+from cxmodels.sem.cb.ordinal import OrdinalGroupsResult, fit_sem_ordinal
+
+FIX = Path(__file__).parent / "fixtures" / "lavaan_ordinal_groups"
+ITEMS = [f"x{i}" for i in range(1, 10)]
+MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+EQUAL = {"configural": (), "thresholds_loadings": ("thresholds", "loadings")}
+
+
+@pytest.fixture(scope="module")
+def cut():
+    return pd.read_csv(FIX / "data.csv")
+
+
+@pytest.fixture(scope="module")
+def fits(cut):
+    return {nm: fit_sem_ordinal(MODEL, cut, ordered=ITEMS, group="school", group_equal=eq)
+            for nm, eq in EQUAL.items()}
+
+
+@pytest.mark.parametrize("name", list(EQUAL))
+def test_matches_lavaan(fits, name):
+    res = fits[name]
+    assert isinstance(res, OrdinalGroupsResult) and res.converged and res.admissible
+    assert res.group_labels == ["Pasteur", "Grant-White"]
+    lav = pd.read_csv(FIX / f"{name}_estimates.csv")
+    lav = lav[~((lav["op"] == "~1") & (lav["lhs"].isin(ITEMS) | (name == "configural")))]
+    lav = lav.assign(k=lav["lhs"] + lav["op"] + lav["rhs"].fillna("").astype(str) + "@" + lav["group_label"])
+    t = res.summary()
+    t = t.assign(k=t["lhs"] + t["op"] + t["rhs"].astype(str) + "@" + t["group"])
+    m = pd.merge(lav, t, on="k", suffixes=("_lav", ""))
+    assert len(m) == len(lav)
+    np.testing.assert_allclose(m["est"], m["est_lav"], atol=1e-3)
+    np.testing.assert_allclose(m["se"], m["se_lav"], atol=1e-3)
+    fit = pd.read_csv(FIX / f"{name}_fit.csv").set_index("name")["value"]
+    ours = res.fit_indices()
+    for k in ("npar", "chisq", "df", "chisq_scaled", "cfi_scaled", "rmsea_scaled", "srmr"):
+        assert ours[k] == pytest.approx(fit[k.replace("_", ".")], abs=2e-3, rel=1e-4), k
+
+
+def test_invariant_parameters_are_shared(fits):
+    t = fits["thresholds_loadings"].summary()
+    for op in ("=~", "|"):
+        a = t[(t["op"] == op) & (t["group"] == "Pasteur")]["est"].to_numpy()
+        b = t[(t["op"] == op) & (t["group"] == "Grant-White")]["est"].to_numpy()
+        np.testing.assert_allclose(a, b)
+    first = t[(t["group"] == "Pasteur") & t["op"].isin(["~*~", "~1"])]
+    assert (~first["free"]).all()
+    res = fits["thresholds_loadings"]
+    assert "thresholds and loadings held equal" in res.methods_text()
+    assert "visual =~ x2@Grant-White" in res.params.index
+    # the invariance test: configural against thresholds + loadings
+    assert fits["configural"].fit_indices()["df"] < res.fit_indices()["df"]
+
+
+def test_bad_input(cut):
+    before = cut.copy()
+    with pytest.raises(InputError, match="group_equal must be"):
+        fit_sem_ordinal(MODEL, cut, ordered=ITEMS, group="school", group_equal=("intercepts",))
+    sparse = cut.copy()
+    sparse.loc[(sparse["school"] == "Pasteur") & (sparse["x3"] == 4), "x3"] = 3
+    with pytest.raises(InputError, match=r"item 'x3': categories \[4\] are observed in other groups but not in "
+                                         r"group 'Pasteur'"):
+        fit_sem_ordinal(MODEL, sparse, ordered=ITEMS, group="school", group_equal=("thresholds", "loadings"))
+    with pytest.raises(InputError, match="at least two"):
+        fit_sem_ordinal(MODEL, cut.assign(school="one"), ordered=ITEMS, group="school")
+    with pytest.raises(InputError, match="':=' defined"):
+        fit_sem_ordinal(MODEL.replace("+ x2", "+ a*x2") + "\nd := 2*a", cut, ordered=ITEMS, group="school")
+    pd.testing.assert_frame_equal(cut, before)
