@@ -242,15 +242,12 @@ def sample_statistics(sample_cov, sample_mean, sample_nobs, observed):
 WEIGHT_COLUMN, CLUSTER_COLUMN = "\0sampling_weight", "\0cluster"
 
 
-def design_columns(data: pd.DataFrame, observed, group, sampling_weights, cluster, fiml: bool) -> dict:
+def design_columns(data: pd.DataFrame, observed, group, sampling_weights, cluster) -> dict:
     """Checked sampling weights and cluster codes, as extra columns to carry along the rows."""
     out = {}
     for name, col in (("sampling_weights", sampling_weights), ("cluster", cluster)):
         if col is None:
             continue
-        if fiml:
-            raise InputError(f"{name}= is available with complete data (missing='listwise') only; "
-                             "fit with missing='listwise' or drop the argument")
         if isinstance(col, str) and (col in observed or col == group):
             raise InputError(f"{name} column {col!r} is also a variable of the model or the group "
                              "column; a design column cannot be both")

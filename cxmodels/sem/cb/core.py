@@ -121,17 +121,15 @@ def fit_core(table: pd.DataFrame, v: Variables, arrays: list[np.ndarray] | None,
         if xi:
             if gd.Y is None or not fiml:
                 S, means = gd.blocks[0].S[np.ix_(xi, xi)], gd.blocks[0].ybar[xi]
-            else:
-                X = gd.Y[:, xi]
-                S = np.cov(X[~np.isnan(X).any(axis=1)], rowvar=False, bias=True).reshape(len(xi), len(xi))
-                means = np.nanmean(X, axis=0)
+            else:  # FIML: the covariates are complete (checked), so their (weighted) moments
+                S, means = weighted_moments(gd.Y[:, xi], gd.wt)
             for a, xa in enumerate(v.exogenous_x):
                 model.set_fixed(g, xa, "~1", "", means[a])
                 for b, xb in enumerate(v.exogenous_x):
                     model.set_fixed(g, xa, "~~", xb, S[a, b])
     disc = Discrepancy(model, blocks, N, meanstructure)
     if theta0 is None:
-        if moments is None and weights is not None:  # the weighted moments the fit uses
+        if moments is None and weights is not None and not fiml:  # the weighted moments the fit uses
             S0, m0 = weighted_moments(np.vstack(arrays), np.concatenate(weights))
         elif moments is None:
             Y0 = np.vstack(arrays)
@@ -199,7 +197,7 @@ def _saturated_moments(core: Core):
     out = []
     for gd in core.data:
         if gd.Y is not None and np.isnan(gd.Y).any():
-            out.append(em_saturated(gd.Y))
+            out.append(em_saturated(gd.Y, w=gd.wt))
         else:
             out.append((gd.blocks[0].S, gd.blocks[0].ybar))
     return out

@@ -115,11 +115,15 @@ def make_blocks(groups: list[np.ndarray], fiml: bool, weights: list[np.ndarray] 
             mask = ~np.isnan(Y)
             patterns, inverse = np.unique(mask, axis=0, return_inverse=True)
             for k, pat in enumerate(patterns):
-                rows = Y[inverse.ravel() == k][:, pat]
+                in_k = inverse.ravel() == k
+                rows = Y[in_k][:, pat]
                 obs = np.flatnonzero(pat)
-                if len(obs) == 0:
+                wk = None if gd.wt is None else gd.wt[in_k]
+                n_k = len(rows) if wk is None else float(wk.sum())
+                if len(obs) == 0 or n_k == 0:  # nothing observed, or only rows of weight 0
                     continue
-                gd.blocks.append(Block(g, len(rows) / N, len(rows), obs, _cov_n(rows), rows.mean(axis=0)))
+                S, ybar = weighted_moments(rows, wk)
+                gd.blocks.append(Block(g, n_k / N, len(rows), obs, S, ybar))
         out.append(gd)
     return out, N
 
@@ -376,7 +380,7 @@ def casewise_scores(model: RAMModel, data: list[GroupData], theta: np.ndarray) -
     for g, gd in enumerate(data):
         Sigma, mu, dS, dm = model.jacobian(theta, g)
         if not model.meanstructure:  # the (weighted) sample mean, as in the blocks
-            mu = gd.blocks[0].ybar if gd.wt is not None else np.nanmean(gd.Y, axis=0)
+            mu = gd.blocks[0].ybar if gd.wt is not None and len(gd.blocks) == 1 else np.nanmean(gd.Y, axis=0)
         mask = ~np.isnan(gd.Y)
         patterns, inverse = np.unique(mask, axis=0, return_inverse=True)
         inverse = inverse.ravel()
@@ -413,9 +417,12 @@ def numerical_hessian(grad_fn, theta: np.ndarray, h: float = 1e-5) -> np.ndarray
     return hessian_from_gradient(grad, theta, h)
 
 
-def em_saturated(Y: np.ndarray, tol: float = 1e-10, max_iter: int = 2000):
-    """EM estimates of the unrestricted mean and covariance under MAR (Little & Rubin 2002, ch. 11)."""
+def em_saturated(Y: np.ndarray, tol: float = 1e-10, max_iter: int = 2000, w: np.ndarray | None = None):
+    """EM estimates of the unrestricted mean and covariance under MAR (Little & Rubin 2002, ch. 11);
+    with sampling weights ``w`` every row's expected sufficient statistics are weighted."""
     n, p = Y.shape
+    w = np.ones(n) if w is None else np.asarray(w, float)
+    n = w.sum()
     mask = ~np.isnan(Y)
     mu = np.nanmean(Y, axis=0)
     Sigma = np.diag(np.nanvar(Y, axis=0))
@@ -424,7 +431,7 @@ def em_saturated(Y: np.ndarray, tol: float = 1e-10, max_iter: int = 2000):
     for _ in range(max_iter):
         T1, T2 = np.zeros(p), np.zeros((p, p))
         for k, pat in enumerate(patterns):
-            rows = Y[inverse == k]
+            rows, wk = Y[inverse == k], w[inverse == k]
             o, m_ = np.flatnonzero(pat), np.flatnonzero(~pat)
             Yh = np.tile(mu, (len(rows), 1))
             Yh[:, o] = rows[:, o]
@@ -434,8 +441,8 @@ def em_saturated(Y: np.ndarray, tol: float = 1e-10, max_iter: int = 2000):
                 beta = Sigma[np.ix_(m_, o)] @ Soo_inv
                 Yh[:, m_] = mu[m_] + (rows[:, o] - mu[o]) @ beta.T
                 C[np.ix_(m_, m_)] = Sigma[np.ix_(m_, m_)] - beta @ Sigma[np.ix_(o, m_)]
-            T1 += Yh.sum(axis=0)
-            T2 += Yh.T @ Yh + len(rows) * C
+            T1 += wk @ Yh
+            T2 += (Yh * wk[:, None]).T @ Yh + wk.sum() * C
         mu_new = T1 / n
         Sigma_new = T2 / n - np.outer(mu_new, mu_new)
         done = max(np.max(np.abs(mu_new - mu)), np.max(np.abs(Sigma_new - Sigma))) < tol

@@ -82,8 +82,9 @@ def fit_sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "M
         weighted (divisor :math:`\\sum w_i`), and, as lavaan, inference is always robust
         (estimator ``"ML"`` is treated as ``"MLR"``): sandwich standard errors whose meat
         sums the weighted casewise scores :math:`w_i s_i`, and the Yuan-Bentler scaled
-        chi-square (Asparouhov 2005, Structural Equation Modeling 12, 411-434).  Complete
-        data only (listwise deletion).
+        chi-square (Asparouhov 2005, Structural Equation Modeling 12, 411-434).  With
+        ``missing="fiml"`` every missing-data pattern's moments and the saturated model's EM
+        estimates are weighted.
     cluster : str, optional
         Column naming the cluster of each row (customers nested in stores), as lavaan's
         ``cluster``: the same estimates, with cluster-robust sandwich standard errors and
@@ -146,7 +147,8 @@ def fit_sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "M
         raise InputError("sampling_weights and cluster are not available with ordered items (WLSMV) yet; "
                          "fit the items as continuous (MLR) or drop those arguments")
     if ordered:
-        return fit_sem_ordinal(model, data, ordered=ordered, group=group, std_lv=std_lv, level=level)
+        return fit_sem_ordinal(model, data, ordered=ordered, group=group, group_equal=group_equal, std_lv=std_lv,
+                               level=level)
     estimator = estimator.upper() if isinstance(estimator, str) else estimator
     missing = {"ml": "fiml", "fiml": "fiml", "listwise": "listwise"}.get(missing, missing)
     if isinstance(group_equal, str):
@@ -157,7 +159,7 @@ def fit_sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "M
     # A first pass with one group finds the variables, to validate the data.
     _, v0, _ = build(model, n_groups=1, meanstructure=meanstructure, std_lv=std_lv, fixed_x=fixed_x)
     _validate(data, v0, group, missing, estimator, level)
-    design = checks.design_columns(data, v0.observed, group, sampling_weights, cluster, fiml)
+    design = checks.design_columns(data, v0.observed, group, sampling_weights, cluster)
 
     notes: list[str] = []
     work = data[v0.observed + ([group] if group else [])].assign(**design)

@@ -18,6 +18,7 @@ from .. import references as R
 from ..expressions import compile_expression
 from . import fit_indices as fi
 from .base import SEMBase
+from .estimate import weighted_moments
 from .core import (Core, _saturated_moments, baseline_table, fit_core, observed_information,
                     robust_pieces, saturated_table, structured_h1_information)
 
@@ -424,7 +425,8 @@ class SEMResult(SEMBase):
                 Sx, n = b.S[np.ix_(xi, xi)], b.weight * core.N
             else:
                 X = gd.Y[:, xi]
-                Sx, n = np.atleast_2d(np.cov(X, rowvar=False, bias=True)), len(X)
+                Sx = weighted_moments(X, gd.wt)[0]
+                n = len(X) if gd.wt is None else float(gd.wt.sum())
             total += -n / 2 * (len(xi) * np.log(2 * np.pi) + np.linalg.slogdet(Sx)[1] + len(xi))
         return total
 
