@@ -271,8 +271,13 @@ def _fit_sample_statistics(model, data, *, estimator, missing, group, group_equa
                    std_lv=std_lv, meanstructure=meanstructure, fixed_x=fixed_x, level=level,
                    sampling_weights=None, cluster=None, sample_statistics=True)
     notes: list[str] = []
+    # The provenance fingerprints the statistics fitted (one row per group and moment).
+    frames = [pd.DataFrame(np.vstack([m[1], m[0]]), columns=v.observed,
+                           index=pd.MultiIndex.from_product([[str(lab)], ["mean"] + list(v.observed)]))
+              for lab, m in zip(labels, moments)]
+    fitted = pd.concat(frames).assign(n=[m[2] for m in moments for _ in range(len(v.observed) + 1)])
     try:
-        return SEMResult(core=core, model_syntax=model, defined=defined, data=None, options=options,
+        return SEMResult(core=core, model_syntax=model, defined=defined, data=fitted, options=options,
                          group_labels=labels, df=df, notes=notes)
     except (np.linalg.LinAlgError, FloatingPointError) as exc:
         raise EstimationError(f"the standard errors or standardized solution could not be computed "
