@@ -90,8 +90,10 @@ def fit_sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "M
         ``cluster``: the same estimates, with cluster-robust sandwich standard errors and
         scaled test statistics, whose meat sums the scores within clusters and multiplies
         by :math:`C/(C-1)` (Muthen & Satorra 1995, Sociological Methodology 25, 267-316).
-        ``estimator="MLR"`` takes the observed information as the bread, ``"ML"`` the
-        expected one; the mean structure is on by default, as in lavaan.
+        The bread is the observed information for ``"ML"`` and ``"MLR"`` alike (as lavaan);
+        ``"ML"``'s scaled test takes the fitted model's information from the unrestricted
+        model's at the implied moments (lavaan's ``observed.information = "h1"``).  The mean
+        structure is on by default, as in lavaan.
     sample_cov : DataFrame, dict, optional
         Fit to sample statistics instead of ``data`` (lavaan's ``sample.cov``): a covariance
         matrix labelled with the observed variables (unbiased, divisor ``n - 1``, rescaled
