@@ -13,7 +13,9 @@ Journal of Statistical Software 48(2)):
   vectors ``c(a, b)*x`` / ``c(1, NA)*x``; several modifiers may be chained
   (``a*start(1)*x``);
 * several left-hand names (``y1 + y2 ~ x``), statements split over lines when a line
-  ends in an operator or ``+``, ``;`` as a separator, ``#`` and ``!`` comments.
+  ends in an operator or ``+``, ``;`` as a separator, ``#`` and ``!`` comments;
+* ``level: 1`` / ``level: 2`` lines opening the within and between blocks of a two-level
+  model (read by :func:`split_levels`; :func:`parse` takes one block).
 
 The parser returns :class:`Statement` objects; it knows nothing about data.
 """
@@ -213,3 +215,56 @@ def parse(model: str) -> list[Statement]:
                 else:
                     statements.append(Statement(lhs, op, name, mod, line))
     return statements
+
+
+_LEVEL = re.compile(r"^\s*level\s*:\s*([A-Za-z0-9_.]+)\s*$")
+
+
+def split_levels(model: str) -> list[tuple[str, str]] | None:
+    """Split a two-level model at its ``level: 1`` / ``level: 2`` lines (lavaan's syntax).
+
+    Parameters
+    ----------
+    model : str
+        The model in lavaan syntax.
+
+    Returns
+    -------
+    list of (label, text) or None
+        The blocks in order (``label`` as written after ``level:``; the first block is the
+        within level, the second the between level), each text keeping its line numbers
+        (other lines blanked) so that errors quote the right line; None when the model has
+        no ``level:`` line.
+
+    Raises
+    ------
+    ModelSyntaxError
+        Statements before the first ``level:`` line, a level given twice, an empty block,
+        or a number of levels other than two.
+    """
+    if not isinstance(model, str):
+        raise ModelSyntaxError("the model must be a non-empty string in lavaan syntax")
+    lines = model.splitlines()
+    starts = [(i, m.group(1)) for i, raw in enumerate(lines)
+              if (m := _LEVEL.match(_strip_comment(raw)))]
+    if not starts:
+        return None
+    first = starts[0][0]
+    before = [i + 1 for i in range(first) if _strip_comment(lines[i]).strip()]
+    if before:
+        raise ModelSyntaxError(f"line {before[0]}: statements before the first 'level:' line; "
+                               "every statement of a two-level model belongs to a level block")
+    labels = [lab for _, lab in starts]
+    if len(set(labels)) != len(labels):
+        raise ModelSyntaxError(f"a level is given twice ({labels}); write one 'level: 1' and one 'level: 2' block")
+    if len(starts) != 2:
+        raise ModelSyntaxError(f"a two-level model needs exactly two blocks ('level: 1' and 'level: 2'), "
+                               f"got {len(starts)}")
+    out = []
+    for k, (i, lab) in enumerate(starts):
+        end = starts[k + 1][0] if k + 1 < len(starts) else len(lines)
+        text = "\n".join(lines[j] if i < j < end else "" for j in range(len(lines)))
+        if not text.strip():
+            raise ModelSyntaxError(f"line {i + 1}: the block 'level: {lab}' is empty")
+        out.append((lab, text))
+    return out

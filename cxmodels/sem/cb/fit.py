@@ -7,7 +7,8 @@ import pandas as pd
 
 from ... import _validation as V
 from ...errors import EstimationError, IdentificationError, InputError
-from . import checks
+from ..syntax import split_levels
+from . import checks, twolevel
 from .core import ESTIMATORS, MISSING, _group_arrays, fit_core
 from .ordinal import OrdinalSEMResult, fit_sem_ordinal
 from .partable import build
@@ -135,6 +136,12 @@ def fit_sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "M
 
     if not isinstance(model, str):
         raise InputError(f"model must be a string of lavaan syntax, got {type(model).__name__}")
+    if split_levels(model) is not None:  # lavaan's `level: 1` / `level: 2` blocks: a two-level model
+        return twolevel.from_fit_sem(model, data, estimator=estimator, missing=missing, group=group,
+                                     group_equal=group_equal, std_lv=std_lv, meanstructure=meanstructure,
+                                     fixed_x=fixed_x, ordered=ordered, sampling_weights=sampling_weights,
+                                     cluster=cluster, sample_cov=sample_cov, sample_mean=sample_mean,
+                                     sample_nobs=sample_nobs, level=level)
     if ordered is not None and ordered is not False and ordered is not True and not isinstance(ordered, (list, tuple, str)):
         raise InputError(f"ordered must be True, a column name or a list of column names, got {ordered!r}")
     if sample_cov is not None or sample_mean is not None or sample_nobs is not None:
