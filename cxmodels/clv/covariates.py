@@ -19,8 +19,7 @@ scaled by the exponential of a linear predictor :math:`\eta_i = \gamma' z_i`,
 
 With every linear predictor 0 each function equals the model without covariates.
 
-Interface (all arguments broadcast with numpy rules)
------------------------------------------------------
+**The interface.**  All arguments broadcast with numpy rules.
 ``params`` is a dict of the baseline parameters (``r, alpha, a, b``; ``r, alpha, s, beta``;
 ``p, q, v``).  ``x`` (repeat purchases), ``t_x`` (recency), ``T`` (age), ``m`` (mean spend)
 are arrays, typically of shape ``(n, 1)``; the linear predictors ``lp_*`` are arrays,
