@@ -77,3 +77,42 @@ def test_bad_input(cut):
     with pytest.raises(InputError, match="':=' defined"):
         fit_sem_ordinal(MODEL.replace("+ x2", "+ a*x2") + "\nd := 2*a", cut, ordered=ITEMS, group="school")
     pd.testing.assert_frame_equal(cut, before)
+
+
+DEF_MODEL = """
+visual  =~ x1 + a*x2 + x3
+textual =~ x4 + b*x5 + x6
+speed   =~ x7 + x8 + x9
+ratio := a/b
+total := a + b
+"""
+
+
+def test_defined_parameters_under_wlsmv_match_lavaan(cut):
+    res = fit_sem_ordinal(DEF_MODEL, cut, ordered=ITEMS)
+    lav = pd.read_csv(FIX / "defined_estimates.csv").set_index("lhs")
+    t = res.summary().set_index("lhs")
+    for name in ("ratio", "total"):
+        assert t.loc[name, "op"] == ":="
+        assert t.loc[name, "est"] == pytest.approx(lav.loc[name, "est"], abs=1e-4)
+        assert t.loc[name, "se"] == pytest.approx(lav.loc[name, "se"], abs=1e-3)
+
+
+def test_bootstrap_under_wlsmv(cut):
+    res = fit_sem_ordinal(DEF_MODEL, cut, ordered=ITEMS)
+    boot = res.bootstrap(40, seed=3, progress=False)
+    t = boot.summary().set_index("lhs")
+    assert boot.n_failed == 0 and len(boot.theta) == 40 and boot.provenance.seed == 3
+    # the bootstrap standard error of a defined parameter is near its delta-method one
+    assert t.loc["total", "boot_se"] == pytest.approx(res.summary().set_index("lhs").loc["total", "se"], rel=0.5)
+    assert t.loc["ratio", "ci_lower"] < t.loc["ratio", "est"] < t.loc["ratio", "ci_upper"]
+    again = res.bootstrap(5, seed=3, progress=False)
+    np.testing.assert_allclose(again.theta, boot.theta[:5])
+
+
+def test_defined_parameter_naming_an_unknown_label(cut):
+    from cxmodels.errors import ModelSyntaxError
+    with pytest.raises(ModelSyntaxError, match=r"unknown name\(s\) \['zz'\]"):
+        fit_sem_ordinal(DEF_MODEL + "\nbad := a*zz", cut, ordered=ITEMS)
+    with pytest.raises(InputError, match="not declared ordered"):
+        fit_sem_ordinal(MODEL, cut, ordered=ITEMS[:-1], group="school")

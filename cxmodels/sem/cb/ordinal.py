@@ -30,11 +30,13 @@ import pandas as pd
 from scipy import optimize, stats
 
 from ... import _validation as V
+from ..._numerics import jacobian
 from ..._stats import wald
 from ...errors import (ConvergenceWarning, EstimationError, IdentificationError, ImproperSolutionWarning,
                        InputError)
 from ...provenance import make_provenance
 from .. import references as R
+from ..expressions import compile_expression
 from . import checks
 from . import fit_indices as fi
 from .base import SEMBase
@@ -61,6 +63,63 @@ class OrdinalSEMResult(SEMBase):
             self._flag("DWLS did not converge; estimates are unreliable", ConvergenceWarning, admissible=False)
         for p in problems:
             self._flag(p, ImproperSolutionWarning)
+
+    _defined: list = []
+
+    def _rows(self) -> pd.DataFrame:
+        return self._table[self._table["op"] != ":="]
+
+    @property
+    def _core(self):
+        """What :class:`~cxmodels.sem.cb.bootstrap.BootstrapResult` reads to name the rows of its
+        draws (the table and the number of groups; an ordinal fit has no ML core)."""
+        from types import SimpleNamespace
+        return SimpleNamespace(table=self._rows().assign(group=0), model=SimpleNamespace(n_groups=1))
+
+    def _row_values(self, theta) -> np.ndarray:
+        """A bootstrap replicate is stored as the values of the table's rows (``:=`` excluded)."""
+        return np.asarray(theta, float)
+
+    def _defined_values(self, theta) -> np.ndarray:
+        return _defined_values(self._defined, list(self._rows()["label"]), theta) if self._defined else np.zeros(0)
+
+    def bootstrap(self, n_boot: int = 1000, *, seed=None, level: float | None = None, interval: str = "percentile",
+                  progress=None):
+        """Nonparametric bootstrap of the WLSMV fit (respondents resampled, thresholds, polychorics and
+        estimates recomputed), with the ``:=`` parameters; returns a
+        :class:`~cxmodels.sem.cb.bootstrap.BootstrapResult` (Efron & Tibshirani 1993)."""
+        import warnings as _w
+
+        from ..._progress import Progress
+        from ...errors import CXModelsError
+        from .bootstrap import BootstrapResult, _check_interval
+
+        if self.group_labels != [None]:
+            raise InputError("bootstrap of a multigroup ordinal model is not available yet; bootstrap each group")
+        n_boot = V.check_count(n_boot, "n_boot", minimum=1)
+        level = V.check_level(self.options["level"] if level is None else level)
+        interval = _check_interval(interval)
+        rng, recorded = V.resolve_seed(seed)
+        items, n_rows = self._items, len(self._rows())
+        draws, failed = [], 0
+        bar = Progress(n_boot, "bootstrap (WLSMV)", progress)
+        with _w.catch_warnings():
+            _w.simplefilter("ignore")
+            for _ in range(n_boot):
+                idx = rng.integers(0, len(items), len(items))
+                try:
+                    rep = fit_sem_ordinal(self.model_syntax, items.iloc[idx].reset_index(drop=True),
+                                          ordered=list(items.columns), std_lv=self.options["std_lv"])
+                    vals = rep._rows()["est"].to_numpy(float)
+                    if rep.converged and len(vals) == n_rows:
+                        draws.append(vals)
+                    else:
+                        failed += 1
+                except CXModelsError:  # e.g. a category absent from the resample
+                    failed += 1
+                bar.update(1)
+        theta = np.asarray(draws).reshape(len(draws), n_rows)
+        return BootstrapResult(self, theta, n_boot, failed, recorded, level, interval)
 
     def fit_indices(self) -> fi.FitIndices:
         """Fit indices of the WLSMV fit (lavaan's names; ``*_scaled`` are the mean-and-variance
@@ -114,6 +173,29 @@ class OrdinalSEMResult(SEMBase):
                 f"against the cutoffs of {R.HU_BENTLER.cite}.")
 
 
+def _compile_defined(defined, labels: set[str]):
+    """``[(name, Expression, text)]`` for the ``:=`` lines; an unknown name is a ModelSyntaxError
+    that quotes the line (:mod:`cxmodels.sem.expressions`, never ``eval``)."""
+    out, known = [], set(labels)
+    for s in defined:
+        out.append((s.lhs, compile_expression(s.rhs, f"{s.lhs} := {s.rhs}", known, lineno=s.line), s.rhs))
+        known.add(s.lhs)
+    return out
+
+
+def _defined_values(compiled, labels, row_values) -> np.ndarray:
+    """Defined parameters from the table's row values (a label names its first row)."""
+    env = {}
+    for lab, val in zip(labels, row_values):
+        if lab and lab not in env:
+            env[lab] = val
+    out = []
+    for name, expr, _ in compiled:
+        env[name] = expr.evaluate(env)
+        out.append(env[name])
+    return np.asarray(out, dtype=float)
+
+
 def _offdiag_pairs(labels: list[str], names: list[str]):
     idx = {n: i for i, n in enumerate(names)}
     pairs = []
@@ -152,10 +234,11 @@ def fit_sem_ordinal(model: str, data: pd.DataFrame, *, ordered, group=None, grou
         from .ordinal_groups import fit_ordinal_groups
         V.require_frame(data)
         V.check_level(level)
-        return fit_ordinal_groups(model, data, group=group, group_equal=group_equal, std_lv=std_lv, level=level)
+        return fit_ordinal_groups(model, data, ordered=ordered, group=group, group_equal=group_equal,
+                                  std_lv=std_lv, level=level)
     table, v, defined = build(model, meanstructure=False, std_lv=std_lv)
-    if defined:
-        raise InputError("':=' defined parameters are not supported with ordinal indicators yet")
+    # ':=' lines may use the model's labels (checked now, before the polychorics are estimated)
+    compiled = _compile_defined(defined, set(table["label"][table["label"].astype(bool)]))
     V.require_frame(data)
     V.check_level(level)
     checks.require_unique_model_columns(data, v.observed)
@@ -278,7 +361,7 @@ def fit_sem_ordinal(model: str, data: pd.DataFrame, *, ordered, group=None, grou
     sd_all = np.sqrt(np.concatenate([np.ones(len(v.observed)), np.diag(full)[len(v.observed):]]))
     idx = model_ram.index
     latent = set(v.latent)
-    rows = []
+    rows, row_pid = [], []
     for rr in t.itertuples():
         if rr.op == "~1":
             continue
@@ -299,13 +382,32 @@ def fit_sem_ordinal(model: str, data: pd.DataFrame, *, ordered, group=None, grou
         # (not named std_lv: that is the function's argument, recorded in the options below)
         std_lv_k = std_all if rr.lhs in latent and (rr.op != "=~") else (
             est * sd_all[j] if rr.op == "=~" else est)
+        row_pid.append(rr.pid if free_ else -1)
         rows.append(dict(lhs=rr.lhs, op=rr.op, rhs=rr.rhs, label=rr.label, free=free_, est=est, se=se,
                          std_lv=std_lv_k, std_all=std_all))
     for k, lab in enumerate(th_labels):
         var, tk = lab.split("|")
+        row_pid.append(q_m + k)
         rows.append(dict(lhs=var, op="|", rhs=tk, label="", free=True, est=theta[q_m + k],
                          se=se_free[q_m + k], std_lv=theta[q_m + k], std_all=theta[q_m + k]))
     tab = pd.DataFrame(rows)
+    if compiled:
+        # delta method: the defined values as functions of the free parameters
+        row_pid = np.asarray(row_pid)
+        fixed_vals = tab["est"].to_numpy(float)
+        labels = list(tab["label"])
+
+        def defined_at(th):
+            vals = np.where(row_pid >= 0, th[np.clip(row_pid, 0, None)], fixed_vals)
+            return _defined_values(compiled, labels, vals)
+
+        d_est = defined_at(theta)
+        J = jacobian(defined_at, theta)
+        d_se = np.sqrt(np.clip(np.diag(J @ vcov @ J.T), 0, None))
+        tab = pd.concat([tab, pd.DataFrame({"lhs": [c[0] for c in compiled], "op": ":=",
+                                            "rhs": [c[2] for c in compiled], "label": [c[0] for c in compiled],
+                                            "free": False, "est": d_est, "se": d_se, "std_lv": np.nan,
+                                            "std_all": np.nan})], ignore_index=True)
     for col, values in wald(tab["est"], tab["se"], level).items():
         tab[col] = values
     tab = tab[["lhs", "op", "rhs", "label", "free", "est", "se", "z", "pvalue", "ci_lower", "ci_upper",
@@ -335,7 +437,9 @@ def fit_sem_ordinal(model: str, data: pd.DataFrame, *, ordered, group=None, grou
         problems.append(capped)
     options = dict(estimator="WLSMV", ordered=v.observed, std_lv=std_lv, level=level)
     prov = make_provenance("cxmodels.sem.fit_sem (ordinal, WLSMV)", data, {"model": model, **options})
-    return OrdinalSEMResult(tab, fit, model, options, notes, prov, N, work, st.correlation, converged, problems)
+    res = OrdinalSEMResult(tab, fit, model, options, notes, prov, N, work, st.correlation, converged, problems)
+    res._defined = compiled
+    return res
 
 
 class OrdinalGroupsResult(OrdinalSEMResult):

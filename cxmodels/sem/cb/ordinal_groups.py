@@ -64,7 +64,8 @@ def _check_categories(work, items, group, labels):
                                  "categories (e.g. recode the top two into one) before fitting")
 
 
-def fit_ordinal_groups(model: str, data: pd.DataFrame, *, group: str, group_equal=(), std_lv: bool = False,
+def fit_ordinal_groups(model: str, data: pd.DataFrame, *, group: str, ordered=True, group_equal=(),
+                       std_lv: bool = False,
                        level: float = 0.95, tol: float = 1e-10, max_iter: int = 5000):
     """Multigroup DWLS/WLSMV fit (see the module docstring); called by
     :func:`~cxmodels.sem.cb.ordinal.fit_sem_ordinal` when ``group`` is given."""
@@ -81,6 +82,12 @@ def fit_ordinal_groups(model: str, data: pd.DataFrame, *, group: str, group_equa
     _, v, defined = build(model, meanstructure=False, std_lv=std_lv)
     if defined:
         raise InputError("':=' defined parameters are not supported for multigroup ordinal models yet")
+    if isinstance(ordered, str):
+        ordered = [ordered]
+    not_ordinal = [] if ordered is True else [o for o in v.observed if o not in list(ordered)]
+    if not_ordinal or v.exogenous_x:
+        raise InputError(f"observed variables {not_ordinal or v.exogenous_x} are not declared ordered; with "
+                         "ordinal estimation every observed variable must be an ordinal indicator")
     V.require_columns(data, [group], "data")
     checks.require_unique_model_columns(data, v.observed + [group])
     work = data[v.observed + [group]]
