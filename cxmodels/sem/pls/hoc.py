@@ -24,6 +24,8 @@ Three ways to estimate it (Becker, Klein & Wetzels 2012; Sarstedt et al. 2019):
     and outcomes; stage 2 as for the embedded approach.
 
 The bootstrap reruns both stages on every resample (the whole procedure is the estimator).
+With ``sampling_weights=`` every stage is weighted PLS (Becker & Ismail 2016; see
+:mod:`cxmodels.sem.pls.sampling`) and the bootstrap resamples respondents with their weights.
 This module also holds the resampling machinery the moderation and copula modules reuse.
 """
 
@@ -45,6 +47,7 @@ from ..measurement import references as MR
 from ..measurement import reliability as rel
 from ..syntax import parse
 from . import references as R
+from . import sampling as SW
 from .bootstrap import PLSBootstrapResult, _bca
 from .fit import fit_pls, guarded
 from .engine import standardize_columns
@@ -138,12 +141,19 @@ def _rename(item: str, hoc: str, taken: set) -> str:
 
 # ------------------------------------------------------------------ resampling machinery
 def run_stage(engine, X: np.ndarray, w0=None):
-    """One PLS stage on a raw (unstandardized) matrix: weights, scores, paths, loadings, ok."""
-    Z = standardize_columns(X)
+    """One PLS stage on a raw (unstandardized) matrix: weights, scores, paths, loadings, ok.
+    Moments are weighted by the engine's case weights when it has them (weighted PLS)."""
+    d = engine.case_weights
+    Z = standardize_columns(X, d)
     w, Y, _, ok = engine.run(Z, w0)
     B, _ = engine.paths(Y, Z, w)
     L = engine.loadings(Z, Y, w)
-    return w, standardize_columns(Y), B, L, ok
+    return w, standardize_columns(Y, d), B, L, ok
+
+
+def weighted(engine, d):
+    """``engine`` with row weights ``d`` (None: the engine as it is, unweighted)."""
+    return engine if d is None else engine.with_case_weights(d)
 
 
 def stage_rows(engine, w, B, L, *, paths=True, blocks=None, rename=None):
@@ -168,20 +178,27 @@ def stage_rows(engine, w, B, L, *, paths=True, blocks=None, rename=None):
     return out
 
 
-def _safe(stat, X):
-    if np.any(X.std(axis=0) == 0):
+def _safe(stat, X, d=None):
+    """``stat(X)`` (or ``stat(X, d)`` with row weights), or ``(None, False)`` where it does not
+    exist (a constant item among the positively weighted rows, collinear scores)."""
+    if d is not None and not np.any(d > 0):
+        return None, False
+    if np.any((X if d is None else X[d > 0]).std(axis=0) == 0):
         return None, False
     try:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            e, ok = stat(X)
+            e, ok = stat(X) if d is None else stat(X, d)
     except (CXModelsError, np.linalg.LinAlgError, ValueError):
         return None, False
     return e, bool(ok and np.all(np.isfinite(e)))
 
 
 def bootstrap_procedure(result, stat, X: np.ndarray, n_boot, *, seed, level, progress, desc: str,
-                        step: str, jackknife: bool = True) -> PLSBootstrapResult:
+                        step: str, jackknife: bool = True, d=None) -> PLSBootstrapResult:
     """Bootstrap a whole estimation procedure ``stat(X) -> (vector, ok)`` over respondents.
+
+    With row weights ``d`` each respondent is resampled with its weight and the procedure
+    is called as ``stat(X*, d*)`` (weighted PLS; Becker & Ismail 2016).
 
     The rows of the table are ``result._table[["lhs", "op", "rhs"]]`` (``stat`` returns its
     values in that order).  Percentile and BCa intervals (jackknife acceleration for up to
@@ -195,7 +212,8 @@ def bootstrap_procedure(result, stat, X: np.ndarray, n_boot, *, seed, level, pro
     draws, failed = [], 0
     bar = Progress(n_boot, desc, progress)
     for _ in range(n_boot):
-        e, ok = _safe(stat, X[rng.integers(0, N, N)])
+        idx = rng.integers(0, N, N)
+        e, ok = _safe(stat, X[idx], None if d is None else d[idx])
         if ok:
             draws.append(e)
         else:
@@ -207,7 +225,7 @@ def bootstrap_procedure(result, stat, X: np.ndarray, n_boot, *, seed, level, pro
     D = np.asarray(draws)
     jack = None
     if jackknife and N <= 2000:
-        leave = [_safe(stat, np.delete(X, i, axis=0)) for i in range(N)]
+        leave = [_safe(stat, np.delete(X, i, axis=0), None if d is None else np.delete(d, i)) for i in range(N)]
         if all(ok for _, ok in leave):
             jack = np.array([e for e, _ in leave])
     table = result._table[["lhs", "op", "rhs"]].copy().reset_index(drop=True)
@@ -225,7 +243,8 @@ def bootstrap_procedure(result, stat, X: np.ndarray, n_boot, *, seed, level, pro
 
 # ------------------------------------------------------------------ the fit
 def fit_pls_hoc(model: str, data: pd.DataFrame, *, approach: str = "two_stage", stage: str = "disjoint",
-                scheme: str = "path", tol: float = 1e-6, max_iter: int = 100) -> "PLSHOCResult":
+                scheme: str = "path", tol: float = 1e-6, max_iter: int = 100,
+                sampling_weights: str | None = None) -> "PLSHOCResult":
     """Fit a PLS path model with second-order (higher-order) constructs.
 
     Parameters
@@ -247,6 +266,13 @@ def fit_pls_hoc(model: str, data: pd.DataFrame, *, approach: str = "two_stage", 
         indicators in stage 2.
     scheme, tol, max_iter
         As for :func:`~cxmodels.sem.pls.fit_pls`, used in every stage.
+    sampling_weights : str, optional
+        The column of ``data`` holding each row's sampling weight, as for
+        :func:`~cxmodels.sem.pls.fit_pls`: both stages are weighted PLS (Becker & Ismail
+        2016; weighted moments ``sum_i d_i x_i / sum_i d_i``), the LOC scores handed to
+        stage 2 are weighted-standardized, the HOC's reliability, HTMT and VIF use weighted
+        correlations, and the bootstrap resamples respondents with their weights.
+        Negative, missing or infinite weights are refused naming the rows.
 
     Returns
     -------
@@ -311,7 +337,14 @@ def fit_pls_hoc(model: str, data: pd.DataFrame, *, approach: str = "two_stage", 
     frame1 = data[items].copy()
     for new, old in rename.items():
         frame1[new] = data[old]
-    stage1 = fit_pls(syntax1, frame1, **opts)
+    if sampling_weights is not None:
+        # the weight column may not share a name with an item or a lower-order construct (a stage-2 column)
+        SW.check_sampling_weights(data, sampling_weights, items + list(rename) + list(owner))
+        frame1[sampling_weights] = data[sampling_weights].to_numpy(float)
+        opts1 = dict(opts, sampling_weights=sampling_weights)
+    else:
+        opts1 = opts
+    stage1 = fit_pls(syntax1, frame1, **opts1)
     work = stage1._work
     X = work[items].to_numpy(float)
     syntax2 = stage2 = None
@@ -323,9 +356,11 @@ def fit_pls_hoc(model: str, data: pd.DataFrame, *, approach: str = "two_stage", 
         frame2 = work[[x for x in items if x not in owner]].copy()
         for loc in owner:
             frame2[loc] = scores[loc].to_numpy()
-        stage2 = fit_pls(syntax2, frame2, **opts)
+        if sampling_weights is not None:
+            frame2[sampling_weights] = stage1.case_weights  # the complete rows' weights, as stage 1 used them
+        stage2 = fit_pls(syntax2, frame2, **opts1)
     return PLSHOCResult(hm, approach, stage, stage1, stage2, syntax1, syntax2, items, rename, X, work, data,
-                        model, opts)
+                        model, dict(opts, sampling_weights=sampling_weights))
 
 
 class PLSHOCResult(Result):
@@ -347,9 +382,6 @@ class PLSHOCResult(Result):
     nobs : int
     """
 
-    #: sampling weights are not supported here (the bootstrap result asks)
-    case_weights = None
-
     def __init__(self, hm, approach, stage, stage1, stage2, syntax1, syntax2, items, rename, X, work, data, model,
                  opts):
         self._hm, self.higher, self.approach, self.stage = hm, hm.higher, approach, stage
@@ -357,10 +389,13 @@ class PLSHOCResult(Result):
         self.syntax_stage1, self.syntax_stage2 = syntax1, syntax2
         self._items, self._rename, self._X, self._work = items, rename, X, work
         self.nobs = len(work)
+        #: Row weights summing to ``nobs`` (weighted PLS), or None.
+        self.case_weights = stage1.case_weights
         self.options = {"approach": approach, "stage": stage if approach == "two_stage" else None, **opts}
         self._warnings = []
         self._references = (R.WOLD, R.LOHMOLLER, R.BECKER, R.SARSTEDT_HOC, MR.WERTS, MR.FORNELL_LARCKER,
-                            MR.DIJKSTRA_HENSELER_MISQ, MR.HENSELER_HTMT)
+                            MR.DIJKSTRA_HENSELER_MISQ, MR.HENSELER_HTMT) + (
+            (R.BECKER_ISMAIL,) if self.case_weights is not None else ())
         self._provenance = make_provenance("cxmodels.sem.pls.fit_pls_hoc", data, {"model": model, **self.options})
         e1, e2 = stage1._engine, stage2._engine if stage2 is not None else None
         self._engines = (e1, e2)
@@ -379,7 +414,7 @@ class PLSHOCResult(Result):
                     self._warnings.append(msg)
             self._converged = self._converged and st.converged
             self._admissible = self._admissible and st.admissible
-        est, ok = self._statistic(X, keys=True, warm=False)
+        est, ok = self._statistic(X, self.case_weights, keys=True, warm=False)
         self._table = pd.DataFrame([(a, o, b, v) for (a, o, b), v in est.items()],
                                    columns=["lhs", "op", "rhs", "est"])
         if approach == "repeated_indicators" and any(hm.modes[h] == "B" for h in hm.higher):
@@ -388,10 +423,13 @@ class PLSHOCResult(Result):
                        "towards zero (Becker et al. 2012); prefer approach='two_stage' when it has antecedents")
 
     # ---------------------------------------------------------------- the procedure
-    def _statistic(self, X, keys=False, warm=True):
-        """The estimates on one raw item matrix: a resample (warm-started at the full-sample
-        weights) or, with ``warm=False``, the full sample as the stage fits saw it."""
+    def _statistic(self, X, d=None, keys=False, warm=True):
+        """The estimates on one raw item matrix with its rows' sampling weights ``d`` (None:
+        unweighted): a resample (warm-started at the full-sample weights) or, with
+        ``warm=False``, the full sample as the stage fits saw it."""
         hm, (e1, e2) = self._hm, self._engines
+        e1 = weighted(e1, d)
+        e2 = None if e2 is None else weighted(e2, d)
         w1, Y1, B1, L1, ok = run_stage(e1, X[:, self._idx1], self.stage1.weights_ if warm else None)
         out = {}
         if e2 is None:
@@ -405,8 +443,8 @@ class PLSHOCResult(Result):
             for h, locs in hm.higher.items():
                 S = Y1[:, [idx[c] for c in locs]]
                 yh = Y1[:, idx[h]]
-                load = S.T @ yh / (len(yh) - 1)
-                wts = np.linalg.lstsq(S, yh, rcond=None)[0]
+                load = e1._crossprod(S, yh) / (len(yh) - 1)  # correlations (weighted with weights)
+                wts = e1._lstsq(S, yh)
                 out.update({(h, "=~", c): v for c, v in zip(locs, load)})
                 out.update({(h, "<~", c): v for c, v in zip(locs, wts)})
             out = self._ordered(out)
@@ -449,7 +487,10 @@ class PLSHOCResult(Result):
         rows = []
         S = self.loc_scores()
         for h, locs in self.higher.items():
-            vif = rel.item_vif(S, {h: locs})
+            if self.case_weights is None:
+                vif = rel.item_vif(S, {h: locs})
+            else:  # VIF_k = [R^-1]_kk of the weighted LOC-score correlations
+                vif = pd.Series(np.diag(np.linalg.inv(self._corr(S[locs]))), index=locs)
             for c in locs:
                 rows.append({"hoc": h, "loc": c, "type": "reflective" if self._hm.modes[h] == "A" else "formative",
                              "loading": p[f"{h} =~ {c}"], "weight": p[f"{h} <~ {c}"],
@@ -484,21 +525,38 @@ class PLSHOCResult(Result):
         p = self.params
         hoc = {}
         for h, locs in self.higher.items():
-            hoc[h] = rel.reliability_table(frame, {h: locs}, {h: [p[f"{h} =~ {c}"] for c in locs]},
-                                           {h: [p[f"{h} <~ {c}"] for c in locs]}).loc[h]
+            load, wts = [p[f"{h} =~ {c}"] for c in locs], [p[f"{h} <~ {c}"] for c in locs]
+            if self.case_weights is None:
+                hoc[h] = rel.reliability_table(frame, {h: locs}, {h: load}, {h: wts}).loc[h]
+            else:  # alpha and rho_A from the weighted LOC-score correlations (Becker & Ismail 2016)
+                Rh = self._corr(frame[locs])
+                hoc[h] = pd.Series({"alpha": SW.cronbach_alpha_from_corr(Rh), "rho_c": rel.composite_reliability(load),
+                                    "ave": rel.ave(load), "rho_a": SW.rho_a_from_corr(Rh, wts)})
         return pd.concat([first, pd.DataFrame(hoc).T])
+
+    def _corr(self, frame: pd.DataFrame) -> np.ndarray:
+        """Correlations of the columns of ``frame`` (rows of the fit), weighted with sampling weights."""
+        X = frame.to_numpy(float)
+        return np.corrcoef(X, rowvar=False) if self.case_weights is None else SW.corr(X, self.case_weights)
+
+    def _htmt(self, frame: pd.DataFrame, blocks: dict) -> pd.DataFrame:
+        if self.case_weights is None:
+            return rel.htmt(frame, blocks)
+        names = list(blocks)
+        R = np.abs(self._corr(frame[[x for b in names for x in blocks[b]]]))
+        return pd.DataFrame(rel.htmt_from_corr(R, [len(blocks[b]) for b in names]), index=names, columns=names)
 
     @guarded
     def htmt(self) -> pd.DataFrame:
         """HTMT of the final model's constructs, each HOC measured by its LOC scores."""
         frame, blocks = self._final()
-        return rel.htmt(frame, blocks)
+        return self._htmt(frame, blocks)
 
     @guarded
     def htmt_lower_order(self) -> pd.DataFrame:
         """HTMT among the first-order constructs (the LOCs' discriminant validity), stage 1."""
         blocks = {c: b for c, b in self._hm.blocks.items()}
-        return rel.htmt(self._work, blocks)
+        return self._htmt(self._work, blocks)
 
     @guarded
     def r_squared(self) -> pd.DataFrame:
@@ -514,7 +572,8 @@ class PLSHOCResult(Result):
         percentile and BCa intervals of every row of ``summary()``.  Returns a
         :class:`~cxmodels.sem.pls.bootstrap.PLSBootstrapResult`; its seed is recorded."""
         return bootstrap_procedure(self, self._statistic, self._X, n_boot, seed=seed, level=level,
-                                   progress=progress, desc="PLS HOC bootstrap", step="bootstrap")
+                                   progress=progress, desc="PLS HOC bootstrap", step="bootstrap",
+                                   d=self.case_weights)
 
     def plot(self, ax=None):
         """Loadings and weights of each higher-order construct on its lower-order constructs."""
@@ -543,4 +602,7 @@ class PLSHOCResult(Result):
                 f"The higher-order constructs {kinds} were estimated by {how} ({R.BECKER.cite}; {R.SARSTEDT_HOC.cite}). "
                 f"Their reliability was assessed by composite reliability ({MR.WERTS.cite}), rho_A "
                 f"({MR.DIJKSTRA_HENSELER_MISQ.cite}) and AVE ({MR.FORNELL_LARCKER.cite}) on the lower-order construct "
-                f"scores, and discriminant validity by HTMT ({MR.HENSELER_HTMT.cite}).")
+                f"scores, and discriminant validity by HTMT ({MR.HENSELER_HTMT.cite})."
+                + (f" Sampling weights (column {self.options['sampling_weights']!r}) entered every moment of both "
+                   f"stages and of these statistics (weighted PLS; {R.BECKER_ISMAIL.cite}), and the bootstrap "
+                   "resamples respondents with their weights." if self.case_weights is not None else ""))

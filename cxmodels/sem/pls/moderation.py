@@ -20,6 +20,11 @@ and estimated by one of seminr's ``interaction_term(iv, moderator, method = ...)
 
 The simple slope of ``iv`` at moderator level ``m`` (in standard deviations) is
 ``b_iv + b_int m`` (Aiken & West 1991); the bootstrap reruns the whole procedure.
+
+With ``sampling_weights=`` every step is weighted (Becker & Ismail 2016): the items are
+standardized with weighted moments before their products are formed, the orthogonalizing
+regressions are weighted least squares, both PLS fits are weighted PLS, and the bootstrap
+resamples respondents with their weights.
 """
 
 from __future__ import annotations
@@ -36,10 +41,11 @@ from ...errors import InputError, ModelSyntaxError
 from ...provenance import make_provenance
 from ..syntax import parse
 from . import references as R
+from . import sampling as SW
 from .bootstrap import PLSBootstrapResult
 from .engine import standardize_columns
 from .fit import fit_pls, guarded
-from .hoc import bootstrap_procedure, run_stage, stage_rows
+from .hoc import bootstrap_procedure, run_stage, stage_rows, weighted
 
 __all__ = ["fit_pls_moderation", "PLSModerationResult"]
 
@@ -76,7 +82,8 @@ def _split_model(model: str):
 
 
 def fit_pls_moderation(model: str, data: pd.DataFrame, *, method: str = "two_stage", scheme: str = "path",
-                       tol: float = 1e-6, max_iter: int = 100) -> "PLSModerationResult":
+                       tol: float = 1e-6, max_iter: int = 100, sampling_weights: str | None = None
+                       ) -> "PLSModerationResult":
     """Fit a PLS path model with interaction (moderation) terms.
 
     Parameters
@@ -92,6 +99,16 @@ def fit_pls_moderation(model: str, data: pd.DataFrame, *, method: str = "two_sta
         How the interaction construct is built (seminr's ``interaction_term`` methods).
     scheme, tol, max_iter
         As for :func:`~cxmodels.sem.pls.fit_pls`.
+    sampling_weights : str, optional
+        The column of ``data`` holding each row's sampling weight, as for
+        :func:`~cxmodels.sem.pls.fit_pls` (weighted PLS, Becker & Ismail 2016): weighted
+        standardization before the products, weighted residualization (orthogonal),
+        weighted stage fits and a bootstrap that resamples respondents with their weights.
+        With integer weights the estimates equal those on the data with each row repeated,
+        except the outer weights and the rescaled interaction paths, which are that fit's
+        times ``sqrt(n / (n - 1) * (N - 1) / N)`` (``n`` rows, ``N`` the weights' sum:
+        standardization divides by ``n - 1``, not ``N - 1``).  Bad weights are refused
+        naming the rows.
 
     Returns
     -------
@@ -147,6 +164,11 @@ def fit_pls_moderation(model: str, data: pd.DataFrame, *, method: str = "two_sta
     items = list(dict.fromkeys(items))
     V.require_columns(data, items, "data (the model's indicators)")
     opts = dict(scheme=scheme, tol=tol, max_iter=max_iter)
+    frame = data[items]
+    if sampling_weights is not None:
+        SW.check_sampling_weights(data, sampling_weights, items)
+        frame = frame.assign(**{sampling_weights: data[sampling_weights].to_numpy(float)})
+        opts["sampling_weights"] = sampling_weights
     # The main-effects model (interaction paths removed): stage 1 of the two-stage method,
     # and the check of every other input on the complete rows.
     main_lines = [ln for ln in text.splitlines() if not any(t in ln for t in terms)]
@@ -154,7 +176,7 @@ def fit_pls_moderation(model: str, data: pd.DataFrame, *, method: str = "two_sta
         preds = [x for yy, x in paths if yy == y and x not in terms]
         if preds:
             main_lines.append(f"{y} ~ {' + '.join(preds)}")
-    stage1 = fit_pls("\n".join(main_lines), data[items], **opts)
+    stage1 = fit_pls("\n".join(main_lines), frame, **opts)
     work = stage1._work
     return PLSModerationResult(text, terms, blocks, method, stage1, work, items, data, model, opts)
 
@@ -175,28 +197,29 @@ class PLSModerationResult(Result):
     nobs : int
     """
 
-    #: sampling weights are not supported here (the bootstrap result asks)
-    case_weights = None
-
     def __init__(self, text, terms, blocks, method, stage1, work, items, data, model, opts):
         self.method, self.stage1 = method, stage1
         self._terms, self._blocks, self._items, self._work = terms, blocks, items, work
         self.interactions = {f"{iv}:{mod}": (iv, mod) for iv, mod in terms.values()}
         self.nobs = len(work)
-        self.options = {"method": method, **opts}
+        #: Row weights summing to ``nobs`` (weighted PLS), or None.
+        self.case_weights = d = stage1.case_weights
+        self.options = {"method": method, "sampling_weights": None, **opts}
         self._warnings = []
         self._references = (R.WOLD, R.LOHMOLLER, R.HENSELER_CHIN, R.BECKER_MOD, R.AIKEN_WEST) + (
-            (R.LITTLE,) if method == "orthogonal" else ())
+            (R.LITTLE,) if method == "orthogonal" else ()) + ((R.BECKER_ISMAIL,) if d is not None else ())
         self._provenance = make_provenance("cxmodels.sem.pls.fit_pls_moderation", data, {"model": model, **self.options})
         self._X = work[items].to_numpy(float)
         # the final model: the interaction construct over generated columns
         frame, iblocks = self._interaction_columns(self._X, stage1._engine if method == "two_stage" else None,
-                                                   stage1.weights_, warm=False)
+                                                   stage1.weights_, warm=False, d=d)
         self._iblocks = iblocks
         lines = [ln for ln in text.splitlines()]
         lines += [f"{name} =~ {' + '.join(cols)}" for name, cols in iblocks.items()]
         full = pd.concat([work[items].reset_index(drop=True), frame], axis=1)
         full.index = work.index
+        if d is not None:
+            full[opts["sampling_weights"]] = d  # the complete rows' weights, as stage 1 used them
         self.stage2 = fit_pls("\n".join(lines), full, **opts)
         self._names = {name: f"{iv}:{mod}" for name, (iv, mod) in terms.items()}
         self._colnames = {c: c.replace("_x_", "*") for cols in iblocks.values() for c in cols}
@@ -207,18 +230,19 @@ class PLSModerationResult(Result):
                 self._warnings.append(msg)
         self._converged = stage1.converged and self.stage2.converged
         self._admissible = stage1.admissible and self.stage2.admissible
-        est, _ = self._statistic(self._X, keys=True, warm=False)
+        est, _ = self._statistic(self._X, d, keys=True, warm=False)
         self._table = pd.DataFrame([(a, o, b, v) for (a, o, b), v in est.items()], columns=["lhs", "op", "rhs", "est"])
 
     # ---------------------------------------------------------------- the procedure
-    def _interaction_columns(self, X, engine1, w1, warm=True):
-        """The generated indicator columns of every interaction construct, from raw items ``X``."""
+    def _interaction_columns(self, X, engine1, w1, warm=True, d=None):
+        """The generated indicator columns of every interaction construct, from raw items ``X``
+        (moments weighted by the row weights ``d`` when given)."""
         items, blocks = self._items, self._blocks
         cols, iblocks = {}, {}
         Y1 = None
         if engine1 is not None:
             idx = [items.index(x) for x in engine1.spec.indicators]
-            _, Y1, _, _, _ = run_stage(engine1, X[:, idx], w1 if warm else None)
+            _, Y1, _, _, _ = run_stage(weighted(engine1, d), X[:, idx], w1 if warm else None)
         for name, (iv, mod) in self._terms.items():
             if Y1 is not None:
                 cons = engine1.spec.constructs
@@ -229,7 +253,8 @@ class PLSModerationResult(Result):
             a_items, b_items = blocks.get(iv, [iv]), blocks.get(mod, [mod])
             A = X[:, [items.index(x) for x in a_items]]
             B = X[:, [items.index(x) for x in b_items]]
-            Za, Zb = standardize_columns(A), standardize_columns(B)
+            dn = None if d is None else SW.normalize(d)
+            Za, Zb = standardize_columns(A, dn), standardize_columns(B, dn)
             names, prods = [], []
             for i, a in enumerate(a_items):
                 for j, b in enumerate(b_items):
@@ -238,15 +263,17 @@ class PLSModerationResult(Result):
             P = np.column_stack(prods)
             if self.method == "orthogonal":
                 D = np.column_stack([np.ones(len(X)), A, B])
-                P = P - D @ np.linalg.lstsq(D, P, rcond=None)[0]
+                P = P - D @ (np.linalg.lstsq(D, P, rcond=None)[0] if d is None else
+                             np.column_stack([SW.lstsq(D, p, dn) for p in P.T]))
             cols.update(dict(zip(names, P.T)))
             iblocks[name] = names
         return pd.DataFrame(cols), iblocks
 
-    def _statistic(self, X, keys=False, warm=True):
-        eng = self.stage2._engine
+    def _statistic(self, X, d=None, keys=False, warm=True):
+        """The table's estimates on raw items ``X`` with row weights ``d`` (None: unweighted)."""
+        eng = weighted(self.stage2._engine, d)
         frame, _ = self._interaction_columns(X, self.stage1._engine if self.method == "two_stage" else None,
-                                             self.stage1.weights_, warm=warm)
+                                             self.stage1.weights_, warm=warm, d=d)
         G = frame.to_numpy(float)
         X2 = np.column_stack([X[:, k] if k >= 0 else G[:, -1 - k] for k in self._idx])
         w, _, B, L, ok = run_stage(eng, X2, self.stage2.weights_ if warm else None)
@@ -259,7 +286,8 @@ class PLSModerationResult(Result):
         for name in self._terms:
             sl = eng.slices[name]
             lo = np.abs(L[sl])
-            factor = float(X2[:, sl].std(axis=0, ddof=1) @ lo / lo.sum())
+            sds = X2[:, sl].std(axis=0, ddof=1) if d is None else SW.sd(X2[:, sl], SW.normalize(d))
+            factor = float(sds @ lo / lo.sum())
             B[:, eng.spec.constructs.index(name)] /= factor
         rows = stage_rows(eng, w, B, L)
         out = {(self._names.get(a, a), op, self._names.get(b, self._colnames.get(b, b))): v
@@ -326,7 +354,8 @@ class PLSModerationResult(Result):
         rerun on every resample): SE, t, p, percentile and BCa intervals of every row of
         ``summary()``, the interaction paths included."""
         return bootstrap_procedure(self, self._statistic, self._X, n_boot, seed=seed, level=level,
-                                   progress=progress, desc="PLS moderation bootstrap", step="bootstrap")
+                                   progress=progress, desc="PLS moderation bootstrap", step="bootstrap",
+                                   d=self.case_weights)
 
     def plot(self, ax=None, *, term: str | None = None, outcome: str | None = None):
         """Simple-slopes plot: the outcome against the independent construct (standardized)
@@ -358,4 +387,8 @@ class PLSModerationResult(Result):
         return (f"The model was estimated by partial least squares path modelling ({R.WOLD.cite}; {R.LOHMOLLER.cite}) "
                 f"on {self.nobs} standardized responses. The interaction {terms} was modelled by {how} "
                 f"({R.HENSELER_CHIN.cite}; {R.BECKER_MOD.cite}); simple slopes are the independent construct's path at "
-                f"the moderator's mean and one standard deviation either side ({R.AIKEN_WEST.cite}).")
+                f"the moderator's mean and one standard deviation either side ({R.AIKEN_WEST.cite})."
+                + (f" Sampling weights (column {self.options['sampling_weights']!r}) entered every moment: the "
+                   "standardization of the items before their products, both PLS fits and the bootstrap, which "
+                   f"resamples respondents with their weights (weighted PLS; {R.BECKER_ISMAIL.cite})."
+                   if self.case_weights is not None else ""))
