@@ -319,7 +319,8 @@ class CovariateCLVResult(Result):
         est = "; ".join(f"{k} = {v:.4g}" + (f" (SE {s:.3g})" if np.isfinite(s) else "")
                         for k, v, s in zip(t.index, t["est"], t["se"]))
         cov = "; ".join(f"{p}: {', '.join(c) if c else 'none'}" for p, c in self.covariates.items())
-        cites = " and ".join(r.cite for r in self._references)
+        refs = [r.cite for r in self._references]
+        cites = ", ".join(refs[:-1]) + " and " + refs[-1] if len(refs) > 1 else refs[0]
         conv = "" if self.converged else " The optimiser did not converge; treat the estimates with caution."
         adm = "" if self.admissible else " The fit is not admissible: " + " ".join(self.warnings)
         return (f"The {self.method_name} model with time-invariant covariates ({cites}; covariates by process: "
@@ -333,9 +334,9 @@ class CovariateCLVResult(Result):
         """The coefficients with their intervals, one row per covariate and process; returns the Axes."""
         ax = axes(ax)
         coef = self._table.iloc[len(self.baseline_names):]
+        est, lo, hi = (coef[c].to_numpy(float) for c in ("est", "ci_lower", "ci_upper"))
         y = np.arange(len(coef))[::-1]
-        ax.errorbar(coef["est"], y, xerr=[coef["est"] - coef["ci_lower"], coef["ci_upper"] - coef["est"]],
-                    fmt="o", capsize=3)
+        ax.errorbar(est, y, xerr=np.vstack([est - lo, hi - est]), fmt="o", capsize=3)
         ax.axvline(0.0, color="grey", lw=0.8)
         ax.set_yticks(y, list(coef.index))
         ax.set(xlabel=f"coefficient ({100 * self._level:g}% interval)", title=self.method_name)
