@@ -30,19 +30,22 @@ using PyMC3. *PeerJ Computer Science*, 2, e55.
 
 from __future__ import annotations
 
+import os
+import warnings
+
 import numpy as np
 import pandas as pd
 
 from .._progress import progress_enabled
 from .._results import Result
 from .._validation import as_generator, check_count, check_level
-from ..errors import ConvergenceWarning, InputError
+from ..errors import ConvergenceWarning, CXModelsError, InputError
 from ..plotting import axes
 from ..provenance import make_provenance
 from ._model import compress
-from .bgnbd import BGNBDResult
+from .bgnbd import BGNBDResult, fit_bgnbd
 from .checks import summary_arrays
-from .gammagamma import _spend_arrays
+from .gammagamma import _spend_arrays, fit_gamma_gamma
 from .references import FHL_2005, FHL_2005B, HOFFMAN_2014, SALVATIER_2016, VEHTARI_2021
 
 _DEFAULT_PRIOR = (0.0, 3.0)
@@ -149,6 +152,76 @@ def _summarise(fn, theta, n, index, level, chunk, name):
     return pd.DataFrame({name: mean, f"{name}_lower": lo, f"{name}_upper": hi}, index=index)
 
 
+def _cores(chains: int) -> int:
+    """Chains run in parallel processes, one per core (at most ``chains``)."""
+    return max(1, min(int(chains), os.cpu_count() or 1))
+
+
+def _whitening(data, model, k):
+    """Centre (ML log-estimates) and scale (Cholesky factor of their covariance) of the
+    whitened coordinates; zeros and the identity when the ML fit gives no covariance."""
+    fit = fit_bgnbd if model == "bgnbd" else fit_gamma_gamma
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ml = fit(data)
+        cov = np.asarray(ml._cov_phi, float)
+        L = np.linalg.cholesky((cov + cov.T) / 2)
+        center = np.log(np.asarray(ml._theta, float))
+        if np.all(np.isfinite(L)) and np.all(np.isfinite(center)) and np.all(np.abs(center) < 18):
+            return center, L
+    except (CXModelsError, np.linalg.LinAlgError, ValueError):
+        pass
+    return np.zeros(k), np.eye(k)
+
+
+def _bgnbd_loglik(p, d, w):
+    r"""Weighted BG/NBD log-likelihood (module docstring of :mod:`cxmodels.clv.bgnbd`) in PyTensor.
+
+    The terms that depend on the frequency only (:math:`A_1 + A_2` and :math:`\log a - \log(b+x-1)`)
+    are evaluated once per distinct frequency and weighted by the summed counts; customers
+    without repeat purchases contribute :math:`-r\log(\alpha+T)` only.
+    """
+    import pytensor.tensor as pt
+
+    r, alpha, a, b = (p[n] for n in ("r", "alpha", "a", "b"))
+    gl = pt.gammaln
+    x, tx, T = d["frequency"], d["recency"], d["T"]
+    ux, ix = np.unique(x, return_inverse=True)
+    Wx = np.bincount(ix, weights=w, minlength=len(ux))
+    A12 = gl(r + ux) - gl(r) + r * pt.log(alpha) + gl(a + b) + gl(b + ux) - gl(b) - gl(a + b + ux)
+    ll = pt.sum(A12 * Wx)
+    zero = x == 0
+    if zero.any():
+        ll = ll - r * pt.sum(pt.log(alpha + T[zero]) * w[zero])
+    pos = ~zero
+    if pos.any():
+        upos, ipos = np.unique(x[pos], return_inverse=True)
+        c4 = (pt.log(a) - pt.log(b + upos - 1.0))[ipos]
+        rx = r + x[pos]
+        A3 = -rx * pt.log(alpha + T[pos])
+        A4 = c4 - rx * pt.log(alpha + tx[pos])
+        ll = ll + pt.sum((A3 + pt.log1pexp(A4 - A3)) * w[pos])
+    return ll
+
+
+def _gg_loglik(p, d, w):
+    """Weighted Gamma-Gamma log-likelihood (:mod:`cxmodels.clv.gammagamma`) in PyTensor, with the
+    terms that depend on the frequency only evaluated once per distinct frequency."""
+    import pytensor.tensor as pt
+
+    pp, q, v = (p[n] for n in ("p", "q", "v"))
+    gl = pt.gammaln
+    x, mv = d["frequency"], d["monetary_value"]
+    ux, ix = np.unique(x, return_inverse=True)
+    Wx = np.bincount(ix, weights=w, minlength=len(ux))
+    px = pp * ux
+    per_x = gl(px + q) - gl(px) - gl(q) + q * pt.log(v) + px * np.log(ux)
+    pxr = pp * x
+    rows = (pxr - 1) * np.log(mv) - (pxr + q) * pt.log(v + x * mv)
+    return pt.sum(per_x * Wx) + pt.sum(rows * w)
+
+
 def fit_bayes(data: pd.DataFrame, model: str = "bgnbd", *, priors: dict | None = None, draws: int = 1000,
               tune: int = 1000, chains: int = 2, seed=None, target_accept: float = 0.9, level: float = 0.95,
               progress: bool | None = None) -> BayesResult:
@@ -214,32 +287,30 @@ def fit_bayes(data: pd.DataFrame, model: str = "bgnbd", *, priors: dict | None =
         spec[n] = (mu, sigma)
     random_seed = int(seed.integers(2 ** 31)) if isinstance(seed, np.random.Generator) else seed
     as_generator(seed)  # refuses anything but an int, a Generator or None
-    gl = pt.gammaln
+    center, scale = _whitening(data, model, len(names))
+    mu = np.array([spec[n][0] for n in names])
+    sd = np.array([spec[n][1] for n in names])
     with pm.Model():
-        p = {n: pm.LogNormal(n, mu=spec[n][0], sigma=spec[n][1]) for n in names}
-        x = pt.as_tensor_variable(d["frequency"])
-        if model == "bgnbd":
-            r, alpha, a, b = (p[n] for n in names)
-            tx, T = pt.as_tensor_variable(d["recency"]), pt.as_tensor_variable(d["T"])
-            xpos = pt.as_tensor_variable((d["frequency"] > 0).astype(float))
-            x1 = pt.as_tensor_variable(np.maximum(d["frequency"], 1.0))
-            A12 = gl(r + x) - gl(r) + r * pt.log(alpha) + gl(a + b) + gl(b + x) - gl(b) - gl(a + b + x)
-            A3 = -(r + x) * pt.log(alpha + T)
-            A4 = pt.log(a) - pt.log(b + x1 - 1) - (r + x) * pt.log(alpha + tx)
-            ll = A12 + A3 + xpos * pt.log1pexp(A4 - A3)
-        else:
-            pp, q, v = (p[n] for n in names)
-            mv = pt.as_tensor_variable(d["monetary_value"])
-            px = pp * x
-            ll = (gl(px + q) - gl(px) - gl(q) + q * pt.log(v) + (px - 1) * pt.log(mv) + px * pt.log(x)
-                  - (px + q) * pt.log(v + x * mv))
-        pm.Potential("loglik", pt.sum(pt.as_tensor_variable(w) * ll))
-        idata = pm.sample(draws=draws, tune=tune, chains=chains, cores=1, random_seed=random_seed,
+        # whitened coordinates: log(theta) = center + scale @ z with center and scale the maximum-
+        # likelihood log-estimates and the Cholesky factor of their covariance, so the posterior
+        # of z is close to standard normal and NUTS needs few leapfrog steps per draw.  The target
+        # is unchanged: a LogNormal(mu, sigma) prior on theta is a Normal(mu, sigma) density on
+        # log(theta), and the linear map has a constant Jacobian.
+        z = pm.Flat("z", shape=len(names), initval=np.zeros(len(names)))
+        # elementwise rather than pt.dot: a 4 x 4 product is not worth a BLAS call (nor its warning)
+        phi = pt.as_tensor_variable(center) + pt.sum(pt.as_tensor_variable(scale) * z[None, :], axis=1)
+        theta = pt.exp(phi)
+        p = {n: pm.Deterministic(n, theta[i]) for i, n in enumerate(names)}
+        pm.Potential("prior", pt.sum(-0.5 * ((phi - mu) / sd) ** 2))
+        ll = _bgnbd_loglik(p, d, w) if model == "bgnbd" else _gg_loglik(p, d, w)
+        pm.Potential("loglik", ll)
+        idata = pm.sample(draws=draws, tune=tune, chains=chains, cores=_cores(chains), random_seed=random_seed,
                           target_accept=target_accept, progressbar=progress_enabled(progress),
                           compute_convergence_checks=False)
     opts = {"model": model, "priors": {n: f"LogNormal({spec[n][0]:g}, {spec[n][1]:g})" for n in names},
             "draws": draws, "tune": tune, "chains": chains, "target_accept": target_accept, "level": level,
-            "n_distinct_rows": int(len(w))}
+            "n_distinct_rows": int(len(w)), "parametrisation": "whitened log-parameters (ML centre and Cholesky "
+            "factor)", "cores": _cores(chains)}
     cols = ["frequency", "recency", "T"] if model == "bgnbd" else ["frequency", "monetary_value"]
     prov = make_provenance(f"Bayesian {model} (PyMC NUTS)", data[[c for c in cols if c in data.columns]], opts,
                            seed=random_seed)
