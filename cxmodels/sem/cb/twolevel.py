@@ -16,6 +16,7 @@ import pandas as pd
 from ... import _validation as V
 from ...errors import EstimationError, IdentificationError, InputError, ModelSyntaxError
 from ..syntax import parse, split_levels
+from . import checks
 from .core import _start_values
 from .partable import _number_free, build
 from .twolevel_lik import ClusterData, cluster_data, minus2ll
@@ -57,6 +58,7 @@ def _check_data(data, v1, v2, cluster):
     if not isinstance(cluster, str):
         raise InputError(f"cluster must be a column name, got {cluster!r}")
     observed = list(dict.fromkeys(v1.observed + v2.observed))
+    checks.require_unique_model_columns(data, observed + [cluster])
     V.require_columns(data, observed, "data (the model's observed variables)")
     V.require_columns(data, [cluster], "data (the cluster column)")
     if cluster in observed:

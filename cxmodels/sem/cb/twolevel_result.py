@@ -13,7 +13,7 @@ from scipy import stats
 
 from ..._numerics import hessian_from_gradient, jacobian, safe_inverse
 from ..._stats import wald
-from ...errors import ConvergenceWarning, EstimationError, ImproperSolutionWarning, InputError
+from ...errors import ConvergenceWarning, ImproperSolutionWarning, InputError
 from ...provenance import make_provenance
 from ...references import ref
 from .. import references as R
@@ -184,12 +184,14 @@ class TwoLevelResult(SEMBase):
     def icc(self) -> pd.Series:
         """Intraclass correlations of the level-1 variables from the unrestricted model,
         :math:`\\sigma^2_B / (\\sigma^2_B + \\sigma^2_W)` (lavaan's ``lavInspect(fit, "icc")``);
-        zero for variables of the within level only."""
+        zero for variables of the within level only; covariates last, as lavaan lists them."""
         S1, _, S2, _ = self._h1mats
         cd = self._cd
         b = np.diag(cd.E.T @ cd.P @ S2 @ cd.P.T @ cd.E)
         w = np.diag(S1)
-        return pd.Series(b / (b + w), index=cd.within, name="icc")
+        icc = pd.Series(b / (b + w), index=cd.within, name="icc")
+        exo = set(self._ram.rams[0].variables.exogenous_x)
+        return icc[[v for v in cd.within if v not in exo] + [v for v in cd.within if v in exo]]
 
     def implied(self) -> dict:
         """Model-implied within and between covariance matrices and means (DataFrames/Series)."""
