@@ -106,7 +106,7 @@ def fit(t, d, N, S, logw, *, nr=None, w=None, theta0=None, hess_inv0=None, fixed
         x0[:len(theta0)] = theta0
     if hess_inv0 is not None:
         # a warm start (bootstrap, sensitivity): Newton steps with the previous fit's Hessian
-        x, val, ok = chord_newton(f, x0[free], hess_inv0, tol=1e-4)
+        x, val, ok = chord_newton(f, x0[free], hess_inv0, tol=1e-3)
         if ok:
             th = base.copy()
             th[free] = x
@@ -129,7 +129,7 @@ def chord_newton(fg, x0, hess_inv, *, tol=1e-6, max_steps=8):
     A bootstrap resample's optimum lies O(n^-1/2) from the full sample's, where the Hessian
     hardly changes: each step shrinks the error by a factor of that order, so a few gradient
     evaluations replace a quasi-Newton run that relearns the curvature. ``tol`` bounds the last
-    step in every parameter: bootstrap refits use 1e-4 to 1e-3, far inside the bootstrap's own
+    step in every parameter: bootstrap refits use 1e-3, far inside the bootstrap's own
     spread of the estimates. Returns ``(x, value,
     converged)``; not converged (the caller falls back to BFGS) when a step does not decrease
     the objective or the steps do not become small.

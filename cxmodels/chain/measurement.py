@@ -165,47 +165,65 @@ def _item_logp(theta, codes, s, cats, scale):
     return total
 
 
+def _tables(theta, cats, scale, s):
+    """Per item, the standardized bounds ``a, b`` and ``log P(category | node)`` as
+    (categories x nodes) tables at shared nodes ``s``: an item has ten categories where a
+    sample has hundreds of answer patterns, so the probit terms are computed once per category."""
+    nu, sig = theta[0], np.exp(theta[1])
+    c0 = cats[0]
+    codes0 = [np.arange(len(c)) for c in cats]
+    width = max(len(c) for c in cats)
+    grid = np.zeros((width, len(cats)), dtype=np.int64)
+    for j, c in enumerate(codes0):
+        grid[:len(c), j] = c
+    bnd = _bounds(theta, grid, cats, scale)
+    out = []
+    u, l = bnd[0][0][:len(c0)], bnd[0][1][:len(c0)]
+    a, b = (u[:, None] - nu - s[None, :]) / sig, (l[:, None] - nu - s[None, :]) / sig
+    out.append((a, b, _logdiff_cdf(a, b)))
+    for j, ((u, l), (k, lam, tau, er)) in enumerate(zip(bnd[1:], _unpack(theta, cats)), start=1):
+        Kc = len(cats[j])
+        a, b = u[:Kc, None] - lam * s[None, :], l[:Kc, None] - lam * s[None, :]
+        out.append((a, b, _logdiff_cdf(a, b)))
+    return out
+
+
 def _negll(theta, codes, counts, cats, scale):
     """Negative marginal log-likelihood of the pattern counts and its analytic gradient."""
     sd = np.exp(theta[2] / 2)
-    s = sd * _PX[None, :]
-    nu, sig = theta[0], np.exp(theta[1])
-    bnd = _bounds(theta, codes, cats, scale)
-    terms = []
-    u, l = bnd[0]
-    a, b = (u[:, None] - nu - s) / sig, (l[:, None] - nu - s) / sig
-    lp = _logdiff_cdf(a, b)
-    terms.append((a, b, lp))
-    L = lp.copy()
-    for (u, l), (k, lam, tau, er) in zip(bnd[1:], _unpack(theta, cats)):
-        a, b = u[:, None] - lam * s, l[:, None] - lam * s
-        lp = _logdiff_cdf(a, b)
-        terms.append((a, b, lp))
-        L += lp
-    L += _PLW
+    s = sd * _PX
+    sig = np.exp(theta[1])
+    tabs = _tables(theta, cats, scale, s)
+    L = np.broadcast_to(_PLW, (codes.shape[0], s.size)).copy()
+    for j, (_, _, lp) in enumerate(tabs):
+        L += lp[codes[:, j]]
     top = L.max(axis=1, keepdims=True)
     ll = np.log(np.exp(L - top).sum(axis=1)) + top[:, 0]
     P = np.exp(L - ll[:, None]) * counts[:, None]          # posterior mass of each node, count-weighted
     g = np.zeros_like(theta)
-    a, b, lp = terms[0]
-    fa, fb = _pdf(a) / np.exp(lp), _pdf(b) / np.exp(lp)
-    g[0] = np.sum(P * (fa - fb)) * (-1 / sig)
-    g[1] = -np.sum(P * (fa * np.where(np.isfinite(a), a, 0) - fb * np.where(np.isfinite(b), b, 0)))
-    ds = (fa - fb) * (-1 / sig)
-    for j, ((a, b, lp), (k, lam, tau, er)) in enumerate(zip(terms[1:], _unpack(theta, cats)), start=1):
-        fa, fb = _pdf(a) / np.exp(lp), _pdf(b) / np.exp(lp)
-        g[k] = np.sum(P * (fa - fb) * (-s))
-        ds = ds + (fa - fb) * (-lam)
-        # derivative with respect to each threshold: the pattern's upper bound is tau_c, its
-        # lower bound tau_{c-1}; then the chain rule of tau = t1 + cumsum(exp(r))
-        A, B = (P * fa).sum(axis=1), (P * fb).sum(axis=1)
-        cj, K = codes[:, j], len(tau)
-        d_tau = (np.bincount(np.minimum(cj, K - 1), weights=np.where(cj < K, A, 0.0), minlength=K)
-                 - np.bincount(np.maximum(cj - 1, 0), weights=np.where(cj > 0, B, 0.0), minlength=K))
+    d_s = np.zeros(s.size)                                  # sum over items of M * d log P / d s
+    for j, (a, b, lp) in enumerate(tabs):
+        Kc = lp.shape[0]
+        M = (codes[:, j][None, :] == np.arange(Kc)[:, None]).astype(float) @ P    # mass per (category, node)
+        pr = np.exp(lp)
+        fa, fb = _pdf(a) / pr, _pdf(b) / pr
+        if j == 0:
+            g[0] = np.sum(M * (fa - fb)) * (-1 / sig)
+            g[1] = -np.sum(M * (fa * np.where(np.isfinite(a), a, 0) - fb * np.where(np.isfinite(b), b, 0)))
+            d_s += (M * (fa - fb)).sum(axis=0) * (-1 / sig)
+            continue
+        k, lam, tau, er = _unpack(theta, cats)[j - 1]
+        g[k] = np.sum(M * (fa - fb) * (-s[None, :]))
+        d_s += (M * (fa - fb)).sum(axis=0) * (-lam)
+        # a category's upper bound is tau_c, its lower bound tau_{c-1}; then the chain rule of
+        # tau = t1 + cumsum(exp(r))
+        A, B = (M * fa).sum(axis=1), (M * fb).sum(axis=1)
+        K = len(tau)
+        d_tau = A[:K] - B[1:K + 1]
         g[k + 1] = d_tau.sum()
         if K > 1:
             g[k + 2:k + 1 + K] = er * np.cumsum(d_tau[::-1])[::-1][1:]
-    g[2] = np.sum(P * ds * s) / 2
+    g[2] = np.sum(d_s * s) / 2
     return -(counts @ ll), -g
 
 

@@ -276,9 +276,10 @@ def chain_study(out: Path, *, bootstrap: int = 1000, seed: int = 2026, log=_quie
     from ..drivers import fit_threshold, penalty_reward
     from .html import Report
 
-    base = make_customer_base(3000, n_experiment=2000, seed=seed)
+    base = make_customer_base(3000, n_experiment=2000, seed=seed, response_rate=0.5, response_dependence=0.8)
     log(f"fitting the value chain ({bootstrap} bootstrap resamples; the slowest step)")
-    chain = fit_value_chain(base.customers, base.model, driver="PQ", n_boot=bootstrap, seed=seed)
+    chain = fit_value_chain(base.behaviour, base.model, survey=base.survey, customer="customer_id", driver="PQ",
+                            scale=10, n_boot=bootstrap, seed=seed)
     truth = {**base.truth, **base.truth["chain"]}
     rep = Report("The value chain: what is one point of satisfaction worth?")
     rep.heading("Question")
@@ -286,10 +287,13 @@ def chain_study(out: Path, *, bootstrap: int = 1000, seed: int = 2026, log=_quie
              "perceived quality) create, through lower churn and more purchases, with the uncertainty of "
              "every step carried through? And is a CX change that raises perceived quality worth its cost?")
     rep.heading("Data")
-    rep.text(f"A seeded synthetic customer base (cxmodels.datasets.make_customer_base(3000, seed={seed})): "
-             "survey answers on a 10-point scale (three items each for perceived quality and satisfaction), "
-             "tenure and churn over 36 months, purchases, and a randomized experiment of 2,000 further "
-             "customers. The generator's true effects are shown beside the estimates.")
+    rep.text(f"A seeded synthetic customer base (cxmodels.datasets.make_customer_base(3000, seed={seed}, "
+             "response_rate=0.5, response_dependence=0.8)): tenure and churn over 36 months and purchases for "
+             f"every customer; survey answers on a 10-point scale (three items each for perceived quality and "
+             f"satisfaction) from the {len(base.survey)} who answered, more satisfied customers answering more "
+             "often; and a randomized experiment of 2,000 further customers. The items are measured by the "
+             "ordinal-probit factor model; the value of a point is for the whole base. The generator's true "
+             "effects are shown beside the estimates.")
     rep.heading("The chain")
     eff = chain.summary()[["est", "se", "ci_lower", "ci_upper", "description"]]
     eff.insert(1, "truth", [truth.get(k, float("nan")) for k in eff.index])
@@ -303,9 +307,17 @@ def chain_study(out: Path, *, bootstrap: int = 1000, seed: int = 2026, log=_quie
     rng = f" (95% interval {lo:.2f} to {hi:.2f})" if np.isfinite([lo, hi]).all() else ""
     rep.text(f"One index point of satisfaction (0.09 of the item scale) is worth {one:.2f} of discounted "
              f"value per new customer over 36 months; a whole scale point {chain.params['clv_per_unit']:.2f}{rng}.")
+    rep.heading("Who answered: non-response that depends on satisfaction")
+    rep.text(f"Non-respondents' mean satisfaction, estimated from their behaviour by the selection model, is "
+             f"{chain.params['nonrespondent_shift']:.2f} units from the respondents' (true difference "
+             f"{base.truth['nonrespondent_shift']:.2f}). The table holds it fixed instead, from -0.5 to +0.5 "
+             "standard deviations of satisfaction: how much the whole base's value of a point depends on it.")
+    rep.table(chain.sensitivity(), caption="Sensitivity of CLV per unit of satisfaction (whole base) to "
+                                           "non-respondents' mean satisfaction")
     rep.heading("Measurement error: what plugging in scores gets wrong")
-    rep.table(chain.compare_plugin(), caption="Joint (measurement error integrated) against plug-in scores "
-                                               "treated as exact (their own Wald intervals)")
+    rep.table(chain.compare_plugin(), caption="Joint (measurement error integrated, whole base) against plug-in "
+                                               "scores treated as exact on the respondents (their own Wald "
+                                               "intervals)")
     rep.figure(chain.plot_overview(), "CLV along the chain (left) and the CLV effect per unit of satisfaction "
                                       "by analysis (right)")
     plt.close("all")
