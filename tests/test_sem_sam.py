@@ -27,6 +27,14 @@ y6 ~~ y8
 """
 
 
+HS_SEM = """
+visual  =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+speed   =~ x7 + x8 + x9
+speed ~ visual + textual
+"""
+
+
 @pytest.fixture(scope="module")
 def pdem():
     return datasets.load_political_democracy()
@@ -54,6 +62,20 @@ def test_sam_matches_lavaan(pdem, method):
     np.testing.assert_allclose(m["se"], m["se_lav"], atol=1e-4)
     assert set(m.loc[m["step"] == 2, "k"]) == {"dem60~ind60", "dem65~ind60", "dem65~dem60", "ind60~~ind60",
                                                "dem60~~dem60", "dem65~~dem65"}
+
+
+@pytest.mark.parametrize("method", ["local", "global"])
+def test_sam_matches_lavaan_with_correlated_exogenous_factors(method):
+    hs = datasets.load_holzinger_swineford()
+    res = sam(HS_SEM, hs, method=method)
+    assert res.converged and res.admissible and not res.warnings
+    lav = pd.read_csv(FIX / f"hs_{method}_estimates.csv")
+    t = res.summary()
+    key = lambda d: d["lhs"] + d["op"] + d["rhs"]
+    m = pd.merge(t.assign(k=key(t)), lav.assign(k=key(lav)), on="k", suffixes=("", "_lav"))
+    assert len(m) == len(lav) == len(t)
+    np.testing.assert_allclose(m["est"], m["est_lav"], atol=1e-4)
+    np.testing.assert_allclose(m["se"], m["se_lav"], atol=1e-4)
 
 
 def test_sam_local_reliability_and_structural_fit(pdem):

@@ -269,7 +269,7 @@ def sam(model: str, data: pd.DataFrame, *, method: str = "local", level: float =
             step2_rows.append(r)
             if r.op == "~":
                 s_lines.append(f"{r.lhs} ~ {r.rhs}")
-            elif r.lhs != r.rhs and r.user:
+            elif r.lhs != r.rhs:  # user-given or lavaan's automatic exogenous covariances, spelled out
                 s_lines.append(f"{r.lhs} ~~ {r.rhs}")
     joint = RAMModel(table, v, 1, False)
     theta = np.zeros(joint.n_free)
