@@ -42,3 +42,7 @@ PREACHER_HAYES = ref("Preacher, K. J., & Hayes, A. F. (2008). Asymptotic and res
                      "Research Methods, 40(3), 879-891.")
 BOLLEN_1987 = ref("Bollen, K. A. (1987). Total, direct, and indirect effects in structural equation models. "
                   "Sociological Methodology, 17, 37-69.")
+ASPAROUHOV_2005 = ref("Asparouhov, T. (2005). Sampling weights in latent variable modeling. Structural Equation "
+                      "Modeling, 12(3), 411-434.")
+MUTHEN_SATORRA_1995 = ref("Muthen, B. O., & Satorra, A. (1995). Complex sample data in structural equation "
+                          "modeling. Sociological Methodology, 25, 267-316.")

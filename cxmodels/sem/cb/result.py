@@ -152,6 +152,10 @@ class SEMResult(SEMBase):
             out.append(R.ARBUCKLE)
         if self._robust and o["estimator"] != "MLR":
             out.append(R.YUAN_BENTLER)
+        if o.get("sampling_weights") is not None:
+            out.append(R.ASPAROUHOV_2005)
+        if o.get("cluster") is not None:
+            out.append(R.MUTHEN_SATORRA_1995)
         return tuple(out)
 
     def _row_values(self, theta: np.ndarray) -> np.ndarray:
@@ -678,12 +682,12 @@ class SEMResult(SEMBase):
         if o.get("sampling_weights") is not None:
             design += (f"Sampling weights ({o['sampling_weights']}), normalised to sum to the sample size, "
                        "weighted the sample moments and the casewise scores of the robust standard errors, "
-                       "as lavaan's sampling.weights. ")
+                       f"as lavaan's sampling.weights ({R.ASPAROUHOV_2005.cite}). ")
         if o.get("cluster") is not None:
             n_cl = sum(int(gd.cluster.max()) + 1 for gd in self._core.data)
             design += (f"Standard errors and the test statistic were made robust to the clustering of "
                        f"observations in {n_cl} clusters ({o['cluster']}) by summing the casewise scores "
-                       "within clusters, as lavaan's cluster option. ")
+                       f"within clusters, as lavaan's cluster option ({R.MUTHEN_SATORRA_1995.cite}). ")
         if o.get("sample_statistics"):
             design += "The model was fitted to sample means and covariance matrices. "
         miss = (f"Missing values were handled by full-information maximum likelihood as in {R.ARBUCKLE.cite}. "
