@@ -52,7 +52,18 @@ MODELS = {
         y1 ~ w1
         y2 ~ y1 + w1
 """,
+    # a variable of the within level only (y4), an endogenous between-only variable (w1)
+    "mixed": """
+    level: 1
+        fw =~ y1 + y2 + y3
+        y4 ~ fw + x1
+    level: 2
+        fb =~ y1 + y2 + y3
+        w1 ~ fb + w2
+""",
 }
+MODELS["freex"] = MODELS["sem"]
+OPTIONS = {"mixed": {"std_lv": True}, "freex": {"fixed_x": False}}
 FIT_KEYS = {"npar": "npar", "chisq": "chisq", "df": "df", "baseline_chisq": "baseline.chisq",
             "baseline_df": "baseline.df", "cfi": "cfi", "tli": "tli", "logl": "logl",
             "unrestricted_logl": "unrestricted.logl", "aic": "aic", "bic": "bic", "bic2": "bic2",
@@ -69,7 +80,8 @@ def demo() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def fits(demo):
-    return {name: fit_sem(model, demo, cluster="cluster") for name, model in MODELS.items()}
+    return {name: fit_sem(model, demo, cluster="cluster", **OPTIONS.get(name, {}))
+            for name, model in MODELS.items()}
 
 
 @pytest.mark.parametrize("name", list(MODELS))

@@ -18,10 +18,15 @@ from ...errors import EstimationError, IdentificationError, InputError, ModelSyn
 from ..syntax import parse, split_levels
 from . import checks
 from .core import _start_values
-from .partable import _number_free, build
+from .partable import _number_free, build, classify
 from .twolevel_lik import ClusterData, cluster_data, minus2ll
 from .twolevel_models import TwoLevelRAM, baseline, optimize_2l, unrestricted
 from .twolevel_result import TwoLevelResult
+
+
+def _statements(model: str, k: int):
+    """The relations (no ``:=``) of block ``k`` (0 within, 1 between)."""
+    return [s for s in parse(split_levels(model)[k][1]) if s.op != ":="]
 
 
 def _blocks(model: str, std_lv: bool, fixed_x: bool):
@@ -34,8 +39,10 @@ def _blocks(model: str, std_lv: bool, fixed_x: bool):
     for level, (_, text) in enumerate(blocks, start=1):
         statements = parse(text)
         defined += [s for s in statements if s.op == ":="]
-        t, v, _ = build([s for s in statements if s.op != ":="], n_groups=1, meanstructure=True,
-                        std_lv=std_lv, fixed_x=fixed_x)
+        rel = [s for s in statements if s.op != ":="]
+        t, v, _ = build(rel, n_groups=1, meanstructure=True, std_lv=std_lv, fixed_x=fixed_x)
+        if not fixed_x:  # lavaan then frees the covariances of the observed covariates
+            t = _free_x_covariances(t, classify(rel, True).exogenous_x)
         tables.append(t.assign(level=level))
         variables.append(v)
     v1, v2 = variables
@@ -51,6 +58,14 @@ def _blocks(model: str, std_lv: bool, fixed_x: bool):
     table = pd.concat([t1, t2], ignore_index=True)
     table["pid"] = _number_free(table, v1, ())
     return table, v1, v2, defined
+
+
+def _free_x_covariances(table: pd.DataFrame, xs) -> pd.DataFrame:
+    have = {(r.lhs, r.rhs) for r in table.itertuples() if r.op == "~~"}
+    rows = [dict(lhs=a, op="~~", rhs=b, group=0, free=True, value=float("nan"), label="", start=None,
+                 user=False, exo=False)
+            for k, a in enumerate(xs) for b in xs[k + 1:] if (a, b) not in have and (b, a) not in have]
+    return pd.concat([table, pd.DataFrame(rows)], ignore_index=True) if rows else table
 
 
 def _check_data(data, v1, v2, cluster):
@@ -252,7 +267,10 @@ def fit_sem_twolevel(model: str, data: pd.DataFrame, *, cluster: str, std_lv: bo
                 start[pid] = s[pid]
     try:
         fit = optimize_2l(ram, np.nan_to_num(start, nan=0.1))
-        base = baseline(cd, exo1, exo2, _exo_only(h1mats, exo1, exo2))
+        free_x = [] if fixed_x else [(cd.within, classify(_statements(model, 0), True).exogenous_x),
+                                     (cd.between, classify(_statements(model, 1), True).exogenous_x)]
+        fx1, fx2 = ([names.index(n) for n in xs] for names, xs in free_x) if free_x else ((), ())
+        base = baseline(cd, exo1, exo2, _exo_only(h1mats, exo1, exo2), fx1, fx2)
         base_start = np.array([h1mats[{"S1": 0, "m1": 1, "S2": 2, "m2": 3}[k]][(i, j) if j >= 0 else i]
                                for k, i, j in base.entries])
         base_fit = optimize_2l(base, base_start)

@@ -78,14 +78,15 @@ def unrestricted(cd: ClusterData, exo1=(), exo2=(), fixed=None) -> PatternModel:
                         [i for i in zi if i not in exo2], fixed)
 
 
-def baseline(cd: ClusterData, exo1, exo2, fixed) -> PatternModel:
+def baseline(cd: ClusterData, exo1, exo2, fixed, free_x1=(), free_x2=()) -> PatternModel:
     """lavaan's baseline for two levels: variances (and means) free on each level, no
-    covariances except among the fixed.x covariates (kept at their h1 values)."""
+    covariances except among the covariates: fixed at their h1 values (``exo1``/``exo2``,
+    fixed.x) or free (``free_x1``/``free_x2``, without fixed.x)."""
     p1, p2 = len(cd.within), len(cd.between)
     zi = [cd.between.index(v) for v in cd.z]
-    return PatternModel(cd, [(i, i) for i in range(p1) if i not in exo1],
-                        [(i, i) for i in range(p2) if i not in exo2],
-                        [i for i in range(p1) if i not in exo1], [i for i in zi if i not in exo2], fixed)
+    c1 = [(i, j) for i, j in _vech_index(p1) if i not in exo1 and (i == j or (i in free_x1 and j in free_x1))]
+    c2 = [(i, j) for i, j in _vech_index(p2) if i not in exo2 and (i == j or (i in free_x2 and j in free_x2))]
+    return PatternModel(cd, c1, c2, [i for i in range(p1) if i not in exo1], [i for i in zi if i not in exo2], fixed)
 
 
 class TwoLevelRAM:
