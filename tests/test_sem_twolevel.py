@@ -201,6 +201,12 @@ def test_level2_variable_varying_within_clusters_is_named(small):
     pd.testing.assert_frame_equal(bad, before)
 
 
+def test_cluster_level_variable_in_the_within_block_is_named(small):
+    model = "level: 1\n fw =~ y1 + y2 + y3\n fw ~ w1\nlevel: 2\n fb =~ y1 + y2 + y3"
+    with pytest.raises(InputError, match=r"\['w1'\] are constant within every cluster"):
+        fit_sem(model, small, cluster="cluster")
+
+
 def test_one_cluster_refused(small):
     one = small.assign(cluster=7)
     with pytest.raises(InputError, match="single cluster"):
@@ -250,3 +256,40 @@ def test_bad_input_corpus(small, case):
 def test_bad_input_corpus_size():
     frame = pd.DataFrame({"y1": [1.0, 2.0], "y2": [1.0, 3.0], "y3": [2.0, 1.0], "cluster": [1, 2]})
     assert len(variants(frame, ["y1", "cluster"])) == 14
+
+
+# ---------------------------------------------------------------------------- R re-run
+def _why_no_lavaan() -> str | None:
+    import shutil
+    import subprocess
+    if shutil.which("Rscript") is None:
+        return "Rscript is not installed (apt-get install r-base-core r-cran-lavaan)"
+    ok = subprocess.run(["Rscript", "-e", "suppressMessages(library(lavaan))"], capture_output=True).returncode == 0
+    return None if ok else "Rscript cannot load the R package lavaan (apt-get install r-cran-lavaan)"
+
+
+WHY_NOT = _why_no_lavaan()
+
+
+@pytest.mark.skipif(WHY_NOT is not None, reason=str(WHY_NOT))
+def test_to_lavaan_script_reproduces_the_numbers(demo, tmp_path):
+    """The script of a fit on other data (a seeded perturbation of Demo.twolevel, 120
+    clusters) re-runs in R with the same estimates and standard errors."""
+    import subprocess
+    rng = np.random.default_rng(14)
+    data = demo[demo["cluster"] <= 120].copy()
+    for c in ("y1", "y2", "y3", "y4"):
+        data[c] = data[c] + rng.normal(0, 0.3, len(data))
+    res = fit_sem(MODELS["mixed"], data, cluster="cluster", std_lv=True)
+    data.to_csv(tmp_path / "data.csv", index=False)
+    script = res.to_lavaan(str(tmp_path / "data.csv"))
+    script += ('write.csv(parameterEstimates(fit)[, c("lhs", "op", "rhs", "level", "est", "se")], '
+               f"'{tmp_path / 'out.csv'}', row.names = FALSE)\n")
+    (tmp_path / "a.R").write_text(script)
+    run = subprocess.run(["Rscript", str(tmp_path / "a.R")], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    ref = pd.read_csv(tmp_path / "out.csv", keep_default_na=False)
+    merged = ref.merge(res.estimates(), on=["lhs", "op", "rhs", "level"], suffixes=("_r", "_py"))
+    assert len(merged) == len(ref) == len(res.estimates())
+    np.testing.assert_allclose(merged["est_py"], merged["est_r"].astype(float), atol=5e-4)
+    np.testing.assert_allclose(merged["se_py"], merged["se_r"].astype(float), atol=2e-5)

@@ -121,6 +121,17 @@ def _check_between_only(work, z, cluster):
                              "use its cluster mean")
 
 
+def _check_within_variation(work, cd: ClusterData, cluster):
+    """Variables of level 1 need variation within clusters (a cluster-level variable
+    belongs to the level-2 block only)."""
+    within_var = np.diag(cd.W) / max(cd.N - cd.C, 1)
+    total = work[cd.within].var(ddof=0).to_numpy()
+    flat = [v for v, a, b in zip(cd.within, within_var, total) if a <= 1e-10 * max(b, 1e-300)]
+    if flat:
+        raise InputError(f"{flat} are constant within every cluster of {cluster!r} but appear in the level-1 "
+                         "(within) block: a cluster-level variable belongs to the level-2 block only")
+
+
 def _h1(cd: ClusterData):
     """The unrestricted two-level model (lavaan's h1), from the pooled within covariance
     and the variance of the cluster means."""
@@ -233,6 +244,7 @@ def fit_sem_twolevel(model: str, data: pd.DataFrame, *, cluster: str, std_lv: bo
     work = _complete(data, observed, cluster, notes)
     cd = cluster_data(work, v1.observed, v2.observed, cluster)
     _check_between_only(work, cd.z, cluster)
+    _check_within_variation(work, cd, cluster)
     singletons = sum(len(X) for n, X in cd.sizes if n == 1)
     if singletons:
         notes.append(f"{singletons} of {cd.C} clusters have a single row (they inform the between level only)")
