@@ -13,6 +13,12 @@ predictor alone and of all together, and ``g`` is judged by bootstrap.  The copu
 identified only through the predictor's non-normality: a normally distributed predictor
 (Shapiro-Wilk, or Cramer-von Mises above 5,000 rows, not rejecting normality at 5%) gets no
 copula term, with a warning.
+
+A result fitted with sampling weights (weighted PLS; Becker & Ismail 2016) is tested with
+its case weights ``d_i`` (rescaled to sum to ``n``): the weighted empirical distribution
+function ``H(x_i) = (sum_{x_j < x_i} d_j + (sum_{x_j = x_i} d_j + 1) / 2) / (n + 1)``
+(``rank / (n + 1)`` when every ``d_i = 1``), weighted least squares, and a bootstrap that
+resamples respondents with their weights.
 """
 
 from __future__ import annotations
@@ -26,19 +32,31 @@ from ... import plotting
 from ..._progress import Progress
 from ..._results import Decision, Result
 from ..._stats import bootstrap_interval, wald
-from ...errors import InputError, ImproperSolutionWarning
+from ...errors import EstimationError, InputError, ImproperSolutionWarning
 from . import references as R
+from . import sampling as SW
 
 __all__ = ["copula_test", "CopulaResult", "copula_term"]
 
 #: Normality is not rejected (so the copula is not identified) above this p-value.
 NORMALITY_P = 0.05
 
-def copula_term(x) -> np.ndarray:
+def copula_term(x, weights=None) -> np.ndarray:
     """``Phi^{-1}(H(x))`` with ``H`` the empirical CDF taken as ``rank / (n + 1)`` (ties averaged),
-    which keeps the term finite at the sample's extremes (Park & Gupta 2012)."""
+    which keeps the term finite at the sample's extremes (Park & Gupta 2012).
+
+    With row ``weights`` (rescaled to sum to ``n``), the weighted rank
+    ``sum_{x_j < x_i} d_j + (sum_{x_j = x_i} d_j + 1) / 2`` replaces the rank; it is the
+    rank when all weights are equal."""
     x = np.asarray(x, float)
-    return stats.norm.ppf(stats.rankdata(x) / (len(x) + 1))
+    if weights is None:
+        return stats.norm.ppf(stats.rankdata(x) / (len(x) + 1))
+    d = SW.normalize(weights)
+    order = np.argsort(x, kind="stable")
+    xs, cum = x[order], np.concatenate([[0.0], np.cumsum(d[order])])
+    lo, hi = np.searchsorted(xs, x, "left"), np.searchsorted(xs, x, "right")
+    rank = cum[lo] + ((cum[hi] - cum[lo]) + 1) / 2
+    return stats.norm.ppf(rank / (len(x) + 1))
 
 
 def normality(x) -> tuple[str, float]:
@@ -51,17 +69,19 @@ def normality(x) -> tuple[str, float]:
     return "cramer-von mises", float(stats.cramervonmises(z, "norm").pvalue)
 
 
-def _ols(y, X):
+def _ols(y, X, d=None):
+    """OLS slopes (with intercept); weighted least squares with row weights ``d``."""
     D = np.column_stack([np.ones(len(y)), X])
-    return np.linalg.lstsq(D, y, rcond=None)[0][1:]
+    return (np.linalg.lstsq(D, y, rcond=None)[0] if d is None else SW.lstsq(D, y, d))[1:]
 
 
-def _fit_all(S: np.ndarray, models) -> np.ndarray:
-    """Coefficients of every (outcome, predictors, copula set) regression, stacked."""
+def _fit_all(S: np.ndarray, models, d=None) -> np.ndarray:
+    """Coefficients of every (outcome, predictors, copula set) regression, stacked (weighted
+    copula terms and least squares with row weights ``d``)."""
     out = []
     for y, preds, cops in models:
-        C = [copula_term(S[:, k]) for k in cops]
-        out.append(_ols(S[:, y], np.column_stack([S[:, preds]] + C) if C else S[:, preds]))
+        C = [copula_term(S[:, k], d) for k in cops]
+        out.append(_ols(S[:, y], np.column_stack([S[:, preds]] + C) if C else S[:, preds], d))
     return np.concatenate(out)
 
 
@@ -77,7 +97,11 @@ def copula_test(result, *, outcome: str | None = None, n_boot: int = 1000, seed=
     outcome : str, optional
         Test only the regression of this endogenous construct (default: all).
     n_boot : int
-        Bootstrap replicates (rows of the scores resampled, copula terms recomputed).
+        Bootstrap replicates (rows of the scores resampled, copula terms recomputed).  A
+        result fitted with ``sampling_weights`` is tested with its case weights: weighted
+        copula terms (weighted empirical CDF), weighted least squares, and respondents
+        resampled with their weights (Becker & Ismail 2016); the normality screen is on the
+        sample's scores (the copula is identified by the non-normality of the data at hand).
     seed, level, progress
         As everywhere (the seed is recorded in the provenance).
 
@@ -138,15 +162,22 @@ def copula_test(result, *, outcome: str | None = None, n_boot: int = 1000, seed=
                          + "); the Gaussian copula needs a non-normally distributed regressor, so endogeneity cannot "
                          "be tested this way")
     rng, recorded = V.resolve_seed(seed)
+    d = result.case_weights
     with np.errstate(divide="ignore", invalid="ignore"):
-        est = _fit_all(S, models)
+        est = _fit_all(S, models, d)
         draws = []
         bar = Progress(n_boot, "copula bootstrap", progress)
         n = len(S)
         for _ in range(n_boot):
-            draws.append(_fit_all(S[rng.integers(0, n, n)], models))
+            idx = rng.integers(0, n, n)
+            # a resample whose rows all have zero weight has no regression: skipped as NaN
+            draws.append(_fit_all(S[idx], models) if d is None else
+                         _fit_all(S[idx], models, d[idx]) if d[idx].sum() > 0 else np.full(len(est), np.nan))
             bar.update()
     D = np.asarray(draws)
+    D = D[np.all(np.isfinite(D), axis=1)]
+    if len(D) < 2:
+        raise EstimationError("fewer than two bootstrap replicates of the copula regressions could be computed")
     rows = []
     base = dict(zip([(sp.constructs[j], sp.constructs[i]) for j in range(len(sp.constructs))
                      for i in range(len(sp.constructs)) if result._engine.P[j, i] > 0],
@@ -164,7 +195,8 @@ def copula_test(result, *, outcome: str | None = None, n_boot: int = 1000, seed=
     ntab = pd.DataFrame([{"construct": c, "test": t, "pvalue": p, "normal": p >= NORMALITY_P}
                          for c, (t, p) in norm.items()]).set_index("construct")
     prov = result.provenance.with_step("copula_test", seed=recorded, n_boot=n_boot, level=level, outcome=outcome)
-    return CopulaResult(table, ntab, D, notes, prov, recorded, n_boot, level, result.nobs)
+    return CopulaResult(table, ntab, D, notes, prov, recorded, n_boot, level, result.nobs,
+                        result.options.get("sampling_weights"))
 
 
 class CopulaResult(Result):
@@ -176,11 +208,14 @@ class CopulaResult(Result):
     ``"model | term rhs"``.
     """
 
-    def __init__(self, table, ntab, draws, notes, provenance, seed, n_boot, level, nobs):
+    def __init__(self, table, ntab, draws, notes, provenance, seed, n_boot, level, nobs, sampling_weights=None):
         self._table, self._normality, self.draws = table, ntab, draws
         self.seed, self.n_boot, self.level, self.nobs = seed, n_boot, level, nobs
+        #: The weight column of the tested fit (weighted copula regressions), or None.
+        self.sampling_weights = sampling_weights
         self._warnings = []
-        self._references = (R.PARK_GUPTA, R.HULT, R.SHAPIRO_WILK, R.EFRON_TIBSHIRANI)
+        self._references = (R.PARK_GUPTA, R.HULT, R.SHAPIRO_WILK, R.EFRON_TIBSHIRANI) + (
+            (R.BECKER_ISMAIL,) if sampling_weights is not None else ())
         self._provenance = provenance
         for msg in notes:
             self._flag(msg, ImproperSolutionWarning, admissible=True)
@@ -231,4 +266,8 @@ class CopulaResult(Result):
                 f"by {R.HULT.cite}: each endogenous construct's scores were regressed on its predecessors plus the copula "
                 f"terms of each non-normally distributed predictor (normality by {R.SHAPIRO_WILK.cite}), singly and "
                 f"jointly, and the terms were judged by {self.n_boot} bootstrap replicates ({R.EFRON_TIBSHIRANI.cite}; "
-                f"seed {self.seed}) on {self.nobs} respondents.")
+                f"seed {self.seed}) on {self.nobs} respondents."
+                + (f" The model's sampling weights (column {self.sampling_weights!r}) entered the copula terms "
+                   "(weighted empirical distribution function), the regressions (weighted least squares) and the "
+                   f"bootstrap, which resampled respondents with their weights ({R.BECKER_ISMAIL.cite})."
+                   if self.sampling_weights is not None else ""))

@@ -18,6 +18,13 @@ For a model ``M`` and a benchmark or competitor ``C`` the loss differences
 :func:`cvpat` tests a model against the indicator-average (IA, training-fold means) and the
 linear-model (LM) benchmarks or, given ``competitor=``, two models with the same target
 constructs and indicators on the same folds.
+
+With sampling weights ``d_i`` (rescaled to sum to ``n``; weighted PLS, Becker & Ismail 2016)
+the training fits are weighted, the mean loss difference is the weighted mean
+``Dbar = sum d D / sum d`` with the linearization (sandwich) variance of a weighted mean,
+``se^2 = n / (n - 1) sum d^2 (D - Dbar)^2 / (sum d)^2`` (``s_D^2 / n`` when all ``d_i = 1``),
+and the bootstrap resamples respondents with their weights.  The test counts the ``n``
+respondents, not the sum of the weights.
 """
 
 from __future__ import annotations
@@ -41,17 +48,23 @@ ALTERNATIVES = ("two-sided", "greater")
 
 
 def loss_test(loss_model, loss_other, *, n_boot: int = 2000, alternative: str = "two-sided", level: float = 0.95,
-              rng=None) -> dict:
+              rng=None, weights=None) -> dict:
     """The CVPAT test of ``D_i = loss_other_i - loss_model_i`` (see the module docstring).
 
     Returns ``dbar``, ``t``, ``p`` (paired t-test), ``ci_lower``/``ci_upper`` (t interval of
     ``Dbar`` at ``level``), ``t_boot`` and ``p_boot`` (bootstrap variance; NaN for ``n_boot=0``).
-    ``alternative="greater"`` tests ``H1: mean D > 0`` (the model predicts better).
+    ``alternative="greater"`` tests ``H1: mean D > 0`` (the model predicts better).  With row
+    ``weights`` the weighted mean and its linearization variance (module docstring).
     """
     d = np.asarray(loss_other, float) - np.asarray(loss_model, float)
     n = len(d)
-    dbar, sd = d.mean(), d.std(ddof=1)
-    se = sd / np.sqrt(n)
+    if weights is None:
+        dbar, sd = d.mean(), d.std(ddof=1)
+        se = sd / np.sqrt(n)
+    else:
+        w = np.asarray(weights, float)
+        dbar = w @ d / w.sum()
+        se = np.sqrt(n / (n - 1) * (w ** 2 @ (d - dbar) ** 2)) / w.sum()
 
     def p_of(t):
         if not np.isfinite(t):
@@ -67,8 +80,13 @@ def loss_test(loss_model, loss_other, *, n_boot: int = 2000, alternative: str = 
         means = np.empty(n_boot)
         for b in range(0, n_boot, 256):  # chunks keep memory at 256 x n
             idx = rng.integers(0, n, size=(min(256, n_boot - b), n))
-            means[b:b + len(idx)] = centred[idx].mean(axis=1)
-        sb = means.std(ddof=1)
+            if weights is None:
+                means[b:b + len(idx)] = centred[idx].mean(axis=1)
+            else:  # each resampled respondent keeps its weight
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    means[b:b + len(idx)] = (w[idx] * centred[idx]).sum(axis=1) / w[idx].sum(axis=1)
+        means = means[np.isfinite(means)]  # a resample of zero-weight rows only has no mean
+        sb = means.std(ddof=1) if len(means) > 1 else np.nan
         out["t_boot"] = dbar / sb if sb > 0 else np.nan
         out["p_boot"] = p_of(out["t_boot"])
     return out
@@ -92,7 +110,7 @@ def _check_test_options(n_boot, alternative, level):
 def cvpat(model: str, data: pd.DataFrame, *, competitor: str | None = None, folds=10, repeats: int = 10,
           approach: str = "DA", targets=None, n_boot: int = 2000, alternative: str = "two-sided",
           level: float = 0.95, seed=None, scheme: str = "path", modes: dict | None = None, tol: float = 1e-10,
-          max_iter: int = 300, progress=None) -> "CVPATResult":
+          max_iter: int = 300, progress=None, sampling_weights: str | None = None) -> "CVPATResult":
     """CVPAT: a PLS model against the indicator-average and linear-model benchmarks, or against
     a competing model.
 
@@ -117,6 +135,12 @@ def cvpat(model: str, data: pd.DataFrame, *, competitor: str | None = None, fold
         significance level of :meth:`CVPATResult.decide`.
     seed : int, Generator or None
         Folds and bootstrap; recorded in provenance.
+    sampling_weights : str, optional
+        The column of ``data`` holding each row's sampling weight, as for
+        :func:`~cxmodels.sem.pls.fit_pls`: weighted training fits (Becker & Ismail 2016),
+        weighted average losses and mean loss difference with its linearization variance,
+        and a bootstrap that resamples respondents with their weights.  Bad weights are
+        refused naming the rows.
 
     Returns
     -------
@@ -137,10 +161,11 @@ def cvpat(model: str, data: pd.DataFrame, *, competitor: str | None = None, fold
     if competitor is not None:
         return _compare(model, competitor, data, folds=folds, repeats=repeats, approach=approach, targets=targets,
                         n_boot=n_boot, alternative=alternative, level=level, seed=seed, scheme=scheme, modes=modes,
-                        tol=tol, max_iter=max_iter, progress=progress)
-    spec, pred, X, F, preds, bad, rng, recorded = run_cv(
+                        tol=tol, max_iter=max_iter, progress=progress, sampling_weights=sampling_weights)
+    spec, pred, X, F, preds, bad, rng, recorded, dw = run_cv(
         model, data, modes=modes, targets=targets, folds=folds, repeats=repeats, approach=approach, scheme=scheme,
-        tol=tol, max_iter=max_iter, seed=seed, progress=progress)
+        tol=tol, max_iter=max_iter, seed=seed, progress=progress, sampling_weights=sampling_weights)
+    avg = np.mean if dw is None else (lambda a: float(dw @ a / dw.sum()))
     tg = pred.targets
     Y = X[:, pred.item_idx]
     loss = {m: _losses(Y - preds[m], pred.items, spec.blocks, tg) for m in ("pls", "ia", "lm")}
@@ -148,16 +173,16 @@ def cvpat(model: str, data: pd.DataFrame, *, competitor: str | None = None, fold
     for bench in ("IA", "LM"):
         for c in tg + ["overall"]:
             lm_, lo = loss["pls"][c], loss[bench.lower()][c]
-            res = loss_test(lm_, lo, n_boot=n_boot, alternative=alternative, level=level, rng=rng)
-            rows.append({"comparison": f"PLS vs {bench}", "construct": c, "loss_model": lm_.mean(),
-                         "loss_other": lo.mean(), "diff": lm_.mean() - lo.mean(), **res})
-    options = _options(folds, F, approach, tg, n_boot, alternative, level, scheme, tol, max_iter)
+            res = loss_test(lm_, lo, n_boot=n_boot, alternative=alternative, level=level, rng=rng, weights=dw)
+            rows.append({"comparison": f"PLS vs {bench}", "construct": c, "loss_model": avg(lm_),
+                         "loss_other": avg(lo), "diff": avg(lm_) - avg(lo), **res})
+    options = _options(folds, F, approach, tg, n_boot, alternative, level, scheme, tol, max_iter, sampling_weights)
     return CVPATResult(rows, options, len(X), bad, F, data, {"model": model, "competitor": None}, recorded,
                        "benchmarks")
 
 
 def _compare(model, competitor, data, *, folds, repeats, approach, targets, n_boot, alternative, level, seed, scheme,
-             modes, tol, max_iter, progress) -> "CVPATResult":
+             modes, tol, max_iter, progress, sampling_weights=None) -> "CVPATResult":
     """CVPAT of two models on the same folds (see :func:`cvpat`)."""
     s1, s2 = parse_model(model, modes), parse_model(competitor, modes, "competitor")
     shared = [c for c in s1.constructs if s1.predecessors[c] and c in s2.constructs and s2.predecessors[c]]
@@ -173,19 +198,20 @@ def _compare(model, competitor, data, *, folds, repeats, approach, targets, n_bo
             raise InputError(f"construct {c!r} has indicators {s1.blocks[c]} in model but {s2.blocks[c]} in "
                              "competitor; CVPAT compares predictions of the same indicators")
     common = dict(modes=modes, targets=t1, folds=folds, repeats=repeats, approach=approach, scheme=scheme, tol=tol,
-                  max_iter=max_iter, progress=progress)
+                  max_iter=max_iter, progress=progress, sampling_weights=sampling_weights)
     # the competitor is checked before anything is fitted; both run on the model's folds
     items_matrix(data, s2)
-    _, p1, X1, F, pr1, bad1, rng, recorded = run_cv(model, data, seed=seed, **common)
-    _, p2, X2, _, pr2, bad2, _, _ = run_cv(competitor, data, seed=0, F=F, what="competitor", **common)
+    _, p1, X1, F, pr1, bad1, rng, recorded, dw = run_cv(model, data, seed=seed, **common)
+    _, p2, X2, _, pr2, bad2, _, _, _ = run_cv(competitor, data, seed=0, F=F, what="competitor", **common)
+    avg = np.mean if dw is None else (lambda a: float(dw @ a / dw.sum()))
     l1 = _losses(X1[:, p1.item_idx] - pr1["pls"], p1.items, s1.blocks, t1)
     l2 = _losses(X2[:, p2.item_idx] - pr2["pls"], p2.items, s2.blocks, t1)
     rows = []
     for c in t1 + ["overall"]:
-        res = loss_test(l1[c], l2[c], n_boot=n_boot, alternative=alternative, level=level, rng=rng)
-        rows.append({"comparison": "model vs competitor", "construct": c, "loss_model": l1[c].mean(),
-                     "loss_other": l2[c].mean(), "diff": l1[c].mean() - l2[c].mean(), **res})
-    options = _options(folds, F, approach, t1, n_boot, alternative, level, scheme, tol, max_iter)
+        res = loss_test(l1[c], l2[c], n_boot=n_boot, alternative=alternative, level=level, rng=rng, weights=dw)
+        rows.append({"comparison": "model vs competitor", "construct": c, "loss_model": avg(l1[c]),
+                     "loss_other": avg(l2[c]), "diff": avg(l1[c]) - avg(l2[c]), **res})
+    options = _options(folds, F, approach, t1, n_boot, alternative, level, scheme, tol, max_iter, sampling_weights)
     out = CVPATResult(rows, options, len(X1), bad1 + bad2, F, data, {"model": model, "competitor": competitor},
                       recorded, "compare")
     if np.allclose(l1["overall"], l2["overall"], rtol=0, atol=1e-12):
@@ -194,11 +220,15 @@ def _compare(model, competitor, data, *, folds, repeats, approach, targets, n_bo
     return out
 
 
-def _options(folds, F, approach, targets, n_boot, alternative, level, scheme, tol, max_iter) -> dict:
+def _options(folds, F, approach, targets, n_boot, alternative, level, scheme, tol, max_iter,
+             sampling_weights=None) -> dict:
     explicit = not isinstance(folds, (int, np.integer))
-    return dict(folds=int(F[:, 0].max() + 1) if explicit else int(folds), fold_vector=explicit,
-                repeats=int(F.shape[1]), approach=approach, targets=list(targets), n_boot=int(n_boot),
-                alternative=alternative, level=level, scheme=scheme, tol=tol, max_iter=max_iter)
+    out = dict(folds=int(F[:, 0].max() + 1) if explicit else int(folds), fold_vector=explicit,
+               repeats=int(F.shape[1]), approach=approach, targets=list(targets), n_boot=int(n_boot),
+               alternative=alternative, level=level, scheme=scheme, tol=tol, max_iter=max_iter)
+    if sampling_weights is not None:
+        out["sampling_weights"] = sampling_weights
+    return out
 
 
 class CVPATResult(Result):
@@ -214,7 +244,8 @@ class CVPATResult(Result):
         self.options, self.nobs, self.folds, self.kind = options, nobs, F, kind
         self._table = pd.DataFrame(rows)
         self._warnings = []
-        self._references = (R.LIENGAARD_2021, R.SHARMA_2023, R.SHMUELI_2016, R.WOLD)
+        self._references = (R.LIENGAARD_2021, R.SHARMA_2023, R.SHMUELI_2016, R.WOLD) + (
+            (R.BECKER_ISMAIL,) if "sampling_weights" in options else ())
         self._provenance = make_provenance("cxmodels.sem.pls.cvpat", data, {**models, **options}, seed)
         if bad:
             self._flag(f"the PLS algorithm did not converge on {bad} training folds (max_iter {options['max_iter']}); "
@@ -298,5 +329,9 @@ class CVPATResult(Result):
                 f"of the PLS path model ({R.WOLD.cite}; PLSpredict, {R.SHMUELI_2016.cite}; {o['approach']} "
                 f"approach; {self.nobs} responses, seed "
                 f"{self._provenance.seed}) gave each response's average squared prediction error, and the mean loss "
-                f"differences were tested with a paired t-test ({o['alternative']}){boot}. Decision: {d.action}"
-                f"{' ' + d.variant if d.variant else ''} ({d.reason}).")
+                f"differences were tested with a paired t-test ({o['alternative']}){boot}. "
+                + (f"Sampling weights (column {o['sampling_weights']!r}) weighted every training fit (weighted PLS, "
+                   f"{R.BECKER_ISMAIL.cite}), the average losses and the mean loss difference (with the linearization "
+                   "variance of a weighted mean), and the bootstrap resampled respondents with their weights. "
+                   if "sampling_weights" in o else "")
+                + f"Decision: {d.action}{' ' + d.variant if d.variant else ''} ({d.reason}).")

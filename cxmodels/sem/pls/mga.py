@@ -17,6 +17,11 @@
 
 The two groups are ordered by their labels (sorted), never by the order of the rows, and
 every table names them: ``est_<label>`` columns and a ``contrast`` column ``"a - b"``.
+
+With sampling weights (weighted PLS; Becker & Ismail 2016) the pooled and group fits are
+weighted, MICOM's composite correlations, means and variances use weighted moments (each
+group's weights rescaled to sum to its row count), and a permutation moves only the group
+labels: every row keeps its data and its weight.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from ..._results import Result
 from ...errors import CXModelsError, CXModelsWarning, ConvergenceWarning, EstimationError, InputError
 from ...provenance import make_provenance
 from . import references as R
+from . import sampling as SW
 from .engine import SCHEMES, Engine, parse_pls, prepare, standardize_columns
 
 __all__ = ["compare_groups", "MGAResult", "find_segments", "SegmentResult"]
@@ -59,13 +65,16 @@ class MGAResult(Result):
     """
 
     def __init__(self, compositional, means_variances, paths, groups, n_perm, n_failed, level, seed,
-                 provenance, notes):
+                 provenance, notes, sampling_weights=None):
         self.compositional, self.means_variances, self.paths = compositional, means_variances, paths
+        #: The weight column (weighted group fits and MICOM moments), or None.
+        self.sampling_weights = sampling_weights
         self.groups, self.n_perm, self.n_failed, self.level, self.seed = groups, n_perm, n_failed, level, seed
         self._table = paths
         self._provenance = provenance
         self._warnings = []
-        self._references = (R.HENSELER_MICOM, R.CHIN_DIBBERN)
+        self._references = (R.HENSELER_MICOM, R.CHIN_DIBBERN) + (
+            (R.BECKER_ISMAIL,) if sampling_weights is not None else ())
         for msg, category in notes:
             if category is None:  # information (rows excluded): recorded and warned, no flag cleared
                 self._warnings.append(msg)
@@ -86,7 +95,11 @@ class MGAResult(Result):
         return (f"Segments {g1} and {g2} were compared after testing the measurement invariance of composites "
                 f"(MICOM; {R.HENSELER_MICOM.cite}) with {self.n_perm} permutations (seed {self.seed}; "
                 f"{self.level:.0%} permutation intervals for equal means and variances); path differences "
-                f"({g1} - {g2}) were tested by permutation ({R.CHIN_DIBBERN.cite}).")
+                f"({g1} - {g2}) were tested by permutation ({R.CHIN_DIBBERN.cite})."
+                + (f" Sampling weights (column {self.sampling_weights!r}) weighted the pooled and group fits "
+                   f"(weighted PLS, {R.BECKER_ISMAIL.cite}) and MICOM's correlations, means and variances; each "
+                   "permutation reassigned the group labels while every respondent kept its weight."
+                   if self.sampling_weights is not None else ""))
 
     def plot(self, ax=None):
         """Each inner path's estimate in both groups (dots), with the permutation p-value."""
@@ -104,28 +117,40 @@ class MGAResult(Result):
         return ax
 
 
-def _group_fit(engine, X, w0=None):
-    if np.any(X.std(axis=0) == 0):
+def _group_fit(engine, X, w0=None, d=None):
+    """Weights, paths and convergence of one group's fit (weighted PLS with row weights ``d``)."""
+    if np.any((X if d is None else X[d > 0]).std(axis=0) == 0) or (d is not None and not np.any(d > 0)):
         raise EstimationError("an item is constant within a group")
-    Z = standardize_columns(X)
+    engine = engine.with_case_weights(d)
+    Z = standardize_columns(X, engine.case_weights)
     w, Y, _, ok = engine.run(Z, w0)
     B, _ = engine.paths(Y, Z, w)
     return w, B, ok
 
 
-def _composite_corr(engine, Zpool, w1, w2):
+def _composite_corr(engine, Zpool, w1, w2, d=None):
     out = []
     for c in engine.spec.constructs:
         sl = engine.slices[c]
         a, b = Zpool[:, sl] @ w1[sl], Zpool[:, sl] @ w2[sl]
-        out.append(np.corrcoef(a, b)[0, 1] if sl.stop - sl.start > 1 else 1.0)
+        if sl.stop - sl.start == 1:
+            out.append(1.0)
+        else:
+            out.append(np.corrcoef(a, b)[0, 1] if d is None else SW.corr(np.column_stack([a, b]), d)[0, 1])
     return np.array(out)
 
 
-def _mean_var(engine, Zpool, wpool, g):
-    Y = standardize_columns(Zpool @ (engine.mask * wpool[:, None]))
-    m = Y[g].mean(axis=0) - Y[~g].mean(axis=0)
-    v = np.log(Y[g].var(axis=0, ddof=1) / Y[~g].var(axis=0, ddof=1))
+def _mean_var(engine, Zpool, wpool, g, d=None):
+    """MICOM step 3: mean difference and log variance ratio of the pooled-weight scores;
+    weighted moments (each group's weights rescaled to its row count) with row weights ``d``."""
+    Y = standardize_columns(Zpool @ (engine.mask * wpool[:, None]), d)
+    if d is None:
+        m = Y[g].mean(axis=0) - Y[~g].mean(axis=0)
+        v = np.log(Y[g].var(axis=0, ddof=1) / Y[~g].var(axis=0, ddof=1))
+        return m, v
+    da, db = SW.normalize(d[g]), SW.normalize(d[~g])
+    m = SW.mean(Y[g], da) - SW.mean(Y[~g], db)
+    v = 2 * np.log(SW.sd(Y[g], da) / SW.sd(Y[~g], db))
     return m, v
 
 
@@ -138,7 +163,8 @@ def _sorted_labels(values) -> list:
 
 
 def compare_groups(model: str, data: pd.DataFrame, group: str, *, n_perm: int = 1000, seed=None,
-                   scheme: str = "path", level: float = 0.95, progress=None) -> MGAResult:
+                   scheme: str = "path", level: float = 0.95, progress=None,
+                   sampling_weights: str | None = None) -> MGAResult:
     """MICOM (steps 2-3) and permutation PLS-MGA between the two groups in column ``group``.
 
     Parameters
@@ -159,6 +185,12 @@ def compare_groups(model: str, data: pd.DataFrame, group: str, *, n_perm: int = 
     level : float
         Level of MICOM's step-3 permutation intervals.
     progress : bool or None
+    sampling_weights : str, optional
+        The column of ``data`` holding each row's sampling weight, as for
+        :func:`~cxmodels.sem.pls.fit_pls`: the pooled and group fits are weighted PLS
+        (Becker & Ismail 2016), MICOM's correlations, means and variances are weighted, and
+        each permutation reassigns group labels while every row keeps its weight.  Bad
+        weights are refused naming the rows; each group needs enough positively weighted rows.
 
     Returns
     -------
@@ -182,6 +214,11 @@ def compare_groups(model: str, data: pd.DataFrame, group: str, *, n_perm: int = 
     V.require_numeric(data, spec.indicators)
     V.require_finite(data, spec.indicators)
     V.require_consistent_ids(data, group)
+    if sampling_weights is not None:
+        if sampling_weights == group:
+            raise InputError(f"sampling_weights column {group!r} is also the group column")
+        SW.check_sampling_weights(data, sampling_weights, spec.indicators)
+        cols = cols + [sampling_weights]
     work = data[cols].dropna()
     notes = []
     if len(work) < len(data):
@@ -193,30 +230,36 @@ def compare_groups(model: str, data: pd.DataFrame, group: str, *, n_perm: int = 
                          f"has {len(labels)}: {labels[:5]}")
     X = work[spec.indicators].to_numpy(float)
     g = (work[group] == labels[0]).to_numpy()
+    d = None if sampling_weights is None else SW.normalize(work[sampling_weights].to_numpy(float))
     minimum = max(len(spec.constructs) + 2, max(len(p) for p in spec.predecessors.values()) + 3)
     for lab, mask in ((labels[0], g), (labels[1], ~g)):
+        if d is not None:
+            mask = mask & (d > 0)  # rows of zero weight do not count
         if mask.sum() < minimum:
-            raise InputError(f"group {lab!r} of column {group!r} has only {int(mask.sum())} complete rows; at least "
-                             f"{minimum} are needed to fit the model in each group")
+            raise InputError(f"group {lab!r} of column {group!r} has only {int(mask.sum())} complete rows"
+                             + (" with a positive weight" if d is not None else "")
+                             + f"; at least {minimum} are needed to fit the model in each group")
         const = [c for c, s in zip(spec.indicators, X[mask].std(axis=0)) if s == 0]
         if const:
             raise InputError(f"items {const} are constant within group {lab!r} of column {group!r}; "
                              "the model cannot be fitted in that group")
     engine = Engine(spec, scheme, 1e-7, 300)
     rng, recorded = V.resolve_seed(seed)
-    Zpool = prepare(X, "items")
+    Zpool = prepare(X, "items", d)
+    pooled = engine.with_case_weights(d)
 
     def stats_for(mask):
-        w1, B1, ok1 = _group_fit(engine, X[mask], wpool)
-        w2, B2, ok2 = _group_fit(engine, X[~mask], wpool)
-        c = _composite_corr(engine, Zpool, w1, w2)
-        m, v = _mean_var(engine, Zpool, wpool, mask)
+        # a permutation moves the labels only: each row keeps its data and its weight
+        w1, B1, ok1 = _group_fit(engine, X[mask], wpool, None if d is None else d[mask])
+        w2, B2, ok2 = _group_fit(engine, X[~mask], wpool, None if d is None else d[~mask])
+        c = _composite_corr(engine, Zpool, w1, w2, d)
+        m, v = _mean_var(engine, Zpool, wpool, mask, d)
         out = (c, m, v, B1[engine.P > 0], B2[engine.P > 0])
         return out, ok1 and ok2 and all(np.all(np.isfinite(a)) for a in out)
 
     try:
         with np.errstate(divide="ignore", invalid="ignore"):
-            wpool, _, _, pool_ok = engine.run(Zpool)
+            wpool, _, _, pool_ok = pooled.run(Zpool)
             (c0, m0, v0, b1, b2), ok0 = stats_for(g)
     except (CXModelsError, np.linalg.LinAlgError) as exc:
         raise EstimationError(f"the model cannot be fitted in each group of {group!r}: {exc}") from exc
@@ -266,8 +309,8 @@ def compare_groups(model: str, data: pd.DataFrame, group: str, *, n_perm: int = 
                           "pvalue": (np.abs(D) >= np.abs(diff)).mean(axis=0)})
     prov = make_provenance("cxmodels.sem.pls.compare_groups", data,
                            {"model": model, "group": group, "groups": [str(x) for x in labels], "n_perm": n_perm,
-                            "scheme": scheme, "level": level}, seed=recorded)
-    return MGAResult(comp, mv, paths, tuple(labels), n_perm, failed, level, recorded, prov, notes)
+                            "scheme": scheme, "level": level, "sampling_weights": sampling_weights}, seed=recorded)
+    return MGAResult(comp, mv, paths, tuple(labels), n_perm, failed, level, recorded, prov, notes, sampling_weights)
 
 
 # ------------------------------------------------------------------ segments

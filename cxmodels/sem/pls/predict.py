@@ -21,6 +21,12 @@ repeats, each row's predictions are averaged over the repeats (seminr's ``reps``
     RMSE = sqrt(mean (x - x*)^2),   MAE = mean |x - x*|,
     Q2_predict = 1 - sum (x - x*_PLS)^2 / sum (x - x*_IA)^2.
 
+With sampling weights ``d_i`` (weighted PLS; Becker & Ismail 2016) every training fit is
+weighted (weighted means, SDs, PLS and LM least squares, IA the weighted training mean) and the
+errors are averaged with the weights of the held-out rows:
+``RMSE = sqrt(sum d (x - x*)^2 / sum d)``, ``MAE = sum d |x - x*| / sum d`` and
+``Q2_predict = 1 - sum d (x - x*_PLS)^2 / sum d (x - x*_IA)^2``.
+
 This module holds the cross-validation shared with :mod:`cxmodels.sem.pls.cvpat`.
 """
 
@@ -38,6 +44,7 @@ from ..._results import Decision, Result
 from ...errors import CXModelsError, ConvergenceWarning, EstimationError, InputError
 from ...provenance import make_provenance
 from . import references as R
+from . import sampling as SW
 from .engine import SCHEMES, Engine, PLSSpec, parse_pls
 from .fit import ROWS_PER_ARROW, ten_times_rule
 
@@ -172,21 +179,31 @@ class Predictor:
             source = spec.predecessors[c] if approach == "DA" else exo
             self.lm_predictors[c] = np.array([cols.index(x) for p in source for x in spec.blocks[p]])
 
-    def fold(self, Xtr: np.ndarray, Xte: np.ndarray):
-        """Predictions of the test rows from a fit on the training rows: (pls, lm, ia, converged)."""
-        mean, sd = Xtr.mean(axis=0), Xtr.std(axis=0, ddof=1)
-        if np.any(sd == 0):
-            bad = [self.spec.indicators[i] for i in np.flatnonzero(sd == 0)]
+    def fold(self, Xtr: np.ndarray, Xte: np.ndarray, dtr: np.ndarray | None = None):
+        """Predictions of the test rows from a fit on the training rows (weighted PLS with the
+        training rows' sampling weights ``dtr``): (pls, lm, ia, converged)."""
+        if dtr is not None:
+            if not np.any(dtr > 0):
+                raise EstimationError("every training row of a fold has zero weight, so the fold's PLS model cannot "
+                                      "be estimated; use fewer folds or check the weights")
+            dtr = SW.normalize(dtr)
+        if dtr is None:
+            mean, sd = Xtr.mean(axis=0), Xtr.std(axis=0, ddof=1)
+        else:
+            mean, sd = SW.mean(Xtr, dtr), SW.sd(Xtr, dtr)
+        if np.any(sd == 0) or np.any(~np.isfinite(sd)):
+            bad = [self.spec.indicators[i] for i in np.flatnonzero((sd == 0) | ~np.isfinite(sd))]
             raise EstimationError(f"indicator(s) {bad} are constant in a training fold, so the fold's PLS model "
                                   "cannot be estimated; use fewer folds or check these items")
-        eng = self.engine
+        eng = self.engine.with_case_weights(dtr)
         Ztr = (Xtr - mean) / sd
         w, Y, _, ok = eng.run(Ztr)
         if not (np.all(np.isfinite(w)) and np.all(np.isfinite(Y))):
             raise EstimationError("the PLS algorithm produced undefined outer weights in a training fold (a block "
                                   "whose composite has no variance there)")
         W = eng.mask * w[:, None]
-        W = W / (Ztr @ W).std(axis=0, ddof=1)  # training scores with SD 1, as seminr scales them
+        # training scores with SD 1, as seminr scales them
+        W = W / ((Ztr @ W).std(axis=0, ddof=1) if dtr is None else SW.sd(Ztr @ W, dtr))
         Ytr = Ztr @ W
         B, _ = eng.paths(Ytr, Ztr, w)
         lam = eng.loadings(Ztr, Ytr, w)
@@ -208,15 +225,17 @@ class Predictor:
             p = self.lm_predictors[c]
             Dtr = np.column_stack([np.ones(len(Xtr)), Xtr[:, p]])
             Dte = np.column_stack([np.ones(len(Xte)), Xte[:, p]])
-            beta = np.linalg.lstsq(Dtr, Xtr[:, ys], rcond=None)[0]
+            beta = (np.linalg.lstsq(Dtr, Xtr[:, ys], rcond=None)[0] if dtr is None else
+                    np.column_stack([SW.lstsq(Dtr, y, dtr) for y in Xtr[:, ys].T]))
             lm[:, start:start + m] = Dte @ beta
             start += m
         ia = np.broadcast_to(mean[k], pls.shape)
         return pls, lm, ia, ok
 
-    def cross_validate(self, X: np.ndarray, F: np.ndarray, progress=None):
+    def cross_validate(self, X: np.ndarray, F: np.ndarray, progress=None, d: np.ndarray | None = None):
         """Out-of-sample predictions averaged over the repeats (columns of ``F``), and the
-        number of fold fits that did not converge."""
+        number of fold fits that did not converge; training fits weighted by the rows'
+        sampling weights ``d`` when given."""
         n, reps = F.shape
         out = {m: np.zeros((n, len(self.items))) for m in ("pls", "lm", "ia")}
         bad = 0
@@ -228,7 +247,7 @@ class Predictor:
                     if test.all():
                         raise InputError("a fold holds every row, leaving nothing to train on")
                     try:
-                        preds = self.fold(X[~test], X[test])
+                        preds = self.fold(X[~test], X[test], None if d is None else d[~test])
                     except CXModelsError:
                         raise
                     except (np.linalg.LinAlgError, ValueError, ZeroDivisionError) as exc:
@@ -241,40 +260,59 @@ class Predictor:
         return out, bad
 
 
-def metrics_table(Y: np.ndarray, preds: dict, items: list[str], constructs: list[str]) -> pd.DataFrame:
-    """RMSE and MAE of PLS, LM and IA per indicator, and Q2_predict."""
+def metrics_table(Y: np.ndarray, preds: dict, items: list[str], constructs: list[str],
+                  d: np.ndarray | None = None) -> pd.DataFrame:
+    """RMSE and MAE of PLS, LM and IA per indicator, and Q2_predict; averaged with the
+    held-out rows' sampling weights ``d`` when given."""
     rows = {"construct": constructs}
+    if d is None:
+        avg, tot = (lambda a: a.mean(axis=0)), (lambda a: a.sum(axis=0))
+    else:
+        avg, tot = (lambda a: d @ a / d.sum()), (lambda a: d @ a)
     for m in ("pls", "lm", "ia"):
         e = Y - preds[m]
-        rows[f"rmse_{m}"] = np.sqrt((e ** 2).mean(axis=0))
-        rows[f"mae_{m}"] = np.abs(e).mean(axis=0)
-    sse_ia = ((Y - preds["ia"]) ** 2).sum(axis=0)
-    rows["q2_predict"] = 1 - ((Y - preds["pls"]) ** 2).sum(axis=0) / sse_ia
+        rows[f"rmse_{m}"] = np.sqrt(avg(e ** 2))
+        rows[f"mae_{m}"] = avg(np.abs(e))
+    sse_ia = tot((Y - preds["ia"]) ** 2)
+    rows["q2_predict"] = 1 - tot((Y - preds["pls"]) ** 2) / sse_ia
     return pd.DataFrame(rows, index=pd.Index(items, name="indicator"))
 
 
+def check_weights(data, sampling_weights, spec: PLSSpec) -> np.ndarray | None:
+    """The rows' sampling weights rescaled to sum to ``n`` (None without a weight column);
+    refused naming the rows when negative, missing or infinite
+    (:func:`cxmodels.sem.pls.sampling.check_sampling_weights`)."""
+    if sampling_weights is None:
+        return None
+    V.require_frame(data)
+    return SW.normalize(SW.check_sampling_weights(data, sampling_weights, spec.indicators).to_numpy(float))
+
+
 def run_cv(model, data, *, modes, targets, folds, repeats, approach, scheme, tol, max_iter, seed, progress,
-           F=None, what: str = "model"):
+           F=None, what: str = "model", sampling_weights=None):
     """Check the input and cross-validate one model.  Returns the spec, the :class:`Predictor`,
     the indicator matrix, the folds (``F``, drawn unless given), the predictions, the number of
-    unconverged fold fits, the random generator (for later draws) and the seed to record."""
+    unconverged fold fits, the random generator (for later draws), the seed to record and the
+    rows' sampling weights (None when unweighted)."""
     check_options(approach, scheme, tol, max_iter)
     spec = parse_model(model, modes, what)
     tg = targets_of(spec, targets, f"the {what}")
     X = items_matrix(data, spec)
-    V.require_not_constant(data[spec.indicators], spec.indicators, "data")
+    d = check_weights(data, sampling_weights, spec)
+    V.require_not_constant(data[spec.indicators] if d is None else data[spec.indicators].loc[d > 0],
+                           spec.indicators, "data" if d is None else "data (rows with a positive weight)")
     rng, recorded = V.resolve_seed(seed)
     if F is None:
         F = fold_matrix(folds, repeats, len(X), rng)
     pred = Predictor(spec, tg, approach, scheme, tol, max_iter)
-    preds, bad = pred.cross_validate(X, F, progress)
-    return spec, pred, X, F, preds, bad, rng, recorded
+    preds, bad = pred.cross_validate(X, F, progress, d)
+    return spec, pred, X, F, preds, bad, rng, recorded, d
 
 
 # ----------------------------------------------------------------------------- public
 def predict_pls(model: str, data: pd.DataFrame, *, folds=10, repeats: int = 10, approach: str = "DA",
                 targets=None, seed=None, scheme: str = "path", modes: dict | None = None, tol: float = 1e-10,
-                max_iter: int = 300, progress=None) -> "PLSPredictResult":
+                max_iter: int = 300, progress=None, sampling_weights: str | None = None) -> "PLSPredictResult":
     """PLSpredict: k-fold cross-validated predictions of the endogenous indicators (Shmueli et al. 2016, 2019).
 
     Parameters
@@ -302,6 +340,12 @@ def predict_pls(model: str, data: pd.DataFrame, *, folds=10, repeats: int = 10, 
         fits reproduce across implementations; it costs a few iterations).
     progress : bool or None
         Progress bar over the fold fits.
+    sampling_weights : str, optional
+        The column of ``data`` holding each row's sampling weight, as for
+        :func:`~cxmodels.sem.pls.fit_pls`: every training fit is weighted PLS (Becker &
+        Ismail 2016) with weighted LM and IA benchmarks, and RMSE, MAE and Q2_predict
+        average the errors with the held-out rows' weights.  Bad weights are refused naming
+        the rows.
 
     Returns
     -------
@@ -316,14 +360,16 @@ def predict_pls(model: str, data: pd.DataFrame, *, folds=10, repeats: int = 10, 
     J. F., et al. (2019). Predictive model assessment in PLS-SEM: guidelines for using
     PLSpredict. *European Journal of Marketing*, 53(11), 2322-2347.
     """
-    spec, pred, X, F, preds, bad, _, recorded = run_cv(
+    spec, pred, X, F, preds, bad, _, recorded, d = run_cv(
         model, data, modes=modes, targets=targets, folds=folds, repeats=repeats, approach=approach, scheme=scheme,
-        tol=tol, max_iter=max_iter, seed=seed, progress=progress)
+        tol=tol, max_iter=max_iter, seed=seed, progress=progress, sampling_weights=sampling_weights)
     options = dict(folds=int(F[:, 0].max() + 1) if not isinstance(folds, (int, np.integer)) else int(folds),
                    fold_vector=not isinstance(folds, (int, np.integer)), repeats=int(F.shape[1]),
                    approach=approach, targets=pred.targets, scheme=scheme, modes=spec.modes, tol=tol,
                    max_iter=max_iter)
-    return PLSPredictResult(spec, pred, X, F, preds, bad, options, data, model, recorded)
+    if d is not None:
+        options["sampling_weights"] = sampling_weights
+    return PLSPredictResult(spec, pred, X, F, preds, bad, options, data, model, recorded, d)
 
 
 class PLSPredictResult(Result):
@@ -340,17 +386,20 @@ class PLSPredictResult(Result):
     options : dict
     """
 
-    def __init__(self, spec, predictor, X, F, preds, bad, options, data, model, seed):
+    def __init__(self, spec, predictor, X, F, preds, bad, options, data, model, seed, d=None):
         self.spec, self.options, self.nobs, self.folds = spec, options, len(X), F
+        #: Row weights summing to ``nobs`` (weighted training fits and error metrics), or None.
+        self.case_weights = d
         self.model_syntax = model
         self._items = predictor.items
         idx = data.index
         self.predictions = {m: pd.DataFrame(p, index=idx, columns=predictor.items) for m, p in preds.items()}
         self._actual = X[:, predictor.item_idx]
         owner = {x: c for c in spec.constructs for x in spec.blocks[c]}
-        self._table = metrics_table(self._actual, preds, predictor.items, [owner[x] for x in predictor.items])
+        self._table = metrics_table(self._actual, preds, predictor.items, [owner[x] for x in predictor.items], d)
         self._warnings = []
-        self._references = (R.SHMUELI_2016, R.SHMUELI_2019, R.WOLD, R.LOHMOLLER)
+        self._references = (R.SHMUELI_2016, R.SHMUELI_2019, R.WOLD, R.LOHMOLLER) + (
+            (R.BECKER_ISMAIL,) if d is not None else ())
         self._provenance = make_provenance("cxmodels.sem.pls.predict_pls", data, {"model": model, **options}, seed)
         n_fits = int(sum(len(np.unique(F[:, r])) for r in range(F.shape[1])))
         if bad:
@@ -444,4 +493,8 @@ class PLSPredictResult(Result):
                 f"benchmark and the training-sample indicator averages (Q2_predict), following "
                 f"{R.SHMUELI_2019.cite}: PLS had a lower RMSE than the linear model for "
                 f"{d.criteria['pls_better_than_lm']} of {d.criteria['indicators']} indicators ({d.action} "
-                "predictive power).")
+                "predictive power)."
+                + (f" Sampling weights (column {o['sampling_weights']!r}) weighted every training fit (weighted PLS, "
+                   f"{R.BECKER_ISMAIL.cite}; weighted linear-model and indicator-average benchmarks), and RMSE, MAE "
+                   "and Q2_predict averaged the prediction errors with the weights of the held-out rows."
+                   if self.case_weights is not None else ""))
