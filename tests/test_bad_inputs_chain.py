@@ -101,3 +101,26 @@ def test_intervention_arguments(chain):
     bad.loc[[3, 5], "SAT1"] = np.nan
     out = assert_clean(_evaluate(chain), bad)
     assert isinstance(out, InputError) and "rows 3, 5" in str(out)
+
+
+# ------------------------------------------------------------------ issue 13: a survey of some customers
+SOME = make_customer_base(300, n_experiment=0, seed=12, scale=10, n_truth=1000, response_rate=0.5)
+SURVEY_KW = dict(customer="customer_id", scale=10, **FAST)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("name, frame", variants(SOME.survey, ["customer_id", "SAT1"]),
+                         ids=[n for n, _ in variants(SOME.survey, ["customer_id", "SAT1"])])
+def test_survey_sweep(name, frame):
+    out = assert_clean(fit_value_chain, SOME.behaviour, SOME.model, survey=frame, **SURVEY_KW)
+    if name in ("empty", "one_row", "non_unique_columns") or name.startswith(("all_nan", "inf", "text_in")):
+        assert isinstance(out, InputError), (name, out)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("name, frame", variants(SOME.behaviour, ["customer_id", "tenure"]),
+                         ids=[n for n, _ in variants(SOME.behaviour, ["customer_id", "tenure"])])
+def test_behaviour_sweep_with_a_survey(name, frame):
+    out = assert_clean(fit_value_chain, frame, SOME.model, survey=SOME.survey, **SURVEY_KW)
+    if name in ("empty", "one_row", "non_unique_columns") or name.startswith(("all_nan", "inf", "text_in")):
+        assert isinstance(out, InputError), (name, out)

@@ -39,29 +39,34 @@ def loglik(theta, t, d, N, S, logw, *, nr=None, w=None):
     k = np.exp(a)
     if nr is not None:
         S = S + theta[5] * nr[:, None]
-    z = (np.log(t) - b)[:, None]
-    H = np.exp(np.clip(k * z + g * S, -700, 700))
+    logt = np.log(t)
+    z = (logt - b)[:, None]
+    # row terms once per row, node terms once per node: the (n, q) passes are what costs
+    H = np.exp(np.minimum(k * z + g * S, 700.0))
     dd = d[:, None]
-    L = dd * (a - b + (k - 1) * z + g * S) - H + logw
+    L = (d * (a - b) + d * (k - 1) * (logt - b))[:, None] + (g * dd) * S - H + logw
     if N is not None:
-        eta = c + dp * S
-        mu = np.exp(np.clip(eta, -700, 700)) * t[:, None]
-        L = L + N[:, None] * (eta + np.log(t)[:, None]) - mu
+        mu = np.exp(np.minimum(c + dp * S, 700.0)) * t[:, None]
+        L += (N * (c + logt))[:, None] + (dp * N)[:, None] * S - mu
     top = L.max(axis=1, keepdims=True)
-    ll = np.log(np.exp(L - top).sum(axis=1)) + top[:, 0]     # logsumexp without its overhead
-    P = np.exp(L - ll[:, None])
-    if w is not None:
-        P = P * w[:, None]
-    grad = [np.sum(P * (dd * (1 + k * z) - H * k * z)), np.sum(P * (-dd * k + H * k)), np.sum(P * (dd - H) * S)]
+    E = np.exp(L - top)
+    tot = E.sum(axis=1)
+    ll = np.log(tot) + top[:, 0]
+    P = E * ((1.0 / tot) if w is None else (w / tot))[:, None]
+    PH = P * H
+    sP = P.sum(axis=1)                                   # 1, or the row weight
+    grad = [np.sum(d * sP * (1 + k * z[:, 0])) - k * np.sum(PH * z), np.sum(-d * sP * k) + k * PH.sum(),
+            np.sum((d[:, None] * P - PH) * S)]
     if N is None:
         grad += [0.0, 0.0]
-        ds = g * (dd - H)
     else:
-        res = N[:, None] - mu
-        grad += [np.sum(P * res), np.sum(P * res * S)]
-        ds = g * (dd - H) + dp * res
+        Pmu = P * mu
+        grad += [np.sum(N * sP) - Pmu.sum(), np.sum((N[:, None] * P - Pmu) * S)]
     if nr is not None:
-        grad.append(np.sum((P * ds)[nr]))
+        dS = g * (dd * P - PH)
+        if N is not None:
+            dS += dp * (N[:, None] * P - Pmu)
+        grad.append(np.sum(dS[nr]))
     const = 0.0 if N is None else -(special.gammaln(N + 1) @ (np.ones_like(N) if w is None else w))
     total = (ll @ (np.ones_like(ll) if w is None else w)) + const
     return total, np.array(grad)
