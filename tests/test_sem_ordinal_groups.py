@@ -116,3 +116,22 @@ def test_defined_parameter_naming_an_unknown_label(cut):
         fit_sem_ordinal(DEF_MODEL + "\nbad := a*zz", cut, ordered=ITEMS)
     with pytest.raises(InputError, match="not declared ordered"):
         fit_sem_ordinal(MODEL, cut, ordered=ITEMS[:-1], group="school")
+
+
+def test_invariance_test_matches_lavtestlrt(cut, fits):
+    from cxmodels.sem import measurement_invariance
+    from cxmodels.sem.cb.ordinal_groups import satorra_2000
+
+    lrt = pd.read_csv(FIX / "lrt.csv")
+    Td, m, p = satorra_2000(fits["configural"], fits["thresholds_loadings"])
+    assert m == lrt["df_diff"].iloc[1]
+    assert Td == pytest.approx(lrt["chisq_diff"].iloc[1], abs=1e-3)
+    assert p == pytest.approx(lrt["pvalue"].iloc[1], rel=1e-3)
+    res = measurement_invariance(MODEL, cut, group="school", ordered=True)
+    t = res.summary()
+    assert list(t.index) == ["configural", "thresholds_loadings"]
+    assert t.loc["thresholds_loadings", "chisq_diff"] == pytest.approx(Td, abs=1e-8)
+    assert res.decide().variant == "configural"  # the CFI drops by 0.035
+    assert all(r.cite in res.methods_text() for r in res.references)
+    with pytest.raises(InputError, match="with ordinal items the levels are"):
+        measurement_invariance(MODEL, cut, group="school", ordered=True, levels=("configural", "metric"))

@@ -6,6 +6,11 @@ and intercepts (Meredith 1993, Psychometrika 58, 525-543; Vandenberg & Lance 200
 Organizational Research Methods 3, 4-70).  With ``estimator="MLR"`` the difference test
 is the Satorra-Bentler (2001) scaled difference,
 ``T_d = (T_0 - T_1) / c_d`` with ``c_d = (df_0 c_0 - df_1 c_1) / (df_0 - df_1)``.
+
+With ordinal items (``ordered=``) the levels are ``configural`` and ``thresholds_loadings``
+(thresholds and loadings equal, Wu & Estabrook 2016; the WLSMV fits of
+:mod:`cxmodels.sem.cb.ordinal_groups`), compared by the scaled-and-shifted Satorra (2000)
+difference test, lavaan's ``lavTestLRT`` default for WLSMV.
 """
 
 from __future__ import annotations
@@ -21,9 +26,13 @@ from ...errors import InputError
 from ...provenance import make_provenance
 from .. import references as R
 from .fit import fit_sem
+from .ordinal_groups import SATORRA_2000, WU_ESTABROOK, satorra_2000
 
 LEVELS = {"configural": (), "metric": ("loadings",), "scalar": ("loadings", "intercepts"),
           "strict": ("loadings", "intercepts", "residuals")}
+
+#: The levels for ordinal items (lavaan's group.equal for WLSMV fits).
+ORDINAL_LEVELS = {"configural": (), "thresholds_loadings": ("thresholds", "loadings")}
 
 #: Largest drop in CFI still read as invariance (Cheung & Rensvold 2002).
 DELTA_CFI = -0.01
@@ -39,13 +48,16 @@ class InvarianceResult(Result):
     highest level supported.
     """
 
-    def __init__(self, fits: dict, table: pd.DataFrame, provenance, level: float):
+    def __init__(self, fits: dict, table: pd.DataFrame, provenance, level: float, ordinal: bool = False):
         self.fits, self._table, self._provenance, self.level = fits, table, provenance, level
+        self.ordinal = ordinal
         self._warnings = [f"{lv}: {w}" for lv, res in fits.items() for w in res.warnings]
         self._converged = all(res.converged for res in fits.values())
         self._admissible = all(res.admissible for res in fits.values())
         refs = [R.MEREDITH, R.VANDENBERG_LANCE, R.CHEUNG_RENSVOLD, R.ROSSEEL]
-        if "chisq_scaled" in table:
+        if ordinal:
+            refs += [WU_ESTABROOK, SATORRA_2000]
+        elif "chisq_scaled" in table:
             refs.append(R.SATORRA_BENTLER)
         self._references = tuple(refs)
 
@@ -78,6 +90,9 @@ class InvarianceResult(Result):
     def methods_text(self) -> str:
         levels = ", ".join(self.fits)
         scaled = (f", scaled as proposed by {R.SATORRA_BENTLER.cite}," if "chisq_scaled" in self._table else "")
+        if self.ordinal:
+            scaled = (f" (the scaled-and-shifted test of {SATORRA_2000.cite}, on WLSMV fits of the ordinal items "
+                      f"with thresholds and loadings constrained as {WU_ESTABROOK.cite} describe)")
         return ("Following " f"{R.MEREDITH.cite} and {R.VANDENBERG_LANCE.cite}, measurement invariance across "
                 f"groups was tested by a sequence of nested multigroup models ({levels}) fitted as lavaan, the R "
                 f"package of {R.ROSSEEL.cite}, fits them, and compared by chi-square difference tests{scaled} "
@@ -128,17 +143,24 @@ def measurement_invariance(model: str, data: pd.DataFrame, group: str,
     if isinstance(levels, str):
         levels = [levels]
     levels = list(levels)
-    unknown = [lv for lv in levels if lv not in LEVELS]
+    ordinal = bool(kwargs.get("ordered"))
+    if "group_equal" in kwargs:
+        raise InputError("measurement_invariance sets group_equal itself (through levels)")
+    if ordinal:
+        if levels == ["configural", "metric", "scalar"]:  # the continuous default
+            levels = list(ORDINAL_LEVELS)
+        bad = [lv for lv in levels if lv not in ORDINAL_LEVELS]
+        if bad or levels != list(ORDINAL_LEVELS):
+            raise InputError(f"with ordinal items the levels are {list(ORDINAL_LEVELS)} (thresholds and loadings "
+                             f"are constrained together, Wu & Estabrook 2016), got {levels}")
+    unknown = [lv for lv in levels if lv not in LEVELS and not (ordinal and lv in ORDINAL_LEVELS)]
     if unknown:
         raise InputError(f"unknown invariance level(s) {unknown}; use {list(LEVELS)}")
-    order = list(LEVELS)
+    order = list(ORDINAL_LEVELS) if ordinal else list(LEVELS)
     if len(levels) < 2 or len(set(levels)) != len(levels) or \
             [order.index(lv) for lv in levels] != sorted(order.index(lv) for lv in levels):
         raise InputError(f"levels must name at least two distinct levels in increasing order of "
                          f"constraint ({order}), got {levels}")
-    if "group_equal" in kwargs or "ordered" in kwargs and kwargs["ordered"]:
-        raise InputError("measurement_invariance sets group_equal itself and needs continuous items "
-                         "(ordered is not supported)")
     V.check_level(level)
     V.require_frame(data)
     if group is None or not isinstance(group, str):
@@ -148,8 +170,16 @@ def measurement_invariance(model: str, data: pd.DataFrame, group: str,
     if n_groups < 2:
         raise InputError(f"group column {group!r} has {n_groups} distinct value(s); invariance needs "
                          "at least two groups")
-    fits = {lv: fit_sem(model, data, group=group, group_equal=LEVELS[lv], level=level, **kwargs)
+    fits = {lv: fit_sem(model, data, group=group, group_equal=(ORDINAL_LEVELS if ordinal else LEVELS)[lv],
+                        level=level, **kwargs)
             for lv in levels}
+    if ordinal:
+        table = _ordinal_table(fits)
+        first = next(iter(fits.values()))
+        prov = make_provenance("cxmodels.sem.measurement_invariance", data,
+                               {"model": model, "group": group, "levels": levels, "level": level,
+                                "estimator": "WLSMV", "ordered": first.options["ordered"]})
+        return InvarianceResult(fits, table, prov, level, ordinal=True)
     rows, prev = [], None
     for lv, res in fits.items():
         f = res.fit_indices()
@@ -173,3 +203,19 @@ def measurement_invariance(model: str, data: pd.DataFrame, group: str,
                            {"model": model, "group": group, "levels": levels, "level": level,
                             **{k: v for k, v in first.options.items() if k in ("estimator", "missing", "std_lv")}})
     return InvarianceResult(fits, pd.DataFrame(rows).set_index("model"), prov, level)
+
+
+def _ordinal_table(fits: dict) -> pd.DataFrame:
+    """The comparison table of WLSMV fits: scaled fit indices, the Satorra (2000) difference test."""
+    rows, prev = [], None
+    for lv, res in fits.items():
+        f = res.fit_indices()
+        row = {"model": lv, "df": f["df"], "chisq": f["chisq"], "chisq_scaled": f["chisq_scaled"], "aic": np.nan,
+               "bic": np.nan, "cfi": f["cfi_scaled"], "rmsea": f["rmsea_scaled"], "chisq_diff": np.nan,
+               "df_diff": np.nan, "pvalue_diff": np.nan, "cfi_diff": np.nan}
+        if prev is not None:
+            Td, m, pv = satorra_2000(prev[1], res)
+            row.update(chisq_diff=Td, df_diff=m, pvalue_diff=pv, cfi_diff=f["cfi_scaled"] - prev[0]["cfi_scaled"])
+        rows.append(row)
+        prev = (f, res)
+    return pd.DataFrame(rows).set_index("model")

@@ -33,13 +33,21 @@ from ..._numerics import jacobian
 from ..._stats import wald
 from ...errors import EstimationError, IdentificationError, InputError
 from ...provenance import make_provenance
+from ...references import ref
 from . import checks
 from . import fit_indices as fi
 from .core import _start_values
 from .model import RAMModel
 from .partable import build
 
-__all__ = ["fit_ordinal_groups", "GROUP_EQUAL_ORDINAL"]
+__all__ = ["fit_ordinal_groups", "satorra_2000", "GROUP_EQUAL_ORDINAL", "SATORRA_2000", "WU_ESTABROOK"]
+
+SATORRA_2000 = ref("Satorra, A. (2000). Scaled and adjusted restricted tests in multi-sample analysis of moment "
+                   "structures. In R. D. H. Heijmans, D. S. G. Pollock, & A. Satorra (Eds.), Innovations in "
+                   "multivariate statistical analysis (pp. 233-247). Kluwer.")
+WU_ESTABROOK = ref("Wu, H., & Estabrook, R. (2016). Identification of confirmatory factor analysis models of "
+                   "different levels of invariance for ordered categorical outcomes. Psychometrika, 81(4), "
+                   "1014-1045.")
 
 #: The invariance levels supported for ordinal items.
 GROUP_EQUAL_ORDINAL = ((), ("loadings", "thresholds"))
@@ -306,8 +314,45 @@ def fit_ordinal_groups(model: str, data: pd.DataFrame, *, group: str, ordered=Tr
     options = dict(estimator="WLSMV", ordered=v.observed, group=group, group_equal=list(group_equal),
                    std_lv=std_lv, level=level, parameterization="delta")
     prov = make_provenance("cxmodels.sem.fit_sem (ordinal multigroup, WLSMV)", data, {"model": model, **options})
-    return OrdinalGroupsResult(tab, fit, model, options, notes, prov, int(N), work, sts[0].correlation, converged,
-                               problems, group_labels=labels)
+    res = OrdinalGroupsResult(tab, fit, model, options, notes, prov, int(N), work, sts[0].correlation, converged,
+                              problems, group_labels=labels)
+    # what the Satorra (2000) difference test between nested fits needs
+    res._wls = {"D": Ds, "W": W_list, "Gamma": [st.nacov for st in sts], "n": Ns, "T": T, "df": df}
+    return res
+
+
+def satorra_2000(m1, m0) -> tuple[float, int, float]:
+    """Scaled-and-shifted difference test of nested WLSMV fits (Satorra 2000; lavaan's
+    ``lavTestLRT`` default, ``A.method = "delta"``): ``m1`` the less restricted fit, ``m0`` the
+    more restricted one.  With ``Pi`` the stacked Jacobians of ``m1``, ``P`` its information
+    ``sum_g f_g Pi_g' W_g Pi_g``, ``A`` the orthogonal complement of ``ginv(Pi_1) Pi_0`` and
+    ``U = W Pi P^-1 A' (A P^-1 A')^- A P^-1 Pi' W``:  ``T_d = a (T_0 - T_1) + b`` with
+    ``a = sqrt(m / tr((U Gamma)^2))``, ``b = m - a tr(U Gamma)``, ``m = df_0 - df_1``.
+
+    Returns ``(T_d, m, p-value)``.
+    """
+    w1, w0 = m1._wls, m0._wls
+    m = int(w0["df"] - w1["df"])
+    if m <= 0:
+        raise InputError("the second model must be more restricted (more degrees of freedom) than the first")
+    fg = w1["n"] / w1["n"].sum()
+    D1, D0 = np.vstack(w1["D"]), np.vstack(w0["D"])
+    H = np.linalg.pinv(D1) @ D0
+    u, sv, _ = np.linalg.svd(H, full_matrices=True)
+    rank = int(np.sum(sv > sv.max() * 1e-8))
+    A = u[:, rank:].T  # orthogonal complement of the columns of H
+    P = sum(fg[g] * (w1["D"][g].T * w1["W"][g]) @ w1["D"][g] for g in range(len(fg)))
+    Pi = np.linalg.inv(P)
+    PAAPAAP = Pi @ A.T @ np.linalg.pinv(A @ Pi @ A.T) @ A @ Pi
+    V_all = np.concatenate(w1["W"])
+    U = (V_all[:, None] * D1) @ PAAPAAP @ (D1.T * V_all)
+    G_all = _block_diag([fg[g] * w1["Gamma"][g] for g in range(len(fg))])
+    UG = U @ G_all
+    tr1, tr2 = np.trace(UG), np.trace(UG @ UG)
+    a = np.sqrt(m / tr2)
+    b = m - a * tr1
+    Td = (w0["T"] - w1["T"]) * a + b
+    return float(Td), m, float(stats.chi2.sf(Td, m))
 
 
 def _block_diag(mats):
