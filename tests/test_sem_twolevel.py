@@ -251,6 +251,20 @@ def test_bad_input_corpus(small, case):
         pytest.fail(f"the corpus has {len(cases)} cases; shrink the parametrization")
     _, frame = cases[case]
     assert_clean(fit_sem, MODELS["cfa"], frame, cluster="cluster")
+    assert_clean(fit_sem_twolevel, MODELS["cfa"], frame, cluster="cluster")
+
+
+@pytest.mark.parametrize("args, kwargs", [
+    ((MODELS["cfa"], {"y1": [1.0, 2.0]}), {"cluster": "cluster"}),
+    ((MODELS["cfa"], None), {"cluster": "cluster"}),
+    ((42, pd.DataFrame({"y1": [1.0]})), {"cluster": "cluster"}),
+    ((MODELS["cfa"], pd.DataFrame({"y1": [1.0]})), {"cluster": ["cluster"]}),
+    (("level: 1\n f =~ y1 + y2\nlevel: 2\n", pd.DataFrame({"y1": [1.0]})), {"cluster": "cluster"}),
+    ((MODELS["cfa"], pd.DataFrame({"y1": [1.0]})), {"cluster": "cluster", "level": 1.5}),
+])
+def test_bad_arguments_are_cxmodels_errors(args, kwargs):
+    assert_clean(fit_sem, *args, **kwargs)
+    assert_clean(fit_sem_twolevel, *args, **kwargs)
 
 
 def test_bad_input_corpus_size():
