@@ -148,3 +148,220 @@ def test_moderation_constant_weights_equal_unweighted_with_bootstrap(mobi, metho
     bb = _quiet(b.bootstrap, n_boot=15, seed=8, progress=False).summary()
     cols = ["est", "boot_mean", "boot_se", "ci_lower", "ci_upper", "bca_lower", "bca_upper"]
     np.testing.assert_allclose(ba[cols], bb[cols], rtol=0, atol=1e-9)
+
+
+# --------------------------------------------------------------------------- copula test
+def _copula_data(seed=5, n=400):
+    """Park & Gupta (2012): a non-normal (chi-square) regressor correlated with the error."""
+    from scipy import stats
+    rng = np.random.default_rng(seed)
+    xs, e = rng.multivariate_normal([0, 0], [[1, 0.5], [0.5, 1]], n).T
+    x = stats.chi2.ppf(stats.norm.cdf(xs), 2)
+    return pd.DataFrame({"X": x, "Y": 0.5 * x + e, "w": rng.integers(1, 5, n)})
+
+
+def test_copula_constant_weights_equal_unweighted():
+    from cxmodels.sem import fit_pls
+    from cxmodels.sem.pls.copula import copula_test
+    d = _copula_data().assign(w=7.0)
+    a = _quiet(copula_test, fit_pls("Y ~ X", d, sampling_weights="w"), n_boot=50, seed=3, progress=False)
+    b = _quiet(copula_test, fit_pls("Y ~ X", d), n_boot=50, seed=3, progress=False)
+    cols = ["path_pls", "est", "boot_se", "t", "pvalue", "ci_lower", "ci_upper"]
+    np.testing.assert_allclose(a.summary()[cols], b.summary()[cols], rtol=0, atol=ATOL)
+    assert a.sampling_weights == "w" and "Becker & Ismail (2016)" in a.methods_text()
+
+
+def test_copula_weighted_regression_is_wls_with_the_weighted_copula_term():
+    """The weighted estimate is statsmodels' WLS of the scores on X and the copula term built from
+    the weighted empirical CDF; that term is ``Phi^-1(rank / (n + 1))`` for equal weights and, for
+    integer weights, the replicated data's term up to the ``+1`` finite-sample offsets of the ranks."""
+    import statsmodels.api as sm
+    from scipy import stats
+    from cxmodels.sem import fit_pls
+    from cxmodels.sem.pls.copula import copula_term, copula_test
+    d = _copula_data()
+    res = fit_pls("Y ~ X", d, sampling_weights="w")
+    cop = _quiet(copula_test, res, n_boot=30, seed=1, progress=False)
+    S, w = res.scores(None), d["w"].to_numpy(float)
+    c = copula_term(S["X"], w)
+    ref = sm.WLS(S["Y"], sm.add_constant(np.column_stack([S["X"], c])), weights=w).fit().params[1:]
+    np.testing.assert_allclose(cop.summary()["est"], ref, rtol=0, atol=1e-10)
+    x = S["X"].to_numpy()
+    np.testing.assert_allclose(copula_term(x, np.ones(len(x))), stats.norm.ppf(stats.rankdata(x) / (len(x) + 1)),
+                               rtol=0, atol=ATOL)
+    rep = np.repeat(x, d["w"])
+    h_rep = stats.rankdata(rep) / (len(rep) + 1)
+    h_w = stats.norm.cdf(c)
+    np.testing.assert_allclose(np.repeat(h_w, d["w"]), h_rep, rtol=0, atol=1 / len(x))
+
+
+def test_copula_weighted_bootstrap_resamples_with_the_weights():
+    from cxmodels.sem import fit_pls
+    from cxmodels.sem.pls.copula import copula_test
+    d = _copula_data()
+    a = _quiet(copula_test, fit_pls("Y ~ X", d, sampling_weights="w"), n_boot=40, seed=3, progress=False)
+    b = _quiet(copula_test, fit_pls("Y ~ X", d), n_boot=40, seed=3, progress=False)
+    assert not np.allclose(a.summary()["est"], b.summary()["est"])
+    assert not np.allclose(a.summary()["boot_se"], b.summary()["boot_se"])
+
+
+# --------------------------------------------------------------------------- PLSpredict and CVPAT
+SMALL = """Image =~ IMAG1 + IMAG2 + IMAG3
+Expectation =~ CUEX1 + CUEX2 + CUEX3
+Satisfaction =~ CUSA1 + CUSA2 + CUSA3
+Loyalty =~ CUSL1 + CUSL2 + CUSL3
+Satisfaction ~ Image + Expectation
+Loyalty ~ Satisfaction + Image"""
+
+
+def _folds(n, k=5, seed=2):
+    return np.random.default_rng(seed).permutation(np.arange(n) % k)
+
+
+@pytest.mark.parametrize("approach", ["DA", "EA"])
+def test_predict_integer_weights_equal_replicated_rows(weighted_data, approach):
+    from cxmodels.sem.pls.predict import predict_pls
+    data, rep, _ = weighted_data
+    f = _folds(len(data))
+    a = predict_pls(SMALL, data, folds=f, repeats=1, approach=approach, sampling_weights="w", tol=1e-12)
+    b = predict_pls(SMALL, rep, folds=np.repeat(f, data["w"]), repeats=1, approach=approach, tol=1e-12)
+    np.testing.assert_allclose(_numeric(a.summary()), _numeric(b.summary()), rtol=0, atol=ATOL)
+    for m in ("pls", "lm", "ia"):
+        np.testing.assert_allclose(a.predictions[m].to_numpy()[np.repeat(np.arange(len(data)), data["w"])],
+                                   b.predictions[m], rtol=0, atol=ATOL)
+    assert a.options["sampling_weights"] == "w" and "held-out rows" in a.methods_text()
+    assert any(r.cite == "Becker & Ismail (2016)" for r in a.references)
+
+
+def test_predict_constant_weights_equal_unweighted(mobi):
+    from cxmodels.sem.pls.predict import predict_pls
+    a = predict_pls(SMALL, mobi.assign(w=2.0), folds=5, repeats=2, seed=7, sampling_weights="w")
+    b = predict_pls(SMALL, mobi, folds=5, repeats=2, seed=7)
+    np.testing.assert_array_equal(a.folds, b.folds)
+    np.testing.assert_allclose(_numeric(a.summary()), _numeric(b.summary()), rtol=0, atol=ATOL)
+    assert a.decide().action == b.decide().action
+
+
+def test_cvpat_integer_weights_equal_replicated_losses(weighted_data):
+    """Average losses and their difference equal the replicated data's; the test's standard
+    error counts the n respondents (sampling weights are not frequency weights)."""
+    from cxmodels.sem.pls.cvpat import cvpat
+    data, rep, _ = weighted_data
+    f = _folds(len(data))
+    a = cvpat(SMALL, data, folds=f, repeats=1, n_boot=0, sampling_weights="w")
+    b = cvpat(SMALL, rep, folds=np.repeat(f, data["w"]), repeats=1, n_boot=0)
+    cols = ["loss_model", "loss_other", "diff", "dbar"]
+    np.testing.assert_allclose(a.summary()[cols], b.summary()[cols], rtol=0, atol=ATOL)
+    # the replicated rows would count N respondents and shrink the standard error: the weighted
+    # test keeps n (its formula is checked in the next test)
+    assert np.all(np.abs(a.summary()["t"]) < np.abs(b.summary()["t"]))
+    assert "Becker & Ismail (2016)" in a.methods_text()
+
+
+def test_cvpat_weighted_t_statistic_is_the_linearized_weighted_mean():
+    from cxmodels.sem.pls.cvpat import loss_test
+    rng = np.random.default_rng(1)
+    lm_, lo, w = rng.random(50), rng.random(50) + 0.1, rng.integers(1, 4, 50).astype(float)
+    r = loss_test(lm_, lo, n_boot=0, weights=w)
+    d = lo - lm_
+    dbar = w @ d / w.sum()
+    se = np.sqrt(50 / 49 * np.sum(w ** 2 * (d - dbar) ** 2)) / w.sum()
+    assert r["dbar"] == pytest.approx(dbar, abs=1e-12) and r["t"] == pytest.approx(dbar / se, abs=1e-10)
+    r1, r0 = loss_test(lm_, lo, n_boot=300, weights=np.full(50, 1.0), rng=np.random.default_rng(3)), \
+        loss_test(lm_, lo, n_boot=300, rng=np.random.default_rng(3))
+    assert r1 == pytest.approx(r0, abs=1e-12)
+
+
+@pytest.mark.parametrize("competitor", [None, SMALL.replace(" + Image\n", "\n").replace("Loyalty ~ Satisfaction + Image",
+                                                                                       "Loyalty ~ Satisfaction")])
+def test_cvpat_constant_weights_equal_unweighted(mobi, competitor):
+    from cxmodels.sem.pls.cvpat import cvpat
+    a = cvpat(SMALL, mobi.assign(w=5.0), competitor=competitor, folds=5, repeats=2, n_boot=200, seed=4,
+              sampling_weights="w")
+    b = cvpat(SMALL, mobi, competitor=competitor, folds=5, repeats=2, n_boot=200, seed=4)
+    np.testing.assert_allclose(_numeric(a.summary()), _numeric(b.summary()), rtol=0, atol=ATOL)
+    assert a.decide().action == b.decide().action
+
+
+# --------------------------------------------------------------------------- MICOM / MGA
+MGA_MODEL = """Image =~ IMAG1 + IMAG2 + IMAG3
+Satisfaction =~ CUSA1 + CUSA2 + CUSA3
+Loyalty =~ CUSL1 + CUSL2 + CUSL3
+Satisfaction ~ Image
+Loyalty ~ Satisfaction"""
+
+
+def test_mga_constant_weights_equal_unweighted(mobi):
+    from cxmodels.sem.pls.mga import compare_groups
+    d = mobi.assign(seg=np.where(np.arange(len(mobi)) % 2 == 0, "a", "b"), w=1.5)
+    a = compare_groups(MGA_MODEL, d, "seg", n_perm=40, seed=2, progress=False, sampling_weights="w")
+    b = compare_groups(MGA_MODEL, d, "seg", n_perm=40, seed=2, progress=False)
+    for name in ("paths", "compositional", "means_variances"):
+        np.testing.assert_allclose(_numeric(getattr(a, name)), _numeric(getattr(b, name)), rtol=0, atol=ATOL,
+                                   err_msg=name)
+    assert a.sampling_weights == "w" and "Becker & Ismail (2016)" in a.methods_text()
+
+
+def test_mga_integer_weights_equal_replicated_rows(weighted_data):
+    """The deterministic statistics (group paths, MICOM's c) equal the replicated data's; the mean
+    differences carry the sampling-weight factor and the log variance ratio each group's
+    n/(n-1) against N/(N-1) divisor."""
+    from cxmodels.sem.pls.mga import compare_groups
+    data, _, factor = weighted_data
+    data = data.assign(seg=np.where(np.arange(len(data)) % 3 == 0, "a", "b"))
+    rep = data.loc[data.index.repeat(data["w"])].reset_index(drop=True)
+    a = compare_groups(MGA_MODEL, data, "seg", n_perm=5, seed=2, progress=False, sampling_weights="w")
+    b = compare_groups(MGA_MODEL, rep, "seg", n_perm=5, seed=2, progress=False)
+    cols = ["est_a", "est_b", "diff"]
+    np.testing.assert_allclose(a.paths[cols], b.paths[cols], rtol=0, atol=ATOL)
+    np.testing.assert_allclose(a.compositional["c"], b.compositional["c"], rtol=0, atol=ATOL)
+    # in pooled-SD units: the pooled standardization divides by n - 1, not N - 1
+    np.testing.assert_allclose(a.means_variances["mean_diff"] * factor, b.means_variances["mean_diff"], rtol=0,
+                               atol=ATOL)
+    n = data.groupby("seg").size()
+    N = data.groupby("seg")["w"].sum()
+    shift = np.log(n["a"] / (n["a"] - 1) * (N["a"] - 1) / N["a"]) - np.log(n["b"] / (n["b"] - 1) * (N["b"] - 1) / N["b"])
+    np.testing.assert_allclose(a.means_variances["var_logratio"], b.means_variances["var_logratio"] + shift, rtol=0,
+                               atol=ATOL)
+
+
+# --------------------------------------------------------------------------- bad weights
+def _call(fn, d, column="w"):
+    from cxmodels.sem.pls.cvpat import cvpat
+    from cxmodels.sem.pls.mga import compare_groups
+    from cxmodels.sem.pls.predict import predict_pls
+    calls = {
+        "hoc": lambda: fit_pls_hoc(HOC_MODEL.format(op="=~"), d, sampling_weights=column),
+        "moderation": lambda: fit_pls_moderation(MOD_MODEL, d, sampling_weights=column),
+        "predict": lambda: predict_pls(SMALL, d, folds=5, repeats=1, seed=1, sampling_weights=column),
+        "cvpat": lambda: cvpat(SMALL, d, folds=5, repeats=1, n_boot=0, seed=1, sampling_weights=column),
+        "mga": lambda: compare_groups(MGA_MODEL, d.assign(seg=np.arange(len(d)) % 2), "seg", n_perm=2, seed=1,
+                                      progress=False, sampling_weights=column),
+    }
+    return _quiet(calls[fn])
+
+
+FNS = ["hoc", "moderation", "predict", "cvpat", "mga"]
+
+
+@pytest.mark.parametrize("fn", FNS)
+@pytest.mark.parametrize("bad,word", [(-1.0, "negative"), (np.nan, "missing"), (np.inf, "infinite")])
+def test_bad_weights_are_refused_naming_rows(mobi, fn, bad, word):
+    d = mobi.assign(w=1.0)
+    d.loc[[3, 17], "w"] = bad
+    before = d.copy()
+    with pytest.raises(InputError, match=rf"(?s){word}.*3.*17"):
+        _call(fn, d)
+    pd.testing.assert_frame_equal(d, before)
+
+
+@pytest.mark.parametrize("fn", FNS)
+def test_weight_column_must_exist_be_numeric_and_not_be_an_item(mobi, fn):
+    with pytest.raises(InputError, match="'w'"):
+        _call(fn, mobi)
+    with pytest.raises(InputError, match="numeric"):
+        _call(fn, mobi.assign(w="a"))
+    with pytest.raises(InputError, match="indicator"):
+        _call(fn, mobi, column="IMAG1")
+    with pytest.raises(InputError, match="zero in every row"):
+        _call(fn, mobi.assign(w=0.0))
