@@ -71,4 +71,4 @@ def test_bootstrap_arguments():
     for kwargs in (dict(n_boot=0), dict(n_boot=2, level=1.5), dict(n_boot=2, interval="bca")):
         assert isinstance(assert_clean(res.bootstrap, seed=1, progress=False, **kwargs), InputError), kwargs
     groups = fit_sem_ordinal(ORD_MODEL, CUT, ordered=True, group="school")
-    assert isinstance(assert_clean(groups.bootstrap, 2, seed=1), InputError)
+    assert isinstance(assert_clean(groups.bootstrap, 0, seed=1), InputError)

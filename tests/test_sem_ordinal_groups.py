@@ -74,8 +74,6 @@ def test_bad_input(cut):
         fit_sem_ordinal(MODEL, sparse, ordered=ITEMS, group="school", group_equal=("thresholds", "loadings"))
     with pytest.raises(InputError, match="at least two"):
         fit_sem_ordinal(MODEL, cut.assign(school="one"), ordered=ITEMS, group="school")
-    with pytest.raises(InputError, match="':=' defined"):
-        fit_sem_ordinal(MODEL.replace("+ x2", "+ a*x2") + "\nd := 2*a", cut, ordered=ITEMS, group="school")
     pd.testing.assert_frame_equal(cut, before)
 
 
@@ -135,3 +133,20 @@ def test_invariance_test_matches_lavtestlrt(cut, fits):
     assert all(r.cite in res.methods_text() for r in res.references)
     with pytest.raises(InputError, match="with ordinal items the levels are"):
         measurement_invariance(MODEL, cut, group="school", ordered=True, levels=("configural", "metric"))
+
+
+def test_defined_parameters_and_bootstrap_with_groups(cut):
+    res = fit_sem_ordinal(DEF_MODEL, cut, ordered=ITEMS, group="school", group_equal=("thresholds", "loadings"))
+    lav = pd.read_csv(FIX / "defined_groups_estimates.csv").set_index("lhs")
+    t = res.summary().set_index("lhs")
+    for name in ("ratio", "total"):
+        assert t.loc[name, "est"] == pytest.approx(lav.loc[name, "est"], abs=1e-4)
+        assert t.loc[name, "se"] == pytest.approx(lav.loc[name, "se"], abs=1e-3)
+    assert res.params["total"] == pytest.approx(t.loc["total", "est"])
+    boot = res.bootstrap(6, seed=4, progress=False)
+    b = boot.summary()
+    assert boot.n_failed == 0 and b.loc[b["lhs"] == "total", "boot_se"].iloc[0] > 0
+    # resampled within groups: every replicate keeps the group sizes
+    n = cut["school"].value_counts()
+    again = res._resample(np.random.default_rng(0))["school"].value_counts()
+    pd.testing.assert_series_equal(again.sort_index(), n.sort_index())

@@ -74,7 +74,9 @@ class OrdinalSEMResult(SEMBase):
         """What :class:`~cxmodels.sem.cb.bootstrap.BootstrapResult` reads to name the rows of its
         draws (the table and the number of groups; an ordinal fit has no ML core)."""
         from types import SimpleNamespace
-        return SimpleNamespace(table=self._rows().assign(group=0), model=SimpleNamespace(n_groups=1))
+        labels = list(self.group_labels)
+        groups = [labels.index(g) for g in self._rows()["group"]] if "group" in self._rows() else 0
+        return SimpleNamespace(table=self._rows().assign(group=groups), model=SimpleNamespace(n_groups=len(labels)))
 
     def _row_values(self, theta) -> np.ndarray:
         """A bootstrap replicate is stored as the values of the table's rows (``:=`` excluded)."""
@@ -94,8 +96,6 @@ class OrdinalSEMResult(SEMBase):
         from ...errors import CXModelsError
         from .bootstrap import BootstrapResult, _check_interval
 
-        if self.group_labels != [None]:
-            raise InputError("bootstrap of a multigroup ordinal model is not available yet; bootstrap each group")
         n_boot = V.check_count(n_boot, "n_boot", minimum=1)
         level = V.check_level(self.options["level"] if level is None else level)
         interval = _check_interval(interval)
@@ -106,10 +106,8 @@ class OrdinalSEMResult(SEMBase):
         with _w.catch_warnings():
             _w.simplefilter("ignore")
             for _ in range(n_boot):
-                idx = rng.integers(0, len(items), len(items))
                 try:
-                    rep = fit_sem_ordinal(self.model_syntax, items.iloc[idx].reset_index(drop=True),
-                                          ordered=list(items.columns), std_lv=self.options["std_lv"])
+                    rep = self._refit(self._resample(rng))
                     vals = rep._rows()["est"].to_numpy(float)
                     if rep.converged and len(vals) == n_rows:
                         draws.append(vals)
@@ -120,6 +118,14 @@ class OrdinalSEMResult(SEMBase):
                 bar.update(1)
         theta = np.asarray(draws).reshape(len(draws), n_rows)
         return BootstrapResult(self, theta, n_boot, failed, recorded, level, interval)
+
+    def _resample(self, rng) -> pd.DataFrame:
+        """Respondents drawn with replacement."""
+        idx = rng.integers(0, len(self._items), len(self._items))
+        return self._items.iloc[idx].reset_index(drop=True)
+
+    def _refit(self, frame: pd.DataFrame):
+        return fit_sem_ordinal(self.model_syntax, frame, ordered=list(frame.columns), std_lv=self.options["std_lv"])
 
     def fit_indices(self) -> fi.FitIndices:
         """Fit indices of the WLSMV fit (lavaan's names; ``*_scaled`` are the mean-and-variance
@@ -454,9 +460,23 @@ class OrdinalGroupsResult(OrdinalSEMResult):
     @property
     def params(self) -> pd.Series:
         t = self._table
-        keep = t[t["free"]]
-        return pd.Series(keep["est"].to_numpy(), index=[f"{r.lhs} {r.op} {r.rhs}".strip() + f"@{r.group}"
-                                                        for r in keep.itertuples()], name="est")
+        keep = t[t["free"] | (t["op"] == ":=")]
+        return pd.Series(keep["est"].to_numpy(), index=[r.lhs if r.op == ":=" else f"{r.lhs} {r.op} {r.rhs}".strip()
+                                                        + f"@{r.group}" for r in keep.itertuples()], name="est")
+
+    def _resample(self, rng) -> pd.DataFrame:
+        """Respondents drawn with replacement within each group (the group sizes are kept)."""
+        g = self.options["group"]
+        parts = []
+        for lab in self.group_labels:
+            rows = self._items[self._items[g] == lab]
+            parts.append(rows.iloc[rng.integers(0, len(rows), len(rows))])
+        return pd.concat(parts, ignore_index=True)
+
+    def _refit(self, frame: pd.DataFrame):
+        from .ordinal_groups import fit_ordinal_groups
+        return fit_ordinal_groups(self.model_syntax, frame, group=self.options["group"],
+                                  group_equal=self.options["group_equal"], std_lv=self.options["std_lv"])
 
     def reliability(self) -> pd.DataFrame:
         raise InputError("reliability() of a multigroup ordinal model is not available; fit each group on its own")

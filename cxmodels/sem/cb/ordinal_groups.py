@@ -87,9 +87,9 @@ def fit_ordinal_groups(model: str, data: pd.DataFrame, *, group: str, ordered=Tr
         raise InputError(f"with ordinal items group_equal must be () (configural) or ('thresholds', 'loadings') "
                          f"(lavaan's group.equal for ordinal invariance), got {list(group_equal)}")
     equal = bool(eq)
+    from .ordinal import _compile_defined, _defined_values
+
     _, v, defined = build(model, meanstructure=False, std_lv=std_lv)
-    if defined:
-        raise InputError("':=' defined parameters are not supported for multigroup ordinal models yet")
     if isinstance(ordered, str):
         ordered = [ordered]
     not_ordinal = [] if ordered is True else [o for o in v.observed if o not in list(ordered)]
@@ -124,6 +124,7 @@ def fit_ordinal_groups(model: str, data: pd.DataFrame, *, group: str, ordered=Tr
                                   ) from None
     table, v, _ = build(model, n_groups=G, meanstructure=False, std_lv=std_lv,
                         group_equal=["loadings"] if equal else [])
+    compiled = _compile_defined(defined, set(table["label"][table["label"].astype(bool)]))
     t = table.copy()
     resid = (t["op"] == "~~") & (t["lhs"] == t["rhs"]) & t["lhs"].isin(v.observed)
     t.loc[resid, "free"] = False
@@ -291,22 +292,41 @@ def fit_ordinal_groups(model: str, data: pd.DataFrame, *, group: str, ordered=Tr
             std_all = np.nan
             if rr.op == "=~":
                 std_all = est * np.sqrt(full[ram.index[rr.lhs], ram.index[rr.lhs]]) * delta[v.observed.index(rr.rhs)]
+            derived = rr.op == "~~" and rr.lhs == rr.rhs and rr.lhs in v.observed
             rows.append(dict(lhs=rr.lhs, op=rr.op, rhs=rr.rhs, group=lab, label=rr.label, free=is_free, est=est,
-                             se=s_e, std_lv=np.nan, std_all=std_all))
+                             se=s_e, std_lv=np.nan, std_all=std_all, pid=rr.pid if is_free and not derived else -1))
         for j, o in enumerate(v.observed):
             k = a_pid + m + j if a_pid is not None else None
             rows.append(dict(lhs=o, op="~*~", rhs=o, group=lab, label="", free=k is not None, est=delta[j],
-                             se=se[k] if k is not None else 0.0, std_lv=np.nan, std_all=np.nan))
+                             se=se[k] if k is not None else 0.0, std_lv=np.nan, std_all=np.nan,
+                             pid=k if k is not None else -1))
         for j, f in enumerate(v.latent):
             k = a_pid + j if a_pid is not None else None
             rows.append(dict(lhs=f, op="~1", rhs="", group=lab, label="", free=k is not None, est=alpha[j],
-                             se=se[k] if k is not None else 0.0, std_lv=np.nan, std_all=np.nan))
+                             se=se[k] if k is not None else 0.0, std_lv=np.nan, std_all=np.nan,
+                             pid=k if k is not None else -1))
         for k, labt in enumerate(th_labels):
             var, tk = labt.split("|")
             pid = q_m + (k if equal else g * n_tau + k)
             rows.append(dict(lhs=var, op="|", rhs=tk, group=lab, label="", free=True, est=theta[pid], se=se[pid],
-                             std_lv=np.nan, std_all=np.nan))
+                             std_lv=np.nan, std_all=np.nan, pid=pid))
     tab = pd.DataFrame(rows)
+    row_pid = tab.pop("pid").to_numpy()
+    if compiled:
+        # delta method: the defined values as functions of the free parameters
+        fixed_vals = tab["est"].to_numpy(float)
+        row_labels = list(tab["label"])
+
+        def defined_at(th):
+            return _defined_values(compiled, row_labels, np.where(row_pid >= 0, th[np.clip(row_pid, 0, None)],
+                                                                  fixed_vals))
+
+        J = jacobian(defined_at, theta)
+        tab = pd.concat([tab, pd.DataFrame({
+            "lhs": [c[0] for c in compiled], "op": ":=", "rhs": [c[2] for c in compiled], "group": None,
+            "label": [c[0] for c in compiled], "free": False, "est": defined_at(theta),
+            "se": np.sqrt(np.clip(np.diag(J @ vcov @ J.T), 0, None)), "std_lv": np.nan, "std_all": np.nan})],
+            ignore_index=True)
     for col, values in wald(tab["est"], tab["se"], level).items():
         tab[col] = values
     tab = tab[["lhs", "op", "rhs", "group", "label", "free", "est", "se", "z", "pvalue", "ci_lower", "ci_upper",
@@ -317,6 +337,7 @@ def fit_ordinal_groups(model: str, data: pd.DataFrame, *, group: str, ordered=Tr
     res = OrdinalGroupsResult(tab, fit, model, options, notes, prov, int(N), work, sts[0].correlation, converged,
                               problems, group_labels=labels)
     # what the Satorra (2000) difference test between nested fits needs
+    res._defined = compiled
     res._wls = {"D": Ds, "W": W_list, "Gamma": [st.nacov for st in sts], "n": Ns, "T": T, "df": df}
     return res
 
