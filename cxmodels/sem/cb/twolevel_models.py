@@ -139,35 +139,63 @@ class Fit2L:
     message: str
 
 
-def optimize_2l(model, theta0, tol: float = 1e-10, max_iter: int = 200) -> Fit2L:
-    """Newton steps on the observed Hessian (central differences of the analytic gradient),
-    damped toward gradient descent while the Hessian is not positive definite, halved until
-    ``-2logL`` falls; converged when the Newton decrement is below ``tol``."""
+def optimize_2l(model, theta0, tol: float = 1e-10, max_iter: int = 300) -> Fit2L:
+    """Quasi-Newton minimisation of ``-2logL`` with the analytic gradient.
+
+    The first Hessian is the observed one (central differences of the gradient), damped
+    toward gradient descent while it is not positive definite; later ones are BFGS updates,
+    replaced by the observed Hessian when a step fails and before convergence is declared
+    (the Newton decrement ``g' H^{-1} g / 2`` below ``tol`` on the observed Hessian).  Steps
+    are halved until ``-2logL`` falls (Armijo).
+    """
     theta = np.asarray(theta0, dtype=float).copy()
     f, g = model.value_grad(theta)
     if g is None or not np.isfinite(f):
         return Fit2L(theta, np.inf, False, 0, "the starting values give a non-positive-definite matrix")
-    grad = lambda th: (lambda out: out[1] if out[1] is not None else np.full(len(th), np.nan))(model.value_grad(th))
-    for it in range(1, max_iter + 1):
-        H = hessian_from_gradient(grad, theta, h=1e-6, relative=False)
+
+    def grad(th):
+        out = model.value_grad(th)[1]
+        return out if out is not None else np.full(len(th), np.nan)
+
+    def observed(th):
+        H = hessian_from_gradient(grad, th, h=1e-6, relative=False)
         if not np.all(np.isfinite(H)):
-            H = np.eye(len(theta)) * max(1.0, np.abs(g).max())
+            H = np.eye(len(th)) * max(1.0, float(np.abs(g).max()))
         ev = np.linalg.eigvalsh(H)
         if ev.min() <= 1e-8 * max(ev.max(), 1.0):
-            H = H + (abs(ev.min()) + 1e-3 * max(ev.max(), 1.0)) * np.eye(len(theta))
+            H = H + (abs(ev.min()) + 1e-3 * max(ev.max(), 1.0)) * np.eye(len(th))
+        return H
+
+    H, exact = observed(theta), True
+    for it in range(1, max_iter + 1):
         step = np.linalg.solve(H, -g)
         dec = -float(g @ step) / 2
         if 0 <= dec < tol:
-            return Fit2L(theta, f, True, it - 1, "converged")
-        t = 1.0
+            if exact:
+                return Fit2L(theta, f, True, it - 1, "converged")
+            H, exact = observed(theta), True
+            continue
+        if dec < 0:
+            H, exact = observed(theta), True
+            continue
+        t, slope = 1.0, float(g @ step)
         while t > 1e-12:
             cand = theta + t * step
             fc = model.value(cand)
-            if np.isfinite(fc) and fc <= f + 1e-4 * t * float(g @ step) + 1e-12 * abs(f):
+            if np.isfinite(fc) and fc <= f + 1e-4 * t * slope + 1e-12 * abs(f):
                 break
             t *= 0.5
         else:
+            if not exact:
+                H, exact = observed(theta), True
+                continue
             return Fit2L(theta, f, dec < 1e-6, it, "the line search failed")
-        theta = cand
-        f, g = model.value_grad(theta)
+        f_new, g_new = model.value_grad(cand)
+        s_, y_ = cand - theta, g_new - g
+        theta, f, g = cand, f_new, g_new
+        sy = float(s_ @ y_)
+        if sy > 1e-12:
+            Hs = H @ s_
+            H = H + np.outer(y_, y_) / sy - np.outer(Hs, Hs) / float(s_ @ Hs)
+            exact = False
     return Fit2L(theta, f, False, max_iter, "the iteration limit was reached")
