@@ -9,7 +9,18 @@ weights.  Priors (all parameters positive):
 independently: weakly informative, scale-free priors that cover six orders of magnitude
 within their central 95% (:math:`e^{\pm 5.9}`); pass ``priors={"alpha": (mu, sigma)}`` to
 change any of them (LogNormal ``mu``, ``sigma``).  The posterior is sampled by NUTS
-(``pymc.sample``) and kept as ArviZ ``InferenceData``.  Convergence is judged by the
+(``pymc.sample``, chains in parallel processes, one per core) and kept as ArviZ
+``InferenceData``.
+
+NUTS runs in whitened coordinates :math:`z`, :math:`\log\theta = \hat\phi + L z`, with
+:math:`\hat\phi` the maximum-likelihood log-estimates and :math:`L` the Cholesky factor of
+their asymptotic covariance (identity and zero when the ML fit has none).  The target is
+the same posterior: a LogNormal(:math:`\mu, \sigma`) prior on :math:`\theta` is a
+Normal(:math:`\mu, \sigma`) density on :math:`\log\theta`, and the linear map has a constant
+Jacobian; but the posterior of :math:`z` is close to standard normal, so NUTS takes about
+half the leapfrog steps per draw and its draws are less correlated.  The parameters are
+recorded as deterministic transforms under their own names.  Terms of the likelihood that
+depend on the frequency only are evaluated once per distinct frequency.  Convergence is judged by the
 rank-normalised R-hat (at most 1.01) and the bulk and tail effective sample sizes (at
 least 400) of Vehtari et al. (2021); a posterior that misses either is flagged
 (``converged=False``, a :class:`~cxmodels.errors.ConvergenceWarning`, a line in ``.warnings``).
