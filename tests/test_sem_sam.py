@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from cxmodels import datasets
-from cxmodels.errors import CXModelsWarning, IdentificationError, InputError
+from cxmodels.errors import CXModelsWarning, IdentificationError, InputError, ModelSyntaxError
 from cxmodels.sem.cb.sam import SAMResult, sam
 
 FIX = Path(__file__).parent / "fixtures" / "lavaan_sam"
@@ -118,8 +118,22 @@ def test_sam_bad_input(pdem):
         sam("y1 ~ x1", pdem)
     with pytest.raises(InputError, match="observed variables \\['x1'\\] appear in the structural part"):
         sam("dem60 =~ y1 + y2 + y3 + y4\ndem60 ~ x1", pdem)
-    with pytest.raises(InputError, match="':=' defined"):
-        sam("ind60 =~ x1 + x2 + x3\ndem60 =~ y1 + y2 + y3\ndem60 ~ a*ind60\nd := 2*a", pdem)
+    with pytest.raises(ModelSyntaxError, match=r"unknown name\(s\) \['zz'\]"):
+        sam("ind60 =~ x1 + x2 + x3\ndem60 =~ y1 + y2 + y3\ndem60 ~ a*ind60\nd := 2*zz", pdem)
     with pytest.raises(IdentificationError, match="measurement block of f"):
         sam("f =~ x1 + x2\ndem60 =~ y1 + y2 + y3\ndem60 ~ f", pdem)
     pd.testing.assert_frame_equal(pdem, before)
+
+
+@pytest.mark.parametrize("method", ["local", "global"])
+def test_sam_defined_parameters_match_lavaan(pdem, method):
+    model = ("ind60 =~ x1 + x2 + x3\ndem60 =~ y1 + y2 + y3 + y4\ndem65 =~ y5 + y6 + y7 + y8\n"
+             "dem60 ~ a*ind60\ndem65 ~ c*ind60 + b*dem60\nindirect := a*b\ntotal := c + a*b")
+    res = sam(model, pdem, method=method)
+    lav = pd.read_csv(FIX / f"defined_{method}_estimates.csv").set_index("lhs")
+    t = res.summary().set_index("lhs")
+    for name in ("indirect", "total"):
+        assert t.loc[name, "op"] == ":="
+        assert t.loc[name, "est"] == pytest.approx(lav.loc[name, "est"], abs=1e-5)
+        assert t.loc[name, "se"] == pytest.approx(lav.loc[name, "se"], abs=1e-5)
+    assert res.params["indirect"] == pytest.approx(t.loc["indirect", "est"])

@@ -37,6 +37,7 @@ import pandas as pd
 from scipy import linalg, optimize
 
 from ... import _validation as V
+from ..._numerics import jacobian
 from ..._results import Result
 from ..._stats import wald
 from ...errors import (ConvergenceWarning, CXModelsError, CXModelsWarning, EstimationError, IdentificationError,
@@ -44,6 +45,7 @@ from ...errors import (ConvergenceWarning, CXModelsError, CXModelsWarning, Estim
 from ...provenance import make_provenance
 from ...references import ref
 from .. import references as R
+from ..expressions import compile_expression
 from .model import RAMModel
 from .partable import build
 
@@ -61,7 +63,7 @@ class SAMResult(Result):
 
     ``summary()``: lavaan's parameter table (``lhs``, ``op``, ``rhs``, ``est``, ``se``, ``z``,
     ``pvalue``, ``ci_lower``, ``ci_upper``) with ``step`` (1: measurement block, 2: structural);
-    ``params``: the estimates named ``"lhs op rhs"``; ``reliability``: per latent variable, the
+    ``params``: the estimates named ``"lhs op rhs"`` (``:=`` rows by their name); ``reliability``: per latent variable, the
     share of the mapped scores' variance that is true-score variance (local SAM);
     ``latent_covariance``: the step-2 input :math:`\\widehat{\\operatorname{Var}}(\\eta)`;
     ``measurement``: per block, indicators, chi-square and df; ``structural_fit``: fit of the
@@ -87,8 +89,8 @@ class SAMResult(Result):
     @property
     def params(self) -> pd.Series:
         t = self._table
-        return pd.Series(t["est"].to_numpy(), index=(t["lhs"] + " " + t["op"] + " " + t["rhs"]).to_numpy(),
-                         name="est")
+        names = np.where(t["op"] == ":=", t["lhs"], t["lhs"] + " " + t["op"] + " " + t["rhs"])
+        return pd.Series(t["est"].to_numpy(), index=names, name="est")
 
     def methods_text(self) -> str:
         how = ("the latent covariance matrix implied by the measurement blocks (an ML mapping matrix, corrected "
@@ -155,7 +157,9 @@ def sam(model: str, data: pd.DataFrame, *, method: str = "local", level: float =
     ------
     InputError
         An unknown method; a model without latent variables, with a latent variable measured by
-        another, with observed variables in the structural part, or with ``:=`` definitions.
+        another, or with observed variables in the structural part.
+    ModelSyntaxError
+        A ``:=`` line naming a label the model does not define.
     IdentificationError
         A measurement block that is not identified on its own (a latent variable with two
         indicators and nothing else).
@@ -173,9 +177,11 @@ def sam(model: str, data: pd.DataFrame, *, method: str = "local", level: float =
         raise InputError(f"model must be a string of lavaan syntax, got {type(model).__name__}")
     V.check_level(level)
     table, v, defined = build(model, meanstructure=False)
-    if defined:
-        raise InputError("':=' defined parameters are not supported by sam() yet; compute them from the "
-                         "structural estimates (or use fit_sem)")
+    labels = {r.label: r for r in table.itertuples() if r.label}
+    compiled = []
+    for st in defined:  # checked now: an unknown name is a ModelSyntaxError quoting the line
+        compiled.append((st.lhs, compile_expression(st.rhs, f"{st.lhs} := {st.rhs}",
+                                                    set(labels) | {c[0] for c in compiled}, lineno=st.line), st.rhs))
     if not v.latent:
         raise InputError("the model has no latent variables (=~); sam() needs a measurement part: use fit_sem")
     latent = list(v.latent)
@@ -334,6 +340,23 @@ def sam(model: str, data: pd.DataFrame, *, method: str = "local", level: float =
             rows.append((r.lhs, r.op, r.rhs, theta[r.pid], se1.get(k, np.nan), 1))
         else:
             rows.append((r.lhs, r.op, r.rhs, r.value, 0.0, 1))
+    if compiled:
+        # delta method on the joint covariance (step-1 block, two-step structural block, as lavaan)
+        V_all = np.zeros((joint.n_free, joint.n_free))
+        V_all[np.ix_(step1, step1)] = S11
+        V_all[np.ix_(step2, step2)] = vc2
+
+        def defined_at(th):
+            env = {lab: (th[r.pid] if r.pid >= 0 else r.value) for lab, r in labels.items()}
+            out_ = []
+            for name, expr, _ in compiled:
+                env[name] = expr.evaluate(env)
+                out_.append(env[name])
+            return np.asarray(out_, float)
+
+        J = jacobian(defined_at, theta)
+        d_se = np.sqrt(np.clip(np.diag(J @ V_all @ J.T), 0, None))
+        rows += [(name, ":=", text, val, sd, 2) for (name, _, text), val, sd in zip(compiled, defined_at(theta), d_se)]
     out = pd.DataFrame(rows, columns=["lhs", "op", "rhs", "est", "se", "step"])
     w = wald(out["est"], out["se"], level)
     for c in ("z", "pvalue", "ci_lower", "ci_upper"):
