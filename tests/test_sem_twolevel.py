@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from badinput import assert_clean, variants
-from cxmodels.errors import InputError, ModelSyntaxError
+from cxmodels.errors import IdentificationError, InputError, ModelSyntaxError
 from cxmodels.provenance import Provenance
 from cxmodels.sem import fit_sem
 from cxmodels.sem.cb.twolevel import fit_sem_twolevel
@@ -204,6 +204,13 @@ def test_level2_variable_varying_within_clusters_is_named(small):
 def test_cluster_level_variable_in_the_within_block_is_named(small):
     model = "level: 1\n fw =~ y1 + y2 + y3\n fw ~ w1\nlevel: 2\n fb =~ y1 + y2 + y3"
     with pytest.raises(InputError, match=r"\['w1'\] are constant within every cluster"):
+        fit_sem(model, small, cluster="cluster")
+
+
+def test_more_parameters_than_moments_is_an_identification_error(small):
+    model = ("level: 1\n fw =~ y1 + y2 + y3\nlevel: 2\n fb =~ y1 + y2 + y3\n"
+             " y1 ~~ y2\n y1 ~~ y3\n y2 ~~ y3")
+    with pytest.raises(IdentificationError, match="18 free parameters .* only 15"):
         fit_sem(model, small, cluster="cluster")
 
 

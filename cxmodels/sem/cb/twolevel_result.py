@@ -250,7 +250,15 @@ class TwoLevelResult(SEMBase):
                 f"standard errors came from the observed information. The model fitted with chi-square "
                 f"{f['chisq']:.2f} on {int(f['df'])} degrees of freedom (p = {f['pvalue']:.3f}), CFI "
                 f"{f['cfi']:.3f}, RMSEA {f['rmsea']:.3f}, SRMR within {f['srmr_within']:.3f} and between "
-                f"{f['srmr_between']:.3f}; cut-offs as in {R.HU_BENTLER.cite}.")
+                f"{f['srmr_between']:.3f}; cut-offs as in {R.HU_BENTLER.cite}." + self._icc_text())
+
+    def _icc_text(self) -> str:
+        icc = self.icc()
+        icc = icc[icc > 0]
+        if not len(icc):
+            return ""
+        return (f" Intraclass correlations of the items measured on both levels ranged from {icc.min():.2f} "
+                f"({icc.idxmin()}) to {icc.max():.2f} ({icc.idxmax()}).")
 
     def plot(self, ax=None, *, level: str = "within", standardized: bool = True, **kwargs):
         """Path diagram of one level (``"within"`` or ``"between"``); returns the Axes."""
