@@ -133,21 +133,27 @@ def _check_within_variation(work, cd: ClusterData, cluster):
 
 
 def _h1(cd: ClusterData):
-    """The unrestricted two-level model (lavaan's h1), from the pooled within covariance
-    and the variance of the cluster means."""
+    """The unrestricted two-level model (lavaan's h1), started from the pooled within
+    covariance and the variance of the cluster means less its within share."""
     model = unrestricted(cd)
     X = np.vstack([X for _, X in cd.sizes])
     Sw = cd.W / (cd.N - cd.C)
     xb = X @ cd.P  # cluster means of the level-2 variables
-    Sb = np.diag(np.maximum(np.var(xb, axis=0) - np.diag(cd.P.T @ cd.E @ Sw @ cd.E.T @ cd.P) / np.mean(
-        [n for n, X in cd.sizes for _ in range(len(X))]), 0.05 * np.var(xb, axis=0) + 1e-8))
+    var_b = np.var(xb, axis=0)
+    within_share = np.diag(cd.P.T @ cd.E @ Sw @ cd.E.T @ cd.P) / (cd.N / cd.C)
+    Sb = np.diag(np.maximum(var_b - within_share, 0.05 * var_b + 1e-8))
     m = X.mean(axis=0)
     start = []
     for kind, i, j in model.entries:
-        start.append({"S1": lambda: Sw[i, j], "S2": lambda: Sb[i, j], "m1": lambda: m[i],
-                      "m2": lambda: (cd.P[:, i] @ m)}[kind]())
-    fit = optimize_2l(model, np.asarray(start))
-    return model, fit
+        if kind == "S1":
+            start.append(Sw[i, j])
+        elif kind == "S2":
+            start.append(Sb[i, j])
+        elif kind == "m1":
+            start.append(m[i])
+        else:
+            start.append(cd.P[:, i] @ m)
+    return model, optimize_2l(model, np.asarray(start))
 
 
 def _fixed_x(table, cd, h1mats):
@@ -218,8 +224,8 @@ def fit_sem_twolevel(model: str, data: pd.DataFrame, *, cluster: str, std_lv: bo
     ------
     InputError
         A cluster column with one cluster, clusters that all have one row, a level-2
-        variable that varies within clusters (named, with the clusters), missing,
-        non-numeric or constant columns.
+        variable that varies within clusters (named, with the clusters), a cluster-level
+        variable in the level-1 block, missing, non-numeric or constant columns.
     ModelSyntaxError
         No two ``level:`` blocks, or a latent variable defined on both levels.
     IdentificationError
@@ -248,6 +254,14 @@ def fit_sem_twolevel(model: str, data: pd.DataFrame, *, cluster: str, std_lv: bo
     singletons = sum(len(X) for n, X in cd.sizes if n == 1)
     if singletons:
         notes.append(f"{singletons} of {cd.C} clusters have a single row (they inform the between level only)")
+    exo1 = [cd.within.index(n) for n in v1.exogenous_x]
+    exo2 = [cd.between.index(n) for n in v2.exogenous_x]
+    h1_npar = unrestricted(cd, exo1, exo2).q
+    q = int(table["pid"].max() + 1)
+    df = h1_npar - q
+    if df < 0:
+        raise IdentificationError(f"the model has {q} free parameters but the unrestricted two-level model "
+                                  f"only {h1_npar} ({df} degrees of freedom): it is not identified")
     try:
         h1_model, h1 = _h1(cd)
     except (np.linalg.LinAlgError, FloatingPointError, ValueError) as exc:
@@ -257,14 +271,6 @@ def fit_sem_twolevel(model: str, data: pd.DataFrame, *, cluster: str, std_lv: bo
                               "variables without between-cluster variance or nearly collinear items")
     h1mats = h1_model.matrices(h1.theta)
     table = _fixed_x(table, cd, h1mats)
-    exo1 = [cd.within.index(n) for n in v1.exogenous_x]
-    exo2 = [cd.between.index(n) for n in v2.exogenous_x]
-    h1_npar = unrestricted(cd, exo1, exo2).q
-    q = int(table["pid"].max() + 1)
-    df = h1_npar - q
-    if df < 0:
-        raise IdentificationError(f"the model has {q} free parameters but the unrestricted two-level model "
-                                  f"only {h1_npar} ({df} degrees of freedom): it is not identified")
     ram = TwoLevelRAM(cd, table, v1, v2)
     S1, m1, S2, m2 = h1mats
     o1 = [cd.within.index(n) for n in v1.observed]
