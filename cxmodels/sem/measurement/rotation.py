@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...references import ref
+from .references import KAISER
 
 __all__ = ["ROTATIONS", "ORTHOGONAL", "Rotation", "rotate", "criterion", "stationarity"]
 
@@ -39,8 +40,6 @@ HENDRICKSON_WHITE = ref("Hendrickson, A. E., & White, P. O. (1964). Promax: A qu
                         "simple structure. British Journal of Statistical Psychology, 17(1), 65-70.")
 JENNRICH_1973 = ref("Jennrich, R. I. (1973). Standard errors for obliquely rotated factor loadings. "
                     "Psychometrika, 38(4), 593-604.")
-KAISER = ref("Kaiser, H. F. (1958). The varimax criterion for analytic rotation in factor analysis. "
-             "Psychometrika, 23(3), 187-200.")
 JENNRICH_2002 = ref("Jennrich, R. I. (2002). A simple general method for oblique rotation. Psychometrika, 67(1), "
                     "7-19.")
 
