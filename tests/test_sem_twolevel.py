@@ -96,6 +96,15 @@ def test_estimates_and_se_match_lavaan(fits, name):
 
 
 @pytest.mark.parametrize("name", list(MODELS))
+def test_standardized_solution_matches_lavaan(fits, name):
+    ref = pd.read_csv(FIX / f"{name}_std.csv", keep_default_na=False)
+    merged = ref.merge(fits[name].estimates(), on=["lhs", "op", "rhs", "level"], suffixes=("_r", "_py"))
+    assert len(merged) == len(ref)
+    for col in ("std_lv", "std_all"):
+        np.testing.assert_allclose(merged[f"{col}_py"], merged[f"{col}_r"].astype(float), atol=2e-4)
+
+
+@pytest.mark.parametrize("name", list(MODELS))
 def test_fit_measures_match_lavaan(fits, name):
     ref = pd.read_csv(FIX / f"{name}_fit.csv").set_index("measure")["value"]
     mine = fits[name].fit_indices()
