@@ -226,8 +226,9 @@ def sam(model: str, data: pd.DataFrame, *, method: str = "local", level: float =
             fit = fit_sem("\n".join(lines), work)
         except IdentificationError as exc:
             raise IdentificationError(f"the measurement block of {f} ({', '.join(xs)}) is not identified on its "
-                                      f"own ({exc}); sam() fits each latent variable separately: give it at "
-                                      "least three indicators") from None
+                                      f"own ({exc}); sam() fits each latent variable separately, so each block needs "
+                                      "non-negative degrees of freedom (e.g. three indicators without residual "
+                                      "covariances among them)") from None
         if not fit.converged:
             raise EstimationError(f"the measurement model of {f} did not converge; sam() cannot continue")
         t = fit.estimates(standardized=False)
