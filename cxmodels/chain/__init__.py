@@ -1,7 +1,10 @@
 """The value chain: drivers -> satisfaction -> churn and purchases -> customer lifetime value.
 
-- :func:`fit_value_chain`: the chain with measurement error carried (two-step, integrated
-  likelihood) and uncertainty propagated by the bootstrap; :func:`index_point`.
+- :func:`fit_value_chain`: the chain for the whole customer base from a survey some customers
+  answered (Likert items by an ordinal-probit factor model, :mod:`.measurement`; continuous
+  items by the CB-SEM), with measurement error carried (two-step, integrated likelihood,
+  :mod:`.behaviour`), non-response that may depend on satisfaction (a selection model and a
+  sensitivity table) and uncertainty propagated by the bootstrap; :func:`index_point`.
 - :func:`evaluate_intervention`: an A/B test of a CX change judged on satisfaction and on
   the value it implies through the chain.
 

@@ -1,54 +1,50 @@
-"""The value chain: driver -> satisfaction -> churn hazard and purchase rate -> CLV.
+"""The value chain: driver -> satisfaction -> churn hazard and purchase rate -> CLV, for the whole base.
 
 Model
 -----
-A measurement and structural model (CB-SEM, :func:`cxmodels.sem.fit_sem`) links a driver
-``PQ`` to satisfaction ``SAT``, both latent. Given satisfaction ``s`` a customer's lifetime
-(months) follows a Weibull proportional-hazards model and, while active, purchases arrive as
-a Poisson process:
+Satisfaction ``SAT`` (and a driver ``PQ``) is latent, measured by survey items: continuous
+items by the CB-SEM (:func:`cxmodels.sem.fit_sem`), Likert items by the ordinal-probit factor
+model of :mod:`cxmodels.chain.measurement`. Given satisfaction ``s`` a customer's lifetime
+follows a Weibull proportional-hazards model and, while active, purchases arrive as a Poisson
+process (:mod:`cxmodels.chain.behaviour`):
 
     S(t | s) = exp(-(t / lambda)^k exp(gamma s)),      rate(s) = r0 exp(delta s).
 
 The driver, the items and the outcomes are assumed independent given satisfaction (the
 chain's hypothesis: the driver acts through satisfaction).
 
-Measurement error
------------------
-Satisfaction is not observed; only its items are. Plugging factor scores into the churn and
-purchase models as if they were exact attenuates the links (sum or Bartlett scores) or
-understates their uncertainty (regression scores). Instead, the outcome models are fitted by
-maximum likelihood *integrating over* each customer's satisfaction given her items,
-``s | y ~ N(m_i, v)`` (the latent posterior of the fitted SEM,
-:meth:`cxmodels.sem.SEMResult.latent_posterior`), with Gauss-Hermite quadrature:
-
-    L_i = integral of p(t_i, d_i | s) p(N_i | s) N(s; m_i, v) ds.
-
-Because ``p(items, outcomes) = p(items) * integral p(outcomes | s) p(s | items) ds``, this is
-the exact likelihood of the outcome parameters given the measurement model: a two-step
-("structural after measurement", Rosseel & Loh 2022) estimator, consistent where the plug-in
-is not.
+The survey and the whole base
+-----------------------------
+The behaviour of every customer is observed; the survey only for those who answered (joined
+by the customer id). A respondent's likelihood is integrated over her posterior of
+satisfaction given her answers, a non-respondent's over the population distribution
+``N(mu_nr, phi)``. ``mu_nr`` is a parameter when response may depend on satisfaction (a
+pattern-mixture selection model, identified by non-respondents' behaviour), and
+:meth:`ValueChainResult.sensitivity` refits with it held at fixed values. Because
+``p(items, outcomes) = p(items) * integral p(outcomes | s) p(s | items) ds``, this is the exact
+likelihood of the outcome parameters given the measurement model: a two-step ("structural
+after measurement", Rosseel & Loh 2022) estimator, consistent where the plug-in is not.
 
 Uncertainty
 -----------
-Every quantity, from the path ``beta`` to the CLV effect, is recomputed on nonparametric
-bootstrap resamples of customers, refitting *both* steps. The bootstrap is chosen over the
-delta method because the CLV effect is a nonlinear functional of parameters from two
-models, and over a joint Bayesian model because it needs no priors and runs in seconds on
-the same estimators whose parity with lavaan and R's survival is tested; intervals are
-percentile intervals.
+Every quantity, from the measurement model to the CLV effect, is recomputed on nonparametric
+bootstrap resamples of customers (row weights), refitting *both* steps from the main fit's
+estimates by Newton steps with its Hessian. The bootstrap is chosen over the delta method
+because the CLV effect is a nonlinear functional of parameters from two models, and over a
+joint Bayesian model because it needs no priors; intervals are percentile intervals.
 
 Chain effects
 -------------
-For a newly acquired customer, with continuous discounting at ``rho = log(1 + d) / 12``
-per month (``d`` the *annual* rate ``annual_discount_rate``; :mod:`cxmodels.clv` takes a
-rate per period instead) over ``horizon`` months ``H``:
+For a newly acquired customer, discounting as :mod:`cxmodels.clv` does (a value at ``t`` time
+units is worth ``(1 + d)^-t``, ``d = discount_rate`` per time unit, i.e. ``rho = log(1 + d)``)
+over ``horizon`` ``H``:
 
     CLV(s) = m * rate(s) * integral_0^H S(t | s) exp(-rho t) dt
     RMST(s) = integral_0^H S(t | s) dt,   R12(s) = S(12 | s)
 
-(``m`` the mean amount per purchase), averaged over the population ``s ~ N(0, phi)``. The
-effect of ``u`` units of satisfaction is ``E[CLV(s + u) - CLV(s)]``; of the driver,
-``u * beta`` units of satisfaction.
+(``m`` the mean amount per purchase), averaged over the base's satisfaction (respondents and
+non-respondents). The effect of ``u`` units of satisfaction is ``E[CLV(s + u) - CLV(s)]``; of
+the driver, ``u * beta`` units of satisfaction.
 
 References
 ----------
