@@ -135,3 +135,10 @@ def test_bad_input(hs):
     before = hs.copy()
     efa(hs, 2, seed=0)
     pd.testing.assert_frame_equal(hs, before)
+
+
+@pytest.mark.parametrize("m", [1, 2])
+def test_efa_one_and_two_factors_match_lavaan(hs, m):
+    res = efa(hs, m, seed=1)
+    np.testing.assert_allclose(_matrix(res, "=~", "est"), _lavaan(f"geomin{m}", "loadings").to_numpy(), atol=1e-3)
+    np.testing.assert_allclose(_matrix(res, "=~", "se"), _lavaan(f"geomin{m}", "loadings_se").to_numpy(), atol=1e-3)

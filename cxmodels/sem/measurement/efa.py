@@ -266,6 +266,7 @@ def _bordered_vcov(L, Phi, theta, n, method, orthogonal):
 class EFAResult(Result):
     """An exploratory factor analysis: extracted, rotated, with standard errors.
 
+    ``rotation_value``: the rotation criterion at the solution (the best of the random starts).
     ``loadings``: standardized loadings, items x factors (``F1``, ``F2`` ...); ``loadings_se``
     their standard errors; ``factor_correlations`` (``Phi``); ``communality`` and ``uniqueness``
     by item; ``fit``: chi-square, df, p-value, RMSEA, SRMR and log-likelihood of the ML
@@ -278,7 +279,8 @@ class EFAResult(Result):
     """
 
     def __init__(self, table, loadings, loadings_se, phi, communality, fit, rotation, extraction, iterations,
-                 converged, provenance, notes, rotation_converged=True):
+                 converged, provenance, notes, rotation_converged=True, rotation_value=np.nan):
+        self.rotation_value = float(rotation_value)
         self._table, self.loadings, self.loadings_se = table, loadings, loadings_se
         self.factor_correlations, self.communality, self.fit = phi, communality, fit
         self.uniqueness = (1 - communality).rename("uniqueness")
@@ -426,10 +428,10 @@ def efa(data: pd.DataFrame, n_factors: int, *, rotation: str | None = "geomin", 
                               ) from None
     Lraw, theta = L0 * sd[:, None], psi * sd ** 2
     ov_var = np.diag(Lraw @ Lraw.T) + theta
-    rot_ok = True
+    rot_ok, rot_value = True, np.nan
     if rotation is not None and m > 1:
         r = rot.rotate(Lraw, rotation, ov_var=ov_var, rstarts=rstarts, rng=rng)
-        Lraw, Phi, rot_ok = r.loadings, r.phi, r.converged
+        Lraw, Phi, rot_ok, rot_value = r.loadings, r.phi, r.converged, r.value
     else:
         Phi = np.eye(m)
         Lraw = Lraw * np.where(Lraw.sum(axis=0) < 0, -1.0, 1.0)
@@ -481,7 +483,7 @@ def efa(data: pd.DataFrame, n_factors: int, *, rotation: str | None = "geomin", 
                            {"n_factors": m, "rotation": rotation, "extraction": extraction, "level": level,
                             "rstarts": rstarts, "max_iter": max_iter, "tol": tol}, seed=recorded)
     return EFAResult(table, loadings, loadings_se, phi, communality, fit, rotation, extraction, it, converged,
-                     prov, notes, rotation_converged=rot_ok)
+                     prov, notes, rotation_converged=rot_ok, rotation_value=rot_value)
 
 
 def _one_factor_vcov(L, theta, n):
