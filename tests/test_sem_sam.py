@@ -116,8 +116,8 @@ def test_sam_bad_input(pdem):
         sam(PD_MODEL, pdem, method="fsr")
     with pytest.raises(InputError, match="no latent variables"):
         sam("y1 ~ x1", pdem)
-    with pytest.raises(InputError, match="observed variables \\['x1'\\] appear in the structural part"):
-        sam("dem60 =~ y1 + y2 + y3 + y4\ndem60 ~ x1", pdem)
+    with pytest.raises(InputError, match="observed variables \\['x1'\\] appear in the structural part as outcomes"):
+        sam("dem60 =~ y1 + y2 + y3 + y4\nx1 ~ dem60", pdem)
     with pytest.raises(ModelSyntaxError, match=r"unknown name\(s\) \['zz'\]"):
         sam("ind60 =~ x1 + x2 + x3\ndem60 =~ y1 + y2 + y3\ndem60 ~ a*ind60\nd := 2*zz", pdem)
     with pytest.raises(IdentificationError, match="measurement block of f"):
@@ -137,3 +137,18 @@ def test_sam_defined_parameters_match_lavaan(pdem, method):
         assert t.loc[name, "est"] == pytest.approx(lav.loc[name, "est"], abs=1e-5)
         assert t.loc[name, "se"] == pytest.approx(lav.loc[name, "se"], abs=1e-5)
     assert res.params["indirect"] == pytest.approx(t.loc["indirect", "est"])
+
+
+@pytest.mark.parametrize("method", ["local", "global"])
+def test_sam_with_an_observed_covariate_matches_lavaan(method):
+    hs = datasets.load_holzinger_swineford()
+    hs = hs.assign(age=hs["ageyr"] + hs["agemo"] / 12)
+    res = sam("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\ntextual ~ visual + age", hs, method=method)
+    lav = pd.read_csv(FIX / f"age_{method}_estimates.csv")
+    t = res.summary()
+    key = lambda d: d["lhs"] + d["op"] + d["rhs"]
+    m = pd.merge(lav.assign(k=key(lav)), t.assign(k=key(t)), on="k", suffixes=("_lav", ""))
+    assert len(m) == len(lav)
+    np.testing.assert_allclose(m["est"], m["est_lav"], atol=1e-4)
+    np.testing.assert_allclose(m["se"], m["se_lav"], atol=1e-4)
+    assert t.loc[t["lhs"] == "age", "est"].iloc[0] == pytest.approx(hs["age"].var(ddof=0))

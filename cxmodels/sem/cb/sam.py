@@ -122,7 +122,13 @@ def _key(lhs, op, rhs):
 
 
 def _smallest_root(A, B):
-    """Smallest root of |A - lambda B| = 0 (lavaan's lav_matrix_symmetric_diff_smallest_root)."""
+    """Smallest root of |A - lambda B| = 0 (lavaan's lav_matrix_symmetric_diff_smallest_root); rows
+    of ``B`` that are zero (error-free covariates) are profiled out by the Schur complement."""
+    zero = np.abs(np.diag(B)) < np.sqrt(np.finfo(float).eps)
+    if zero.any():
+        p_, n_ = ~zero, zero
+        A = A[np.ix_(p_, p_)] - A[np.ix_(p_, n_)] @ np.linalg.solve(A[np.ix_(n_, n_)], A[np.ix_(n_, p_)])
+        B = B[np.ix_(p_, p_)]
     return float(linalg.eigh(A, B, eigvals_only=True)[0])
 
 
@@ -141,7 +147,7 @@ def sam(model: str, data: pd.DataFrame, *, method: str = "local", level: float =
     ----------
     model : str
         lavaan syntax: measurement part (``=~``, residual covariances) and a structural part
-        among the latent variables (``~``, ``~~``).
+        among the latent variables (``~``, ``~~``), with observed covariates as predictors.
     data : DataFrame
         One row per respondent (rows with missing values are excluded, listwise). Never modified.
     method : {"local", "global"}
@@ -157,7 +163,8 @@ def sam(model: str, data: pd.DataFrame, *, method: str = "local", level: float =
     ------
     InputError
         An unknown method; a model without latent variables, with a latent variable measured by
-        another, or with observed variables in the structural part.
+        another, or with an observed variable as an outcome of the structural part (observed
+        exogenous covariates are supported, as lavaan's error-free single indicators).
     ModelSyntaxError
         A ``:=`` line naming a label the model does not define.
     IdentificationError
@@ -193,9 +200,13 @@ def sam(model: str, data: pd.DataFrame, *, method: str = "local", level: float =
     struct_rows = table[table["op"].isin(["~", "~~"])]
     obs_in_struct = sorted({n for r in struct_rows[struct_rows["op"] == "~"].itertuples() for n in (r.lhs, r.rhs)
                             if n not in latent})
-    if obs_in_struct:
-        raise InputError(f"observed variables {obs_in_struct} appear in the structural part; sam() here "
-                         "supports regressions among latent variables only")
+    indicators_all = set(meas["rhs"])
+    not_covariate = [n for n in obs_in_struct if n not in v.exogenous_x or n in indicators_all]
+    if not_covariate:
+        raise InputError(f"observed variables {not_covariate} appear in the structural part as outcomes (or are "
+                         "also indicators); sam() here supports observed variables there only as exogenous "
+                         "covariates (predictors that nothing predicts)")
+    covariates = [n for n in v.exogenous_x if n in obs_in_struct]
     V.require_frame(data)
     V.require_columns(data, v.observed)
     work = data[v.observed]
@@ -243,11 +254,14 @@ def sam(model: str, data: pd.DataFrame, *, method: str = "local", level: float =
     N = len(work)
     p, m = len(v.observed), len(latent)
     obs = list(v.observed)
-    L = np.zeros((p, m))
+    eta = latent + covariates  # observed covariates enter as error-free single indicators (lavaan's dummies)
+    L = np.zeros((p, len(eta)))
     Th = np.zeros((p, p))
     for k, f in enumerate(latent):
         for x in indicators[f]:
             L[obs.index(x), k] = est1[_key(f, "=~", x)]
+    for k, c in enumerate(covariates):
+        L[obs.index(c), m + k] = 1.0
     for (a, op, b), val in est1.items():
         if op == "~~" and a in obs and b in obs:
             i, j = obs.index(a), obs.index(b)
@@ -255,7 +269,11 @@ def sam(model: str, data: pd.DataFrame, *, method: str = "local", level: float =
     X = work.to_numpy(float)
     S = np.cov(X, rowvar=False, bias=True)
     try:
-        Ti = np.linalg.inv(Th)
+        # covariates have no residual variance: invert the rest, a unit weight for them (as lavaan)
+        zero = np.abs(np.diag(Th)) < 1e-6
+        Ti = np.zeros_like(Th)
+        Ti[np.ix_(~zero, ~zero)] = np.linalg.inv(Th[np.ix_(~zero, ~zero)])
+        Ti[zero, zero] = 1.0
         Mg = np.linalg.solve(L.T @ Ti @ L, L.T @ Ti)
     except np.linalg.LinAlgError:
         raise EstimationError("the residual covariance matrix of the measurement blocks is singular (a residual "
@@ -266,7 +284,7 @@ def sam(model: str, data: pd.DataFrame, *, method: str = "local", level: float =
     if lam < 1 + 1 / (N - 1):
         notes.append(f"the corrected latent covariance matrix was not positive definite (smallest root "
                      f"{lam:.3f}); the measurement-error correction was shrunk as lavaan does")
-    rel = pd.Series(np.diag(veta) / np.diag(MSM), index=latent, name="reliability")
+    rel = pd.Series(np.diag(veta)[:m] / np.diag(MSM)[:m], index=latent, name="reliability")
 
     # ---------------------------------------------------------------- step 2: structural part
     s_lines = []
@@ -278,7 +296,17 @@ def sam(model: str, data: pd.DataFrame, *, method: str = "local", level: float =
                 s_lines.append(f"{r.lhs} ~ {r.rhs}")
             elif r.lhs != r.rhs:  # user-given or lavaan's automatic exogenous covariances, spelled out
                 s_lines.append(f"{r.lhs} ~~ {r.rhs}")
+    # the structural step frees the covariances among all its exogenous variables (lavaan's add.exo.cov)
+    exo = [f for f in latent if f not in set(table.loc[table["op"] == "~", "lhs"])] + covariates
+    have = {frozenset((a, b)) for a, b in (ln.split(" ~~ ") for ln in s_lines if " ~~ " in ln)}
+    s_lines += [f"{a} ~~ {b}" for i, a in enumerate(exo) for b in exo[i + 1:]
+                if frozenset((a, b)) not in have and (a in covariates or b in covariates)]
     joint = RAMModel(table, v, 1, False)
+    exo_fixed = {}
+    for r in table.itertuples():  # covariates' moments are fixed at the sample ones (fixed.x)
+        if r.op == "~~" and r.lhs in covariates and r.rhs in covariates:
+            exo_fixed[_key(r.lhs, r.op, r.rhs)] = S[obs.index(r.lhs), obs.index(r.rhs)]
+            joint.set_fixed(0, r.lhs, "~~", r.rhs, exo_fixed[_key(r.lhs, r.op, r.rhs)])
     theta = np.zeros(joint.n_free)
     pid_of = {}
     for r in table.itertuples():
@@ -287,7 +315,7 @@ def sam(model: str, data: pd.DataFrame, *, method: str = "local", level: float =
             if _key(r.lhs, r.op, r.rhs) in est1:
                 theta[r.pid] = est1[_key(r.lhs, r.op, r.rhs)]
     step2 = sorted({r.pid for r in step2_rows if r.pid >= 0})
-    veta_df = pd.DataFrame(veta, index=latent, columns=latent)
+    veta_df = pd.DataFrame(veta, index=eta, columns=eta)
     struct_fit = None
     converged = True
     if method == "local":
@@ -340,7 +368,7 @@ def sam(model: str, data: pd.DataFrame, *, method: str = "local", level: float =
         elif r.pid >= 0:
             rows.append((r.lhs, r.op, r.rhs, theta[r.pid], se1.get(k, np.nan), 1))
         else:
-            rows.append((r.lhs, r.op, r.rhs, r.value, 0.0, 1))
+            rows.append((r.lhs, r.op, r.rhs, exo_fixed.get(k, r.value), 0.0, 1))
     if compiled:
         # delta method on the joint covariance (step-1 block, two-step structural block, as lavaan)
         V_all = np.zeros((joint.n_free, joint.n_free))
