@@ -213,3 +213,19 @@ def test_driver_path_matches_wlsmv_and_survives_selection():
                           scale=10, **FAST)
     assert naive_beta < 0.57
     assert res.params["beta"] == pytest.approx(sel.truth["beta"], abs=0.03)
+
+
+def test_intervention_on_a_likert_chain_recovers_lift_and_value():
+    from cxmodels.chain import evaluate_intervention
+    b = make_customer_base(2000, n_experiment=3000, seed=21, scale=10, n_truth=200_000, response_rate=0.6)
+    chain = fit_value_chain(b.behaviour, b.model, survey=b.survey, customer="customer_id", driver="PQ", scale=10,
+                            n_boot=40, seed=2, plugin=False, progress=False)
+    iv = evaluate_intervention(chain, b.experiment, cost=10.0, draws=2000, seed=3)
+    tab = iv.summary()
+    # the lifts within three posterior SDs of the truth (one experiment: a 95% interval may miss)
+    lift = b.truth["beta"] * b.truth["treatment_effect"]
+    assert abs(tab.loc["satisfaction_lift", "est"] - lift) < 3 * tab.loc["satisfaction_lift", "sd"], tab
+    assert abs(tab.loc["driver_lift", "est"] - b.truth["treatment_effect"]) < 3 * tab.loc["driver_lift", "sd"], tab
+    value = b.truth["chain"]["intervention_value"]
+    assert tab.loc["value_per_customer", "ci_lower"] <= value <= tab.loc["value_per_customer", "ci_upper"], tab
+    assert "ordinal-probit model" in iv.methods_text()

@@ -117,6 +117,19 @@ def main() -> None:
     (out / "chain_coverage.json").write_text(json.dumps(res, indent=2, default=float))
     print(by_response.to_string())
     print(by_scale.to_string())
+    print(markdown(by_response, t_true))
+
+
+def markdown(by_response, true_value) -> str:
+    """The table of docs/validation.md."""
+    lines = ["| items | response | bases | coverage of the 95% interval | mean estimate | bias (% of truth) "
+             "| mean interval width |", "|---|---|---|---|---|---|---|"]
+    for r in by_response.itertuples():
+        resp = "random" if r.response_dependence == 0 else f"+{r.response_dependence:g} log-odds per SD"
+        lines.append(f"| {r.scale} | {resp} | {r.bases} | {r.coverage:.2f} | {r.mean_estimate:.1f} | "
+                     f"{r.bias_pct_of_truth:+.1f} (SE {r.se_of_bias_pct:.1f}) | {r.mean_width:.1f} |")
+    lines.append(f"\nTruth: {true_value:.1f} per unit of satisfaction.")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
