@@ -135,6 +135,10 @@ class CLVResult(Result):
         parameters in one pass, or None (no coded Hessian: BFGS and differenced Hessian)."""
         return None
 
+    def _default_initial(self, d: dict[str, np.ndarray], w: np.ndarray) -> np.ndarray:
+        """Hook: starting values when the caller gives none (default: all 1)."""
+        return np.ones(len(self.param_names))
+
     def _prepare(self, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Hook: add precomputed lookups to the compressed data (default: none)."""
         return d
@@ -293,7 +297,7 @@ class CLVResult(Result):
         W = w.sum()
         k = len(self.param_names)
         try:
-            x0 = np.ones(k) if initial is None else np.asarray(initial, float)
+            x0 = self._default_initial(d, w) if initial is None else np.asarray(initial, float)
         except (TypeError, ValueError):
             x0 = np.zeros(0)
         if x0.shape != (k,) or not np.all(np.isfinite(x0)) or np.any(x0 <= 0):

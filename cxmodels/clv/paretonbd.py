@@ -179,6 +179,13 @@ class ParetoNBDResult(CLVResult):
         return (special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
                 + np.logaddexp(alive, dead))
 
+    def _default_initial(self, d, w):
+        # alpha = beta (z = 0, where the hypergeometric series is shortest) at a quarter of the
+        # mean observation length: from all-ones BFGS wanders through alpha >> beta, where the
+        # series does not reach and the gradient has to be differenced
+        scale = max(float(np.average(d["T"], weights=w)) / 4.0, 1e-3) if w.sum() > 0 else 1.0
+        return np.array([1.0, scale, 1.0, scale])
+
     def _prepare_weighted(self, d, w):
         # rows sorted by frequency: the series coefficients depend on the frequency only
         return sort_by_frequency(d, w)
@@ -378,10 +385,12 @@ class ParetoNBDResult(CLVResult):
 
 def fit_pareto_nbd(data: pd.DataFrame, *, weights=None, penalizer: float = 0.0, initial=None, tol: float = 1e-9,
                    maxiter: int = 2000, level: float = 0.95) -> ParetoNBDResult:
-    """Fit the Pareto/NBD (Schmittlein, Morrison & Colombo 1987) by maximum likelihood; returns a
-    :class:`ParetoNBDResult`.  Arguments as in :func:`cxmodels.clv.fit_bgnbd`; without a coded
-    gradient the optimiser differences the likelihood (step 1e-6) and the standard errors come
-    from its second differences (step 1e-3 in log-parameters).
+    r"""Fit the Pareto/NBD (Schmittlein, Morrison & Colombo 1987) by maximum likelihood; returns a
+    :class:`ParetoNBDResult`.  Arguments as in :func:`cxmodels.clv.fit_bgnbd`, except that the
+    default start is ``r = s = 1`` and ``alpha = beta`` = a quarter of the mean ``T``.  The
+    gradient and the Hessian are closed forms (see :meth:`ParetoNBDResult._fused`) while
+    :math:`|\alpha-\beta|/\max(\alpha,\beta) \le 0.8`; beyond, the optimiser differences the
+    likelihood (step 1e-6) and the standard errors come from differences of the gradient.
     """
     return ParetoNBDResult._fit(data, weights=weights, penalizer=penalizer, initial=initial, tol=tol,
                                 maxiter=maxiter, level=level)
