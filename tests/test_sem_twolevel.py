@@ -23,7 +23,8 @@ from cxmodels.errors import IdentificationError, InputError, ModelSyntaxError
 from cxmodels.provenance import Provenance
 from cxmodels.sem import fit_sem
 from cxmodels.sem.cb.twolevel import fit_sem_twolevel
-from cxmodels.sem.cb.twolevel_result import TwoLevelResult
+from cxmodels.sem import references as R
+from cxmodels.sem.cb.twolevel_result import ASPAROUHOV_MUTHEN_2005, TwoLevelResult
 from cxmodels.sem.syntax import split_levels
 
 matplotlib.use("Agg")
@@ -63,7 +64,10 @@ MODELS = {
 """,
 }
 MODELS["freex"] = MODELS["sem"]
-OPTIONS = {"mixed": {"std_lv": True}, "freex": {"fixed_x": False}}
+MODELS["mlr"] = MODELS["sem"]
+MODELS["paths_mlr"] = MODELS["paths"]
+OPTIONS = {"mixed": {"std_lv": True}, "freex": {"fixed_x": False}, "mlr": {"estimator": "MLR"},
+           "paths_mlr": {"estimator": "MLR"}}
 FIT_KEYS = {"npar": "npar", "chisq": "chisq", "df": "df", "baseline_chisq": "baseline.chisq",
             "baseline_df": "baseline.df", "cfi": "cfi", "tli": "tli", "logl": "logl",
             "unrestricted_logl": "unrestricted.logl", "aic": "aic", "bic": "bic", "bic2": "bic2",
@@ -93,6 +97,24 @@ def test_estimates_and_se_match_lavaan(fits, name):
     assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"]
     np.testing.assert_allclose(merged["est_py"], merged["est_r"].astype(float), atol=2e-4)
     np.testing.assert_allclose(merged["se_py"], merged["se_r"].astype(float), atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["mlr", "paths_mlr"])
+def test_mlr_scaled_test_matches_lavaan(fits, name):
+    """lavaan's MLR for two levels: yuan.bentler.mplus.  The two traces behind the scaling
+    factor agree with lavaan's to 1e-4 relative (evaluated at lavaan's own unrestricted
+    estimates, the unrestricted trace agrees to 1e-9: the rest is lavaan's EM tolerance and
+    its numerical Hessian); their difference over df amplifies this, most with df = 2
+    ("paths": 1.2e-3 relative on the scaled chi-square, 3e-4 with df = 10)."""
+    ref = pd.read_csv(FIX / f"{name}_fit.csv").set_index("measure")["value"]
+    mine = fits[name].fit_indices()
+    for key in ("chisq_scaled", "chisq_scaling_factor", "baseline_chisq_scaled", "baseline_chisq_scaling_factor"):
+        assert mine[key] == pytest.approx(ref[key.replace("_", ".")], rel=1.5e-3), key
+    for key in ("cfi_scaled", "tli_scaled", "rmsea_scaled"):
+        assert mine[key] == pytest.approx(ref[key.replace("_", ".")], abs=1e-3), key
+    assert mine["df_scaled"] == ref["df.scaled"]
+    assert fits[name].references[-2:] == (R.YUAN_BENTLER, ASPAROUHOV_MUTHEN_2005)
+    assert "clusterwise scores" in fits[name].methods_text()
 
 
 @pytest.mark.parametrize("name", list(MODELS))
@@ -240,8 +262,8 @@ def test_model_and_option_errors(small):
         fit_sem(MODELS["cfa"], small)
     with pytest.raises(InputError, match="group="):
         fit_sem(MODELS["cfa"], small, cluster="cluster", group="w1")
-    with pytest.raises(InputError, match="estimator="):
-        fit_sem(MODELS["cfa"], small, cluster="cluster", estimator="MLR")
+    with pytest.raises(InputError, match="estimator must be 'ML' or 'MLR'"):
+        fit_sem(MODELS["cfa"], small, cluster="cluster", estimator="WLSMV")
     with pytest.raises(InputError, match=r"lacks column.*'store'"):
         fit_sem(MODELS["cfa"], small, cluster="store")
     with pytest.raises(ModelSyntaxError, match="both levels"):

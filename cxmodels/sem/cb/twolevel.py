@@ -181,8 +181,8 @@ def _exo_only(mats, exo1, exo2):
     return S1, m1, S2, m2
 
 
-def fit_sem_twolevel(model: str, data: pd.DataFrame, *, cluster: str, std_lv: bool = False,
-                     fixed_x: bool = True, level: float = 0.95) -> TwoLevelResult:
+def fit_sem_twolevel(model: str, data: pd.DataFrame, *, cluster: str, estimator: str = "ML",
+                     std_lv: bool = False, fixed_x: bool = True, level: float = 0.95) -> TwoLevelResult:
     """Fit a two-level SEM (lavaan's ``level: 1`` / ``level: 2`` blocks, ``cluster=``).
 
     The within block models the variation of customers around their cluster's mean, the
@@ -209,6 +209,12 @@ def fit_sem_twolevel(model: str, data: pd.DataFrame, *, cluster: str, std_lv: bo
         One row per customer; never modified.  Rows with missing values are dropped.
     cluster : str
         Column naming each row's cluster (store, agent ...).
+    estimator : {"ML", "MLR"}
+        ``"ML"``: standard errors from the observed information (lavaan's default for
+        two-level models).  ``"MLR"``: the same estimates with sandwich standard errors
+        whose meat sums the outer products of the clusterwise scores, and the Yuan-Bentler
+        scaled chi-square as lavaan's MLR (``yuan.bentler.mplus``: the trace of
+        :math:`A^{-1}B` of the unrestricted model less the fitted model's, over ``df``).
     std_lv : bool
         Identify factors by unit variances instead of first loadings.
     fixed_x : bool
@@ -244,6 +250,9 @@ def fit_sem_twolevel(model: str, data: pd.DataFrame, *, cluster: str, std_lv: bo
     if not isinstance(model, str):
         raise InputError(f"model must be a string of lavaan syntax, got {type(model).__name__}")
     V.check_level(level)
+    est = estimator.upper() if isinstance(estimator, str) else estimator
+    if est not in ("ML", "MLR"):
+        raise InputError(f"estimator must be 'ML' or 'MLR' for a two-level model, got {estimator!r}")
     table, v1, v2, defined = _blocks(model, std_lv, fixed_x)
     observed = _check_data(data, v1, v2, cluster)
     notes: list[str] = []
@@ -304,12 +313,13 @@ def fit_sem_twolevel(model: str, data: pd.DataFrame, *, cluster: str, std_lv: bo
             from scipy.stats import multivariate_normal
             Z = np.vstack([X for _, X in cd.sizes])[:, [cd.py + cd.z.index(n) for n in v2.exogenous_x]]
             logl_x = float(multivariate_normal(m2[exo2], S2[np.ix_(exo2, exo2)]).logpdf(Z).sum())
-    options = dict(estimator="ML", missing="listwise", cluster=cluster, std_lv=std_lv, fixed_x=fixed_x,
+    options = dict(estimator=est, missing="listwise", cluster=cluster, std_lv=std_lv, fixed_x=fixed_x,
                    meanstructure=True, level=level, twolevel=True)
     try:
         return TwoLevelResult(model_syntax=model, data=data, cd=cd, ram=ram, fit=fit, h1_model=h1_model, h1=h1,
                               base_fit=base_fit, base_model=base, defined=defined, df=df, h1_npar=h1_npar,
-                              logl_x=logl_x, options=options, notes=notes)
+                              logl_x=logl_x, options=options, notes=notes,
+                              h1_free=unrestricted(cd, exo1, exo2, fixed=h1mats))
     except (np.linalg.LinAlgError, FloatingPointError) as exc:
         raise EstimationError(f"the standard errors could not be computed ({exc}); the solution is degenerate") from None
 
@@ -333,13 +343,10 @@ def from_fit_sem(model: str, data, *, estimator, missing, group, group_equal, st
         if value is not None:
             raise InputError(f"{name}= is not available with a two-level model yet; drop it "
                              "(two-level models here are single-group, unweighted, continuous)")
-    est = estimator.upper() if isinstance(estimator, str) else estimator
-    if est != "ML":
-        raise InputError(f"estimator={estimator!r}: two-level models are fitted by ML (observed-information "
-                         "standard errors, as lavaan's default); pass estimator='ML'")
     if missing not in ("listwise",):
         raise InputError(f"missing={missing!r}: two-level models here use complete rows (missing='listwise')")
     if meanstructure is False:
         raise InputError("a two-level model always has a mean structure (the cluster means); "
                          "drop meanstructure=False")
-    return fit_sem_twolevel(model, data, cluster=cluster, std_lv=std_lv, fixed_x=fixed_x, level=level)
+    return fit_sem_twolevel(model, data, cluster=cluster, estimator=estimator, std_lv=std_lv, fixed_x=fixed_x,
+                            level=level)

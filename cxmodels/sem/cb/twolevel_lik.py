@@ -66,6 +66,7 @@ class ClusterData:
     sizes: list
     E: np.ndarray  # (p_y + p_z) x p1: level-1 variables into x
     P: np.ndarray  # (p_y + p_z) x p2: level-2 variables into x
+    Wc: list = None  # per size: the within scatter of each cluster, (c, p_y, p_y)
 
     @property
     def py(self) -> int:
@@ -97,13 +98,16 @@ def cluster_data(data: pd.DataFrame, within: list, between: list, cluster: str) 
     zc[codes] = Z  # constant within clusters (checked before)
     X = np.hstack([ybar, zc])
     sizes = [(int(n), X[counts == n]) for n in np.unique(counts)]
+    Wall = np.zeros((C, Y.shape[1], Y.shape[1]))
+    np.add.at(Wall, codes, dev[:, :, None] * dev[:, None, :])
+    Wc = [Wall[counts == n] for n, _ in sizes]
     py, pz = len(within), len(z)
     E = np.zeros((py + pz, py))
     E[:py, :py] = np.eye(py)
     P = np.zeros((py + pz, len(between)))
     for k, v in enumerate(between):
         P[within.index(v) if v in within else py + z.index(v), k] = 1.0
-    return ClusterData(list(within), list(between), z, len(data), C, W, sizes, E, P)
+    return ClusterData(list(within), list(between), z, len(data), C, W, sizes, E, P, Wc)
 
 
 def minus2ll(cd: ClusterData, S1, m1, S2, m2, grad: bool = False):
@@ -155,3 +159,26 @@ def minus2ll(cd: ClusterData, S1, m1, S2, m2, grad: bool = False):
     if not grad:
         return float(f)
     return float(f), (GW, E.T @ gmu, P.T @ Gx @ P, P.T @ gmu)
+
+
+def cluster_gradients(cd: ClusterData, S1, m1, S2, m2):
+    r"""Each cluster's gradient of its ``-2 logL`` term in trace form, for sandwich
+    (robust) standard errors: arrays ``(C, p1, p1)``, ``(C, p1)``, ``(C, p2, p2)``,
+    ``(C, p2)``, clusters ordered by size as in ``cd.sizes``.  Cluster ``j`` contributes
+    :math:`(n_j - 1)\log|\Sigma_W| + \mathrm{tr}(\Sigma_W^{-1} W_j) + \log|V_{n_j}| +
+    d_j' V_{n_j}^{-1} d_j`."""
+    E, P = cd.E, cd.P
+    mu = E @ m1 + P @ m2
+    B = P @ S2 @ P.T
+    SW = E @ S1 @ E.T
+    Swi = np.linalg.inv(S1)
+    G1, g1, G2, g2 = [], [], [], []
+    for (n, X), Wj in zip(cd.sizes, cd.Wc):
+        Vi = np.linalg.inv(B + SW / n)
+        a = (X - mu) @ Vi  # rows V^-1 d_j
+        G = Vi[None] - a[:, :, None] * a[:, None, :]
+        G1.append((n - 1) * Swi[None] - Swi[None] @ Wj @ Swi[None] + np.einsum("ai,cab,bj->cij", E, G, E) / n)
+        G2.append(np.einsum("ai,cab,bj->cij", P, G, P))
+        g1.append(-2 * a @ E)
+        g2.append(-2 * a @ P)
+    return np.concatenate(G1), np.concatenate(g1), np.concatenate(G2), np.concatenate(g2)

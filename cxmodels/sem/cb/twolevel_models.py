@@ -16,7 +16,7 @@ import pandas as pd
 from ..._numerics import hessian_from_gradient
 from .model import RAMModel
 from .partable import Variables
-from .twolevel_lik import ClusterData, minus2ll
+from .twolevel_lik import ClusterData, cluster_gradients, minus2ll
 
 
 def _vech_index(p: int):
@@ -63,6 +63,24 @@ class PatternModel:
         for k, (kind, i, j) in enumerate(self.entries):
             out[k] = mats[kind][i] if j < 0 else (mats[kind][i, j] * (1 if i == j else 2))
         return f, out
+
+    def delta(self, S1, m1, S2, m2) -> np.ndarray:
+        """This model's parameters at given level matrices (the unrestricted model's
+        parameters at a structured model's implied moments); the means of variables on
+        both levels are folded into the level-1 means, where this model keeps them."""
+        cd = self.cd
+        m1 = m1 + cd.E.T @ cd.P @ m2
+        mats = {"S1": S1, "m1": m1, "S2": S2, "m2": m2}
+        return np.array([mats[k][i] if j < 0 else mats[k][i, j] for k, i, j in self.entries])
+
+    def scores(self, theta) -> np.ndarray:
+        """Casewise (clusterwise) scores of ``logL``, ``(C, q)``."""
+        G1, g1, G2, g2 = cluster_gradients(self.cd, *self.matrices(theta))
+        mats = {"S1": G1, "m1": g1, "S2": G2, "m2": g2}
+        out = np.empty((len(G1), self.q))
+        for k, (kind, i, j) in enumerate(self.entries):
+            out[:, k] = mats[kind][:, i] if j < 0 else mats[kind][:, i, j] * (1 if i == j else 2)
+        return -out / 2
 
 
 def unrestricted(cd: ClusterData, exo1=(), exo2=(), fixed=None) -> PatternModel:
@@ -128,6 +146,16 @@ class TwoLevelRAM:
             dS, dm = dS[:, order][:, :, order], dm[:, order]
             out += np.tensordot(dS, G, axes=([1, 2], [0, 1])) + dm @ gm
         return f, out
+
+    def scores(self, theta) -> np.ndarray:
+        """Clusterwise scores of ``logL``, ``(C, q)``."""
+        G1, g1, G2, g2 = cluster_gradients(self.cd, *self.matrices(theta))
+        out = np.zeros((len(G1), self.q))
+        for ram, order, G, gm in zip(self.rams, self.order, (G1, G2), (g1, g2)):
+            _, _, dS, dm = ram.jacobian(theta, 0)
+            dS, dm = dS[:, order][:, :, order], dm[:, order]
+            out += np.einsum("qab,cab->cq", dS, G) + gm @ dm.T
+        return -out / 2
 
 
 @dataclass

@@ -25,6 +25,9 @@ from .base import SEMBase
 MCDONALD_GOLDSTEIN = ref("McDonald, R. P., & Goldstein, H. (1989). Balanced versus unbalanced designs for "
                          "linear structural relations in two-level data. British Journal of Mathematical and "
                          "Statistical Psychology, 42(2), 215-232. https://doi.org/10.1111/j.2044-8317.1989.tb00911.x")
+ASPAROUHOV_MUTHEN_2005 = ref("Asparouhov, T., & Muthen, B. (2005). Multivariate statistical modeling with survey "
+                             "data. Proceedings of the Federal Committee on Statistical Methodology (FCSM) Research "
+                             "Conference.")
 MUTHEN_1994 = ref("Muthen, B. O. (1994). Multilevel covariance structure analysis. Sociological Methods & "
                   "Research, 22(3), 376-398. https://doi.org/10.1177/0049124194022003006")
 
@@ -46,7 +49,7 @@ class TwoLevelResult(SEMBase):
     """
 
     def __init__(self, *, model_syntax, data, cd, ram, fit, h1_model, h1, base_fit, base_model, defined, df,
-                 h1_npar, logl_x, options, notes):
+                 h1_npar, logl_x, options, notes, h1_free=None):
         self.model_syntax = model_syntax
         self.options = dict(options)
         self.group_labels = [None]
@@ -54,12 +57,15 @@ class TwoLevelResult(SEMBase):
         self._h1mats = h1_model.matrices(h1.theta)
         self._h1_f = h1.f
         self._base_f, self._base_q = base_fit.f, base_model.q
+        self._base_model, self._base_theta = base_model, base_fit.theta
+        self._h1_free = h1_free  # the unrestricted model without the fixed.x moments (for MLR)
         self.df, self._h1_npar, self._logl_x = df, h1_npar, logl_x
         self.nobs, self.nclusters = cd.N, cd.C
         self._warnings = list(notes)
         self._provenance = make_provenance("cxmodels.sem.fit_sem (two-level)", data,
                                            {"model": model_syntax, **options})
-        self._references = (R.ROSSEEL, MCDONALD_GOLDSTEIN, MUTHEN_1994, R.BOLLEN, R.HU_BENTLER)
+        self._references = (R.ROSSEEL, MCDONALD_GOLDSTEIN, MUTHEN_1994, R.BOLLEN, R.HU_BENTLER) + (
+            (R.YUAN_BENTLER, ASPAROUHOV_MUTHEN_2005) if options.get("estimator") == "MLR" else ())
         if not fit.converged:
             self._flag(f"the optimizer did not converge ({fit.message}); estimates are unreliable",
                        ConvergenceWarning)
@@ -90,7 +96,40 @@ class TwoLevelResult(SEMBase):
         if not ok:
             self._flag("the information matrix is singular or not positive definite: the model may not be "
                        "identified; standard errors are not available", ImproperSolutionWarning)
+        self._information = H
+        if self._robust and ok:
+            S = self._ram.scores(theta)
+            self._meat = S.T @ S
+            return cov @ self._meat @ cov
         return cov
+
+    @property
+    def _robust(self) -> bool:
+        return self.options.get("estimator") == "MLR"
+
+    @staticmethod
+    def _trace(model, theta) -> float:
+        """``tr(A^{-1} B)``: observed information ``A`` (Hessian of ``-logL``) and the outer
+        product ``B`` of the clusterwise scores, of ``model`` at ``theta``."""
+        grad = lambda th: (lambda out: out[1] if out[1] is not None else np.full(len(th), np.nan))(
+            model.value_grad(th))
+        A = hessian_from_gradient(grad, theta, h=1e-6, relative=False) / 2
+        S = model.scores(theta)
+        return float(np.trace(np.linalg.solve(A, S.T @ S)))
+
+    def _scaling(self) -> tuple[float, float]:
+        r"""Yuan-Bentler scaling factors of the model and the baseline as lavaan's MLR test
+        (``yuan.bentler.mplus``): :math:`c = (\mathrm{tr}(A_1^{-1}B_1) - \mathrm{tr}(A_0^{-1}B_0))/df`,
+        with ``A1``, ``B1`` of the unrestricted model at its estimates (the fixed.x moments
+        left out) and ``A0``, ``B0`` of the fitted (or the baseline) model at its own
+        (Asparouhov & Muthen 2005)."""
+        h1 = self._h1_free
+        t1 = self._trace(h1, h1.delta(*self._h1mats))
+        t0 = float(np.trace(np.linalg.solve(self._information, self._meat)))
+        tb = self._trace(self._base_model, self._base_theta)
+        dfb = self._h1_npar - self._base_q
+        c = (t1 - t0) / self.df if self.df > 0 else np.nan
+        return c, (t1 - tb) / dfb
 
     def _defined_values(self, theta):
         env = {lab: (theta[x] if kind == "pid" else x) for lab, (kind, x) in self._labels.items()}
@@ -204,6 +243,12 @@ class TwoLevelResult(SEMBase):
         return -f / 2 - self._logl_x
 
     def fit_indices(self) -> fi.FitIndices:
+        """Fit indices on lavaan's scale (see :meth:`_fit_indices`), a copy."""
+        if "_fit_indices_cache" not in self.__dict__:
+            self.__dict__["_fit_indices_cache"] = self._fit_indices()
+        return self.__dict__["_fit_indices_cache"].copy()
+
+    def _fit_indices(self) -> fi.FitIndices:
         """Fit indices on lavaan's scale (names as lavaan's ``fitMeasures``, dots as underscores).
 
         ``chisq = 2 (logL_h1 - logL)`` against the unrestricted two-level model;
@@ -211,7 +256,9 @@ class TwoLevelResult(SEMBase):
         total number of rows; ``srmr_within`` and ``srmr_between`` are, for
         each level: the root mean square difference of the unrestricted and implied
         correlations (diagonal included), and ``srmr`` their sum (lavaan's two-level SRMR);
-        TLI is 1 for a saturated model (``df = 0``), as lavaan reports it.
+        TLI is 1 for a saturated model (``df = 0``), as lavaan reports it.  With
+        ``estimator="MLR"`` also the scaled chi-square and its scaling factor (see
+        :meth:`_scaling`), and the scaled CFI, TLI and RMSEA.
         """
         q = self._ram.q
         N = self.nobs
@@ -228,6 +275,14 @@ class TwoLevelResult(SEMBase):
                "bic2": -2 * logl + q * np.log((N + 2) / 24), "rmsea": fi.rmsea(T, df, N)}
         out["rmsea_ci_lower"], out["rmsea_ci_upper"] = fi.rmsea_ci(T, df, N)
         out["rmsea_pvalue"] = fi.rmsea_pvalue(T, df, N)
+        if self._robust and df > 0:
+            c, cb = self._scaling()
+            Ts, Tbs = T / c, Tb / cb
+            out.update({"chisq_scaled": Ts, "df_scaled": df, "pvalue_scaled": float(stats.chi2.sf(Ts, df)),
+                        "chisq_scaling_factor": c, "baseline_chisq_scaled": Tbs, "baseline_df_scaled": dfb,
+                        "baseline_chisq_scaling_factor": cb,
+                        "cfi_scaled": fi.cfi(Ts, df, Tbs, dfb), "tli_scaled": fi.tli(Ts, df, Tbs, dfb),
+                        "rmsea_scaled": fi.rmsea(Ts, df, N)})
         sw, sb = self._srmr()
         out.update({"srmr": sw + sb, "srmr_within": sw, "srmr_between": sb})
         return fi.FitIndices(out, dtype=float, name="fit")
@@ -247,10 +302,19 @@ class TwoLevelResult(SEMBase):
                 f"{self.nobs} customers within their clusters ({self.options['cluster']}, {self.nclusters} "
                 f"clusters) from the variation between clusters, with the likelihood of "
                 f"{MCDONALD_GOLDSTEIN.cite} and {MUTHEN_1994.cite} maximised as in the lavaan package of {R.ROSSEEL.cite}; "
-                f"standard errors came from the observed information. The model fitted with chi-square "
+                + self._inference_text(f) + " The model fitted with chi-square "
                 f"{f['chisq']:.2f} on {int(f['df'])} degrees of freedom (p = {f['pvalue']:.3f}), CFI "
                 f"{f['cfi']:.3f}, RMSEA {f['rmsea']:.3f}, SRMR within {f['srmr_within']:.3f} and between "
                 f"{f['srmr_between']:.3f}; cut-offs as in {R.HU_BENTLER.cite}." + self._icc_text())
+
+    def _inference_text(self, f) -> str:
+        if not self._robust:
+            return "standard errors came from the observed information."
+        scaled = (f" (the Yuan-Bentler scaled chi-square was {f['chisq_scaled']:.2f}, scaling factor "
+                  f"{f['chisq_scaling_factor']:.3f})" if "chisq_scaled" in f else "")
+        return (f"standard errors were robust to non-normality (a sandwich of the observed information and "
+                f"the clusterwise scores) and the test statistic was scaled as in {R.YUAN_BENTLER.cite} and "
+                f"{ASPAROUHOV_MUTHEN_2005.cite}{scaled}.")
 
     def _icc_text(self) -> str:
         icc = self.icc()
@@ -272,6 +336,8 @@ class TwoLevelResult(SEMBase):
     def _lavaan_call(self) -> str:
         o = self.options
         args = ["model", "data = data", f"cluster = '{o['cluster']}'"]
+        if o.get("estimator") == "MLR":
+            args.append('estimator = "MLR"')
         if o.get("std_lv"):
             args.append("std.lv = TRUE")
         if not o.get("fixed_x", True):
