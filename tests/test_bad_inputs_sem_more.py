@@ -72,3 +72,16 @@ def test_bootstrap_arguments():
         assert isinstance(assert_clean(res.bootstrap, seed=1, progress=False, **kwargs), InputError), kwargs
     groups = fit_sem_ordinal(ORD_MODEL, CUT, ordered=True, group="school")
     assert isinstance(assert_clean(groups.bootstrap, 0, seed=1), InputError)
+
+
+def test_sam_heywood_block_is_flagged():
+    rng = np.random.default_rng(0)
+    n = 200
+    f = rng.normal(size=n)
+    g = 0.5 * f + rng.normal(size=n) * 0.8
+    d = pd.DataFrame({"a1": f + rng.normal(size=n) * 0.01, "a2": 0.3 * f + rng.normal(size=n),
+                      "a3": 0.3 * f + rng.normal(size=n), "b1": g + rng.normal(size=n) * 0.5,
+                      "b2": g + rng.normal(size=n) * 0.5, "b3": g + rng.normal(size=n) * 0.5})
+    res = assert_clean(sam, "A =~ a1 + a2 + a3\nB =~ b1 + b2 + b3\nB ~ A", d)
+    assert not isinstance(res, CXModelsError) and not res.admissible
+    assert any("measurement block A: negative variance estimate for a1" in w for w in res.warnings)

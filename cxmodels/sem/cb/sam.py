@@ -63,8 +63,9 @@ class SAMResult(Result):
 
     ``summary()``: lavaan's parameter table (``lhs``, ``op``, ``rhs``, ``est``, ``se``, ``z``,
     ``pvalue``, ``ci_lower``, ``ci_upper``) with ``step`` (1: measurement block, 2: structural);
-    ``params``: the estimates named ``"lhs op rhs"`` (``:=`` rows by their name); ``reliability``: per latent variable, the
-    share of the mapped scores' variance that is true-score variance (local SAM);
+    ``params``: the estimates named ``"lhs op rhs"`` (``:=`` rows by their name);
+    ``reliability``: per latent variable, the share of the mapped scores' variance that is
+    true-score variance (local SAM);
     ``latent_covariance``: the step-2 input :math:`\\widehat{\\operatorname{Var}}(\\eta)`;
     ``measurement``: per block, indicators, chi-square and df; ``structural_fit``: fit of the
     structural part (local SAM).  ``plot(ax=None)``: the structural coefficients with intervals.
@@ -227,6 +228,7 @@ def sam(model: str, data: pd.DataFrame, *, method: str = "local", level: float =
                      + ", ".join(f"{r.lhs} ~~ {r.rhs}" for r in cross) + ") are not estimated by SAM "
                      "(each latent variable's measurement model is fitted on its own)")
     est1, se1, vc1 = {}, {}, []
+    block_problems: list[str] = []
     blocks = []
     for f in latent:
         xs = indicators[f]
@@ -234,7 +236,9 @@ def sam(model: str, data: pd.DataFrame, *, method: str = "local", level: float =
         lines += [f"{r.lhs} ~~ {r.rhs}" for r in struct_rows.itertuples()
                   if r.op == "~~" and r.lhs != r.rhs and r.lhs in xs and r.rhs in xs]
         try:
-            fit = fit_sem("\n".join(lines), work)
+            with warnings.catch_warnings(record=True) as caught:  # recorded on the SAM result instead
+                warnings.simplefilter("always")
+                fit = fit_sem("\n".join(lines), work)
         except IdentificationError as exc:
             raise IdentificationError(f"the measurement block of {f} ({', '.join(xs)}) is not identified on its "
                                       f"own ({exc}); sam() fits each latent variable separately, so each block needs "
@@ -242,6 +246,9 @@ def sam(model: str, data: pd.DataFrame, *, method: str = "local", level: float =
                                       "covariances among them)") from None
         if not fit.converged:
             raise EstimationError(f"the measurement model of {f} did not converge; sam() cannot continue")
+        block_problems += [f"measurement block {f}: {w}" for w in fit.warnings] if not fit.admissible else []
+        notes += [f"measurement block {f}: {w.message}" for w in caught
+                  if fit.admissible and issubclass(w.category, CXModelsWarning)]
         t = fit.estimates(standardized=False)
         vc = fit.vcov()
         keys = [_key(*_split(n)) for n in vc.index]
@@ -279,7 +286,12 @@ def sam(model: str, data: pd.DataFrame, *, method: str = "local", level: float =
         raise EstimationError("the residual covariance matrix of the measurement blocks is singular (a residual "
                               "variance of zero); sam() cannot map the items to the latent variables") from None
     MSM, MTM = Mg @ S @ Mg.T, Mg @ Th @ Mg.T
-    lam = _smallest_root(MSM, MTM)
+    try:
+        lam = _smallest_root(MSM, MTM)
+    except (np.linalg.LinAlgError, ValueError):  # as lavaan: no shrinkage when the root cannot be found
+        lam = np.inf
+        notes.append("the smallest root of |MSM' - lambda MTM'| could not be computed (the mapped error "
+                     "covariance is not positive definite: check the measurement blocks); no shrinkage applied")
     veta = MSM - (lam - 1 / (N - 1)) * MTM if lam < 1 + 1 / (N - 1) else MSM - MTM
     if lam < 1 + 1 / (N - 1):
         notes.append(f"the corrected latent covariance matrix was not positive definite (smallest root "
@@ -391,8 +403,8 @@ def sam(model: str, data: pd.DataFrame, *, method: str = "local", level: float =
     for c in ("z", "pvalue", "ci_lower", "ci_upper"):
         out[c] = w[c]
     out = out[["lhs", "op", "rhs", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "step"]]
-    problems = [f"the variance of {r.lhs} is negative ({r.est:.3g}): an improper solution"
-                for r in out.itertuples() if r.op == "~~" and r.lhs == r.rhs and r.est < 0]
+    problems = block_problems + [f"the variance of {r.lhs} is negative ({r.est:.3g}): an improper solution"
+                                 for r in out.itertuples() if r.op == "~~" and r.lhs == r.rhs and r.est < 0]
     prov = make_provenance("cxmodels.sem.cb.sam", data, {"method": method, "level": level, "model": model})
     return SAMResult(out, method, rel if method == "local" else None, veta_df, pd.DataFrame(blocks), struct_fit, N,
                      prov, notes, converged=converged, problems=problems)
