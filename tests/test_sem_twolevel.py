@@ -112,6 +112,8 @@ def test_mlr_scaled_test_matches_lavaan(fits, name):
         assert mine[key] == pytest.approx(ref[key.replace("_", ".")], rel=1.5e-3), key
     for key in ("cfi_scaled", "tli_scaled", "rmsea_scaled"):
         assert mine[key] == pytest.approx(ref[key.replace("_", ".")], abs=1e-3), key
+    for key in ("cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper"):
+        assert mine[f"{key}_robust"] == pytest.approx(ref[key.replace("_", ".") + ".robust"], abs=5e-5), key
     assert mine["df_scaled"] == ref["df.scaled"]
     assert fits[name].references[-2:] == (R.YUAN_BENTLER, ASPAROUHOV_MUTHEN_2005)
     assert "clusterwise scores" in fits[name].methods_text()

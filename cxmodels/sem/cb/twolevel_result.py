@@ -258,7 +258,8 @@ class TwoLevelResult(SEMBase):
         correlations (diagonal included), and ``srmr`` their sum (lavaan's two-level SRMR);
         TLI is 1 for a saturated model (``df = 0``), as lavaan reports it.  With
         ``estimator="MLR"`` also the scaled chi-square and its scaling factor (see
-        :meth:`_scaling`), and the scaled CFI, TLI and RMSEA.
+        :meth:`_scaling`), the scaled CFI, TLI and RMSEA, and the robust ones of
+        Brosseau-Liard, Savalei & Li (lavaan's ``cfi.robust`` ...).
         """
         q = self._ram.q
         N = self.nobs
@@ -283,6 +284,7 @@ class TwoLevelResult(SEMBase):
                         "baseline_chisq_scaling_factor": cb,
                         "cfi_scaled": fi.cfi(Ts, df, Tbs, dfb), "tli_scaled": fi.tli(Ts, df, Tbs, dfb),
                         "rmsea_scaled": fi.rmsea(Ts, df, N)})
+            out.update(fi.robust_indices(T, df, c, Tb, dfb, cb, N))
         sw, sb = self._srmr()
         out.update({"srmr": sw + sb, "srmr_within": sw, "srmr_between": sb})
         return fi.FitIndices(out, dtype=float, name="fit")
