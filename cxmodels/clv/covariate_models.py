@@ -48,6 +48,8 @@ from .references import FH_2005_NOTE, FHL_2005, FHL_2005B, SMC_1987
 
 #: |log baseline| or |coefficient x sd(z)| beyond which an estimate has run off
 _BOUNDARY = 18.0
+#: distinct rows of the warm-start subsample (fits on more than 4x as many rows start there)
+_WARM_ROWS = 20_000
 _SUMMARY_COLUMNS = ("frequency", "recency", "T", "monetary_value")
 
 
@@ -227,8 +229,22 @@ class CovariateCLVResult(Result):
                 raise InputError(f"initial must hold {k} values for {list(self.param_names)} (baseline positive)")
             phi0 = np.concatenate([np.log(x0[:k0]), x0[k0:]])
         fg = self._objective(d, Z, w, W)
+        opts = {"gtol": tol, "maxiter": maxiter}
+        if len(w) > 4 * _WARM_ROWS:
+            # warm start as in _model.py: fit a systematic subsample of the distinct rows, then start the
+            # full fit there with the subsample's inverse Hessian (a handful of full-data iterations)
+            step = len(w) // _WARM_ROWS
+            sub_w = w[::step]
+            fgs = self._objective({k: v[::step] for k, v in d.items()}, {p: z[::step] for p, z in Z.items()},
+                                  sub_w, sub_w.sum())
+            with np.errstate(all="ignore"):
+                rs = optimize.minimize(fgs, phi0, jac=True, method="BFGS", options={"gtol": 1e-6, "maxiter": maxiter})
+                Hs = hessian_from_gradient(lambda p: fgs(p)[1], rs.x, 1e-4, relative=False)
+            if rs.success and np.all(np.isfinite(Hs)) and np.all(np.linalg.eigvalsh(Hs) > 0):
+                Hi = np.linalg.inv(Hs)
+                phi0, opts = rs.x, dict(opts, hess_inv0=(Hi + Hi.T) / 2)
         with np.errstate(all="ignore"):
-            res = optimize.minimize(fg, phi0, jac=True, method="BFGS", options={"gtol": tol, "maxiter": maxiter})
+            res = optimize.minimize(fg, phi0, jac=True, method="BFGS", options=opts)
             if not res.success:
                 # polish from where BFGS stopped (it often stalls on rounding at a tight gtol)
                 res2 = optimize.minimize(fg, res.x, jac=True, method="L-BFGS-B",

@@ -174,36 +174,47 @@ def _pareto_alive(r, alpha, s, beta, x, T):
     return -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
 
 
-_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(96)
+#: 32 nodes: against 1,000 nodes within 1e-12 (relative, value and derivatives) on CDNOW and simulated
+#: bases with linear predictors of standard deviation up to 3 (24 nodes: 5e-9)
+_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(32)
 _CHUNK = 4096
 
 
-def _pareto_dead_quadrature(r, alpha, s, beta, x, t_x, T):
+def _pareto_dead_quadrature(r, alpha, s, beta, x, t_x, T, nodes=_NODES, weights=_WEIGHTS):
     r"""log of :math:`s\int_{t_x}^T(\alpha+\tau)^{-(r+x)}(\beta+\tau)^{-(s+1)}d\tau` and its derivatives.
 
-    1-D arrays.  The substitution :math:`y = -c\log((\alpha+\tau)/(\alpha+t_x))`, :math:`c = r+s+x`,
-    makes the integrand :math:`e^y` times a factor bounded by :math:`R=\max(\alpha/\beta,\beta/\alpha)^{s+1}`,
-    so 96 Gauss-Legendre nodes on :math:`[\max(y_T, -40-\log R), 0]` are accurate to rounding.
-    The nodes are a quadrature rule in :math:`\tau`; the derivatives are integrals of the
-    differentiated integrand on the same rule.  Returns ``(dead, d/dr, d/ds, d/dalpha, d/dbeta)``
-    (natural parameters; ``-inf`` and zeros where ``t_x == T``).
+    1-D arrays.  With :math:`m = \min(\alpha, \beta)` (the sharper of the two factors near
+    :math:`t_x`) and :math:`c = r+s+x`, the substitution :math:`y = -c\log((m+\tau)/(m+t_x))`
+    makes the integrand :math:`e^y` times the other factor relative to :math:`(m+\tau)`, which is
+    monotone and varies by at most :math:`R=(M/m)^{P}` (:math:`P` its exponent), so Gauss-Legendre
+    nodes on :math:`[\max(y_T, -40-\log R), 0]` are accurate to rounding.  The nodes are a
+    quadrature rule in :math:`\tau`; the derivatives are integrals of the differentiated integrand
+    on the same rule.  Returns ``(dead, d/dr, d/ds, d/dalpha, d/dbeta)`` (natural parameters;
+    ``-inf`` and zeros where ``t_x == T``).
     """
     c = r + s + x
-    la_tx = np.log(alpha + t_x)
-    y_T = -c * (np.log(alpha + T) - la_tx)
-    y_min = np.maximum(y_T, -(40.0 + (s + 1.0) * np.abs(np.log(alpha) - np.log(beta))))
+    a_base = alpha <= beta
+    m = np.where(a_base, alpha, beta)
+    P = np.where(a_base, s + 1.0, r + x)       # exponent of the other factor
+    lm_tx = np.log(m + t_x)
+    y_T = -c * (np.log(m + T) - lm_tx)
+    y_min = np.maximum(y_T, -(40.0 + P * np.abs(np.log(alpha) - np.log(beta))))
     half = (-y_min / 2.0)[:, None]
-    y = y_min[:, None] + half * (_NODES[None, :] + 1.0)
-    log_a = la_tx[:, None] - y / c[:, None]                   # log(alpha + tau)
-    tau = np.exp(log_a) - alpha[:, None]
+    y = y_min[:, None] + half * (nodes[None, :] + 1.0)
+    log_m = lm_tx[:, None] - y / c[:, None]                   # log(m + tau)
+    tau = np.exp(log_m) - m[:, None]
+    log_a = np.log(alpha[:, None] + tau)                      # log(alpha + tau)
     log_b = np.log(beta[:, None] + tau)                       # log(beta + tau)
-    # integrand h(tau) = (alpha+tau)^-(r+x) (beta+tau)^-(s+1); d tau = (alpha+tau)/c dy
+    # integrand h(tau) = (alpha+tau)^-(r+x) (beta+tau)^-(s+1); d tau = (m+tau)/c dy
     with np.errstate(divide="ignore"):
-        log_w = np.log(_WEIGHTS)[None, :] + np.log(half) + log_a - np.log(c)[:, None]
+        log_w = np.log(weights)[None, :] + np.log(half) + log_m - np.log(c)[:, None]
     log_terms = log_w - (r + x)[:, None] * log_a - (s + 1.0) * log_b
     with np.errstate(invalid="ignore"):
-        log_int = special.logsumexp(log_terms, axis=1)
-        p = np.exp(log_terms - log_int[:, None])
+        top = log_terms.max(axis=1)
+        p = np.exp(log_terms - top[:, None])
+        total = p.sum(axis=1)
+        log_int = top + np.log(total)
+        p /= total[:, None]
     dead = np.log(s) + log_int
     d_r = -(p * log_a).sum(axis=1)
     d_s = 1.0 / s - (p * log_b).sum(axis=1)
