@@ -278,9 +278,7 @@ def compare_warnings(data: pd.DataFrame, signals, *, duration: str, event: str, 
     without it, a 0/1 rule contacts the customers it flags and a score the same number as the
     first rule (or the number of churners when there is no rule).  Returns one row per signal.
 
-    Lead time (with ``history``)
-    ----------------------------
-    ``history`` holds the signals at repeated snapshots: one row per customer (``customer``,
+    **Lead time** (with ``history``): ``history`` holds the signals at repeated snapshots: one row per customer (``customer``,
     present in ``data`` too) and snapshot time (``time``, on the clock of ``duration``: 0 is the
     snapshot of ``data``, negative earlier, positive later monitoring), only while the customer
     is still a customer (time < ``duration``).  A history row is a *false alarm* when it is
