@@ -112,6 +112,24 @@ def test_row_functions_broadcast_customers_by_nodes(cdnow):
     np.testing.assert_allclose(ll, cv.pareto_nbd_row_loglik(PA, x, tx, T, lp, -lp), rtol=1e-11, atol=1e-10)
 
 
+def test_pareto_quadrature_is_exact_however_far_apart_alpha_and_beta_are(cdnow):
+    # the fit's Pareto/NBD "dead" integral and its derivatives (32 Gauss-Legendre nodes) against 1,000
+    # nodes, with linear predictors of standard deviation 3 (alpha_i / beta_i spans ~10 orders)
+    from cxmodels.clv.covariates import _pareto_dead_quadrature
+
+    x, tx, T = _arrays(cdnow)
+    rng = np.random.default_rng(0)
+    alpha = PA["alpha"] * np.exp(-3 * rng.standard_normal(len(x)))
+    beta = PA["beta"] * np.exp(-3 * rng.standard_normal(len(x)))
+    nodes, weights = np.polynomial.legendre.leggauss(1000)
+    ref = _pareto_dead_quadrature(PA["r"], alpha, PA["s"], beta, x, tx, T, nodes, weights)
+    got = _pareto_dead_quadrature(PA["r"], alpha, PA["s"], beta, x, tx, T)
+    live = np.isfinite(ref[0])
+    assert live.sum() > 900
+    for a, b in zip(got, ref):
+        np.testing.assert_allclose(a[live], b[live], rtol=1e-11, atol=1e-11)
+
+
 @pytest.mark.parametrize("model", ["bgnbd", "pareto_nbd", "gamma_gamma"])
 def test_row_gradients_match_differences(cdnow, spend, model):
     rng = np.random.default_rng(3)

@@ -10,7 +10,9 @@ with :math:`\nu \sim \mathrm{Gamma}(q, v)` across customers.  For a repeat buyer
         \frac{v^q\, m_x^{px-1}\, x^{px}}{(v + x m_x)^{px+q}},
 
 fitted on the customers with :math:`x > 0` (the model assumes spend independent of
-purchase frequency; check their correlation before relying on it).  The expected mean
+purchase frequency; check their correlation before relying on it).  With covariates on spend
+(:math:`v_i = v e^{\gamma' z_i}`, so expected spend scales with :math:`e^{\gamma' z_i}`) the model is
+:func:`cxmodels.clv.covariate_models.fit_gamma_gamma_covariates`.  The expected mean
 spend of a customer is the credibility-weighted average of the population mean
 :math:`pv/(q-1)` and her own mean:
 
