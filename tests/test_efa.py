@@ -142,3 +142,13 @@ def test_efa_one_and_two_factors_match_lavaan(hs, m):
     res = efa(hs, m, seed=1)
     np.testing.assert_allclose(_matrix(res, "=~", "est"), _lavaan(f"geomin{m}", "loadings").to_numpy(), atol=1e-3)
     np.testing.assert_allclose(_matrix(res, "=~", "se"), _lavaan(f"geomin{m}", "loadings_se").to_numpy(), atol=1e-3)
+
+
+def test_heywood_case_is_flagged():
+    rng = np.random.default_rng(1)
+    f = rng.normal(size=150)
+    lam = [0.99999, 0.7, 0.6, 0.5, 0.4, 0.3]
+    d = pd.DataFrame({f"a{i}": f * l + rng.normal(size=150) * np.sqrt(max(1 - l * l, 1e-6)) for i, l in enumerate(lam)})
+    with pytest.warns(Warning, match="Heywood"):
+        res = efa(d, 2, seed=0)
+    assert not res.admissible and any("['a0']" in w for w in res.warnings)

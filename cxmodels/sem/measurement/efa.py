@@ -298,7 +298,8 @@ class EFAResult(Result):
         if not rotation_converged:
             self._flag(f"the {rotation} rotation did not converge (gradient projection stopped at its cap)",
                        ConvergenceWarning)
-        heywood = communality.index[communality >= 1 - 1e-3]
+        # ML bounds the uniquenesses at 0.005 (as factanal): reaching the bound is the Heywood case
+        heywood = communality.index[communality >= 1 - 0.0051]
         if len(heywood):
             self._flag(f"the communalities of {list(map(str, heywood))} reach 1 (a Heywood case): the "
                        "solution is improper; try fewer factors or check those items", ImproperSolutionWarning)
