@@ -229,3 +229,15 @@ def test_intervention_on_a_likert_chain_recovers_lift_and_value():
     value = b.truth["chain"]["intervention_value"]
     assert tab.loc["value_per_customer", "ci_lower"] <= value <= tab.loc["value_per_customer", "ci_upper"], tab
     assert "ordinal-probit model" in iv.methods_text()
+
+
+def test_bootstrap_in_worker_processes_equals_the_serial_one(small):
+    kw = dict(survey=small.survey, customer="customer_id", scale=10, n_boot=50, seed=5, plugin=False, progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        one = fit_value_chain(small.behaviour, small.model, **kw).replicates
+        two = fit_value_chain(small.behaviour, small.model, n_jobs=2, **kw).replicates
+    pd.testing.assert_frame_equal(one, two)
+    for bad in (0, -2, 1.5, True):
+        out = assert_clean(fit_value_chain, small.behaviour, small.model, n_jobs=bad, **{**kw, "n_boot": 0})
+        assert isinstance(out, InputError) and "n_jobs" in str(out), (bad, out)

@@ -510,6 +510,17 @@ def _fit_stage(spec: _Spec, method: str, w=None, warm=None, sem_kwargs=None, res
     return stage
 
 
+def _boot_chunk(spec, warm, weights, sem_kwargs, response):
+    """Bootstrap refits of the chain for a list of row-weight vectors (None where a step fails)."""
+    out = []
+    for w in weights:
+        try:
+            out.append(_fit_stage(spec, "joint", w=w, warm=warm, sem_kwargs=sem_kwargs, response=response))
+        except (np.linalg.LinAlgError, ValueError, FloatingPointError, IndexError, CXModelsError):
+            out.append(None)
+    return out
+
+
 # ----------------------------------------------------------------------------- public API
 def _check_number(value, what: str, *, low: float = -np.inf, low_open: bool = True) -> float:
     """A finite real number above ``low`` (``horizon``, ``per`` ...), else InputError."""
@@ -541,7 +552,8 @@ def fit_value_chain(data: pd.DataFrame, model: str | None = None, *, survey: pd.
                     response: str = "selection", horizon: float = 36.0,
                     discount_rate: float = 1.10 ** (1 / 12) - 1, per: float = 1.0, per_driver: float = 1.0,
                     n_boot: int = 200, seed=None, level: float = 0.95, plugin: bool = True,
-                    sem_options: dict | None = None, progress: bool | None = None) -> "ValueChainResult":
+                    sem_options: dict | None = None, progress: bool | None = None,
+                    n_jobs: int = 1) -> "ValueChainResult":
     """Link a driver, satisfaction, churn, purchases and CLV for the whole base, carrying
     measurement error, survey non-response and the uncertainty of both steps.
 
@@ -604,6 +616,9 @@ def fit_value_chain(data: pd.DataFrame, model: str | None = None, *, survey: pd.
     progress : bool or None
         Progress bar over the fits (main, bootstrap, plug-ins): None shows it on a terminal
         outside CI, True/False force it.
+    n_jobs : int
+        Worker processes for the bootstrap (joblib; -1: every core). The resamples are drawn in
+        the calling process, so the result does not depend on ``n_jobs``.
 
     Returns
     -------
@@ -617,6 +632,8 @@ def fit_value_chain(data: pd.DataFrame, model: str | None = None, *, survey: pd.
     discount_rate = _check_number(discount_rate, "discount_rate", low=-1.0)
     per = _check_number(per, "per")
     per_driver = _check_number(per_driver, "per_driver")
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0 or n_jobs < -1:
+        raise InputError(f"n_jobs must be a positive number of worker processes or -1 (every core), got {n_jobs!r}")
     if response not in ("selection", "random"):
         raise InputError(f"response must be 'selection' or 'random', got {response!r}")
     if sem_options is not None and not isinstance(sem_options, dict):
@@ -635,17 +652,25 @@ def fit_value_chain(data: pd.DataFrame, model: str | None = None, *, survey: pd.
     bar.update()
     reps, n_fail = [], 0
     n = len(data)
-    for _ in range(n_boot):
-        w = np.bincount(rng.integers(0, n, n), minlength=n).astype(float)
-        try:
-            st = _fit_stage(spec, "joint", w=w, warm=main.warm, sem_kwargs=sem_kwargs, response=response)
-        except (np.linalg.LinAlgError, ValueError, FloatingPointError, IndexError, CXModelsError):
-            st = None       # a resample on which a step cannot be fitted is dropped, and counted
-        if st is not None and st.converged:   # a replicate that did not converge is dropped, not averaged in
-            reps.append(st)
-        else:
-            n_fail += 1
-        bar.update()
+    # resamples drawn here, in order, so the replicates do not depend on n_jobs; fitted in
+    # chunks (in worker processes with n_jobs > 1)
+    chunk = 25
+    starts = list(range(0, n_boot, chunk))
+    draw = lambda m: [np.bincount(rng.integers(0, n, n), minlength=n).astype(float) for _ in range(m)]
+    if n_jobs == 1 or n_boot < 2 * chunk:
+        results = (_boot_chunk(spec, main.warm, draw(min(chunk, n_boot - a)), sem_kwargs, response) for a in starts)
+    else:
+        from joblib import Parallel, delayed
+        results = Parallel(n_jobs=n_jobs, return_as="generator")(
+            delayed(_boot_chunk)(spec, main.warm, draw(min(chunk, n_boot - a)), sem_kwargs, response) for a in starts)
+    for part in results:
+        for st in part:
+            # a resample on which a step cannot be fitted, or that did not converge, is dropped and counted
+            if st is not None and st.converged:
+                reps.append(st)
+            else:
+                n_fail += 1
+            bar.update()
     plugins = {}
     for method in methods:
         plugins[method] = _safe_stage(spec, method, sem_kwargs=sem_kwargs)
