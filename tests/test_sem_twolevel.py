@@ -347,3 +347,40 @@ def test_to_lavaan_script_reproduces_the_numbers(demo, tmp_path):
     assert len(merged) == len(ref) == len(res.estimates())
     np.testing.assert_allclose(merged["est_py"], merged["est_r"].astype(float), atol=5e-4)
     np.testing.assert_allclose(merged["se_py"], merged["se_r"].astype(float), atol=2e-5)
+
+
+# ---------------------------------------------------------------------------- recovery
+def test_recovers_a_seeded_store_survey():
+    """Customers nested in 300 stores (4 to 12 each): satisfaction items load on a
+    within-store factor (loadings 1, .8, .6) and a store factor (1, .7, .5), and store
+    service quality (a store-level covariate) drives the store factor by .4."""
+    rng = np.random.default_rng(2024)
+    C = 300
+    sizes = rng.integers(4, 13, C)
+    store = np.repeat(np.arange(C), sizes)
+    quality = rng.normal(0, 1, C)
+    fb = 0.4 * quality + rng.normal(0, 0.5, C)
+    fw = rng.normal(0, 1, len(store))
+    data = pd.DataFrame({"store": store, "quality": quality[store]})
+    truth = {}
+    for k, (lw, lb, ew, eb) in enumerate([(1.0, 1.0, 0.5, 0.1), (0.8, 0.7, 0.6, 0.1), (0.6, 0.5, 0.7, 0.1)], 1):
+        u = rng.normal(0, np.sqrt(eb), C)
+        data[f"sat{k}"] = 3 + lw * fw + lb * fb[store] + u[store] + rng.normal(0, np.sqrt(ew), len(store))
+        truth.update({f"fw =~ sat{k}@within": lw, f"fb =~ sat{k}@between": lb,
+                      f"sat{k} ~~ sat{k}@within": ew, f"sat{k} ~~ sat{k}@between": eb,
+                      f"sat{k} ~1@between": 3.0})
+    truth.update({"fw ~~ fw@within": 1.0, "fb ~~ fb@between": 0.25, "fb ~ quality@between": 0.4})
+    model = """
+    level: 1
+        fw =~ sat1 + sat2 + sat3
+    level: 2
+        fb =~ sat1 + sat2 + sat3
+        fb ~ quality
+    """
+    res = fit_sem(model, data, cluster="store")
+    assert res.converged and res.admissible
+    est = res.params
+    se = pd.Series(res.estimates().query("free")["se"].to_numpy(), index=est.index)
+    assert set(truth) - set(est.index) == {"fw =~ sat1@within", "fb =~ sat1@between"}  # the markers
+    for name in set(truth) & set(est.index):
+        assert abs(est[name] - truth[name]) < 3.5 * se[name], (name, est[name], truth[name], se[name])
