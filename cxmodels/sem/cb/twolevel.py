@@ -74,6 +74,7 @@ def _check_data(data, v1, v2, cluster):
         raise InputError(f"cluster must be a column name, got {cluster!r}")
     observed = list(dict.fromkeys(v1.observed + v2.observed))
     checks.require_unique_model_columns(data, observed + [cluster])
+    checks.require_latents_not_columns(data, v1.latent + v2.latent)
     V.require_columns(data, observed, "data (the model's observed variables)")
     V.require_columns(data, [cluster], "data (the cluster column)")
     if cluster in observed:
