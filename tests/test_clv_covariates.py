@@ -360,6 +360,16 @@ def test_discount_factor_is_the_one_convention():
                                                / 1.05, rel=1e-12)
     with pytest.raises(InputError, match="discount_rate"):
         discount_factor(1, -1.5)
+    # the shared discounted sum, broadcasting customers x nodes, equals the CLV's
+    from cxmodels.clv.value import discounted_purchases
+
+    x, tx, T = (np.array([[2.0]]), np.array([[20.0]]), np.array([[30.0]]))
+    lp = np.array([[0.0, 0.5]])
+    disc, total = discounted_purchases(lambda t: cv.bgnbd_conditional_purchases(BG, t, x, tx, T, lp),
+                                       horizon=52, period=4, discount_rate=0.01)
+    assert disc.shape == (1, 2) and disc[0, 1] > disc[0, 0] and np.all(disc < total)
+    full = clv.customer_lifetime_value(one, bg, gg, horizon=52, period=4, discount_rate=0.01)
+    assert full["clv"].iloc[0] == pytest.approx(disc[0, 0] * full["expected_spend"].iloc[0], rel=1e-12)
 
 
 # --- bad input ---------------------------------------------------------------------------

@@ -78,6 +78,26 @@ def discount_factor(t, discount_rate: float):
     return np.exp(-np.log1p(d) * t)
 
 
+def discounted_purchases(expected, *, horizon: float, discount_rate: float, period: float = 1.0):
+    r"""Discounted expected purchases over ``horizon`` in the library's convention.
+
+    :math:`\sum_{k=1}^{K} [E(k\Delta) - E((k-1)\Delta)]\,(1+d)^{-k}` with :math:`K` =
+    ``round(horizon / period)`` periods of length :math:`\Delta` = ``period`` and
+    :math:`E(t)` = ``expected(t)``, the cumulative expected purchases by ``t`` (a callable returning
+    a number or an array that broadcasts, e.g. ``lambda t: covariates.bgnbd_conditional_purchases(
+    params, t, x, t_x, T, lp, ...)`` of shape (n, q)).  Multiplied by expected spend and margin this
+    is :func:`customer_lifetime_value`'s CLV; the value chain uses it for the same number.
+
+    Returns ``(discounted, total)``: the discounted sum and the undiscounted :math:`E(K\Delta)`.
+    """
+    horizon, period = _number(horizon, "horizon"), _number(period, "period")
+    if horizon <= 0 or period <= 0:
+        raise InputError(f"horizon and period must be positive numbers, got {horizon!r} and {period!r}")
+    discount_factor(0.0, discount_rate)  # checks the rate
+    K = max(int(round(horizon / period)), 1)
+    return _discounted_purchases(lambda _, t: expected(t), None, K, period, float(discount_rate))
+
+
 def _discounted_purchases(purchases, theta, K, period, d):
     """Discounted sum over K periods of the expected purchases in each, and their undiscounted total."""
     total, prev = 0.0, 0.0
