@@ -335,6 +335,17 @@ class TwoLevelResult(SEMBase):
         est = self._table[self._table["level"] == lev].drop(columns="level")
         return path_diagram(est, standardized=standardized, ax=ax, **kwargs)
 
+    def to_lavaan(self, data_path: str = "data.csv") -> str:
+        """R code that re-runs this two-level analysis with lavaan (see
+        :meth:`SEMBase.to_lavaan`); cxmodels' estimates in the comments carry their level."""
+        lines = super().to_lavaan(data_path).split("\n")
+        start = lines.index("# ---- cxmodels' estimates (lhs op rhs [group]: est se std_all) ----")
+        lines[start] = "# ---- cxmodels' estimates (lhs op rhs [level]: est se std_all) ----"
+        for k, r in enumerate(self._table.itertuples(), start=start + 1):
+            lev = f" [{LEVEL_NAMES[r.level]}]" if r.op != ":=" else ""
+            lines[k] = f"# {r.lhs} {r.op} {r.rhs}".rstrip() + f"{lev}: {r.est:.6f} {r.se:.6f} {r.std_all:.6f}"
+        return "\n".join(lines)
+
     def _lavaan_call(self) -> str:
         o = self.options
         args = ["model", "data = data", f"cluster = '{o['cluster']}'"]
