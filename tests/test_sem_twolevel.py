@@ -272,6 +272,10 @@ def test_model_and_option_errors(small):
         fit_sem("level: 1\n f =~ y1 + y2 + y3\nlevel: 2\n f =~ y1 + y2 + y3", small, cluster="cluster")
     with pytest.raises(InputError, match=r"latent variable\(s\) \['y4'\] have the name of a column"):
         fit_sem("level: 1\n y4 =~ y1 + y2 + y3\nlevel: 2\n fb =~ y1 + y2 + y3", small, cluster="cluster")
+    mixed = small.astype({"cluster": object})
+    mixed.loc[mixed["cluster"] == 2, "cluster"] = "1"
+    with pytest.raises(InputError, match="mixes types"):
+        fit_sem(MODELS["cfa"], mixed, cluster="cluster")
     na = small.copy()
     na.loc[3, "cluster"] = np.nan
     with pytest.raises(InputError, match=r"'cluster' has 1 missing values \(rows 3\)"):

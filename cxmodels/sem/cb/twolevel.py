@@ -85,6 +85,7 @@ def _check_data(data, v1, v2, cluster):
     na = data.index[data[cluster].isna()]
     if len(na):
         raise InputError(f"cluster column {cluster!r} has {len(na)} missing values ({V.rows_text(na)})")
+    V.require_consistent_ids(data, cluster)
     return observed
 
 
