@@ -60,6 +60,11 @@ def test_named_cases():
     out = assert_clean(fit_sem_ordinal, ORD_MODEL, sparse, ordered=True, group="school",
                        group_equal=("thresholds", "loadings"))
     assert isinstance(out, InputError) and "item 'x1': categories [1]" in str(out) and "'Grant-White'" in str(out)
+    # parameterizations
+    out = assert_clean(fit_sem_ordinal, ORD_MODEL, CUT, ordered=True, group="school", parameterization="gamma")
+    assert isinstance(out, InputError) and "'delta' or 'theta'" in str(out)
+    out = assert_clean(fit_sem_ordinal, ORD_MODEL, CUT, ordered=True, parameterization="theta")
+    assert isinstance(out, InputError) and "with group=" in str(out)
     # sam: unknown method, a two-indicator block
     assert isinstance(assert_clean(sam, SAM_MODEL, PD, method="fsr"), InputError)
     out = assert_clean(sam, "f =~ x1 + x2\ndem60 =~ y1 + y2 + y3\ndem60 ~ f", PD)

@@ -14,7 +14,8 @@ from cxmodels.sem.cb.ordinal import OrdinalGroupsResult, fit_sem_ordinal
 FIX = Path(__file__).parent / "fixtures" / "lavaan_ordinal_groups"
 ITEMS = [f"x{i}" for i in range(1, 10)]
 MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
-EQUAL = {"configural": (), "thresholds_loadings": ("thresholds", "loadings")}
+EQUAL = {"configural": (), "thresholds_loadings": ("thresholds", "loadings"),
+         "theta_thresholds_loadings": ("thresholds", "loadings")}
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +25,8 @@ def cut():
 
 @pytest.fixture(scope="module")
 def fits(cut):
-    return {nm: fit_sem_ordinal(MODEL, cut, ordered=ITEMS, group="school", group_equal=eq)
+    return {nm: fit_sem_ordinal(MODEL, cut, ordered=ITEMS, group="school", group_equal=eq,
+                                parameterization="theta" if nm.startswith("theta") else "delta")
             for nm, eq in EQUAL.items()}
 
 

@@ -212,7 +212,8 @@ def _offdiag_pairs(labels: list[str], names: list[str]):
     return np.asarray(pairs, dtype=int)
 
 
-def fit_sem_ordinal(model: str, data: pd.DataFrame, *, ordered, group=None, group_equal=(), std_lv: bool = False,
+def fit_sem_ordinal(model: str, data: pd.DataFrame, *, ordered, group=None, group_equal=(),
+                    parameterization: str = "delta", std_lv: bool = False,
                     level: float = 0.95, tol: float = 1e-12, max_iter: int = 2000) -> OrdinalSEMResult:
     """Fit a SEM with ordinal (Likert) indicators by DWLS / WLSMV (lavaan's defaults).
 
@@ -229,6 +230,9 @@ def fit_sem_ordinal(model: str, data: pd.DataFrame, *, ordered, group=None, grou
         (:mod:`cxmodels.sem.cb.ordinal_groups`).
     group_equal : sequence of str
         ``()`` (configural) or ``("thresholds", "loadings")`` (lavaan's ``group.equal``).
+    parameterization : {"delta", "theta"}
+        lavaan's ``parameterization``: scale factors (delta) or residual variances of the
+        latent responses (theta) as parameters; ``"theta"`` with ``group`` only.
 
     Returns
     -------
@@ -241,7 +245,10 @@ def fit_sem_ordinal(model: str, data: pd.DataFrame, *, ordered, group=None, grou
         V.require_frame(data)
         V.check_level(level)
         return fit_ordinal_groups(model, data, ordered=ordered, group=group, group_equal=group_equal,
-                                  std_lv=std_lv, level=level)
+                                  parameterization=parameterization, std_lv=std_lv, level=level)
+    if parameterization != "delta":
+        raise InputError(f"parameterization={parameterization!r}: one-group ordinal fits use the delta "
+                         "parameterization (lavaan's default; the theta one is available with group=)")
     table, v, defined = build(model, meanstructure=False, std_lv=std_lv)
     # ':=' lines may use the model's labels (checked now, before the polychorics are estimated)
     compiled = _compile_defined(defined, set(table["label"][table["label"].astype(bool)]))
@@ -476,7 +483,8 @@ class OrdinalGroupsResult(OrdinalSEMResult):
     def _refit(self, frame: pd.DataFrame):
         from .ordinal_groups import fit_ordinal_groups
         return fit_ordinal_groups(self.model_syntax, frame, group=self.options["group"],
-                                  group_equal=self.options["group_equal"], std_lv=self.options["std_lv"])
+                                  group_equal=self.options["group_equal"], std_lv=self.options["std_lv"],
+                                  parameterization=self.options["parameterization"])
 
     def reliability(self) -> pd.DataFrame:
         raise InputError("reliability() of a multigroup ordinal model is not available; fit each group on its own")

@@ -73,7 +73,7 @@ def _check_categories(work, items, group, labels):
 
 
 def fit_ordinal_groups(model: str, data: pd.DataFrame, *, group: str, ordered=True, group_equal=(),
-                       std_lv: bool = False,
+                       parameterization: str = "delta", std_lv: bool = False,
                        level: float = 0.95, tol: float = 1e-10, max_iter: int = 5000):
     """Multigroup DWLS/WLSMV fit (see the module docstring); called by
     :func:`~cxmodels.sem.cb.ordinal.fit_sem_ordinal` when ``group`` is given."""
@@ -87,6 +87,9 @@ def fit_ordinal_groups(model: str, data: pd.DataFrame, *, group: str, ordered=Tr
         raise InputError(f"with ordinal items group_equal must be () (configural) or ('thresholds', 'loadings') "
                          f"(lavaan's group.equal for ordinal invariance), got {list(group_equal)}")
     equal = bool(eq)
+    if parameterization not in ("delta", "theta"):
+        raise InputError(f"parameterization must be 'delta' or 'theta' (lavaan's), got {parameterization!r}")
+    theta_p = parameterization == "theta"
     from .ordinal import _compile_defined, _defined_values
 
     _, v, defined = build(model, meanstructure=False, std_lv=std_lv)
@@ -127,8 +130,11 @@ def fit_ordinal_groups(model: str, data: pd.DataFrame, *, group: str, ordered=Tr
     compiled = _compile_defined(defined, set(table["label"][table["label"].astype(bool)]))
     t = table.copy()
     resid = (t["op"] == "~~") & (t["lhs"] == t["rhs"]) & t["lhs"].isin(v.observed)
-    t.loc[resid, "free"] = False
-    t.loc[resid, "value"] = 0.0
+    # delta: the residual variances follow from the unit variances of y*; theta: they are
+    # parameters, fixed at 1 where the scale is set (every group, or the first with invariance)
+    fix = resid & ((t["group"] == 0) | (not equal)) if theta_p else resid
+    t.loc[fix, "free"] = False
+    t.loc[fix, "value"] = 1.0 if theta_p else 0.0
     free = t["free"].to_numpy()
     old = t["pid"].to_numpy()
     remap = {p: k for k, p in enumerate(sorted(set(old[free & (old >= 0)])))}
@@ -147,7 +153,7 @@ def fit_ordinal_groups(model: str, data: pd.DataFrame, *, group: str, ordered=Tr
     # item of each threshold, in the model's order of items
     th_item = np.array([v.observed.index(lab.split("|")[0]) for lab in th_labels])
     n_th_par = n_tau if equal else G * n_tau
-    n_extra = (G - 1) * (m + p) if equal else 0
+    k_ex = m + (0 if theta_p else p)  # latent means (and, under delta, scale factors) per later group
     s_list = [np.concatenate([np.concatenate([st.thresholds[c] for c in st.columns]),
                               st.correlation.to_numpy()[pairs[:, 0], pairs[:, 1]]]) for st in sts]
     W_list = []
@@ -175,14 +181,17 @@ def fit_ordinal_groups(model: str, data: pd.DataFrame, *, group: str, ordered=Tr
         A, S_, _ = ram.matrices(th_r, g)
         B = np.linalg.inv(np.eye(ram.n) - A)
         C = B[: ram.p]
-        Sig = (C @ S_ @ C.T)[np.ix_(inv, inv)]  # stats order
+        Sig_m = C @ S_ @ C.T
+        Sig = Sig_m[np.ix_(inv, inv)]  # stats order
         tau_g = tau if equal else tau[g * n_tau:(g + 1) * n_tau]
         if equal and g > 0:
-            base = (g - 1) * (m + p)
+            base = (g - 1) * k_ex
             alpha = ex[base:base + m]
-            delta = ex[base + m:base + m + p]
+            delta = ex[base + m:base + m + p] if not theta_p else None
         else:
-            alpha, delta = np.zeros(m), np.ones(p)
+            alpha, delta = np.zeros(m), (np.ones(p) if not theta_p else None)
+        if theta_p:
+            delta = 1 / np.sqrt(np.clip(np.diag(Sig_m), 1e-12, None))
         mu = C[:, lat_idx] @ alpha  # model order of items
         d_stats = delta[perm]
         corr = d_stats[pairs[:, 0]] * d_stats[pairs[:, 1]] * Sig[pairs[:, 0], pairs[:, 1]]
@@ -196,7 +205,9 @@ def fit_ordinal_groups(model: str, data: pd.DataFrame, *, group: str, ordered=Tr
     R0 = st0.correlation.loc[v.observed, v.observed].to_numpy()
     theta0 = np.nan_to_num(_start_values(t, v, R0, np.zeros(p)), nan=0.05)
     tau0 = s_list[0][:n_tau] if equal else np.concatenate([s[:n_tau] for s in s_list])
-    ex0 = np.tile(np.concatenate([np.zeros(m), np.ones(p)]), G - 1) if equal else np.zeros(0)
+    for r in t[resid & (t["pid"] >= 0)].itertuples():  # theta: residual variances start at 1
+        theta0[r.pid] = 1.0
+    ex0 = np.tile(np.concatenate([np.zeros(m), np.ones(p if not theta_p else 0)]), G - 1) if equal else np.zeros(0)
     theta = np.concatenate([theta0, tau0, ex0])
     n_stats = G * len(s_list[0])
     if n_stats < len(theta):
@@ -271,12 +282,16 @@ def fit_ordinal_groups(model: str, data: pd.DataFrame, *, group: str, ordered=Tr
         B = np.linalg.inv(np.eye(ram.n) - A)
         full = B @ S_ @ B.T
         if equal and g > 0:
-            base = (g - 1) * (m + p)
-            alpha, delta = ex[base:base + m], ex[base + m:base + m + p]
+            base = (g - 1) * k_ex
+            alpha, delta = ex[base:base + m], (ex[base + m:base + m + p] if not theta_p else None)
             a_pid = q_m + n_th_par + base
         else:
-            alpha, delta, a_pid = np.zeros(m), np.ones(p), None
-        resid_var = 1 / delta ** 2 - np.diag(full)[obs_idx]
+            alpha, delta, a_pid = np.zeros(m), (np.ones(p) if not theta_p else None), None
+        if theta_p:  # the scale factors follow from the model's variances of y*
+            delta = 1 / np.sqrt(np.clip(np.diag(full)[obs_idx], 1e-12, None))
+            resid_var = np.array([S_[ram.index[o], ram.index[o]] for o in v.observed])
+        else:
+            resid_var = 1 / delta ** 2 - np.diag(full)[obs_idx]
         if (resid_var < 0).any():
             bad = [o for o, rv in zip(v.observed, resid_var) if rv < 0]
             problems.append(f"negative residual variance for {bad} in group {lab!r}: a Heywood case")
@@ -284,7 +299,7 @@ def fit_ordinal_groups(model: str, data: pd.DataFrame, *, group: str, ordered=Tr
             if rr.op == "~1":
                 continue
             is_free = rr.pid >= 0
-            if rr.op == "~~" and rr.lhs == rr.rhs and rr.lhs in v.observed:
+            if rr.op == "~~" and rr.lhs == rr.rhs and rr.lhs in v.observed and not theta_p:
                 est, s_e = resid_var[v.observed.index(rr.lhs)], 0.0
             else:
                 est = theta[rr.pid] if is_free else rr.value
@@ -292,11 +307,11 @@ def fit_ordinal_groups(model: str, data: pd.DataFrame, *, group: str, ordered=Tr
             std_all = np.nan
             if rr.op == "=~":
                 std_all = est * np.sqrt(full[ram.index[rr.lhs], ram.index[rr.lhs]]) * delta[v.observed.index(rr.rhs)]
-            derived = rr.op == "~~" and rr.lhs == rr.rhs and rr.lhs in v.observed
+            derived = rr.op == "~~" and rr.lhs == rr.rhs and rr.lhs in v.observed and not theta_p
             rows.append(dict(lhs=rr.lhs, op=rr.op, rhs=rr.rhs, group=lab, label=rr.label, free=is_free, est=est,
                              se=s_e, std_lv=np.nan, std_all=std_all, pid=rr.pid if is_free and not derived else -1))
         for j, o in enumerate(v.observed):
-            k = a_pid + m + j if a_pid is not None else None
+            k = a_pid + m + j if a_pid is not None and not theta_p else None
             rows.append(dict(lhs=o, op="~*~", rhs=o, group=lab, label="", free=k is not None, est=delta[j],
                              se=se[k] if k is not None else 0.0, std_lv=np.nan, std_all=np.nan,
                              pid=k if k is not None else -1))
@@ -332,7 +347,7 @@ def fit_ordinal_groups(model: str, data: pd.DataFrame, *, group: str, ordered=Tr
     tab = tab[["lhs", "op", "rhs", "group", "label", "free", "est", "se", "z", "pvalue", "ci_lower", "ci_upper",
                "std_lv", "std_all"]]
     options = dict(estimator="WLSMV", ordered=v.observed, group=group, group_equal=list(group_equal),
-                   std_lv=std_lv, level=level, parameterization="delta")
+                   std_lv=std_lv, level=level, parameterization=parameterization)
     prov = make_provenance("cxmodels.sem.fit_sem (ordinal multigroup, WLSMV)", data, {"model": model, **options})
     res = OrdinalGroupsResult(tab, fit, model, options, notes, prov, int(N), work, sts[0].correlation, converged,
                               problems, group_labels=labels)
