@@ -1,5 +1,5 @@
 r"""Multigroup ordinal models by DWLS / WLSMV, as lavaan's ``cfa(..., ordered=, group=)`` with
-the delta parameterization.
+the delta (default) or theta parameterization.
 
 Per group ``g`` the statistics are the thresholds and polychoric correlations of that group
 (:func:`~cxmodels.sem.cb.polychoric.ordinal_stats`).  With scale factors
@@ -19,7 +19,10 @@ invariance of thresholds and loadings, lavaan's ``group.equal``): thresholds and
 The estimates minimise :math:`\sum_g (N_g/N)\, r_g' W_g r_g` (``W_g`` the diagonal DWLS weights);
 standard errors are the sandwich :math:`A^{-1} B A^{-1}/N` with :math:`A = \sum_g (N_g/N) D_g'W_gD_g`
 and :math:`B = \sum_g (N_g/N) D_g'W_g\Gamma_gW_gD_g`; the test is mean-and-variance adjusted
-as for one group.
+as for one group.  Under ``parameterization="theta"`` the residual variances of ``y*`` are the
+parameters (fixed at 1 where the scale is set) and :math:`\delta_{gj} = \Sigma^*_{g,jj}{}^{-1/2}`
+with :math:`\Sigma^*_g = \Lambda_g\Psi_g\Lambda_g' + \Theta_g`.  Nested fits are compared by
+:func:`satorra_2000`.
 """
 
 from __future__ import annotations
