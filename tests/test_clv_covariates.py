@@ -403,16 +403,25 @@ def test_covariate_column_problems_are_named(small):
 
 
 def test_bad_input_sweep(small):
-    frame = small.assign(monetary_value=10.0 + small["frequency"])
+    spend = np.exp(3.0 + 0.5 * np.random.default_rng(5).standard_normal(len(small)))
+    frame = small.assign(monetary_value=np.where(small["frequency"] > 0, spend, 0.0))
     kw = {"purchase_covariates": ["z_noise"], "dropout_covariates": ["log_first_spend"]}
     for _, bad in variants(frame, ["frequency", "recency", "z_noise", "log_first_spend"]):
         assert_clean(fit_bgnbd_covariates, bad, **kw)
         assert_clean(fit_pareto_nbd_covariates, bad, **kw)
         assert_clean(fit_gamma_gamma_covariates, bad, covariates=["z_noise"])
     fit = _quiet(fit_bgnbd_covariates, frame, **kw)
-    for _, bad in variants(frame, ["z_noise", "T"]):
+    pn = _quiet(fit_pareto_nbd_covariates, frame, **kw)
+    gg = _quiet(fit_gamma_gamma_covariates, frame, covariates=["z_noise"])
+    for _, bad in variants(frame, ["z_noise", "T", "monetary_value"]):
         assert_clean(fit.p_alive, bad)
         assert_clean(fit.expected_purchases, 10, bad)
+        assert_clean(pn.expected_purchases_new_customer, 10, bad)
+        assert_clean(gg.expected_spend, bad)
+        assert_clean(clv.customer_lifetime_value, bad, pn, gg, horizon=12, discount_rate=0.01, draws=3, seed=1)
+    assert_clean(fit.sample_params, -1)
+    assert_clean(clv.customer_lifetime_value, frame, fit, clv.GammaGammaResult.from_params(**GG), horizon=12,
+                 discount_rate=-2.0)
 
 
 def test_no_repeat_buyers_are_flagged(small):

@@ -34,8 +34,8 @@ from scipy import optimize, stats
 
 from .._numerics import hessian_from_gradient, safe_inverse
 from .._results import Result
-from .._validation import (as_generator, check_level, require_columns, require_finite, require_no_missing,
-                           require_numeric, rows_text)
+from .._validation import (as_generator, check_count, check_level, require_columns, require_finite,
+                           require_no_missing, require_numeric)
 from ..errors import ConvergenceWarning, ImproperSolutionWarning, InputError
 from ..plotting import axes
 from ..provenance import make_provenance
@@ -316,10 +316,15 @@ class CovariateCLVResult(Result):
     def sample_params(self, n: int, seed=None) -> np.ndarray:
         """``n`` parameter draws (n, k) in the order of ``summary().index`` (natural scale) from the
         asymptotic normal of (log baseline parameters, coefficients)."""
+        n = check_count(n, "n", minimum=1)
         if not np.all(np.isfinite(self._cov_phi)):
             raise InputError(f"{self.method_name}: no standard errors, so no parameter draws")
         k0 = len(self.baseline_names)
-        draws = as_generator(seed).multivariate_normal(self._phi, self._cov_phi, size=int(n), method="cholesky")
+        try:
+            draws = as_generator(seed).multivariate_normal(self._phi, self._cov_phi, size=n, method="cholesky")
+        except np.linalg.LinAlgError:
+            raise InputError(f"{self.method_name}: the covariance of the estimates is not positive definite, "
+                             "so no parameter draws") from None
         draws[:, :k0] = np.exp(draws[:, :k0])
         return draws
 
@@ -359,7 +364,8 @@ class CovariateCLVResult(Result):
         return ax
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__}: " + ", ".join(f"{k}={v:.4g}" for k, v in zip(self.param_names, self._theta)) + ">"
+        body = ", ".join(f"{k}={v:.4g}" for k, v in zip(self.param_names, self._theta))
+        return f"<{type(self).__name__}: {body}>"
 
 
 class _PurchaseCovariateResult(CovariateCLVResult):
