@@ -522,9 +522,14 @@ _FIT_ARGS = """
     level : float, default 0.95
         Level of the Wald intervals in ``summary()``.
 
-    Missing, non-numeric, constant, incomplete or collinear covariates are an
-    :class:`~cxmodels.errors.InputError` naming them (and the rows).  A fit the data cannot
-    identify warns, is listed in ``.warnings`` and has ``admissible=False``.
+    Raises
+    ------
+    cxmodels.errors.InputError
+        Missing, non-numeric, constant, incomplete or collinear covariates, named (with the rows).
+
+    Notes
+    -----
+    A fit the data cannot identify warns, is listed in ``.warnings`` and has ``admissible=False``.
 """
 
 
