@@ -48,7 +48,8 @@ def test_ordinal_groups_sweep(name, frame):
 def test_named_cases():
     # a rotation name not known; more factors than the items identify
     out = assert_clean(efa, HS, 2, rotation="quartimaxx")
-    assert isinstance(out, InputError) and "rotation must be one of ['geomin', 'oblimin', 'promax', 'varimax']" in str(out)
+    assert isinstance(out, InputError)
+    assert "rotation must be one of ['geomin', 'oblimin', 'promax', 'varimax']" in str(out)
     out = assert_clean(efa, HS, 4)
     assert isinstance(out, IdentificationError) and "at most 3 factor(s)" in str(out)
     # ':=' naming a parameter that does not exist, under WLSMV

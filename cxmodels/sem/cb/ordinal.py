@@ -100,7 +100,7 @@ class OrdinalSEMResult(SEMBase):
         level = V.check_level(self.options["level"] if level is None else level)
         interval = _check_interval(interval)
         rng, recorded = V.resolve_seed(seed)
-        items, n_rows = self._items, len(self._rows())
+        n_rows = len(self._rows())
         draws, failed = [], 0
         bar = Progress(n_boot, "bootstrap (WLSMV)", progress)
         with _w.catch_warnings():
