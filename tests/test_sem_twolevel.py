@@ -24,7 +24,7 @@ from cxmodels.provenance import Provenance
 from cxmodels.sem import fit_sem
 from cxmodels.sem.cb.twolevel import fit_sem_twolevel
 from cxmodels.sem import references as R
-from cxmodels.sem.cb.twolevel_result import ASPAROUHOV_MUTHEN_2005, TwoLevelResult
+from cxmodels.sem.cb.twolevel_result import TwoLevelResult
 from cxmodels.sem.syntax import split_levels
 
 matplotlib.use("Agg")
@@ -115,7 +115,7 @@ def test_mlr_scaled_test_matches_lavaan(fits, name):
     for key in ("cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper"):
         assert mine[f"{key}_robust"] == pytest.approx(ref[key.replace("_", ".") + ".robust"], abs=5e-5), key
     assert mine["df_scaled"] == ref["df.scaled"]
-    assert fits[name].references[-2:] == (R.YUAN_BENTLER, ASPAROUHOV_MUTHEN_2005)
+    assert fits[name].references[-2:] == (R.YUAN_BENTLER, R.ASPAROUHOV_MUTHEN_2005)
     assert "clusterwise scores" in fits[name].methods_text()
 
 

@@ -46,3 +46,14 @@ ASPAROUHOV_2005 = ref("Asparouhov, T. (2005). Sampling weights in latent variabl
                       "Modeling, 12(3), 411-434.")
 MUTHEN_SATORRA_1995 = ref("Muthen, B. O., & Satorra, A. (1995). Complex sample data in structural equation "
                           "modeling. Sociological Methodology, 25, 267-316.")
+
+MCDONALD_GOLDSTEIN = ref("McDonald, R. P., & Goldstein, H. (1989). Balanced versus unbalanced designs for "
+                         "linear structural relations in two-level data. British Journal of Mathematical and "
+                         "Statistical Psychology, 42(2), 215-232. https://doi.org/10.1111/j.2044-8317.1989.tb00911.x")
+
+ASPAROUHOV_MUTHEN_2005 = ref("Asparouhov, T., & Muthen, B. (2005). Multivariate statistical modeling with survey "
+                             "data. Proceedings of the Federal Committee on Statistical Methodology (FCSM) Research "
+                             "Conference.")
+
+MUTHEN_1994 = ref("Muthen, B. O. (1994). Multilevel covariance structure analysis. Sociological Methods & "
+                  "Research, 22(3), 376-398. https://doi.org/10.1177/0049124194022003006")

@@ -1,5 +1,6 @@
 """Covariance-based SEM: lavaan-syntax models fitted by ML/MLR (with FIML for missing data) or,
-for ordinal items, WLSMV on polychoric correlations; fit indices, modification indices,
+for ordinal items, WLSMV on polychoric correlations; sampling weights, clusters, two-level models
+(lavaan's ``level:`` blocks); fit indices, modification indices,
 bootstrap, measurement invariance and factor scores. Parity with lavaan is tested."""
 
 from .bootstrap import BootstrapResult
@@ -8,6 +9,8 @@ from .fit_indices import FitIndices
 from .invariance import InvarianceResult, measurement_invariance
 from .ordinal import OrdinalSEMResult
 from .result import SEMResult
+from .twolevel import fit_sem_twolevel
+from .twolevel_result import TwoLevelResult
 
-__all__ = ["fit_sem", "measurement_invariance", "SEMResult", "OrdinalSEMResult", "InvarianceResult",
-           "BootstrapResult", "FitIndices"]
+__all__ = ["fit_sem", "fit_sem_twolevel", "measurement_invariance", "SEMResult", "OrdinalSEMResult",
+           "TwoLevelResult", "InvarianceResult", "BootstrapResult", "FitIndices"]

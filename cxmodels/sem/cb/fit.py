@@ -13,6 +13,7 @@ from .core import ESTIMATORS, MISSING, _group_arrays, fit_core
 from .ordinal import OrdinalSEMResult, fit_sem_ordinal
 from .partable import build
 from .result import SEMResult
+from .twolevel_result import TwoLevelResult
 
 
 def _validate(data, v, group, missing, estimator, level):
@@ -44,8 +45,11 @@ def fit_sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "M
             meanstructure: bool | None = None, fixed_x: bool = True, ordered=None,
             sampling_weights: str | None = None, cluster: str | None = None,
             sample_cov=None, sample_mean=None, sample_nobs=None,
-            level: float = 0.95) -> SEMResult | OrdinalSEMResult:
+            level: float = 0.95) -> SEMResult | OrdinalSEMResult | TwoLevelResult:
     """Fit a structural equation model written in lavaan syntax.
+
+    A model with ``level: 1`` / ``level: 2`` blocks and ``cluster=`` is a two-level SEM
+    (:func:`fit_sem_twolevel`, returning a ``TwoLevelResult``).
 
     Parameters
     ----------
@@ -111,7 +115,7 @@ def fit_sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "M
 
     Returns
     -------
-    SEMResult or OrdinalSEMResult
+    SEMResult, OrdinalSEMResult or TwoLevelResult
 
     Raises
     ------

@@ -15,22 +15,12 @@ from ..._numerics import hessian_from_gradient, jacobian, safe_inverse
 from ..._stats import wald
 from ...errors import ConvergenceWarning, ImproperSolutionWarning, InputError
 from ...provenance import make_provenance
-from ...references import ref
 from .. import references as R
 from ..expressions import compile_expression
 from . import fit_indices as fi
 from .base import SEMBase
 
 #: Works of the two-level model (to join ``cxmodels/sem/references.py``).
-MCDONALD_GOLDSTEIN = ref("McDonald, R. P., & Goldstein, H. (1989). Balanced versus unbalanced designs for "
-                         "linear structural relations in two-level data. British Journal of Mathematical and "
-                         "Statistical Psychology, 42(2), 215-232. https://doi.org/10.1111/j.2044-8317.1989.tb00911.x")
-ASPAROUHOV_MUTHEN_2005 = ref("Asparouhov, T., & Muthen, B. (2005). Multivariate statistical modeling with survey "
-                             "data. Proceedings of the Federal Committee on Statistical Methodology (FCSM) Research "
-                             "Conference.")
-MUTHEN_1994 = ref("Muthen, B. O. (1994). Multilevel covariance structure analysis. Sociological Methods & "
-                  "Research, 22(3), 376-398. https://doi.org/10.1177/0049124194022003006")
-
 LEVEL_NAMES = {1: "within", 2: "between"}
 
 
@@ -64,8 +54,8 @@ class TwoLevelResult(SEMBase):
         self._warnings = list(notes)
         self._provenance = make_provenance("cxmodels.sem.fit_sem (two-level)", data,
                                            {"model": model_syntax, **options})
-        self._references = (R.ROSSEEL, MCDONALD_GOLDSTEIN, MUTHEN_1994, R.BOLLEN, R.HU_BENTLER) + (
-            (R.YUAN_BENTLER, ASPAROUHOV_MUTHEN_2005) if options.get("estimator") == "MLR" else ())
+        self._references = (R.ROSSEEL, R.MCDONALD_GOLDSTEIN, R.MUTHEN_1994, R.BOLLEN, R.HU_BENTLER) + (
+            (R.YUAN_BENTLER, R.ASPAROUHOV_MUTHEN_2005) if options.get("estimator") == "MLR" else ())
         if not fit.converged:
             self._flag(f"the optimizer did not converge ({fit.message}); estimates are unreliable",
                        ConvergenceWarning)
@@ -303,7 +293,7 @@ class TwoLevelResult(SEMBase):
         return (f"Following {R.BOLLEN.cite}, a two-level structural equation model separated the variation of "
                 f"{self.nobs} customers within their clusters ({self.options['cluster']}, {self.nclusters} "
                 f"clusters) from the variation between clusters, with the likelihood of "
-                f"{MCDONALD_GOLDSTEIN.cite} and {MUTHEN_1994.cite} maximised as in the lavaan package of {R.ROSSEEL.cite}; "
+                f"{R.MCDONALD_GOLDSTEIN.cite} and {R.MUTHEN_1994.cite} maximised as in the lavaan package of {R.ROSSEEL.cite}; "
                 + self._inference_text(f) + " The model fitted with chi-square "
                 f"{f['chisq']:.2f} on {int(f['df'])} degrees of freedom (p = {f['pvalue']:.3f}), CFI "
                 f"{f['cfi']:.3f}, RMSEA {f['rmsea']:.3f}, SRMR within {f['srmr_within']:.3f} and between "
@@ -316,7 +306,7 @@ class TwoLevelResult(SEMBase):
                   f"{f['chisq_scaling_factor']:.3f})" if "chisq_scaled" in f else "")
         return (f"standard errors were robust to non-normality (a sandwich of the observed information and "
                 f"the clusterwise scores) and the test statistic was scaled as in {R.YUAN_BENTLER.cite} and "
-                f"{ASPAROUHOV_MUTHEN_2005.cite}{scaled}.")
+                f"{R.ASPAROUHOV_MUTHEN_2005.cite}{scaled}.")
 
     def _icc_text(self) -> str:
         icc = self.icc()
