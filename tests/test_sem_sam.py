@@ -152,3 +152,20 @@ def test_sam_with_an_observed_covariate_matches_lavaan(method):
     np.testing.assert_allclose(m["est"], m["est_lav"], atol=1e-4)
     np.testing.assert_allclose(m["se"], m["se_lav"], atol=1e-4)
     assert t.loc[t["lhs"] == "age", "est"].iloc[0] == pytest.approx(hs["age"].var(ddof=0))
+
+
+def test_sam_with_user_blocks_matches_lavaan(pdem):
+    res = sam(PD_MODEL, pdem, blocks=[["ind60"], ["dem60", "dem65"]])
+    assert not res.warnings  # the panel residual covariances are now inside a block
+    lav = pd.read_csv(FIX / "blocks_local_estimates.csv")
+    t = res.summary()
+    key = lambda d: d["lhs"] + d["op"] + d["rhs"]
+    m = pd.merge(lav.assign(k=key(lav)), t.assign(k=key(t)), on="k", suffixes=("_lav", ""))
+    assert len(m) == len(lav) == len(t)
+    np.testing.assert_allclose(m["est"], m["est_lav"], atol=1e-4)
+    np.testing.assert_allclose(m["se"], m["se_lav"], atol=1e-4)
+    assert list(res.measurement["latent"]) == ["ind60", "dem60, dem65"]
+    with pytest.raises(InputError, match="exactly one block"):
+        sam(PD_MODEL, pdem, blocks=[["ind60"], ["dem60"]])
+    with pytest.raises(InputError, match="list of non-empty lists"):
+        sam(PD_MODEL, pdem, blocks="ind60")

@@ -141,7 +141,7 @@ def _information(model: RAMModel, theta: np.ndarray) -> np.ndarray:
     return 0.5 * np.einsum("aij,bji->ab", M, M)
 
 
-def sam(model: str, data: pd.DataFrame, *, method: str = "local", level: float = 0.95) -> SAMResult:
+def sam(model: str, data: pd.DataFrame, *, method: str = "local", blocks=None, level: float = 0.95) -> SAMResult:
     """Structural-after-measurement estimation (Rosseel & Loh 2022), as lavaan's ``sam()``.
 
     Parameters
@@ -153,6 +153,11 @@ def sam(model: str, data: pd.DataFrame, *, method: str = "local", level: float =
         One row per respondent (rows with missing values are excluded, listwise). Never modified.
     method : {"local", "global"}
         lavaan's ``sam.method``.
+    blocks : list of lists of str, optional
+        The measurement blocks (lavaan's ``mm.list``): latent variables fitted together in step 1
+        (their covariances and the residual covariances among their indicators are estimated
+        there).  Default: one block per latent variable.  Every latent variable must be in
+        exactly one block.
     level : float
         Level of the Wald intervals.
 
@@ -219,20 +224,23 @@ def sam(model: str, data: pd.DataFrame, *, method: str = "local", level: float =
         work = work.loc[~incomplete]
 
     # ---------------------------------------------------------------- step 1: measurement blocks
+    mm = _check_blocks(blocks, latent)
+    block_of = {f: k for k, b in enumerate(mm) for f in b}
     indicators = {f: list(meas.loc[meas["lhs"] == f, "rhs"]) for f in latent}
-    owner = {x: f for f, xs in indicators.items() for x in xs}
+    owner = {x: block_of[f] for f, xs in indicators.items() for x in xs}
     cross = [r for r in struct_rows.itertuples() if r.op == "~~" and r.lhs != r.rhs and r.lhs in owner
              and r.rhs in owner and owner[r.lhs] != owner[r.rhs]]
     if cross:
-        notes.append("residual covariances between indicators of different latent variables ("
+        notes.append("residual covariances between indicators of different measurement blocks ("
                      + ", ".join(f"{r.lhs} ~~ {r.rhs}" for r in cross) + ") are not estimated by SAM "
-                     "(each latent variable's measurement model is fitted on its own)")
+                     "(each block is fitted on its own; put their latent variables in one block with blocks=)")
     est1, se1, vc1 = {}, {}, []
     block_problems: list[str] = []
     blocks = []
-    for f in latent:
-        xs = indicators[f]
-        lines = [f"{f} =~ " + " + ".join(xs)]
+    for block in mm:
+        f = ", ".join(block)
+        xs = [x for g in block for x in indicators[g]]
+        lines = [f"{g} =~ " + " + ".join(indicators[g]) for g in block]
         lines += [f"{r.lhs} ~~ {r.rhs}" for r in struct_rows.itertuples()
                   if r.op == "~~" and r.lhs != r.rhs and r.lhs in xs and r.rhs in xs]
         try:
@@ -405,9 +413,27 @@ def sam(model: str, data: pd.DataFrame, *, method: str = "local", level: float =
     out = out[["lhs", "op", "rhs", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "step"]]
     problems = block_problems + [f"the variance of {r.lhs} is negative ({r.est:.3g}): an improper solution"
                                  for r in out.itertuples() if r.op == "~~" and r.lhs == r.rhs and r.est < 0]
-    prov = make_provenance("cxmodels.sem.cb.sam", data, {"method": method, "level": level, "model": model})
+    prov = make_provenance("cxmodels.sem.cb.sam", data, {"method": method, "level": level, "model": model,
+                                                          "blocks": [list(b) for b in mm]})
     return SAMResult(out, method, rel if method == "local" else None, veta_df, pd.DataFrame(blocks), struct_fit, N,
                      prov, notes, converged=converged, problems=problems)
+
+
+def _check_blocks(blocks, latent):
+    """lavaan's ``mm.list``: a partition of the latent variables (default one block each)."""
+    if blocks is None:
+        return [[f] for f in latent]
+    if isinstance(blocks, str) or not all(isinstance(b, (list, tuple)) and b for b in blocks):
+        raise InputError("blocks must be a list of non-empty lists of latent variable names, e.g. "
+                         f"[{latent[:1]}, {latent[1:]}], got {blocks!r}")
+    flat = [f for b in blocks for f in b]
+    unknown = sorted(set(flat) - set(latent))
+    missing = [f for f in latent if f not in flat]
+    twice = sorted({f for f in flat if flat.count(f) > 1})
+    if unknown or missing or twice:
+        raise InputError(f"blocks must place every latent variable {latent} in exactly one block: "
+                         f"unknown {unknown}, missing {missing}, repeated {twice}")
+    return [list(b) for b in blocks]
 
 
 def _split(name: str):
