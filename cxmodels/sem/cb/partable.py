@@ -10,7 +10,7 @@ One row per model parameter per group, the single source every report is read fr
   residuals of "pure" outcomes, variables regressed on others that predict nothing
   (``auto.cov.y``);
 * observed exogenous covariates have variances, covariances and means fixed to their
-  sample values (``fixed.x=TRUE``);
+  sample values (``fixed.x=TRUE``), or free (``fixed_x=False``, covariances included);
 * with a mean structure, observed intercepts are free and latent means fixed to 0;
   in multigroup models with equal intercepts, latent means are free beyond group 1.
 """
@@ -127,6 +127,7 @@ def build(model: str | list[Statement], *, n_groups: int = 1, meanstructure: boo
     ind = {s.rhs for s in rel if s.op == "=~"}
     lv_x = [f for f in v.latent if f not in y and f not in ind]
     pure_y = [n for n in v.all if n in y and n not in x and n not in exo]
+    free_x = [] if fixed_x else classify(rel, True).exogenous_x
 
     rows: list[dict] = []
     for g in range(n_groups):
@@ -175,6 +176,8 @@ def build(model: str | list[Statement], *, n_groups: int = 1, meanstructure: boo
             add(a, "~~", a, free=False, exo_=True)
         for a, b in combinations(xs, 2):
             add(a, "~~", b, free=False, exo_=True)
+        for a, b in combinations(free_x, 2):
+            add(a, "~~", b)  # fixed.x=FALSE: observed covariates covary freely, as lavaan
         for a, b in combinations(lv_x, 2):
             add(a, "~~", b)
         if auto_cov_y:
