@@ -317,11 +317,15 @@ def fit_bgbb(data: pd.DataFrame, *, frequency: str = "frequency", recency: str =
         if init.size != 4 or not np.all(np.isfinite(init)) or np.any(init <= 0):
             raise InputError(f"initial must be 4 positive numbers (alpha, beta, gamma, delta), got {initial!r}")
         starts.insert(0, np.log(init))
+    # without a repeat transaction, or with one in every period, the optimum runs off to a boundary:
+    # one quick search is enough to report it (flagged below)
+    identified = not (np.all(x == 0) or np.all(x == n))
     best = None
-    for s in starts:
-        r = optimize.minimize(f, s, method="BFGS", options={"gtol": 1e-10, "maxiter": 2000})
-        r = optimize.minimize(f, r.x, method="Nelder-Mead",
-                              options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 4000}) if not r.success else r
+    for s in starts if identified else starts[:1]:
+        r = optimize.minimize(f, s, method="BFGS", options={"gtol": 1e-10, "maxiter": 2000 if identified else 200})
+        if not r.success and identified:   # BFGS stalls on a flat ridge: polish with Nelder-Mead
+            r = optimize.minimize(f, r.x, method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-14,
+                                                                          "maxiter": 4000})
         if best is None or r.fun < best.fun:
             best = r
     logp = best.x
