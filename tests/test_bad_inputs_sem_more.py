@@ -11,6 +11,7 @@ from badinput import assert_clean, variants
 
 from cxmodels import datasets
 from cxmodels.errors import CXModelsError, IdentificationError, InputError, ModelSyntaxError
+from cxmodels.sem import fit_sem
 from cxmodels.sem.cb.ordinal import fit_sem_ordinal
 from cxmodels.sem.cb.sam import sam
 from cxmodels.sem.measurement.efa import efa
@@ -39,7 +40,7 @@ def test_efa_sweep(name, frame):
 
 @pytest.mark.parametrize("name, frame", variants(CUT, ["x2", "school"]), ids=lambda x: x if isinstance(x, str) else "")
 def test_ordinal_groups_sweep(name, frame):
-    out = assert_clean(fit_sem_ordinal, ORD_MODEL, frame, ordered=True, group="school",
+    out = assert_clean(fit_sem, ORD_MODEL, frame, ordered=True, group="school",
                        group_equal=("thresholds", "loadings"))
     if name in ("empty", "one_row") or name.startswith(("all_nan", "non_unique")):
         assert isinstance(out, CXModelsError), (name, out)
@@ -58,11 +59,11 @@ def test_named_cases():
     # a category unobserved in one group
     sparse = CUT.copy()
     sparse.loc[(sparse["school"] == "Grant-White") & (sparse["x1"] == 1), "x1"] = 2
-    out = assert_clean(fit_sem_ordinal, ORD_MODEL, sparse, ordered=True, group="school",
+    out = assert_clean(fit_sem, ORD_MODEL, sparse, ordered=True, group="school",
                        group_equal=("thresholds", "loadings"))
     assert isinstance(out, InputError) and "item 'x1': categories [1]" in str(out) and "'Grant-White'" in str(out)
     # parameterizations
-    out = assert_clean(fit_sem_ordinal, ORD_MODEL, CUT, ordered=True, group="school", parameterization="gamma")
+    out = assert_clean(fit_sem, ORD_MODEL, CUT, ordered=True, group="school", parameterization="gamma")
     assert isinstance(out, InputError) and "'delta' or 'theta'" in str(out)
     out = assert_clean(fit_sem_ordinal, ORD_MODEL, CUT, ordered=True, parameterization="theta")
     assert isinstance(out, InputError) and "with group=" in str(out)
@@ -76,7 +77,7 @@ def test_bootstrap_arguments():
     res = fit_sem_ordinal(ORD_MODEL, CUT, ordered=True)
     for kwargs in (dict(n_boot=0), dict(n_boot=2, level=1.5), dict(n_boot=2, interval="bca")):
         assert isinstance(assert_clean(res.bootstrap, seed=1, progress=False, **kwargs), InputError), kwargs
-    groups = fit_sem_ordinal(ORD_MODEL, CUT, ordered=True, group="school")
+    groups = fit_sem(ORD_MODEL, CUT, ordered=True, group="school")
     assert isinstance(assert_clean(groups.bootstrap, 0, seed=1), InputError)
 
 

@@ -145,6 +145,8 @@ FITS = {
     "sem.fit_sem_twolevel": lambda: _cx("sem", "fit_sem_twolevel")(
         "level: 1\n fw =~ y1 + y2 + y3\nlevel: 2\n fb =~ y1 + y2 + y3",
         pd.read_csv(Path(__file__).parent / "fixtures/lavaan_twolevel/demo_twolevel.csv"), cluster="cluster"),
+    "sem.sam": lambda: _cx("sem", "sam")("ind60 =~ x1 + x2 + x3\ndem60 =~ y1 + y2 + y3 + y4\ndem60 ~ ind60",
+                                       D.load_political_democracy()),
     "sem.fit_pls": lambda: _cx("sem", "fit_pls")(_cx("sem", "templates").ACSI, _survey(), scale=(1, 10)),
     "sem.measurement_invariance": lambda: _cx("sem", "measurement_invariance")(
         "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6", D.load_holzinger_swineford(), "school"),

@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 
 from cxmodels.errors import InputError
-from cxmodels.sem.cb.ordinal import OrdinalGroupsResult, fit_sem_ordinal
+from cxmodels.sem import fit_sem
+from cxmodels.sem.cb.ordinal import fit_sem_ordinal
+from cxmodels.sem.cb.ordinal_groups import OrdinalGroupsResult
 
 FIX = Path(__file__).parent / "fixtures" / "lavaan_ordinal_groups"
 ITEMS = [f"x{i}" for i in range(1, 10)]
@@ -25,7 +27,7 @@ def cut():
 
 @pytest.fixture(scope="module")
 def fits(cut):
-    return {nm: fit_sem_ordinal(MODEL, cut, ordered=ITEMS, group="school", group_equal=eq,
+    return {nm: fit_sem(MODEL, cut, ordered=ITEMS, group="school", group_equal=eq,
                                 parameterization="theta" if nm.startswith("theta") else "delta")
             for nm, eq in EQUAL.items()}
 
@@ -68,14 +70,14 @@ def test_invariant_parameters_are_shared(fits):
 def test_bad_input(cut):
     before = cut.copy()
     with pytest.raises(InputError, match="group_equal must be"):
-        fit_sem_ordinal(MODEL, cut, ordered=ITEMS, group="school", group_equal=("intercepts",))
+        fit_sem(MODEL, cut, ordered=ITEMS, group="school", group_equal=("intercepts",))
     sparse = cut.copy()
     sparse.loc[(sparse["school"] == "Pasteur") & (sparse["x3"] == 4), "x3"] = 3
     with pytest.raises(InputError, match=r"item 'x3': categories \[4\] are observed in other groups but not in "
                                          r"group 'Pasteur'"):
-        fit_sem_ordinal(MODEL, sparse, ordered=ITEMS, group="school", group_equal=("thresholds", "loadings"))
+        fit_sem(MODEL, sparse, ordered=ITEMS, group="school", group_equal=("thresholds", "loadings"))
     with pytest.raises(InputError, match="at least two"):
-        fit_sem_ordinal(MODEL, cut.assign(school="one"), ordered=ITEMS, group="school")
+        fit_sem(MODEL, cut.assign(school="one"), ordered=ITEMS, group="school")
     pd.testing.assert_frame_equal(cut, before)
 
 
@@ -115,7 +117,7 @@ def test_defined_parameter_naming_an_unknown_label(cut):
     with pytest.raises(ModelSyntaxError, match=r"unknown name\(s\) \['zz'\]"):
         fit_sem_ordinal(DEF_MODEL + "\nbad := a*zz", cut, ordered=ITEMS)
     with pytest.raises(InputError, match="not declared ordered"):
-        fit_sem_ordinal(MODEL, cut, ordered=ITEMS[:-1], group="school")
+        fit_sem(MODEL, cut, ordered=ITEMS[:-1], group="school")
 
 
 def test_invariance_test_matches_lavtestlrt(cut, fits):
@@ -138,7 +140,7 @@ def test_invariance_test_matches_lavtestlrt(cut, fits):
 
 
 def test_defined_parameters_and_bootstrap_with_groups(cut):
-    res = fit_sem_ordinal(DEF_MODEL, cut, ordered=ITEMS, group="school", group_equal=("thresholds", "loadings"))
+    res = fit_sem(DEF_MODEL, cut, ordered=ITEMS, group="school", group_equal=("thresholds", "loadings"))
     lav = pd.read_csv(FIX / "defined_groups_estimates.csv").set_index("lhs")
     t = res.summary().set_index("lhs")
     for name in ("ratio", "total"):

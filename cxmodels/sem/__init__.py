@@ -6,10 +6,11 @@ Heavy dependencies are imported inside the functions that need them.
 """
 
 from . import templates
-from .cb import (BootstrapResult, FitIndices, InvarianceResult, OrdinalSEMResult, SEMResult, TwoLevelResult,
-                 fit_sem_twolevel, measurement_invariance)
+from .cb import (BootstrapResult, FitIndices, InvarianceResult, OrdinalGroupsResult, OrdinalSEMResult, SAMResult,
+                 SEMResult, TwoLevelResult, fit_sem_twolevel, measurement_invariance, sam)
 from .cb.fit import fit_sem
 from .pls.fit import fit_pls
 
-__all__ = ["fit_sem", "fit_sem_twolevel", "fit_pls", "measurement_invariance", "templates", "SEMResult",
-           "OrdinalSEMResult", "TwoLevelResult", "InvarianceResult", "BootstrapResult", "FitIndices"]
+__all__ = ["fit_sem", "fit_sem_twolevel", "sam", "fit_pls", "measurement_invariance", "templates", "SEMResult",
+           "OrdinalSEMResult", "OrdinalGroupsResult", "TwoLevelResult", "SAMResult", "InvarianceResult",
+           "BootstrapResult", "FitIndices"]

@@ -57,3 +57,14 @@ ASPAROUHOV_MUTHEN_2005 = ref("Asparouhov, T., & Muthen, B. (2005). Multivariate 
 
 MUTHEN_1994 = ref("Muthen, B. O. (1994). Multilevel covariance structure analysis. Sociological Methods & "
                   "Research, 22(3), 376-398. https://doi.org/10.1177/0049124194022003006")
+
+ROSSEEL_LOH = ref("Rosseel, Y., & Loh, W. W. (2022). A structural after measurement approach to structural "
+                  "equation modeling. Psychological Methods. Advance online publication. "
+                  "https://doi.org/10.1037/met0000503")
+
+SATORRA_2000 = ref("Satorra, A. (2000). Scaled and adjusted restricted tests in multi-sample analysis of moment "
+                   "structures. In R. D. H. Heijmans, D. S. G. Pollock, & A. Satorra (Eds.), Innovations in "
+                   "multivariate statistical analysis (pp. 233-247). Kluwer.")
+WU_ESTABROOK = ref("Wu, H., & Estabrook, R. (2016). Identification of confirmatory factor analysis models of "
+                   "different levels of invariance for ordered categorical outcomes. Psychometrika, 81(4), "
+                   "1014-1045.")

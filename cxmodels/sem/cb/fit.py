@@ -11,6 +11,7 @@ from ..syntax import split_levels
 from . import checks, twolevel
 from .core import ESTIMATORS, MISSING, _group_arrays, fit_core
 from .ordinal import OrdinalSEMResult, fit_sem_ordinal
+from .ordinal_groups import fit_ordinal_groups
 from .partable import build
 from .result import SEMResult
 from .twolevel_result import TwoLevelResult
@@ -42,7 +43,7 @@ def _validate(data, v, group, missing, estimator, level):
 
 def fit_sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "ML",
             missing: str = "listwise", group: str | None = None, group_equal=(), std_lv: bool = False,
-            meanstructure: bool | None = None, fixed_x: bool = True, ordered=None,
+            meanstructure: bool | None = None, fixed_x: bool = True, ordered=None, parameterization: str = "delta",
             sampling_weights: str | None = None, cluster: str | None = None,
             sample_cov=None, sample_mean=None, sample_nobs=None,
             level: float = 0.95) -> SEMResult | OrdinalSEMResult | TwoLevelResult:
@@ -80,7 +81,11 @@ def fit_sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "M
         Treat observed exogenous covariates as fixed (their moments are not modelled).
     ordered : list of str or True, optional
         Ordinal indicators for DWLS/WLSMV estimation (see :func:`fit_sem_ordinal`); the
-        result is then an :class:`OrdinalSEMResult`, with the same surface.
+        result is then an :class:`OrdinalSEMResult`, with the same surface.  With ``group``
+        a multigroup ordinal model (``group_equal=("thresholds", "loadings")`` for invariance).
+    parameterization : {"delta", "theta"}
+        lavaan's ``parameterization`` of ordinal models: scale factors (delta) or residual
+        variances of the latent responses (theta) as parameters; ``"theta"`` with ``group``.
     sampling_weights : str, optional
         Column of sampling (design) weights, as lavaan's ``sampling.weights``: the weights
         are normalised to sum to the number of rows, the sample means and covariances are
@@ -159,8 +164,11 @@ def fit_sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "M
     if ordered and (sampling_weights is not None or cluster is not None):
         raise InputError("sampling_weights and cluster are not available with ordered items (WLSMV) yet; "
                          "fit the items as continuous (MLR) or drop those arguments")
+    if ordered and group is not None:
+        return fit_ordinal_groups(model, data, ordered=ordered, group=group, group_equal=group_equal,
+                                  parameterization=parameterization, std_lv=std_lv, level=level)
     if ordered:
-        return fit_sem_ordinal(model, data, ordered=ordered, group=group, group_equal=group_equal, std_lv=std_lv,
+        return fit_sem_ordinal(model, data, ordered=ordered, std_lv=std_lv, parameterization=parameterization,
                                level=level)
     estimator = estimator.upper() if isinstance(estimator, str) else estimator
     missing = {"ml": "fiml", "fiml": "fiml", "listwise": "listwise"}.get(missing, missing)

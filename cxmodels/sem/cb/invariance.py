@@ -26,7 +26,7 @@ from ...errors import InputError
 from ...provenance import make_provenance
 from .. import references as R
 from .fit import fit_sem
-from .ordinal_groups import SATORRA_2000, WU_ESTABROOK, satorra_2000
+from .ordinal_groups import satorra_2000
 
 LEVELS = {"configural": (), "metric": ("loadings",), "scalar": ("loadings", "intercepts"),
           "strict": ("loadings", "intercepts", "residuals")}
@@ -56,7 +56,7 @@ class InvarianceResult(Result):
         self._admissible = all(res.admissible for res in fits.values())
         refs = [R.MEREDITH, R.VANDENBERG_LANCE, R.CHEUNG_RENSVOLD, R.ROSSEEL]
         if ordinal:
-            refs += [WU_ESTABROOK, SATORRA_2000]
+            refs += [R.WU_ESTABROOK, R.SATORRA_2000]
         elif "chisq_scaled" in table:
             refs.append(R.SATORRA_BENTLER)
         self._references = tuple(refs)
@@ -91,8 +91,8 @@ class InvarianceResult(Result):
         levels = ", ".join(self.fits)
         scaled = (f", scaled as proposed by {R.SATORRA_BENTLER.cite}," if "chisq_scaled" in self._table else "")
         if self.ordinal:
-            scaled = (f" (the scaled-and-shifted test of {SATORRA_2000.cite}, on WLSMV fits of the ordinal items "
-                      f"with thresholds and loadings constrained as {WU_ESTABROOK.cite} describe)")
+            scaled = (f" (the scaled-and-shifted test of {R.SATORRA_2000.cite}, on WLSMV fits of the ordinal items "
+                      f"with thresholds and loadings constrained as {R.WU_ESTABROOK.cite} describe)")
         return ("Following " f"{R.MEREDITH.cite} and {R.VANDENBERG_LANCE.cite}, measurement invariance across "
                 f"groups was tested by a sequence of nested multigroup models ({levels}) fitted as lavaan, the R "
                 f"package of {R.ROSSEEL.cite}, fits them, and compared by chi-square difference tests{scaled} "

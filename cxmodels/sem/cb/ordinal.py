@@ -225,14 +225,12 @@ def fit_sem_ordinal(model: str, data: pd.DataFrame, *, ordered, group=None, grou
         Integer-coded ordinal items (categories are the sorted distinct values).
     ordered : list of str or True
         The ordinal indicators (``True``: every observed variable of the model).
-    group : str, optional
-        Column naming groups: a multigroup model with the delta parameterization
-        (:mod:`cxmodels.sem.cb.ordinal_groups`).
-    group_equal : sequence of str
-        ``()`` (configural) or ``("thresholds", "loadings")`` (lavaan's ``group.equal``).
-    parameterization : {"delta", "theta"}
-        lavaan's ``parameterization``: scale factors (delta) or residual variances of the
-        latent responses (theta) as parameters; ``"theta"`` with ``group`` only.
+    group, group_equal
+        Not used here: a multigroup ordinal model is
+        :func:`cxmodels.sem.cb.ordinal_groups.fit_ordinal_groups`, reached through ``fit_sem``.
+    parameterization : {"delta"}
+        lavaan's ``parameterization``; one-group fits use the delta one (the theta one is
+        available in multigroup fits).
 
     Returns
     -------
@@ -241,11 +239,8 @@ def fit_sem_ordinal(model: str, data: pd.DataFrame, *, ordered, group=None, grou
     from .polychoric import ordinal_stats
 
     if group is not None:
-        from .ordinal_groups import fit_ordinal_groups
-        V.require_frame(data)
-        V.check_level(level)
-        return fit_ordinal_groups(model, data, ordered=ordered, group=group, group_equal=group_equal,
-                                  parameterization=parameterization, std_lv=std_lv, level=level)
+        # the multigroup fit lives in ordinal_groups (which builds on this module): fit_sem dispatches
+        raise InputError("multigroup ordinal models are fitted by fit_sem(model, data, ordered=..., group=...)")
     if parameterization != "delta":
         raise InputError(f"parameterization={parameterization!r}: one-group ordinal fits use the delta "
                          "parameterization (lavaan's default; the theta one is available with group=)")
@@ -453,49 +448,3 @@ def fit_sem_ordinal(model: str, data: pd.DataFrame, *, ordered, group=None, grou
     res = OrdinalSEMResult(tab, fit, model, options, notes, prov, N, work, st.correlation, converged, problems)
     res._defined = compiled
     return res
-
-
-class OrdinalGroupsResult(OrdinalSEMResult):
-    """A multigroup DWLS/WLSMV fit (:func:`~cxmodels.sem.cb.ordinal_groups.fit_ordinal_groups`): the
-    surface of :class:`OrdinalSEMResult`; the table has a ``group`` column and, per group, the
-    scale factors (``~*~``) and latent means (``~1``) of the delta parameterization."""
-
-    def __init__(self, *args, group_labels, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.group_labels = list(group_labels)
-
-    @property
-    def params(self) -> pd.Series:
-        t = self._table
-        keep = t[t["free"] | (t["op"] == ":=")]
-        return pd.Series(keep["est"].to_numpy(), index=[r.lhs if r.op == ":=" else f"{r.lhs} {r.op} {r.rhs}".strip()
-                                                        + f"@{r.group}" for r in keep.itertuples()], name="est")
-
-    def _resample(self, rng) -> pd.DataFrame:
-        """Respondents drawn with replacement within each group (the group sizes are kept)."""
-        g = self.options["group"]
-        parts = []
-        for lab in self.group_labels:
-            rows = self._items[self._items[g] == lab]
-            parts.append(rows.iloc[rng.integers(0, len(rows), len(rows))])
-        return pd.concat(parts, ignore_index=True)
-
-    def _refit(self, frame: pd.DataFrame):
-        from .ordinal_groups import fit_ordinal_groups
-        return fit_ordinal_groups(self.model_syntax, frame, group=self.options["group"],
-                                  group_equal=self.options["group_equal"], std_lv=self.options["std_lv"],
-                                  parameterization=self.options["parameterization"])
-
-    def reliability(self) -> pd.DataFrame:
-        raise InputError("reliability() of a multigroup ordinal model is not available; fit each group on its own")
-
-    def htmt(self) -> pd.DataFrame:
-        raise InputError("htmt() of a multigroup ordinal model is not available; fit each group on its own")
-
-    def methods_text(self) -> str:
-        eq = self.options.get("group_equal") or []
-        inv = ("with thresholds and loadings held equal across groups" if eq else "with every parameter free in "
-               "each group (configural)")
-        return super().methods_text() + (f" The model was fitted to {len(self.group_labels)} groups "
-                                         f"({', '.join(map(str, self.group_labels))}) {inv}, under the delta "
-                                         "parameterization.")

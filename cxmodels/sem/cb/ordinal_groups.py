@@ -36,21 +36,14 @@ from ..._numerics import jacobian
 from ..._stats import wald
 from ...errors import EstimationError, IdentificationError, InputError
 from ...provenance import make_provenance
-from ...references import ref
 from . import checks
 from . import fit_indices as fi
 from .core import _start_values
 from .model import RAMModel
+from .ordinal import OrdinalSEMResult, _compile_defined, _defined_values
 from .partable import build
 
-__all__ = ["fit_ordinal_groups", "satorra_2000", "GROUP_EQUAL_ORDINAL", "SATORRA_2000", "WU_ESTABROOK"]
-
-SATORRA_2000 = ref("Satorra, A. (2000). Scaled and adjusted restricted tests in multi-sample analysis of moment "
-                   "structures. In R. D. H. Heijmans, D. S. G. Pollock, & A. Satorra (Eds.), Innovations in "
-                   "multivariate statistical analysis (pp. 233-247). Kluwer.")
-WU_ESTABROOK = ref("Wu, H., & Estabrook, R. (2016). Identification of confirmatory factor analysis models of "
-                   "different levels of invariance for ordered categorical outcomes. Psychometrika, 81(4), "
-                   "1014-1045.")
+__all__ = ["fit_ordinal_groups", "OrdinalGroupsResult", "satorra_2000", "GROUP_EQUAL_ORDINAL"]
 
 #: The invariance levels supported for ordinal items.
 GROUP_EQUAL_ORDINAL = ((), ("loadings", "thresholds"))
@@ -79,8 +72,9 @@ def fit_ordinal_groups(model: str, data: pd.DataFrame, *, group: str, ordered=Tr
                        parameterization: str = "delta", std_lv: bool = False,
                        level: float = 0.95, tol: float = 1e-10, max_iter: int = 5000):
     """Multigroup DWLS/WLSMV fit (see the module docstring); called by
-    :func:`~cxmodels.sem.cb.ordinal.fit_sem_ordinal` when ``group`` is given."""
-    from .ordinal import OrdinalGroupsResult
+    :func:`~cxmodels.sem.cb.fit.fit_sem` when ``ordered`` and ``group`` are given."""
+    V.require_frame(data)
+    V.check_level(level)
     from .polychoric import ordinal_stats
 
     if isinstance(group_equal, str):
@@ -93,7 +87,6 @@ def fit_ordinal_groups(model: str, data: pd.DataFrame, *, group: str, ordered=Tr
     if parameterization not in ("delta", "theta"):
         raise InputError(f"parameterization must be 'delta' or 'theta' (lavaan's), got {parameterization!r}")
     theta_p = parameterization == "theta"
-    from .ordinal import _compile_defined, _defined_values
 
     _, v, defined = build(model, meanstructure=False, std_lv=std_lv)
     if isinstance(ordered, str):
@@ -403,3 +396,48 @@ def _block_diag(mats):
         out[i:i + M.shape[0], j:j + M.shape[1]] = M
         i, j = i + M.shape[0], j + M.shape[1]
     return out
+
+
+class OrdinalGroupsResult(OrdinalSEMResult):
+    """A multigroup DWLS/WLSMV fit (:func:`~cxmodels.sem.cb.ordinal_groups.fit_ordinal_groups`): the
+    surface of :class:`OrdinalSEMResult`; the table has a ``group`` column and, per group, the
+    scale factors (``~*~``) and latent means (``~1``) of the delta parameterization."""
+
+    def __init__(self, *args, group_labels, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.group_labels = list(group_labels)
+
+    @property
+    def params(self) -> pd.Series:
+        t = self._table
+        keep = t[t["free"] | (t["op"] == ":=")]
+        return pd.Series(keep["est"].to_numpy(), index=[r.lhs if r.op == ":=" else f"{r.lhs} {r.op} {r.rhs}".strip()
+                                                        + f"@{r.group}" for r in keep.itertuples()], name="est")
+
+    def _resample(self, rng) -> pd.DataFrame:
+        """Respondents drawn with replacement within each group (the group sizes are kept)."""
+        g = self.options["group"]
+        parts = []
+        for lab in self.group_labels:
+            rows = self._items[self._items[g] == lab]
+            parts.append(rows.iloc[rng.integers(0, len(rows), len(rows))])
+        return pd.concat(parts, ignore_index=True)
+
+    def _refit(self, frame: pd.DataFrame):
+        return fit_ordinal_groups(self.model_syntax, frame, group=self.options["group"],
+                                  group_equal=self.options["group_equal"], std_lv=self.options["std_lv"],
+                                  parameterization=self.options["parameterization"])
+
+    def reliability(self) -> pd.DataFrame:
+        raise InputError("reliability() of a multigroup ordinal model is not available; fit each group on its own")
+
+    def htmt(self) -> pd.DataFrame:
+        raise InputError("htmt() of a multigroup ordinal model is not available; fit each group on its own")
+
+    def methods_text(self) -> str:
+        eq = self.options.get("group_equal") or []
+        inv = ("with thresholds and loadings held equal across groups" if eq else "with every parameter free in "
+               "each group (configural)")
+        return super().methods_text() + (f" The model was fitted to {len(self.group_labels)} groups "
+                                         f"({', '.join(map(str, self.group_labels))}) {inv}, under the delta "
+                                         "parameterization.")

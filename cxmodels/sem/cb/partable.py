@@ -117,7 +117,7 @@ def build(model: str | list[Statement], *, n_groups: int = 1, meanstructure: boo
     defined = [s for s in statements if s.op == ":="]
     rel = [s for s in statements if s.op != ":="]
     v = classify(rel, fixed_x)
-    latent, observed, exo = set(v.latent), v.observed, set(v.exogenous_x)
+    observed, exo = v.observed, set(v.exogenous_x)
     for lv in v.latent:
         if not any(s.op == "=~" and s.lhs == lv for s in rel):
             raise ModelSyntaxError(f"latent variable {lv!r} has no indicators")

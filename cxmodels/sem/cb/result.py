@@ -11,7 +11,6 @@ from scipy import stats
 
 from ..._numerics import jacobian
 from ..._stats import wald
-from ..._validation import check_count, check_level
 from ...errors import (ConvergenceWarning, EstimationError, ImproperSolutionWarning, InputError)
 from ...provenance import make_provenance
 from .. import references as R
@@ -198,7 +197,6 @@ class SEMResult(SEMBase):
         per_group = {}
         for g in range(model.n_groups):
             A, S, m = model.matrices(theta, g)
-            gm = model.groups[g]
             S = S + 0  # fixed.x entries already in S0
             B = np.linalg.inv(np.eye(model.n) - A)
             var = np.diag(B @ S @ B.T)

@@ -43,17 +43,12 @@ from ..._stats import wald
 from ...errors import (ConvergenceWarning, CXModelsError, CXModelsWarning, EstimationError, IdentificationError,
                        ImproperSolutionWarning, InputError)
 from ...provenance import make_provenance
-from ...references import ref
 from .. import references as R
 from ..expressions import compile_expression
 from .model import RAMModel
 from .partable import build
 
 __all__ = ["sam", "SAMResult"]
-
-ROSSEEL_LOH = ref("Rosseel, Y., & Loh, W. W. (2022). A structural after measurement approach to structural "
-                  "equation modeling. Psychological Methods. Advance online publication. "
-                  "https://doi.org/10.1037/met0000503")
 
 METHODS = ("local", "global")
 
@@ -78,7 +73,7 @@ class SAMResult(Result):
         self.measurement, self.structural_fit = measurement, structural_fit
         self._provenance = provenance
         self._warnings = []
-        self._references = (ROSSEEL_LOH, R.ROSSEEL)
+        self._references = (R.ROSSEEL_LOH, R.ROSSEEL)
         for n in notes:  # information the reader needs, without clearing a flag
             self._warnings.append(n)
             warnings.warn(n, CXModelsWarning, stacklevel=3)
@@ -99,7 +94,7 @@ class SAMResult(Result):
                else "the structural parameters maximised the likelihood of the whole model with the measurement "
                     "parameters fixed at their step-1 values")
         return (f"The model was estimated on {self.nobs} observations by structural-after-measurement ("
-                f"{self.method} SAM; {ROSSEEL_LOH.cite}), as lavaan ({R.ROSSEEL.cite}) computes it: each latent "
+                f"{self.method} SAM; {R.ROSSEEL_LOH.cite}), as lavaan ({R.ROSSEEL.cite}) computes it: each latent "
                 f"variable's measurement model was fitted on its own by maximum likelihood, then {how}. Standard "
                 "errors of the structural part account for the uncertainty of the measurement part (two-step).")
 

@@ -289,7 +289,7 @@ class EFAResult(Result):
         self._provenance = provenance
         self._warnings = []
         works = rot.WORKS.get(rotation, ()) if self.n_factors > 1 else ()
-        se = (rot.JENNRICH_1973,) if extraction == "ml" and rotation != "promax" else ()
+        se = (R.JENNRICH_1973,) if extraction == "ml" and rotation != "promax" else ()
         self._references = (R.FABRIGAR,) + tuple(works) + se
         _warn_notes(self, notes)
         if not converged:
@@ -320,8 +320,8 @@ class EFAResult(Result):
             kind = "orthogonal" if self.rotation in rot.ORTHOGONAL else "oblique"
             rt = f", with the {kind} {self.rotation} rotation ({cites}) as lavaan's efa() computes it"
         se = (f"; standard errors of the rotated solution come from the information matrix bordered by the "
-              f"rotation constraints ({rot.JENNRICH_1973.cite})"
-              if any(r is rot.JENNRICH_1973 for r in self._references) else "")
+              f"rotation constraints ({R.JENNRICH_1973.cite})"
+              if any(r is R.JENNRICH_1973 for r in self._references) else "")
         f = self.fit
         fit = (f" The model fit chi-square({int(f['df'])}) = {f['chisq']:.2f} (p = {f['pvalue']:.3f}), RMSEA = "
                f"{f['rmsea']:.3f}." if self.extraction == "ml" and f["df"] > 0 else "")

@@ -32,3 +32,15 @@ FABRIGAR = ref("Fabrigar, L. R., Wegener, D. T., MacCallum, R. C., & Strahan, E.
 
 #: The works behind :func:`~cxmodels.sem.measurement.reliability.reliability_table` and HTMT.
 RELIABILITY = (CRONBACH, WERTS, FORNELL_LARCKER, DIJKSTRA_HENSELER_MISQ, HENSELER_HTMT)
+
+BERNAARDS_JENNRICH = ref("Bernaards, C. A., & Jennrich, R. I. (2005). Gradient projection algorithms and software "
+                         "for arbitrary rotation criteria in factor analysis. Educational and Psychological "
+                         "Measurement, 65(5), 676-696.")
+BROWNE = ref("Browne, M. W. (2001). An overview of analytic rotation in exploratory factor analysis. Multivariate "
+             "Behavioral Research, 36(1), 111-150.")
+HENDRICKSON_WHITE = ref("Hendrickson, A. E., & White, P. O. (1964). Promax: A quick method for rotation to oblique "
+                        "simple structure. British Journal of Statistical Psychology, 17(1), 65-70.")
+JENNRICH_1973 = ref("Jennrich, R. I. (1973). Standard errors for obliquely rotated factor loadings. "
+                    "Psychometrika, 38(4), 593-604.")
+JENNRICH_2002 = ref("Jennrich, R. I. (2002). A simple general method for oblique rotation. Psychometrika, 67(1), "
+                    "7-19.")

@@ -23,29 +23,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...references import ref
-from .references import KAISER
+from . import references as MR
 
 __all__ = ["ROTATIONS", "ORTHOGONAL", "Rotation", "rotate", "criterion", "stationarity"]
 
 ROTATIONS = ("geomin", "oblimin", "promax", "varimax")
 ORTHOGONAL = ("varimax",)
 
-BERNAARDS_JENNRICH = ref("Bernaards, C. A., & Jennrich, R. I. (2005). Gradient projection algorithms and software "
-                         "for arbitrary rotation criteria in factor analysis. Educational and Psychological "
-                         "Measurement, 65(5), 676-696.")
-BROWNE = ref("Browne, M. W. (2001). An overview of analytic rotation in exploratory factor analysis. Multivariate "
-             "Behavioral Research, 36(1), 111-150.")
-HENDRICKSON_WHITE = ref("Hendrickson, A. E., & White, P. O. (1964). Promax: A quick method for rotation to oblique "
-                        "simple structure. British Journal of Statistical Psychology, 17(1), 65-70.")
-JENNRICH_1973 = ref("Jennrich, R. I. (1973). Standard errors for obliquely rotated factor loadings. "
-                    "Psychometrika, 38(4), 593-604.")
-JENNRICH_2002 = ref("Jennrich, R. I. (2002). A simple general method for oblique rotation. Psychometrika, 67(1), "
-                    "7-19.")
-
 #: The works behind each rotation (for methods texts).
-WORKS = {"geomin": (BROWNE, BERNAARDS_JENNRICH), "oblimin": (JENNRICH_2002, BERNAARDS_JENNRICH),
-         "varimax": (KAISER, BERNAARDS_JENNRICH), "promax": (HENDRICKSON_WHITE, KAISER)}
+WORKS = {"geomin": (MR.BROWNE, MR.BERNAARDS_JENNRICH), "oblimin": (MR.JENNRICH_2002, MR.BERNAARDS_JENNRICH),
+         "varimax": (MR.KAISER, MR.BERNAARDS_JENNRICH), "promax": (MR.HENDRICKSON_WHITE, MR.KAISER)}
 
 
 def criterion(L: np.ndarray, method: str, *, geomin_epsilon: float = 0.001, oblimin_gamma: float = 0.0
