@@ -116,3 +116,17 @@ def test_bad_inputs(data):
         ml_survival(data, "tenure", "churned", ["x1"], cv=1)
     with pytest.raises(InputError, match="censored"):
         ml_survival(data.assign(churned=1), "tenure", "churned", ["x1"], cv=2)
+
+
+def test_metrics_leave_out_test_customers_beyond_a_zero_censoring_survival():
+    from cxmodels.churn.ml import survival_metrics
+    rng = np.random.default_rng(11)
+    t_tr = np.r_[rng.uniform(1, 20, 200), 25.0]          # the longest-followed training customer...
+    e_tr = np.r_[rng.integers(0, 2, 200), 0]             # ...was censored: G(t) = 0 from t = 25 on
+    t_te = np.r_[rng.uniform(1, 20, 60), 25.0, 30.0]
+    e_te = np.r_[rng.integers(0, 2, 60), 1, 0]
+    S = np.column_stack([np.exp(-t_te / 40 * k) for k in (0.5, 1.0, 1.5)])
+    got = survival_metrics(t_tr, e_tr, t_te, e_te, S, [5.0, 10.0, 15.0])
+    ref = survival_metrics(t_tr, e_tr, t_te[:60], e_te[:60], S[:60], [5.0, 10.0, 15.0])
+    assert got["uno_c"] == pytest.approx(ref["uno_c"], abs=1e-12)
+    np.testing.assert_allclose(got["brier"], ref["brier"], atol=1e-12)

@@ -166,6 +166,11 @@ FITS = {
     "sem.efa": lambda: _cx("sem.measurement", "efa")(D.load_holzinger_swineford()[[f"x{i}" for i in range(1, 10)]], 3),
     "sem.parallel_analysis": lambda: _cx("sem.measurement", "parallel_analysis")(
         D.load_holzinger_swineford()[[f"x{i}" for i in range(1, 10)]], n_iter=20, seed=1),
+    "churn.fit_bgbb": lambda: _cx("churn", "fit_bgbb")(D.load_donations(), weights="weights"),
+    "churn.fit_sbg_cohorts": lambda: _cx("churn", "fit_sbg_cohorts")(pd.DataFrame({
+        "cohort": ["a"] * 8 + ["b"] * 8,
+        "alive": [1000, 869, 743, 653, 593, 551, 517, 491, 1000, 631, 468, 382, 326, 289, 262, 241],
+        "annual": [1] * 8 + [0] * 8}), group="cohort", alive="alive", covariates=["annual"]),
     "churn.kaplan_meier": lambda: _cx("churn", "kaplan_meier")(_subs(), "duration", "event", group="segment"),
     "churn.logrank": lambda: _cx("churn", "logrank")(_subs(), "duration", "event", "segment"),
     "churn.cox": lambda: _cx("churn", "cox")(_subs(), "duration", "event", ["satisfaction"]),

@@ -46,16 +46,13 @@ from .._validation import check_level, require_columns, require_finite, require_
     require_numeric, rows_text
 from ..errors import ConvergenceWarning, ImproperSolutionWarning, InputError
 from ..provenance import make_provenance
-from ..references import ref
+from . import references as R
 from .checks import require_single_columns
 
 __all__ = ["fit_bgbb", "BGBBResult"]
 
 # The work this model implements.  (Kept here while the domain's references.py is not ours to
 # edit; it is the same structured Reference object that methods_text cites.)
-FADER_HARDIE_SHANG = ref("Fader, P. S., Hardie, B. G. S., & Shang, J. (2010). Customer-base analysis in a "
-                         "discrete-time noncontractual setting. Marketing Science, 29(6), 1086-1108.")
-
 PARAMS = ("alpha", "beta", "gamma", "delta")
 
 
@@ -125,7 +122,7 @@ class BGBBResult(Result):
     repeat transactions; ``plot()`` that comparison.
     """
 
-    _references = (FADER_HARDIE_SHANG,)
+    _references = (R.FADER_HARDIE_SHANG,)
 
     def __init__(self, rows, logp, cov, loglik, table, level, columns, provenance):
         self._x, self._tx, self._n, self._w = rows
@@ -212,7 +209,7 @@ class BGBBResult(Result):
 
     def methods_text(self) -> str:
         return (f"Repeat transactions were modelled with the beta-geometric/beta-Bernoulli (BG/BB) model "
-                f"({FADER_HARDIE_SHANG.cite}), fitted by maximum likelihood to {self.n_customers:,.0f} customers "
+                f"({R.FADER_HARDIE_SHANG.cite}), fitted by maximum likelihood to {self.n_customers:,.0f} customers "
                 f"({len(self._x)} distinct histories; at most {int(self._n.max())} transaction opportunities): "
                 f"alpha = {self.alpha:.3f}, beta = {self.beta:.3f}, gamma = {self.gamma:.3f}, "
                 f"delta = {self.delta:.3f}, log-likelihood {self.log_likelihood:,.1f}. Standard errors are from the "

@@ -111,8 +111,24 @@ def survival_metrics(train_duration, train_event, test_duration, test_event, sur
     Returns a dict: ``uno_c`` (concordance_index_ipcw, tau = last horizon, risk = 1 - S(last
     horizon)), ``ibs`` (integrated_brier_score over the horizons; needs two or more),
     ``auc`` and ``brier`` (arrays over the horizons: cumulative_dynamic_auc with the risk
-    1 - S(h) at each horizon, brier_score).  The censoring distribution is the training data's.
+    1 - S(h) at each horizon, brier_score).  The censoring distribution is the training data's;
+    where it reaches zero (the last training customer was censored), test customers followed
+    that long have no inverse-probability weight and are left out.
     """
+    try:
+        return _survival_metrics(train_duration, train_event, test_duration, test_event, survival, horizons)
+    except ValueError as exc:
+        if "censoring survival function is zero" not in str(exc):
+            raise
+    # The censoring survival (Kaplan-Meier of the training data) reaches zero only from the last
+    # training time on, when that customer was censored: test customers followed that long have
+    # no inverse weight and are left out.
+    keep = np.asarray(test_duration, float) < np.asarray(train_duration, float).max()
+    return _survival_metrics(train_duration, train_event, np.asarray(test_duration)[keep],
+                             np.asarray(test_event)[keep], np.asarray(survival, float)[keep], horizons)
+
+
+def _survival_metrics(train_duration, train_event, test_duration, test_event, survival, horizons) -> dict:
     m = _sksurv("sksurv.metrics")
     y_tr, y_te = _y(train_duration, train_event), _y(test_duration, test_event)
     h = np.asarray(horizons, float)

