@@ -97,6 +97,12 @@ def _rfm():
 
 
 @functools.cache
+def _rfmz():
+    r = _rfm()
+    return r.assign(z=np.random.default_rng(0).standard_normal(len(r)))
+
+
+@functools.cache
 def _base():
     return D.make_customer_base(600, n_experiment=400, seed=3, scale=None)
 
@@ -185,6 +191,11 @@ FITS = {
     "clv.fit_mbgnbd": lambda: _cx("clv", "fit_mbgnbd")(_rfm()),
     "clv.fit_pareto_nbd": lambda: _cx("clv", "fit_pareto_nbd")(_rfm()),
     "clv.fit_gamma_gamma": lambda: _cx("clv", "fit_gamma_gamma")(_rfm()),
+    "clv.fit_bgnbd_covariates": lambda: _cx("clv", "fit_bgnbd_covariates")(_rfmz(), purchase_covariates=["z"],
+                                                                           dropout_covariates=["z"]),
+    "clv.fit_pareto_nbd_covariates": lambda: _cx("clv", "fit_pareto_nbd_covariates")(
+        _rfmz(), purchase_covariates=["z"], dropout_covariates=["z"]),
+    "clv.fit_gamma_gamma_covariates": lambda: _cx("clv", "fit_gamma_gamma_covariates")(_rfmz(), covariates=["z"]),
     "ab.compare_proportions": lambda: _ab("compare_proportions")({"control": 120, "new": 141},
                                                                  {"control": 1000, "new": 1000}, seed=1),
     "ab.compare_counts": lambda: _ab("compare_counts")(totals=[230, 260], exposure=[100, 105], seed=1),
@@ -348,7 +359,8 @@ NOT_FITS = {
     "text.luhn_valid": "a bool", "text.china_id_valid": "a bool",
     "metrics.adjust_pvalues": "an array", "drivers.shapley_r2": "an array", "drivers.relative_weights": "an array",
     "drivers.evaluation_table": "a table",
-    "clv.rfm_counts": "a frame of distinct rows with counts", "_engine.arm_statistics": "a frame of per-arm statistics (ab.arm_statistics)", "clv.iter_scores": "a generator of scored frames",
+    "clv.rfm_counts": "a frame of distinct rows with counts", "clv.discount_factor": "a number or array",
+    "clv.discounted_purchases": "a pair of arrays", "_engine.arm_statistics": "a frame of per-arm statistics (ab.arm_statistics)", "clv.iter_scores": "a generator of scored frames",
     "clv.write_scores": "a number of rows",
 }
 

@@ -43,8 +43,7 @@ from . import covariates as cv
 from ._model import compress
 from .checks import positive_horizon, summary_arrays
 from .gammagamma import _spend_arrays
-from .covariates import FH_2007_COVARIATES
-from .references import FH_2005_NOTE, FHL_2005, FHL_2005B, SMC_1987
+from .references import FH_2005_NOTE, FH_2007_COVARIATES, FHL_2005, FHL_2005B, SMC_1987
 
 #: |log baseline| or |coefficient x sd(z)| beyond which an estimate has run off
 _BOUNDARY = 18.0

@@ -55,13 +55,9 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from ..references import ref
 from ._special import log_diff_exp, log_hyp2f1_a1
 
 #: The note this module implements (kept here until clv/references.py lists it)
-FH_2007_COVARIATES = ref("Fader, P. S., & Hardie, B. G. S. (2007). Incorporating time-invariant covariates into "
-                         "the Pareto/NBD and BG/NBD models. http://brucehardie.com/notes/019/")
-
 __all__ = [
     "bgnbd_row_loglik", "bgnbd_row_loglik_grad", "bgnbd_p_alive", "bgnbd_conditional_purchases",
     "bgnbd_expected_purchases",

@@ -24,3 +24,5 @@ HOFFMAN_2014 = ref("Hoffman, M. D., & Gelman, A. (2014). The No-U-Turn sampler: 
 VEHTARI_2021 = ref("Vehtari, A., Gelman, A., Simpson, D., Carpenter, B., & Burkner, P.-C. (2021). "
                    "Rank-normalization, folding, and localization: An improved R-hat for assessing convergence "
                    "of MCMC. Bayesian Analysis, 16(2), 667-718.")
+FH_2007_COVARIATES = ref("Fader, P. S., & Hardie, B. G. S. (2007). Incorporating time-invariant covariates into "
+                         "the Pareto/NBD and BG/NBD models. http://brucehardie.com/notes/019/")
