@@ -17,7 +17,8 @@ errors (no further passes).  With :math:`g_\theta, H_\theta` the derivatives in 
 parameters, the log-parameter derivatives are :math:`g_\phi = \theta \odot g_\theta` and
 :math:`H_\phi = \mathrm{diag}(\theta) H_\theta \mathrm{diag}(\theta) + \mathrm{diag}(\theta \odot g_\theta)`.
 Models without a coded Hessian difference their gradient (or the likelihood) with the
-central differences of :mod:`cxmodels._numerics`.  Confidence intervals are Wald intervals on the log scale, so they stay positive:
+central differences of :mod:`cxmodels._numerics`.  Confidence intervals are Wald
+intervals on the log scale, so they stay positive:
 :math:`\exp(\hat\phi \pm z_{(1+\text{level})/2}\, \mathrm{se}(\hat\phi))`.
 """
 
@@ -388,7 +389,8 @@ class CLVResult(Result):
              "tol": tol, "maxiter": maxiter, "level": level,
              "optimizer": "Newton on log-parameters (BFGS warm start on a subsample)" if newton_ok
              else "BFGS on log-parameters",
-             "n_distinct_rows": self.n_distinct, "rows_merged": self._merged, "loglik": self.loglik, "converged": converged,
+             "n_distinct_rows": self.n_distinct, "rows_merged": self._merged, "loglik": self.loglik,
+             "converged": converged,
              "weights": weights is not None})
         return self
 
@@ -447,12 +449,13 @@ class CLVResult(Result):
         cites = " and ".join(r.cite for r in self._references)
         if not hasattr(self, "n_customers"):
             return f"Predictions used the {self.method_name} model of {cites} with fixed parameters {est}."
+        rows = "distinct rows" if getattr(self, "_merged", True) else "rows, nearly all distinct, so not merged"
         conv = "" if self.converged else " The optimiser did not converge; treat the estimates with caution."
         adm = "" if self.admissible else " The fit is not admissible: " + " ".join(self.warnings)
         return (f"Purchase and spend histories were summarised per customer as frequency (repeat purchase "
                 f"days), recency and age T. The {self.method_name} model of {cites} was fitted by maximum likelihood "
                 f"with cxmodels {self._provenance.versions.get('cxmodels', '')} on {self.n_customers:,.0f} "
-                f"customers ({self.n_distinct:,} {'distinct rows' if getattr(self, '_merged', True) else 'rows, nearly all distinct, so not merged'}, log-likelihood {self.loglik:.2f}); standard "
+                f"customers ({self.n_distinct:,} {rows}, log-likelihood {self.loglik:.2f}); standard "
                 f"errors come from the observed information and {100 * self._level:g}% intervals are Wald "
                 f"intervals on the log scale. Estimates: {est}.{conv}{adm}")
 
