@@ -751,21 +751,25 @@ class ValueChainResult(Result):
                               o["per"], o["per_driver"], st.mix)
 
     @staticmethod
-    def _natural(theta, beta, mean_spend, has_purchases, phi=None):
-        out = {"weibull_shape": np.exp(theta[0]), "weibull_scale": np.exp(theta[1]), "gamma": theta[2]}
+    def _natural(theta, beta, mean_spend, has_purchases, phi=None, mix=((0.0, 1.0),)):
+        # baselines at the base's mean satisfaction (respondents' mean is the latent origin; with
+        # non-respondents elsewhere the base's mean is the share-weighted mean of the two)
+        centre = sum(m * w for m, w in mix)
+        k = np.exp(theta[0])
+        out = {"weibull_shape": k, "weibull_scale": np.exp(theta[1] - theta[2] * centre / k), "gamma": theta[2]}
         if phi is not None:
             out["satisfaction_sd"] = np.sqrt(phi)
         if len(theta) > 5:
             out["nonrespondent_shift"] = theta[5]
         if has_purchases:
-            out.update(purchase_rate=np.exp(theta[3]), delta=theta[4])
+            out.update(purchase_rate=np.exp(theta[3] + theta[4] * centre), delta=theta[4])
         out["mean_spend" if has_purchases else "monthly_revenue"] = mean_spend
         if beta is not None:
             out["beta"] = beta
         return out
 
     def _rows(self, st) -> dict:
-        return {**self._natural(st.theta, st.beta, st.mean_spend, self._has_purchases, st.phi),
+        return {**self._natural(st.theta, st.beta, st.mean_spend, self._has_purchases, st.phi, st.mix),
                 **self._effects_of(st)}
 
     def _build_table(self) -> pd.DataFrame:
@@ -1037,9 +1041,9 @@ class ValueChainResult(Result):
 
 _PARAM_LABELS = {
     "weibull_shape": "Weibull shape k of the churn hazard",
-    "weibull_scale": "Weibull scale lambda (time units) at mean satisfaction",
+    "weibull_scale": "Weibull scale lambda (time units) at the base's mean satisfaction",
     "gamma": "log hazard ratio of churn per unit of satisfaction",
-    "purchase_rate": "purchases per time unit at mean satisfaction",
+    "purchase_rate": "purchases per time unit at the base's mean satisfaction",
     "delta": "log purchase-rate ratio per unit of satisfaction",
     "mean_spend": "mean amount per purchase",
     "monthly_revenue": "revenue per active time unit (given)",
