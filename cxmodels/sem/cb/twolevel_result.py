@@ -35,7 +35,6 @@ class TwoLevelResult(SEMBase):
         Clusters.
     df : int
         Degrees of freedom of the chi-square against the unrestricted two-level model.
-    converged, admissible : bool
     """
 
     def __init__(self, *, model_syntax, data, cd, ram, fit, h1_model, h1, base_fit, base_model, defined, df,
