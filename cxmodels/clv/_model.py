@@ -30,7 +30,7 @@ from scipy import optimize, stats
 
 from .._numerics import hessian, hessian_from_gradient, jacobian, safe_inverse
 from .._results import Result
-from .._validation import as_generator, check_level
+from .._validation import as_generator, check_count, check_level
 from ..errors import ConvergenceWarning, ImproperSolutionWarning, InputError
 from ..plotting import axes
 from ..provenance import make_provenance
@@ -412,6 +412,7 @@ class CLVResult(Result):
 
     def sample_params(self, n: int, seed=None) -> np.ndarray:
         """``n`` parameter draws (n, k) from the asymptotic normal of the log-parameters."""
+        n = check_count(n, "n", minimum=1)
         if not np.all(np.isfinite(self._cov_phi)):
             raise InputError(f"{self.method_name}: no standard errors, so no parameter draws")
         rng = as_generator(seed)

@@ -357,6 +357,8 @@ _FIT_DOC = """
     level : float, default 0.95
         Level of the Wald intervals (on the log scale) in ``summary()``.
 
+    Notes
+    -----
     A fit the data cannot identify (no repeat purchases at all; a parameter running off to 0
     or infinity; a Hessian that is not positive definite) warns, is listed in ``.warnings``
     and has ``admissible=False``.
