@@ -82,7 +82,7 @@ def test_value_functional_matches_the_generators_simulation(base):
     t = base.truth
     theta = np.array([np.log(t["weibull_shape"]), np.log(t["weibull_scale"]), t["gamma"],
                       np.log(t["purchase_rate"]), t["delta"]])
-    econ = _Economics(t["horizon"], np.log1p(t["discount_rate"]), t["mean_spend"])
+    econ = _Economics(t["horizon"], t["discount_rate"], t["mean_spend"])
     eff = _chain_effects(theta, t["beta"], t["var_sat"], econ, True, 1.0, 1.0)
     for k in ["clv_mean", "lifetime_mean", "retention12_mean", "clv_per_unit", "lifetime_per_unit",
               "retention12_per_unit", "clv_per_driver_unit"]:

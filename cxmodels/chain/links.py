@@ -39,7 +39,7 @@ For a newly acquired customer, discounting as :mod:`cxmodels.clv` does (a value 
 units is worth ``(1 + d)^-t``, ``d = discount_rate`` per time unit, i.e. ``rho = log(1 + d)``)
 over ``horizon`` ``H``:
 
-    CLV(s) = m * rate(s) * integral_0^H S(t | s) exp(-rho t) dt
+    CLV(s) = m * rate(s) * integral_0^H S(t | s) (1 + d)^-t dt     (cxmodels.clv.discount_factor)
     RMST(s) = integral_0^H S(t | s) dt,   R12(s) = S(12 | s)
 
 (``m`` the mean amount per purchase), averaged over the base's satisfaction (respondents and
@@ -78,6 +78,7 @@ from .._validation import (check_count, check_level, require_columns, require_fi
                            require_consistent_ids, require_no_missing, require_numeric, require_unique_columns,
                            resolve_seed, rows_text)
 from ..churn.checks import check_duration, check_event
+from ..clv import discount_factor
 from .behaviour import OUTCOME_PARAMS, fit
 from .measurement import fit_ordinal_factor
 from ..errors import ConvergenceWarning, CXModelsError, CXModelsWarning, EstimationError, InputError
@@ -116,7 +117,7 @@ def _hessian_inv(f, x, h=1e-5):
 @dataclass(frozen=True)
 class _Economics:
     horizon: float
-    rho: float              # log(1 + discount rate per time unit): (1 + d)^-t = exp(-rho t)
+    discount_rate: float    # per time unit: cxmodels.clv.discount_factor, (1 + d)^-t
     mean_spend: float       # amount per purchase (or per active month when no purchase model)
     retention_at: float = 12.0
 
@@ -132,7 +133,7 @@ def _value_curves(theta, shifts, phi, econ: _Economics, has_purchases: bool, mix
     tt = econ.horizon * _GL_U ** 2                         # t = H u^2 smooths t^k near 0
     wt = econ.horizon * 2 * _GL_U * _GL_W
     cum = np.exp(k * (np.log(tt) - b))                     # (t / lambda)^k
-    disc = np.exp(-econ.rho * tt)
+    disc = discount_factor(tt, econ.discount_rate)      # the clv domain's convention
     out = np.zeros((3, len(np.atleast_1d(shifts))))
     for mean, share in mix:
         s = np.sqrt(max(phi, 0.0)) * _POP_X[None, :] + mean + np.asarray(shifts, float)[:, None]
@@ -639,7 +640,7 @@ def fit_value_chain(data: pd.DataFrame, model: str | None = None, *, survey: pd.
     if sem_options is not None and not isinstance(sem_options, dict):
         raise InputError(f"sem_options must be a dict of fit_sem options, got {type(sem_options).__name__}")
     rng, seed_rec = resolve_seed(seed)    # None draws a seed and records it: the bootstrap can be re-run
-    econ = dict(horizon=horizon, rho=float(np.log1p(discount_rate)))
+    econ = dict(horizon=horizon, discount_rate=discount_rate)
     sem_kwargs = dict(sem_options or {})
     if plugin:
         methods = (["index"] if model is None else
