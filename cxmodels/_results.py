@@ -118,7 +118,7 @@ class Result:
 
     # --- for subclasses ----------------------------------------------------------------
     def _flag(self, message: str, category=ImproperSolutionWarning, *, converged: bool | None = None,
-              admissible: bool | None = None, stacklevel: int | None = None) -> None:
+              admissible: bool | None = None) -> None:
         """Warn, record ``message`` in ``warnings`` and set the result's flags.
 
         With neither flag given, a :class:`ConvergenceWarning` clears ``converged`` and any

@@ -347,18 +347,18 @@ class CLVResult(Result):
         converged = bool(res.success or grad_norm < 1e-5)
         if not converged:
             self._flag(f"{self.method_name}: the optimiser stopped without converging ({res.message}; "
-                       f"max |gradient| {grad_norm:.2e}); estimates may be unreliable", ConvergenceWarning, stacklevel=4)
+                       f"max |gradient| {grad_norm:.2e}); estimates may be unreliable", ConvergenceWarning)
         why = self._degenerate(d, w)
         if why:
-            self._flag(why, ImproperSolutionWarning, stacklevel=4)
+            self._flag(why, ImproperSolutionWarning)
         elif np.any(np.abs(phi) > _BOUNDARY):
             off = [n for n, p in zip(self.param_names, phi) if abs(p) > _BOUNDARY]
             self._flag(f"{self.method_name}: parameter(s) {off} ran off towards 0 or infinity "
                        f"({', '.join(f'{n} = {t:.3g}' for n, t in zip(self.param_names, theta))}); the data do "
                        "not identify the model (too few repeat purchases, or no variation in them)",
-                       ImproperSolutionWarning, stacklevel=4)
+                       ImproperSolutionWarning)
         for msg in self._check_params(theta):
-            self._flag(msg, ImproperSolutionWarning, stacklevel=4)
+            self._flag(msg, ImproperSolutionWarning)
 
         # observed information in log-parameters, total (not mean) log-likelihood: the coded
         # Hessian of the last pass, else differences of the gradient or the likelihood
@@ -369,7 +369,7 @@ class CLVResult(Result):
             cov_phi = np.full((k, k), np.nan)
             self._flag(f"{self.method_name}: the Hessian of the log-likelihood is not positive definite at the "
                        "estimates; standard errors are unavailable (a parameter may be at a boundary)",
-                       ImproperSolutionWarning, stacklevel=4)
+                       ImproperSolutionWarning)
         cov_phi = (cov_phi + cov_phi.T) / 2
         self._theta = theta
         self._cov_phi = cov_phi

@@ -257,24 +257,23 @@ class CovariateCLVResult(Result):
         converged = bool(res.success or grad_norm < 1e-5)
         if not converged:
             self._flag(f"{self.method_name}: the optimiser stopped without converging ({res.message}; "
-                       f"max |gradient| {grad_norm:.2e}); estimates may be unreliable", ConvergenceWarning,
-                       stacklevel=4)
+                       f"max |gradient| {grad_norm:.2e}); estimates may be unreliable", ConvergenceWarning)
         why = self._degenerate(d, w)
         sd = np.concatenate([Z[p].std(axis=0) for p in self.processes]) if k > k0 else np.zeros(0)
         size = np.concatenate([np.abs(phi[:k0]), np.abs(phi[k0:]) * sd])
         if why:
-            self._flag(why, ImproperSolutionWarning, stacklevel=4)
+            self._flag(why, ImproperSolutionWarning)
         elif np.any(size > _BOUNDARY):
             off = [n for n, s in zip(self.param_names, size) if s > _BOUNDARY]
             self._flag(f"{self.method_name}: parameter(s) {off} ran off towards 0 or infinity; the data do not "
                        "identify them (a covariate that separates buyers from non-buyers, or too few repeat "
-                       "purchases)", ImproperSolutionWarning, stacklevel=4)
+                       "purchases)", ImproperSolutionWarning)
         H = hessian_from_gradient(lambda p: fg(p)[1], phi, 1e-4, relative=False) * W
         cov, ok = safe_inverse(H)
         if not ok:
             cov = np.full((k, k), np.nan)
             self._flag(f"{self.method_name}: the Hessian of the log-likelihood is not positive definite at the "
-                       "estimates; standard errors are unavailable", ImproperSolutionWarning, stacklevel=4)
+                       "estimates; standard errors are unavailable", ImproperSolutionWarning)
         self._cov_phi, self._level = (cov + cov.T) / 2, level
         base, coefs = self._split(self._theta)
         self.loglik = float((w * self._row_grad(base, d, self._lps(coefs, Z))[0]).sum())

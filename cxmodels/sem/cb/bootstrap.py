@@ -11,7 +11,6 @@ percentile and bias-corrected intervals; Preacher & Hayes 2008 for indirect effe
 from __future__ import annotations
 
 import dataclasses
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -21,7 +20,7 @@ from ..._progress import Progress
 from ..._results import Result
 from ..._stats import bootstrap_interval
 from ..._validation import check_count, check_level, resolve_seed
-from ...errors import ConvergenceWarning, InputError
+from ...errors import ConvergenceWarning, InputError, warn
 from .. import references as R
 from .core import fit_core
 from .estimate import (BatchDiscrepancy, Discrepancy, make_blocks, minimize, minimize_batch,
@@ -257,8 +256,7 @@ def effects_table(result, n_boot: int, seed, interval: str, level: float, progre
         rng, recorded = resolve_seed(seed)
         boot_theta, failed = _draw_replicates(result, n_boot, rng, progress)
         if failed:  # the fit itself is unchanged: warn, and record the count with the step
-            warnings.warn(f"{failed} of {n_boot} bootstrap replicates did not converge and were dropped",
-                          ConvergenceWarning, stacklevel=3)
+            warn(f"{failed} of {n_boot} bootstrap replicates did not converge and were dropped", ConvergenceWarning)
         result._provenance = result.provenance.with_step(
             "indirect_effects bootstrap", seed=recorded, n_boot=n_boot, level=level, interval=interval,
             n_failed=failed)

@@ -73,14 +73,13 @@ Statistical Software*, 48(2), 1-36.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
-from ...errors import ConvergenceWarning, ImproperSolutionWarning, InputError
+from ...errors import ConvergenceWarning, ImproperSolutionWarning, InputError, warn
 
 __all__ = ["OrdinalStats", "ordinal_stats", "bvn_cdf", "bvn_pdf"]
 
@@ -366,8 +365,8 @@ def _adjust_2x2(freq: np.ndarray, names: tuple[str, str]) -> tuple[np.ndarray, f
     zero = freq == 0
     nz = int(zero.sum())
     if nz >= 2:
-        warnings.warn(f"two empty cells in the 2 x 2 table of {names[0]} x {names[1]}; "
-                      "the polychoric correlation is set to +-1", ImproperSolutionWarning, stacklevel=4)
+        warn(f"two empty cells in the 2 x 2 table of {names[0]} x {names[1]}; "
+                      "the polychoric correlation is set to +-1", ImproperSolutionWarning)
         return freq, (1.0 if freq[0, 0] > 0 else -1.0)
     if nz == 1:
         sign = 1.0 if (zero[0, 0] or zero[1, 1]) else -1.0
@@ -478,8 +477,7 @@ def _pair_batch(freq_obs, Ta, Tb, start, names):
     rho, conv = _fit_rho(freq_fit, Ta, Tb, start, active)
     rho = np.where(active, rho, fixed)
     for p in np.flatnonzero(~conv):
-        warnings.warn(f"the polychoric correlation of {names[p][0]} x {names[p][1]} did not converge",
-                      ConvergenceWarning, stacklevel=3)
+        warn(f"the polychoric correlation of {names[p][0]} x {names[p][1]} did not converge", ConvergenceWarning)
 
     pi, dpi = _tables(Ta, Tb, rho)
     ok = pi > _PI_FLOOR                                  # cells no case can fall in score 0
@@ -647,9 +645,8 @@ def ordinal_stats(data: pd.DataFrame, ordered: list[str],
                 M[rows, np.broadcast_to(cols[:, None], mask.shape)[mask]] += B[mask]
             big = np.flatnonzero(np.abs(rho) > 0.99)
             for q in big:
-                warnings.warn(f"the polychoric correlation of {names[q][0]} and {names[q][1]} is "
-                              f"(nearly) 1 in absolute value ({rho[q]:.4f})", ImproperSolutionWarning,
-                              stacklevel=2)
+                warn(f"the polychoric correlation of {names[q][0]} and {names[q][1]} is "
+                              f"(nearly) 1 in absolute value ({rho[q]:.4f})", ImproperSolutionWarning)
         with np.errstate(divide="ignore", invalid="ignore"):
             IF[:, n_th:] = np.where(C > 0, (H - IF[:, :n_th] @ M) / np.where(C > 0, C, 1.0), 0.0)
 

@@ -113,7 +113,7 @@ class SEMResult(SEMBase):
                              "(sample_cov=...); fit it to the data instead")
 
     def _warn(self, msg, category=ImproperSolutionWarning):
-        self._flag(msg, category, stacklevel=4)
+        self._flag(msg, category)
 
     @property
     def references(self) -> tuple:

@@ -41,7 +41,7 @@ from ..._numerics import jacobian
 from ..._results import Result
 from ..._stats import wald
 from ...errors import (ConvergenceWarning, CXModelsError, CXModelsWarning, EstimationError, IdentificationError,
-                       ImproperSolutionWarning, InputError)
+                       ImproperSolutionWarning, InputError, warn)
 from ...provenance import make_provenance
 from .. import references as R
 from ..expressions import compile_expression
@@ -76,7 +76,7 @@ class SAMResult(Result):
         self._references = (R.ROSSEEL_LOH, R.ROSSEEL)
         for n in notes:  # information the reader needs, without clearing a flag
             self._warnings.append(n)
-            warnings.warn(n, CXModelsWarning, stacklevel=3)
+            warn(n, CXModelsWarning)
         if not converged:
             self._flag("the structural part did not converge; estimates are unreliable", ConvergenceWarning)
         for p in problems:

@@ -24,7 +24,6 @@ r"""Exploratory factor analysis for researchers building a new instrument.
 from __future__ import annotations
 
 import numbers
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -35,7 +34,7 @@ from ..._numerics import jacobian, safe_inverse
 from ..._results import Decision, Result
 from ..._stats import wald
 from ...errors import (ConvergenceWarning, CXModelsWarning, EstimationError, IdentificationError,
-                       ImproperSolutionWarning, InputError)
+                       ImproperSolutionWarning, InputError, warn)
 from ...provenance import make_provenance
 from . import references as R
 from . import rotation as rot
@@ -74,7 +73,7 @@ def _check(data) -> tuple[np.ndarray, list[str]]:
 def _warn_notes(res, notes):
     for msg in notes:
         res._warnings.append(msg)
-        warnings.warn(msg, CXModelsWarning, stacklevel=3)
+        warn(msg, CXModelsWarning)
 
 
 class ParallelAnalysisResult(Result):

@@ -19,13 +19,12 @@ Standalone on item frames and shared by PLS and CB-SEM results.
 
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 import pandas as pd
 
 from ... import _validation as V
-from ...errors import ImproperSolutionWarning
+from ...errors import ImproperSolutionWarning, warn
 
 #: Smallest eigenvalue, relative to the largest, of a correlation matrix treated as singular.
 SINGULAR = 1e-10
@@ -142,9 +141,8 @@ def item_vif(data: pd.DataFrame, blocks: dict[str, list[str]]) -> pd.Series:
         sets = collinear_sets(R, items)
         if sets:
             names = sorted({it for group in sets for it in group}, key=items.index)
-            warnings.warn(f"the items {names} of construct {b!r} are collinear (one is an exact linear combination "
-                          "of the others): their VIF is infinite; drop or combine items", ImproperSolutionWarning,
-                          stacklevel=3)
+            warn(f"the items {names} of construct {b!r} are collinear (one is an exact linear combination "
+                          "of the others): their VIF is infinite; drop or combine items", ImproperSolutionWarning)
             # the others: R^2 of each item on the rest of its block by least squares (defined
             # even though the block's correlation matrix is singular)
             Z = data[items].dropna().to_numpy(float)

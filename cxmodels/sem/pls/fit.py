@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import numbers
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -19,7 +18,7 @@ from ... import _validation as V
 from ... import plotting
 from ..._results import Result
 from ...errors import (CXModelsError, CXModelsWarning, ConvergenceWarning, EstimationError,
-                       ImproperSolutionWarning, InputError)
+                       ImproperSolutionWarning, InputError, warn)
 from ...provenance import make_provenance
 from ..measurement import references as MR
 from ..measurement import reliability as rel
@@ -289,7 +288,7 @@ class PLSResult(Result):
     def _note(self, message: str) -> None:
         """Record and warn without touching the flags (information, not a defect)."""
         self._warnings.append(message)
-        warnings.warn(message, CXModelsWarning, stacklevel=4)
+        warn(message, CXModelsWarning)
 
     def _flag_degenerate(self) -> None:
         sp, n = self.spec, self.nobs
@@ -377,9 +376,8 @@ class PLSResult(Result):
                 v = np.clip(v, scale[0], scale[1])
             else:
                 negative = [x for x, uk in zip(sp.blocks[c], u) if uk < 0]
-                warnings.warn(f"construct {c!r} has negative outer weights on {negative}: its index is not a "
-                              f"weighted mean of the items and may fall outside {tuple(scale)}",
-                              ImproperSolutionWarning, stacklevel=3)
+                warn(f"construct {c!r} has negative outer weights on {negative}: its index is not a "
+                              f"weighted mean of the items and may fall outside {tuple(scale)}", ImproperSolutionWarning)
             out[c] = v
         return pd.DataFrame(out, index=self._work.index)
 
@@ -500,9 +498,8 @@ class PLSResult(Result):
             sets = rel.collinear_sets(R[sl, sl], items)
             if sets:
                 names = sorted({it for group in sets for it in group}, key=items.index)
-                warnings.warn(f"the items {names} of construct {c!r} are collinear (one is an exact linear "
-                              "combination of the others): their VIF is infinite; drop or combine items",
-                              ImproperSolutionWarning, stacklevel=3)
+                warn(f"the items {names} of construct {c!r} are collinear (one is an exact linear "
+                              "combination of the others): their VIF is infinite; drop or combine items", ImproperSolutionWarning)
                 for k, it in enumerate(items):
                     others = [m for m in range(len(items)) if m != k]
                     r = R[sl, sl][others, k]

@@ -26,7 +26,6 @@ labels: every row keeps its data and its weight.
 
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -35,7 +34,7 @@ from ... import _validation as V
 from ... import plotting
 from ..._progress import Progress
 from ..._results import Result
-from ...errors import CXModelsError, CXModelsWarning, ConvergenceWarning, EstimationError, InputError
+from ...errors import CXModelsError, CXModelsWarning, ConvergenceWarning, EstimationError, InputError, warn
 from ...provenance import make_provenance
 from . import references as R
 from . import sampling as SW
@@ -78,7 +77,7 @@ class MGAResult(Result):
         for msg, category in notes:
             if category is None:  # information (rows excluded): recorded and warned, no flag cleared
                 self._warnings.append(msg)
-                warnings.warn(msg, CXModelsWarning, stacklevel=3)
+                warn(msg, CXModelsWarning)
             else:
                 self._flag(msg, category)
 
