@@ -222,7 +222,8 @@ def clv_study(out: Path, *, bootstrap: int = 1000, seed: int = 2026, log=_quiet)
     rep.table(best, caption="The ten most valuable customers (ids withheld): CLV with 90% interval")
     rep.heading("Methods")
     prov = {"method": "clv.customer_lifetime_value", "seed": seed,
-            "options": {"horizon_weeks": 52, "period_weeks": round(52 / 12, 4), "annual_discount_rate": 0.10,
+            "options": {"horizon_weeks": 52, "period_weeks": round(52 / 12, 4), "discount_rate": round(1.10 ** (1 / 12) - 1, 6),
+                        "discount_rate_note": "per month of 52/12 weeks: 10% a year",
                         "level": 0.9, "draws": 300}}
     rep.methods(bg)
     rep.methods(gg)
