@@ -117,19 +117,54 @@ def bootstrap_pls(result, n_boot: int = 1000, *, seed=None, level: float = 0.95,
         collinear construct scores) or that do not converge are dropped and counted in
         ``warnings`` (``converged=False``).
     """
-    n_boot = V.check_count(n_boot, "n_boot", minimum=2)
-    level = V.check_level(level)
-    rng, recorded = V.resolve_seed(seed)
-    X, N, d = result._X, result.nobs, result.case_weights
+    X, d = result._X, result.case_weights
     est0, _ = _safe_statistic(result, X, d)
     if est0 is None:
         raise EstimationError("the bootstrap statistic cannot be computed on the full sample")
+    # respondents are resampled with their sampling weights (weighted PLS, Becker & Ismail 2016)
+    return bootstrap_procedure(result, lambda Xb, db=None: _statistic(result, Xb, db), X, n_boot, seed=seed,
+                               level=level, progress=progress, desc="PLS bootstrap", step="bootstrap", d=d,
+                               rows=_statistic_rows(result), est0=est0)
+
+
+def _safe(stat, X, d=None):
+    """``stat(X)`` (or ``stat(X, d)`` with row weights), or ``(None, False)`` where it does not
+    exist (a constant item among the positively weighted rows, collinear scores)."""
+    if d is not None and not np.any(d > 0):
+        return None, False
+    if np.any((X if d is None else X[d > 0]).std(axis=0) == 0):
+        return None, False
+    try:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            e, ok = stat(X) if d is None else stat(X, d)
+    except (CXModelsError, np.linalg.LinAlgError, ValueError):
+        return None, False
+    return e, bool(ok and np.all(np.isfinite(e)))
+
+
+def bootstrap_procedure(result, stat, X: np.ndarray, n_boot, *, seed, level, progress, desc: str,
+                        step: str, jackknife: bool = True, d=None, rows: pd.DataFrame | None = None,
+                        est0: np.ndarray | None = None) -> PLSBootstrapResult:
+    """Bootstrap a whole estimation procedure ``stat(X) -> (vector, ok)`` over respondents.
+
+    With row weights ``d`` each respondent is resampled with its weight and the procedure
+    is called as ``stat(X*, d*)`` (weighted PLS; Becker & Ismail 2016).
+
+    The rows of the table are ``result._table[["lhs", "op", "rhs"]]`` (``stat`` returns its
+    values in that order).  Percentile and BCa intervals (jackknife acceleration for up to
+    2,000 rows, as :func:`~cxmodels.sem.pls.bootstrap.bootstrap_pls`); ``t = est / SE``
+    with a normal p-value (Efron & Tibshirani 1993)."""
+    n_boot = V.check_count(n_boot, "n_boot", minimum=2)
+    level = V.check_level(level)
+    rng, recorded = V.resolve_seed(seed)
+    if est0 is None:
+        est0 = result._table["est"].to_numpy(float)
+    N = len(X)
     draws, failed = [], 0
-    bar = Progress(n_boot, "PLS bootstrap", progress)
+    bar = Progress(n_boot, desc, progress)
     for _ in range(n_boot):
-        # respondents are resampled with their sampling weights (weighted PLS, Becker & Ismail 2016)
         idx = rng.integers(0, N, N)
-        e, ok = _safe_statistic(result, X[idx], None if d is None else d[idx])
+        e, ok = _safe(stat, X[idx], None if d is None else d[idx])
         if ok:
             draws.append(e)
         else:
@@ -139,15 +174,12 @@ def bootstrap_pls(result, n_boot: int = 1000, *, seed=None, level: float = 0.95,
         raise EstimationError(f"{failed} of {n_boot} bootstrap replicates failed (constant resampled items, "
                               "collinear construct scores or no convergence); no interval can be formed")
     D = np.asarray(draws)
-    # BCa acceleration from the jackknife (leave-one-out refits), skipped for large samples
-    # or when a leave-one-out statistic does not exist (then bias correction only).
     jack = None
-    if N <= 2000:
-        leave = [_safe_statistic(result, np.delete(X, i, axis=0), None if d is None else np.delete(d, i))
-                 for i in range(N)]
+    if jackknife and N <= 2000:
+        leave = [_safe(stat, np.delete(X, i, axis=0), None if d is None else np.delete(d, i)) for i in range(N)]
         if all(ok for _, ok in leave):
             jack = np.array([e for e, _ in leave])
-    table = _statistic_rows(result)
+    table = (result._table[["lhs", "op", "rhs"]] if rows is None else rows).copy().reset_index(drop=True)
     table["est"] = est0
     table["boot_mean"] = D.mean(axis=0)
     table["boot_se"] = D.std(axis=0, ddof=1)
@@ -155,8 +187,8 @@ def bootstrap_pls(result, n_boot: int = 1000, *, seed=None, level: float = 0.95,
     table["t"], table["pvalue"] = w["z"], w["pvalue"]
     table["ci_lower"], table["ci_upper"] = bootstrap_interval(D, est0, level, "percentile")
     table["bca_lower"], table["bca_upper"] = _bca(D, est0, jack, level)
-    step = dict(n_boot=n_boot, level=level, n_failed=failed, jackknife=jack is not None)
-    result._provenance = result.provenance.with_step("bootstrap", seed=recorded, **step)
+    opts = dict(n_boot=n_boot, level=level, n_failed=failed, jackknife=jack is not None)
+    result._provenance = result.provenance.with_step(step, seed=recorded, **opts)
     return PLSBootstrapResult(result, table, D, n_boot, failed, recorded, level)
 
 

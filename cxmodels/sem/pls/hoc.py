@@ -38,17 +38,15 @@ import pandas as pd
 
 from ... import _validation as V
 from ... import plotting
-from ..._progress import Progress
 from ..._results import Result
-from ..._stats import bootstrap_interval, wald
-from ...errors import CXModelsError, EstimationError, InputError, ModelSyntaxError
+from ...errors import InputError, ModelSyntaxError
 from ...provenance import make_provenance
 from ..measurement import references as MR
 from ..measurement import reliability as rel
 from ..syntax import parse
 from . import references as R
 from . import sampling as SW
-from .bootstrap import PLSBootstrapResult, _bca
+from .bootstrap import PLSBootstrapResult, bootstrap_procedure
 from .fit import fit_pls, guarded
 from .engine import standardize_columns
 
@@ -176,69 +174,6 @@ def stage_rows(engine, w, B, L, *, paths=True, blocks=None, rename=None):
             for x, v in zip(sp.blocks[c], values[sl]):
                 out[(c, op, rename.get(x, x))] = v
     return out
-
-
-def _safe(stat, X, d=None):
-    """``stat(X)`` (or ``stat(X, d)`` with row weights), or ``(None, False)`` where it does not
-    exist (a constant item among the positively weighted rows, collinear scores)."""
-    if d is not None and not np.any(d > 0):
-        return None, False
-    if np.any((X if d is None else X[d > 0]).std(axis=0) == 0):
-        return None, False
-    try:
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            e, ok = stat(X) if d is None else stat(X, d)
-    except (CXModelsError, np.linalg.LinAlgError, ValueError):
-        return None, False
-    return e, bool(ok and np.all(np.isfinite(e)))
-
-
-def bootstrap_procedure(result, stat, X: np.ndarray, n_boot, *, seed, level, progress, desc: str,
-                        step: str, jackknife: bool = True, d=None) -> PLSBootstrapResult:
-    """Bootstrap a whole estimation procedure ``stat(X) -> (vector, ok)`` over respondents.
-
-    With row weights ``d`` each respondent is resampled with its weight and the procedure
-    is called as ``stat(X*, d*)`` (weighted PLS; Becker & Ismail 2016).
-
-    The rows of the table are ``result._table[["lhs", "op", "rhs"]]`` (``stat`` returns its
-    values in that order).  Percentile and BCa intervals (jackknife acceleration for up to
-    2,000 rows, as :func:`~cxmodels.sem.pls.bootstrap.bootstrap_pls`); ``t = est / SE``
-    with a normal p-value (Efron & Tibshirani 1993)."""
-    n_boot = V.check_count(n_boot, "n_boot", minimum=2)
-    level = V.check_level(level)
-    rng, recorded = V.resolve_seed(seed)
-    est0 = result._table["est"].to_numpy(float)
-    N = len(X)
-    draws, failed = [], 0
-    bar = Progress(n_boot, desc, progress)
-    for _ in range(n_boot):
-        idx = rng.integers(0, N, N)
-        e, ok = _safe(stat, X[idx], None if d is None else d[idx])
-        if ok:
-            draws.append(e)
-        else:
-            failed += 1
-        bar.update()
-    if len(draws) < 2:
-        raise EstimationError(f"{failed} of {n_boot} bootstrap replicates failed (constant resampled items, "
-                              "collinear construct scores or no convergence); no interval can be formed")
-    D = np.asarray(draws)
-    jack = None
-    if jackknife and N <= 2000:
-        leave = [_safe(stat, np.delete(X, i, axis=0), None if d is None else np.delete(d, i)) for i in range(N)]
-        if all(ok for _, ok in leave):
-            jack = np.array([e for e, _ in leave])
-    table = result._table[["lhs", "op", "rhs"]].copy().reset_index(drop=True)
-    table["est"] = est0
-    table["boot_mean"] = D.mean(axis=0)
-    table["boot_se"] = D.std(axis=0, ddof=1)
-    w = wald(est0, table["boot_se"].to_numpy(), level)
-    table["t"], table["pvalue"] = w["z"], w["pvalue"]
-    table["ci_lower"], table["ci_upper"] = bootstrap_interval(D, est0, level, "percentile")
-    table["bca_lower"], table["bca_upper"] = _bca(D, est0, jack, level)
-    opts = dict(n_boot=n_boot, level=level, n_failed=failed, jackknife=jack is not None)
-    result._provenance = result.provenance.with_step(step, seed=recorded, **opts)
-    return PLSBootstrapResult(result, table, D, n_boot, failed, recorded, level)
 
 
 # ------------------------------------------------------------------ the fit

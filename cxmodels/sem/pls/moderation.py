@@ -45,7 +45,8 @@ from . import sampling as SW
 from .bootstrap import PLSBootstrapResult
 from .engine import standardize_columns
 from .fit import fit_pls, guarded
-from .hoc import bootstrap_procedure, run_stage, stage_rows, weighted
+from .bootstrap import bootstrap_procedure
+from .hoc import run_stage, stage_rows, weighted
 
 __all__ = ["fit_pls_moderation", "PLSModerationResult"]
 
