@@ -70,7 +70,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from cxmodels.sem.pls.hoc import fit_pls_hoc
-    from cxmodels.sem.pls import hoc as H
+    from cxmodels.sem.pls import bootstrap as H
 
     data_path = mobi_path()
     data = pd.read_csv(data_path)
