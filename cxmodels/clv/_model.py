@@ -34,6 +34,7 @@ from .._validation import as_generator, check_count, check_level
 from ..errors import ConvergenceWarning, ImproperSolutionWarning, InputError
 from ..plotting import axes
 from ..provenance import make_provenance
+from .checks import row_weights
 
 #: |log parameter| beyond which an estimate is taken to have run off to 0 or infinity
 _BOUNDARY = 18.0
@@ -283,13 +284,7 @@ class CLVResult(Result):
         if isinstance(maxiter, bool) or not isinstance(maxiter, (int, np.integer)) or maxiter < 1:
             raise InputError(f"maxiter must be a positive whole number, got {maxiter!r}")
         d_all = self._arrays(data)
-        if weights is not None:
-            try:
-                weights = np.asarray(weights, float)
-            except (TypeError, ValueError):
-                weights = np.array([np.nan])
-            if weights.shape != (len(data),) or not np.all(np.isfinite(weights)) or np.any(weights < 0):
-                raise InputError(f"weights must be {len(data)} non-negative finite numbers, one per row of data")
+        weights = row_weights(weights, len(data))
         self._merged = True
         d, w = self._compress(d_all, weights)
         d, w = self._prepare_weighted(d, w)

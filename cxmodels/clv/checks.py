@@ -84,3 +84,16 @@ def positive_horizon(t, name: str = "t") -> np.ndarray:
     if not np.all(np.isfinite(arr)) or np.any(arr < 0):
         raise InputError(f"{name} must be non-negative and finite, got {t!r}")
     return arr
+
+
+def row_weights(weights, n: int):
+    """Counts of identical customers, one per row (None: every row once), checked."""
+    if weights is None:
+        return None
+    try:
+        weights = np.asarray(weights, float)
+    except (TypeError, ValueError):
+        weights = np.array([np.nan])
+    if weights.shape != (n,) or not np.all(np.isfinite(weights)) or np.any(weights < 0):
+        raise InputError(f"weights must be {n} non-negative finite numbers, one per row of data")
+    return weights

@@ -41,7 +41,7 @@ from ..plotting import axes
 from ..provenance import make_provenance
 from . import covariates as cv
 from ._model import compress
-from .checks import positive_horizon, summary_arrays
+from .checks import positive_horizon, row_weights, summary_arrays
 from .gammagamma import _spend_arrays
 from .references import FH_2005_NOTE, FH_2007_COVARIATES, FHL_2005, FHL_2005B, SMC_1987
 
@@ -199,13 +199,7 @@ class CovariateCLVResult(Result):
             raise InputError(f"maxiter must be a positive whole number, got {maxiter!r}")
         d_all = self._summary(data)
         Z_all = self._design(data, fitting=True)
-        if weights is not None:
-            try:
-                weights = np.asarray(weights, float)
-            except (TypeError, ValueError):
-                weights = np.array([np.nan])
-            if weights.shape != (len(data),) or not np.all(np.isfinite(weights)) or np.any(weights < 0):
-                raise InputError(f"weights must be {len(data)} non-negative finite numbers, one per row of data")
+        weights = row_weights(weights, len(data))
         keep = self._keep(d_all)
         cols = {k: v[keep] for k, v in d_all.items()}
         zcols = {f"_z_{p}_{j}": Z_all[p][keep, j] for p in self.processes for j in range(Z_all[p].shape[1])}
