@@ -554,7 +554,7 @@ def fit_value_chain(data: pd.DataFrame, model: str | None = None, *, survey: pd.
                     discount_rate: float = 1.10 ** (1 / 12) - 1, per: float = 1.0, per_driver: float = 1.0,
                     n_boot: int = 200, seed=None, level: float = 0.95, plugin: bool = True,
                     sem_options: dict | None = None, progress: bool | None = None,
-                    n_jobs: int = 1) -> "ValueChainResult":
+                    n_jobs: int = 1, clv_model: str = "weibull") -> "ValueChainResult":
     """Link a driver, satisfaction, churn, purchases and CLV for the whole base, carrying
     measurement error, survey non-response and the uncertainty of both steps.
 
@@ -620,11 +620,21 @@ def fit_value_chain(data: pd.DataFrame, model: str | None = None, *, survey: pd.
     n_jobs : int
         Worker processes for the bootstrap (joblib; -1: every core). The resamples are drawn in
         the calling process, so the result does not depend on ``n_jobs``.
+    clv_model : {"weibull", "bgnbd", "pareto_nbd"}
+        "weibull": the Weibull churn + Poisson purchase model above. "bgnbd" / "pareto_nbd": the
+        noncontractual chain of :mod:`cxmodels.chain.btyd`: ``data`` holds every customer's RFM
+        summary (columns ``frequency``, ``recency``, ``T`` of :func:`cxmodels.clv.rfm_summary`),
+        satisfaction is a latent covariate of the purchase rate, ``spend`` names the mean-spend
+        column (or None: value in purchases); returns a ``BTYDChainResult``.
 
     Returns
     -------
     ValueChainResult
     """
+    if clv_model not in ("weibull", "bgnbd", "pareto_nbd"):
+        raise InputError(f"clv_model must be 'weibull', 'bgnbd' or 'pareto_nbd', got {clv_model!r}")
+    if clv_model != "weibull":
+        return _btyd(data, model, locals())
     spec = _Spec(data, model, satisfaction, driver, duration, event, purchases, spend, monthly_revenue,
                  reliability, survey, customer, scale)
     level = check_level(level)
@@ -712,6 +722,24 @@ def fit_value_chain(data: pd.DataFrame, model: str | None = None, *, survey: pd.
         res._note("non-respondents' mean satisfaction is weakly identified (satisfaction barely moves behaviour); "
                   "read sensitivity() rather than the selection estimate")
     return res
+
+
+def _btyd(data, model, a):
+    """The noncontractual chain (:mod:`cxmodels.chain.btyd`) with the options it supports."""
+    from .btyd import fit_btyd_chain
+    if a["driver"] is not None or a["monthly_revenue"] is not None:
+        # non-respondents enter at random through satisfaction's population distribution (response= unused)
+        raise InputError(f"clv_model={a['clv_model']!r} takes no driver= or monthly_revenue= (yet)")
+    rng, seed_rec = resolve_seed(a["seed"])
+    n_boot = check_count(a["n_boot"], "n_boot")
+    bar = Progress(1 + n_boot, "value chain", a["progress"])
+    return fit_btyd_chain(data, model, clv_model=a["clv_model"], survey=a["survey"], customer=a["customer"],
+                          satisfaction=a["satisfaction"], scale=a["scale"], rfm=("frequency", "recency", "T"),
+                          spend=a["spend"], reliability=a["reliability"],
+                          horizon=_check_number(a["horizon"], "horizon", low=0.0),
+                          discount_rate=_check_number(a["discount_rate"], "discount_rate", low=-1.0),
+                          per=_check_number(a["per"], "per"), n_boot=n_boot, rng=rng, seed_rec=seed_rec,
+                          level=check_level(a["level"]), bar=bar)
 
 
 class ValueChainResult(Result):
