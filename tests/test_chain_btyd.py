@@ -40,7 +40,7 @@ def simulate(gamma, n=4000, n_resp=1800, seed=1):
 
 def fit(beh, survey, **kw):
     return fit_value_chain(beh, MODEL, survey=survey, customer="id", clv_model="bgnbd", spend="monetary_value",
-                           horizon=52, discount_rate=0.002, n_boot=kw.pop("n_boot", 40), seed=3, progress=False,
+                           horizon=52, discount_rate=0.002, n_boot=kw.pop("n_boot", 30), seed=3, progress=False,
                            **kw)
 
 
@@ -79,7 +79,7 @@ def test_recovers_gamma_and_value_of_a_point(effect):
 
 def test_no_effect_interval_covers_zero():
     beh, survey = simulate(0.0, seed=2)
-    c = fit(beh, survey, n_boot=30).effects().loc["clv_per_unit"]
+    c = fit(beh, survey, n_boot=25).effects().loc["clv_per_unit"]
     assert c["ci_lower"] < 0 < c["ci_upper"]
 
 

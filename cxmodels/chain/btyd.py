@@ -51,6 +51,7 @@ FHL_2005 = ref("Fader, P. S., Hardie, B. G. S., & Lee, K. L. (2005). \"Counting 
                "alternative to the Pareto/NBD model. Marketing Science, 24(2), 275-284.")
 SMC_1987 = ref("Schmittlein, D. C., Morrison, D. G., & Colombo, R. (1987). Counting your customers: Who are they "
                "and what will they do next? Management Science, 33(1), 1-24.")
+_KEEP = 12
 _NAMES = {"bgnbd": ["log_r", "log_alpha", "log_a", "log_b", "gamma"],
           "pareto_nbd": ["log_r", "log_alpha", "log_s", "log_beta", "gamma"]}
 
@@ -191,8 +192,15 @@ def _clv(kind, st, spec, shift, econ):
     satisfaction shifted by ``shift`` (posterior over nodes given answers and behaviour)."""
     th = st["theta"]
     p = np.exp(th[:4])
-    x, tx, T = (spec.behaviour[c].to_numpy(float)[:, None] for c in spec.rfm)
-    lp = th[4] * (st["S"] + shift)
+    # the functional costs a hypergeometric function per (row, node, period): keep the rows in the
+    # resample and each row's _KEEP most probable nodes (the rest carry < 0.1% of its posterior on the test bases)
+    rows = st["w"] > 0
+    top = np.argsort(-st["P"][rows], axis=1)[:, :_KEEP]
+    P = np.take_along_axis(st["P"][rows], top, axis=1)
+    P = P / P.sum(axis=1, keepdims=True)
+    S = np.take_along_axis(st["S"][rows], top, axis=1)
+    x, tx, T = (spec.behaviour[c].to_numpy(float)[rows, None] for c in spec.rfm)
+    lp = th[4] * (S + shift)
     if kind == "bgnbd":
         pars = dict(r=p[0], alpha=p[1], a=p[2], b=p[3])
         fn = lambda t: cov.bgnbd_conditional_purchases(pars, t, x, tx, T, lp)
@@ -201,8 +209,8 @@ def _clv(kind, st, spec, shift, econ):
         fn = lambda t: cov.pareto_nbd_conditional_purchases(pars, t, x, tx, T, lp)
     with np.errstate(all="ignore"):
         disc, _ = discounted_purchases(fn, horizon=econ["horizon"], discount_rate=econ["discount_rate"])
-    per_row = (st["P"] * disc).sum(axis=1)
-    return st["mean_spend"] * float(per_row @ st["w"] / st["w"].sum())
+    per_row = (P * disc).sum(axis=1)
+    return st["mean_spend"] * float(per_row @ st["w"][rows] / st["w"].sum())
 
 
 def _effects(kind, st, spec, econ, per):
