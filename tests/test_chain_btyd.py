@@ -13,7 +13,7 @@ TRUTH = dict(r=0.8, alpha=6.0, a=0.8, b=2.5)
 MODEL = "SAT =~ y1 + y2 + y3"
 
 
-def simulate(gamma, n=4000, n_resp=1800, seed=1):
+def simulate(gamma, n=4000, n_resp=1800, seed=1, gamma_spend=0.0):
     """BG/NBD with alpha_i = alpha exp(-gamma s_i) (Fader & Hardie 2007), s ~ N(0, 1); three
     continuous survey items (first loading 1, so the latent metric is s) for n_resp customers."""
     rng = np.random.default_rng(seed)
@@ -30,7 +30,11 @@ def simulate(gamma, n=4000, n_resp=1800, seed=1):
         tx[ok] = t[ok]
         alive = ok & (rng.uniform(size=n) > p)
     beh = pd.DataFrame({"id": np.arange(n), "frequency": x, "recency": tx, "T": T,
-                        "monetary_value": np.where(x > 0, rng.gamma(4, 10, n), 0.0)})
+                        "monetary_value": 0.0})
+    # Gamma-Gamma spend: nu_i ~ Gamma(q, v exp(gamma_spend s)), the mean of x Gamma(p, nu_i) amounts
+    nu = rng.gamma(4.0, 1 / (15.0 * np.exp(gamma_spend * s)))
+    rep = x > 0
+    beh.loc[rep, "monetary_value"] = rng.gamma(3.0 * x[rep], 1 / (nu[rep] * x[rep]))
     who = rng.choice(n, n_resp, replace=False)
     sv = s[who]
     survey = pd.DataFrame({"id": who, **{f"y{j + 1}": 5 + l * sv + rng.normal(0, 0.6, n_resp)
@@ -39,15 +43,14 @@ def simulate(gamma, n=4000, n_resp=1800, seed=1):
 
 
 def fit(beh, survey, **kw):
-    return fit_value_chain(beh, MODEL, survey=survey, customer="id", clv_model="bgnbd", spend="monetary_value",
+    return fit_value_chain(beh, MODEL, survey=survey, customer="id", clv_model="bgnbd", spend=kw.pop("spend", None),
                            horizon=52, discount_rate=0.002, n_boot=kw.pop("n_boot", 30), seed=3, progress=False,
                            **kw)
 
 
 def true_clv_per_unit(res, beh, survey, gamma):
     """The estimand at the true parameters on this base (same functional, same satisfaction nodes)."""
-    spec = btyd.BTYDSpec(beh, MODEL, "SAT", ("frequency", "recency", "T"), "monetary_value", None, survey, "id",
-                         None)
+    spec = btyd.BTYDSpec(beh, MODEL, "SAT", ("frequency", "recency", "T"), None, None, survey, "id", None)
     st = btyd._stage(spec, "bgnbd")
     st["theta"] = np.r_[np.log([TRUTH[k] for k in ("r", "alpha", "a", "b")]), gamma]
     x, tx, T = (beh[c].to_numpy(float)[:, None] for c in ("frequency", "recency", "T"))
@@ -89,6 +92,16 @@ def test_pareto_nbd_runs_and_finds_the_direction():
                           horizon=52, discount_rate=0.002, n_boot=0, seed=1, progress=False)
     assert 0.2 < res.params["gamma"] < 0.6
     assert res.params["clv_per_unit"] > 0
+
+
+def test_gamma_gamma_spend_with_the_latent_covariate():
+    beh, survey = simulate(0.4, n=2500, n_resp=1000, seed=7, gamma_spend=0.3)
+    res = fit(beh, survey, spend="monetary_value", n_boot=0)
+    assert abs(res.params["gamma_spend"] - 0.3) < 0.1
+    assert abs(res.params["gamma"] - 0.4) < 0.12
+    # the population mean spend p v / (q - 1) = 3 * 15 / 3 = 15 at satisfaction 0
+    assert abs(res.params["mean_spend"] - 15) < 2
+    assert "Gamma-Gamma" in res.methods_text()
 
 
 def test_bad_input():

@@ -15,7 +15,8 @@ a non-respondent's population distribution ``N(0, phi)``):
 Value of a point: for each customer the expected discounted purchases over the horizon given
 her history (:func:`cxmodels.clv.discounted_purchases`, discount :math:`(1+d)^{-t}`,
 :func:`cxmodels.clv.discount_factor`) with satisfaction shifted by ``u``, averaged over her
-posterior of satisfaction given her answers *and* behaviour, times the mean amount per purchase;
+posterior of satisfaction given her answers *and* behaviour, times her expected amount per purchase
+(Gamma-Gamma with the same latent covariate, :math:`v_i = v e^{\gamma_m s}`, when ``spend`` is given);
 the effect of ``per`` is the base average of ``CLV(per) - CLV(0)``. Intervals: the chain's
 bootstrap of customers, both steps refitted from the main fit (Newton steps, warm start).
 
@@ -107,20 +108,34 @@ class BTYDSpec(_Spec):
                              "needs at least 10")
 
 
-def _row_ll(kind, theta, x, tx, T, S):
-    """Per-(row, node) log-likelihood and its derivatives in the five parameters, each (n, q)."""
+def _row_ll(kind, theta, x, tx, T, S, m=None):
+    r"""Per-(row, node) log-likelihood and its derivatives in the parameters, each (n, q).
+
+    ``theta``: log r, log alpha, log a|s, log b|beta, gamma; with mean spend ``m`` also the
+    Gamma-Gamma log p, log q, log v and its satisfaction coefficient (repeat buyers only:
+    :math:`v_i = v e^{\gamma_m s}`, the expected spend scales by :math:`e^{\gamma_m s}`).
+    """
     p = np.exp(theta[:4])
     g = theta[4]
     if kind == "bgnbd":
         ll, d = cov.bgnbd_row_loglik_grad(dict(r=p[0], alpha=p[1], a=p[2], b=p[3]), x, tx, T, g * S)
-        return ll, [d["r"], d["alpha"], d["a"], d["b"], -S * d["alpha"]]
-    ll, d = cov.pareto_nbd_row_loglik_grad(dict(r=p[0], alpha=p[1], s=p[2], beta=p[3]), x, tx, T, g * S)
-    return ll, [d["r"], d["alpha"], d["s"], d["beta"], -S * d["alpha"]]
+        out = [d["r"], d["alpha"], d["a"], d["b"], -S * d["alpha"]]
+    else:
+        ll, d = cov.pareto_nbd_row_loglik_grad(dict(r=p[0], alpha=p[1], s=p[2], beta=p[3]), x, tx, T, g * S)
+        out = [d["r"], d["alpha"], d["s"], d["beta"], -S * d["alpha"]]
+    if m is None:
+        return ll, out
+    rep = x > 0
+    gp = np.exp(theta[5:8])
+    llm, dm = cov.gamma_gamma_row_loglik_grad(dict(p=gp[0], q=gp[1], v=gp[2]), np.where(rep, x, 1.0),
+                                              np.where(rep, m, 1.0), theta[8] * S)
+    ll = ll + np.where(rep, llm, 0.0)
+    return ll, out + [np.where(rep, dm[k], 0.0) for k in ("p", "q", "v")] + [np.where(rep, S * dm["v"], 0.0)]
 
 
-def _posterior(kind, theta, x, tx, T, S, logw):
+def _posterior(kind, theta, x, tx, T, S, logw, m=None):
     """Rows' log-likelihood, derivatives and posterior weights over the nodes (given behaviour)."""
-    ll, d = _row_ll(kind, theta, x, tx, T, S)
+    ll, d = _row_ll(kind, theta, x, tx, T, S, m)
     L = ll + logw
     top = L.max(axis=1, keepdims=True)
     E = np.exp(L - top)
@@ -128,21 +143,24 @@ def _posterior(kind, theta, x, tx, T, S, logw):
     return np.log(tot) + top[:, 0], d, E / tot[:, None]
 
 
-def _fit(kind, x, tx, T, S, logw, w, theta0=None, hinv=None):
+def _fit(kind, x, tx, T, S, logw, w, m=None, theta0=None, hinv=None):
     n = float(len(x) if w is None else w.sum())
     ww = np.ones(len(x)) if w is None else w
 
     def f(th):
         with np.errstate(all="ignore"):
-            lli, d, P = _posterior(kind, th, x, tx, T, S, logw)
+            lli, d, P = _posterior(kind, th, x, tx, T, S, logw, m)
         val = -(lli @ ww) / n
         grad = -np.array([((P * dk).sum(axis=1)) @ ww for dk in d]) / n
         if not np.isfinite(val):
-            return 1e10, np.zeros(5)
+            return 1e10, np.zeros(len(th))
         return val, grad
 
     if theta0 is None:
         theta0 = np.array([0.0, np.log(max(T.mean(), 1.0)), 0.0, 0.0 if kind == "bgnbd" else np.log(T.mean()), 0.0])
+        if m is not None:
+            # p = 1, q = 3, v = 2 mean(m): the population mean spend p v / (q - 1) starts at the sample's
+            theta0 = np.r_[theta0, 0.0, np.log(3.0), np.log(2 * max(m[x > 0].mean(), 1e-9)), 0.0]
     if hinv is not None:
         th, val, ok = chord_newton(f, theta0, hinv, tol=1e-3)
         if ok:
@@ -173,15 +191,15 @@ def _stage(spec, kind, w=None, warm=None):
         S[resp], logw[resp] = SR, lwR
         S[~resp], logw[~resp] = np.sqrt(phi) * nx, nlw
     xc, txc, Tc = x[:, None], tx[:, None], T[:, None]
-    theta, ll, ok, hinv = _fit(kind, xc, txc, Tc, S, logw, w, warm.get("theta"), warm.get("hinv"))
+    mc = beh[spec.spend].to_numpy(float)[:, None] if spec.spend else None
+    theta, ll, ok, hinv = _fit(kind, xc, txc, Tc, S, logw, w, mc, warm.get("theta"), warm.get("hinv"))
     ww = np.ones(len(x)) if w is None else w
     if spec.spend:
-        m = beh[spec.spend].to_numpy(float)
-        rep = (x > 0) & (ww > 0)
-        mean_spend = float((m * x * ww)[rep].sum() / (x * ww)[rep].sum()) if rep.any() else float("nan")
+        p, q, v = np.exp(theta[5:8])
+        mean_spend = p * v / (q - 1) if q > 1 else float("nan")    # Gamma-Gamma population mean at s = 0
     else:
         mean_spend = 1.0
-    _, _, P = _posterior(kind, theta, xc, txc, Tc, S, logw)
+    _, _, P = _posterior(kind, theta, xc, txc, Tc, S, logw, mc)
     return dict(theta=theta, ll=ll, converged=ok, phi=phi, mean_spend=mean_spend, S=S, logw=logw, P=P, w=ww,
                 warm={"theta": theta, "hinv": hinv, "ordinal": ordinal,
                       "ordinal_hinv": getattr(ordinal, "hess_inv", None)})
@@ -209,14 +227,22 @@ def _clv(kind, st, spec, shift, econ):
         fn = lambda t: cov.pareto_nbd_conditional_purchases(pars, t, x, tx, T, lp)
     with np.errstate(all="ignore"):
         disc, _ = discounted_purchases(fn, horizon=econ["horizon"], discount_rate=econ["discount_rate"])
+    if spec.spend:
+        gp = np.exp(th[5:8])
+        m = spec.behaviour[spec.spend].to_numpy(float)[rows, None]
+        disc = disc * cov.gamma_gamma_expected_spend(dict(p=gp[0], q=gp[1], v=gp[2]), x, m, th[8] * (S + shift))
+    else:
+        disc = disc * st["mean_spend"]
     per_row = (P * disc).sum(axis=1)
-    return st["mean_spend"] * float(per_row @ st["w"][rows] / st["w"].sum())
+    return float(per_row @ st["w"][rows] / st["w"].sum())
 
 
 def _effects(kind, st, spec, econ, per):
     base, up = _clv(kind, st, spec, 0.0, econ), _clv(kind, st, spec, per, econ)
     p = np.exp(st["theta"][:4])
     out = dict(zip(["r", "alpha", "a" if kind == "bgnbd" else "s", "b" if kind == "bgnbd" else "beta"], p))
+    if spec.spend:
+        out.update(zip(["gg_p", "gg_q", "gg_v", "gamma_spend"], np.r_[np.exp(st["theta"][5:8]), st["theta"][8]]))
     out.update(gamma=st["theta"][4], satisfaction_sd=np.sqrt(st["phi"]), mean_spend=st["mean_spend"],
                clv_mean=base, clv_per_unit=up - base, purchase_rate_ratio_per_unit=np.exp(st["theta"][4] * per))
     return out
@@ -321,7 +347,9 @@ class BTYDChainResult(Result):
                 "distribution for non-respondents (assumed to respond at random), so the value of a point is for "
                 "the whole base. CLV was the expected number of purchases given each customer's history over "
                 f"{o['horizon']:g} time units, discounted by (1 + d)^-t with d = {o['discount_rate']:.4g} per time "
-                f"unit, times the mean amount per purchase, averaged over the base ({refs.GUPTA_2004.cite}). ")
+                f"unit, times " + ("the expected amount per purchase of the Gamma-Gamma model with satisfaction as a "
+                          "covariate of its scale (same integration)" if o["spend"] else "one (value in purchases)")
+                + f", averaged over the base ({refs.GUPTA_2004.cite}). ")
         if len(self.replicates) >= 2:
             pct = f"{100 * o['level']:.0f}%"
             text += (f"Uncertainty was propagated through both steps by {len(self.replicates)} bootstrap resamples "
