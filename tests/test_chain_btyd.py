@@ -7,6 +7,7 @@ import pytest
 
 from cxmodels.chain import fit_value_chain
 from cxmodels.chain import btyd
+from badinput import assert_clean, variants
 from cxmodels.errors import InputError
 
 TRUTH = dict(r=0.8, alpha=6.0, a=0.8, b=2.5)
@@ -115,3 +116,13 @@ def test_bad_input():
     with pytest.raises(InputError, match="0 <= recency <= T"):
         fit(bad, survey, n_boot=0)
     assert bad.loc[3, "recency"] > bad.loc[3, "T"]      # not modified
+
+
+_SMALL = simulate(0.4, n=300, n_resp=120, seed=11)
+_COLS = ["frequency", "recency", "T", "monetary_value"]
+
+
+@pytest.mark.parametrize("name, frame", variants(_SMALL[0], _COLS), ids=[n for n, _ in variants(_SMALL[0], _COLS)])
+def test_bad_input_sweep(name, frame):
+    assert_clean(fit_value_chain, frame, MODEL, survey=_SMALL[1], customer="id", clv_model="bgnbd",
+                 spend="monetary_value", n_boot=0, seed=1, progress=False)
