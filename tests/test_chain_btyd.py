@@ -111,6 +111,8 @@ def test_bad_input():
         fit_value_chain(beh, MODEL, survey=survey, customer="id", clv_model="bg/nbd")
     with pytest.raises(InputError, match=r"\['recency', 'T'\]"):
         fit(beh.drop(columns=["recency", "T"]), survey, n_boot=0)
+    with pytest.raises(InputError, match="spend='spend' names no column"):
+        fit(beh, survey, n_boot=0, spend="spend")
     bad = beh.copy()
     bad.loc[3, "recency"] = bad.loc[3, "T"] + 1
     with pytest.raises(InputError, match="0 <= recency <= T"):

@@ -77,7 +77,10 @@ class BTYDSpec(_Spec):
             self.driver_items = []
             self.model_items = list(dict.fromkeys(s.rhs for s in parse(model) if s.op == "=~"))
         cols = self.rfm + ([spend] if spend else [])
-        missing = [c for c in cols if c not in data.columns]
+        if spend and spend not in data.columns:
+            raise InputError(f"spend={spend!r} names no column of data: give the mean-spend column of the RFM "
+                             "summary (spend='monetary_value') or spend=None (value in purchases)")
+        missing = [c for c in self.rfm if c not in data.columns]
         if missing:
             raise InputError(f"the {'/'.join(self.rfm)} model needs the RFM columns {missing}, which data lacks "
                              "(pass the transaction log through cxmodels.clv.rfm_summary first)")
@@ -270,8 +273,10 @@ def fit_btyd_chain(data, model, *, clv_model, survey, customer, satisfaction, sc
         w = np.bincount(rng.integers(0, n, n), minlength=n).astype(float)
         try:
             st = _stage(spec, clv_model, w=w, warm=main["warm"])
-            reps.append(_effects(clv_model, st, spec, econ, per)) if st["converged"] else None
-            n_fail += not st["converged"]
+            if st["converged"]:
+                reps.append(_effects(clv_model, st, spec, econ, per))
+            else:
+                n_fail += 1
         except (np.linalg.LinAlgError, ValueError, FloatingPointError, IndexError, CXModelsError):
             n_fail += 1
         bar.update()
