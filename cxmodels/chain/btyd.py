@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
+from scipy import optimize
 
 from .. import plotting
 from .._results import Result
@@ -40,22 +40,12 @@ from ..clv import covariates as cov
 from ..clv import discounted_purchases
 from ..errors import ConvergenceWarning, CXModelsError, EstimationError, InputError
 from ..provenance import make_provenance
-from ..references import ref
 from . import references as refs
 from .behaviour import chord_newton, warm_inverse
 from .links import _GH_LW, _GH_X, _as_scale, _constructs, _items_of, _measure, _Spec
 
 MODELS = ("bgnbd", "pareto_nbd")
-FADER_HARDIE_2007 = ref("Fader, P. S., & Hardie, B. G. S. (2007). Incorporating time-invariant covariates into the "
-                        "Pareto/NBD and BG/NBD models. http://brucehardie.com/notes/019/")
-FHL_2005 = ref("Fader, P. S., Hardie, B. G. S., & Lee, K. L. (2005). \"Counting your customers\" the easy way: An "
-               "alternative to the Pareto/NBD model. Marketing Science, 24(2), 275-284.")
-SMC_1987 = ref("Schmittlein, D. C., Morrison, D. G., & Colombo, R. (1987). Counting your customers: Who are they "
-               "and what will they do next? Management Science, 33(1), 1-24.")
 _KEEP = 12
-_NAMES = {"bgnbd": ["log_r", "log_alpha", "log_a", "log_b", "gamma"],
-          "pareto_nbd": ["log_r", "log_alpha", "log_s", "log_beta", "gamma"]}
-
 
 class BTYDSpec(_Spec):
     """Validated inputs: every customer's RFM summary, aligned with the respondents' answers."""
@@ -325,9 +315,9 @@ class BTYDChainResult(Result):
         return self._table[self._table["kind"] == "effect"].drop(columns="kind")
 
     def _cited(self):
-        model = FHL_2005 if self._options["clv_model"] == "bgnbd" else SMC_1987
+        model = refs.FHL_2005 if self._options["clv_model"] == "bgnbd" else refs.SMC_1987
         boot = (refs.EFRON_1993,) if len(self.replicates) >= 2 else ()
-        return (model, FADER_HARDIE_2007, refs.GUPTA_2004) + boot
+        return (model, refs.FADER_HARDIE_2007, refs.GUPTA_2004) + boot
 
     def plot(self, ax=None):
         """The CLV change per unit of satisfaction: bootstrap distribution and estimate."""
@@ -343,11 +333,11 @@ class BTYDChainResult(Result):
     def methods_text(self) -> str:
         o, t = self._options, self._table
         name = "BG/NBD" if o["clv_model"] == "bgnbd" else "Pareto/NBD"
-        model = FHL_2005 if o["clv_model"] == "bgnbd" else SMC_1987
+        model = refs.FHL_2005 if o["clv_model"] == "bgnbd" else refs.SMC_1987
         clv = t.loc["clv_per_unit"]
         text = (f"Repeat purchasing of all {o['n_customers']} customers ({o['n_respondents']} of whom answered the "
                 f"survey) followed the {name} model ({model.cite}) with satisfaction as a time-invariant covariate "
-                f"of the purchase rate as in {FADER_HARDIE_2007.cite}; its likelihood was integrated over each "
+                f"of the purchase rate as in {refs.FADER_HARDIE_2007.cite}; its likelihood was integrated over each "
                 "respondent's posterior of satisfaction given her answers and over satisfaction's population "
                 "distribution for non-respondents (assumed to respond at random), so the value of a point is for "
                 "the whole base. CLV was the expected number of purchases given each customer's history over "

@@ -31,3 +31,9 @@ MUTHEN_1984 = ref("Muthen, B. (1984). A general structural equation model with d
                   "and continuous latent variable indicators. Psychometrika, 49(1), 115-132.")
 LITTLE_1993 = ref("Little, R. J. A. (1993). Pattern-mixture models for multivariate incomplete data. Journal of "
                   "the American Statistical Association, 88(421), 125-134.")
+FADER_HARDIE_2007 = ref("Fader, P. S., & Hardie, B. G. S. (2007). Incorporating time-invariant covariates into the "
+                        "Pareto/NBD and BG/NBD models. http://brucehardie.com/notes/019/")
+FHL_2005 = ref("Fader, P. S., Hardie, B. G. S., & Lee, K. L. (2005). \"Counting your customers\" the easy way: An "
+               "alternative to the Pareto/NBD model. Marketing Science, 24(2), 275-284.")
+SMC_1987 = ref("Schmittlein, D. C., Morrison, D. G., & Colombo, R. (1987). Counting your customers: Who are they "
+               "and what will they do next? Management Science, 33(1), 1-24.")
