@@ -47,6 +47,7 @@ from .links import _GH_LW, _GH_X, _as_scale, _constructs, _items_of, _measure, _
 MODELS = ("bgnbd", "pareto_nbd")
 _KEEP = 12
 
+
 class BTYDSpec(_Spec):
     """Validated inputs: every customer's RFM summary, aligned with the respondents' answers."""
 
