@@ -120,6 +120,16 @@ def test_bad_input():
     assert bad.loc[3, "recency"] > bad.loc[3, "T"]      # not modified
 
 
+def test_options_the_btyd_chain_lacks_are_refused_not_ignored():
+    beh, survey = simulate(0.4, n=300, n_resp=100)
+    with pytest.raises(InputError, match="has no selection model yet"):
+        fit(beh, survey, n_boot=0, response="selection")
+    with pytest.raises(InputError, match="takes no n_jobs"):
+        fit(beh, survey, n_boot=0, n_jobs=2)
+    with pytest.raises(InputError, match="takes no sem_options"):
+        fit(beh, survey, n_boot=0, sem_options={"estimator": "MLR"})
+
+
 _SMALL = simulate(0.4, n=300, n_resp=120, seed=11)
 _COLS = ["frequency", "recency", "T", "monetary_value"]
 

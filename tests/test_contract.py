@@ -377,11 +377,22 @@ def test_every_public_function_is_classified():
 _CITATION = re.compile(r"([A-Z][A-Za-z'\-]+(?: et al\.| (?:&|and) [A-Z][A-Za-z'\-]+)?),? \(?(\d{4}[a-z]?)\)?")
 
 
-@pytest.mark.parametrize("name", sorted(FITS))
+def _btyd_chain():
+    from test_chain_btyd import MODEL, simulate
+    beh, survey = simulate(0.4, n=300, n_resp=120, seed=11)
+    return _cx("chain", "fit_value_chain")(beh, MODEL, survey=survey, customer="id", clv_model="bgnbd",
+                                           spend="monetary_value", n_boot=0, seed=1, progress=False)
+
+
+#: Further forms of a public fit whose result is another class (same surface required).
+VARIANTS = {"chain.fit_value_chain[bgnbd]": _btyd_chain}
+
+
+@pytest.mark.parametrize("name", sorted(FITS) + sorted(VARIANTS))
 def test_result_surface(name):
     with np.errstate(all="ignore"), __import__("warnings").catch_warnings():
         __import__("warnings").simplefilter("ignore")
-        res = FITS[name]()
+        res = (FITS.get(name) or VARIANTS[name])()
     assert isinstance(res, Result), f"{name} returned {type(res).__name__}, not a Result"
     table = res.summary()
     assert isinstance(table, pd.DataFrame) and len(table) > 0

@@ -4,7 +4,9 @@
   answered (Likert items by an ordinal-probit factor model, :mod:`.measurement`; continuous
   items by the CB-SEM), with measurement error carried (two-step, integrated likelihood,
   :mod:`.behaviour`), non-response that may depend on satisfaction (a selection model and a
-  sensitivity table) and uncertainty propagated by the bootstrap; :func:`index_point`.
+  sensitivity table) and uncertainty propagated by the bootstrap; with ``clv_model="bgnbd"`` or
+  ``"pareto_nbd"`` the noncontractual chain on the BTYD models (:mod:`.btyd`, a
+  ``BTYDChainResult``); :func:`index_point`.
 - :func:`evaluate_intervention`: an A/B test of a CX change judged on satisfaction and on
   the value it implies through the chain.
 
@@ -15,9 +17,10 @@ penalty-reward analysis, which link no domains, live in :mod:`cxmodels.drivers`.
 
 from __future__ import annotations
 
-__all__ = ["fit_value_chain", "ValueChainResult", "index_point", "evaluate_intervention", "InterventionResult"]
+__all__ = ["fit_value_chain", "ValueChainResult", "BTYDChainResult", "index_point", "evaluate_intervention",
+           "InterventionResult"]
 
-_WHERE = {"fit_value_chain": "links", "ValueChainResult": "links", "index_point": "links",
+_WHERE = {"fit_value_chain": "links", "ValueChainResult": "links", "index_point": "links", "BTYDChainResult": "btyd",
           "evaluate_intervention": "intervention", "InterventionResult": "intervention"}
 
 

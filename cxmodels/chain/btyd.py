@@ -7,7 +7,7 @@ Morrison & Colombo 1987) model of every customer's RFM summary (``frequency``, `
 process as a time-invariant covariate (Fader & Hardie 2007), :math:`\alpha_i = \alpha e^{-\gamma s}`,
 so the expected purchase rate scales by :math:`e^{\gamma s}`. The row likelihoods are those of
 :mod:`cxmodels.clv.covariates`; each is integrated over the same satisfaction nodes as the
-Weibull path (:func:`cxmodels.chain.links._measure`: a respondent's posterior given her answers,
+Weibull path (:func:`cxmodels.chain.survey._measure`: a respondent's posterior given her answers,
 a non-respondent's population distribution ``N(0, phi)``):
 
     log L_i = log sum_k exp(logw_ik) p(x_i, t_x_i, T_i | s_ik).
@@ -42,7 +42,7 @@ from ..errors import ConvergenceWarning, CXModelsError, EstimationError, InputEr
 from ..provenance import make_provenance
 from . import references as refs
 from .behaviour import chord_newton, warm_inverse
-from .links import _GH_LW, _GH_X, _as_scale, _constructs, _items_of, _measure, _Spec
+from .survey import _GH_LW, _GH_X, _as_scale, _constructs, _items_of, _measure, _Spec
 
 MODELS = ("bgnbd", "pareto_nbd")
 _KEEP = 12

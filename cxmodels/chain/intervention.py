@@ -26,13 +26,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-import warnings
 
 from .. import plotting
 from .._results import Decision, Result
 from .._validation import (as_generator, check_count, check_level, require_columns, require_frame,
                            require_unique_columns, resolve_seed, rows_text)
-from ..errors import CXModelsWarning, InputError
+from ..errors import InputError
 from ..provenance import make_provenance
 from . import references as refs
 
@@ -142,7 +141,6 @@ def _calibrated_eap(chain, data):
     regression on s has slope rho = Var(EAP) / phi: EAP / rho, with rho from the base's
     respondents, is (to first order) conditionally unbiased, like a Bartlett score.
     """
-    from .measurement import fit_ordinal_factor  # noqa: F401  (the model type lives there)
     spec, main = chain._spec, chain._main
     out = {}
     for name, model, items in ((spec.sat, main.ordinal, spec.sat_items),
@@ -183,10 +181,6 @@ class InterventionResult(Result):
                 seen.add(r)
                 cited.append(r)
         self._references = tuple(cited)
-
-    def _note(self, message: str) -> None:
-        self._warnings.append(message)
-        warnings.warn(message, CXModelsWarning, stacklevel=3)
 
     def _interval(self, x):
         a = 1 - self._options["level"]
