@@ -41,6 +41,21 @@ def _validate(data, v, group, missing, estimator, level):
     checks.require_variance(data, model_vars)
 
 
+def _identified_table(model, G, meanstructure, std_lv, fixed_x, group_equal, source: str):
+    """The parameter table, its free parameters ``q`` and degrees of freedom, refusing a model with more
+    free parameters than sample moments (fixed covariates' moments are not the model's)."""
+    table, v, defined = build(model, n_groups=G, meanstructure=meanstructure, std_lv=std_lv,
+                              fixed_x=fixed_x, group_equal=group_equal)
+    q = int(table["pid"].max() + 1)
+    k = lambda n: n * (n + 1) // 2 + (n if meanstructure else 0)
+    df = G * (k(len(v.observed)) - k(len(v.exogenous_x))) - q
+    if df < 0:
+        raise IdentificationError(
+            f"the model has {q} free parameters but {source} give only {q + df} sample moments "
+            f"({df} degrees of freedom): it is not identified; fix or constrain parameters")
+    return table, v, defined, q, df
+
+
 def fit_sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "ML",
             missing: str = "listwise", group: str | None = None, group_equal=(), std_lv: bool = False,
             meanstructure: bool | None = None, fixed_x: bool = True, ordered=None, parameterization: str = "delta",
@@ -206,16 +221,7 @@ def fit_sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "M
     # (under FIML on the complete rows: a dependence there holds wherever the items are observed)
     checks.require_independent_items(arrays, group_labels, v0.observed, group)
     G = len(arrays)
-    table, v, defined = build(model, n_groups=G, meanstructure=meanstructure, std_lv=std_lv,
-                              fixed_x=fixed_x, group_equal=group_equal)
-    q = int(table["pid"].max() + 1)
-    p, px = len(v.observed), len(v.exogenous_x)
-    moments = lambda k: k * (k + 1) // 2 + (k if meanstructure else 0)
-    df = G * (moments(p) - moments(px)) - q
-    if df < 0:
-        raise IdentificationError(
-            f"the model has {q} free parameters but the data give only {q + df} sample moments "
-            f"({df} degrees of freedom): it is not identified; fix or constrain parameters")
+    table, v, defined, q, df = _identified_table(model, G, meanstructure, std_lv, fixed_x, group_equal, "the data")
     n_min = min(len(a) for a in arrays)
     if sum(len(a) for a in arrays) <= q:
         raise InputError(f"{sum(len(a) for a in arrays)} rows cannot identify {q} free parameters")
@@ -273,16 +279,8 @@ def _fit_sample_statistics(model, data, *, estimator, missing, group, group_equa
         meanstructure = G > 1
     if meanstructure and not has_means:
         raise InputError("a mean structure (meanstructure=True, or several groups) needs sample_mean")
-    table, v, defined = build(model, n_groups=G, meanstructure=meanstructure, std_lv=std_lv,
-                              fixed_x=fixed_x, group_equal=group_equal)
-    q = int(table["pid"].max() + 1)
-    p, px = len(v.observed), len(v.exogenous_x)
-    k = lambda n: n * (n + 1) // 2 + (n if meanstructure else 0)
-    df = G * (k(p) - k(px)) - q
-    if df < 0:
-        raise IdentificationError(
-            f"the model has {q} free parameters but the sample statistics give only {q + df} moments "
-            f"({df} degrees of freedom): it is not identified; fix or constrain parameters")
+    table, v, defined, q, df = _identified_table(model, G, meanstructure, std_lv, fixed_x, group_equal,
+                                                 "the sample statistics")
     try:
         core = fit_core(table, v, None, fiml=False, meanstructure=meanstructure, moments=moments)
     except (FloatingPointError, np.linalg.LinAlgError, ValueError, TypeError) as exc:
