@@ -84,22 +84,7 @@ class BTYDSpec(_Spec):
         if len(bad):
             raise InputError(f"the RFM columns {self.rfm} need integer frequency >= 0 and 0 <= recency <= T, "
                              f"T > 0 (recency 0 without repeat purchases); {len(bad)} rows do not ({rows_text(bad)})")
-        if reliability is not None and (isinstance(reliability, bool) or not isinstance(reliability, (int, float))
-                                        or not 0 < reliability <= 1):
-            raise InputError(f"reliability must lie in (0, 1], got {reliability}")
-        self.behaviour = data
-        self.resp, self.survey = self._align(data, survey)
-        if model is not None:
-            self._check_scale()
-        else:
-            where = "survey" if survey is not None else "data"
-            require_columns(self.survey, [satisfaction], where)
-            require_numeric(self.survey, [satisfaction], where)
-            require_no_missing(self.survey, [satisfaction], where)
-            require_finite(self.survey, [satisfaction], where)
-        if self.resp.sum() < 10:
-            raise InputError(f"only {int(self.resp.sum())} customers answered the survey: the measurement model "
-                             "needs at least 10")
+        self._attach_survey(data, survey, model, satisfaction, reliability)
 
 
 def _row_ll(kind, theta, x, tx, T, S, m=None):

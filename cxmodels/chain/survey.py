@@ -89,6 +89,11 @@ class _Spec:
             if len(bad):
                 raise InputError(f"column {purchases!r} must hold non-negative counts; {len(bad)} rows do not "
                                  f"({rows_text(bad)})")
+        self._attach_survey(data, survey, model, satisfaction, reliability)
+
+    def _attach_survey(self, data, survey, model, satisfaction, reliability):
+        """Check ``reliability``, join the survey to the behaviour rows by customer and check
+        the items' scale (or the observed satisfaction score); at least 10 respondents."""
         if reliability is not None and (isinstance(reliability, bool) or not isinstance(reliability, (int, float))
                                         or not 0 < reliability <= 1):
             raise InputError(f"reliability must lie in (0, 1], got {reliability}")
@@ -96,12 +101,12 @@ class _Spec:
         self.resp, self.survey = self._align(data, survey)
         if model is not None:
             self._check_scale()
-        elif satisfaction not in self.survey.columns:
-            require_columns(self.survey, [satisfaction], "survey" if survey is not None else "data")
-        if model is None:
-            require_numeric(self.survey, [satisfaction], "survey" if survey is not None else "data")
-            require_no_missing(self.survey, [satisfaction], "survey" if survey is not None else "data")
-            require_finite(self.survey, [satisfaction], "survey" if survey is not None else "data")
+        else:
+            where = "survey" if survey is not None else "data"
+            require_columns(self.survey, [satisfaction], where)
+            require_numeric(self.survey, [satisfaction], where)
+            require_no_missing(self.survey, [satisfaction], where)
+            require_finite(self.survey, [satisfaction], where)
         if self.resp.sum() < 10:
             raise InputError(f"only {int(self.resp.sum())} customers answered the survey: the measurement model "
                              "needs at least 10")
