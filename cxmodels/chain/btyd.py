@@ -233,8 +233,15 @@ _EFFECTS = {"clv_mean": "mean expected discounted CLV over the horizon (whole ba
 
 
 def fit_btyd_chain(data, model, *, clv_model, survey, customer, satisfaction, scale, rfm, spend, reliability,
-                   horizon, discount_rate, per, n_boot, rng, seed_rec, level, bar):
-    """The BTYD branch of :func:`cxmodels.chain.fit_value_chain` (arguments already checked there)."""
+                   horizon, discount_rate, per, n_boot, rng, seed_rec, level, bar, response=None, n_jobs=1):
+    """The BTYD branch of :func:`cxmodels.chain.fit_value_chain` (arguments other than ``response``
+    and ``n_jobs`` already checked there)."""
+    if n_jobs != 1:
+        raise InputError(f"clv_model={clv_model!r} takes no n_jobs (yet)")
+    if response not in (None, "random"):
+        # non-respondents enter at random through satisfaction's population distribution
+        raise InputError(f"clv_model={clv_model!r} has no selection model yet: response must be 'random' "
+                         f"(non-respondents at random), got {response!r}")
     spec = BTYDSpec(data, model, satisfaction, rfm, spend, reliability, survey, customer, scale)
     econ = dict(horizon=horizon, discount_rate=discount_rate)
     try:

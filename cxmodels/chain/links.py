@@ -459,16 +459,11 @@ def fit_value_chain(data: pd.DataFrame, model: str | None = None, *, survey: pd.
 
 
 def _btyd(data, model, a):
-    """The noncontractual chain (:mod:`cxmodels.chain.btyd`) with the options it supports."""
+    """The noncontractual chain (:mod:`cxmodels.chain.btyd`), which checks the options it supports."""
     from .btyd import fit_btyd_chain
     given = [k for k in ("driver", "monthly_revenue", "sem_options") if a[k] is not None]
-    given += ["n_jobs"] if a["n_jobs"] != 1 else []
     if given:
         raise InputError(f"clv_model={a['clv_model']!r} takes no {', '.join(given)} (yet)")
-    if a["response"] not in (None, "random"):
-        # non-respondents enter at random through satisfaction's population distribution
-        raise InputError(f"clv_model={a['clv_model']!r} has no selection model yet: response must be 'random' "
-                         f"(non-respondents at random), got {a['response']!r}")
     rng, seed_rec = resolve_seed(a["seed"])
     n_boot = check_count(a["n_boot"], "n_boot")
     bar = Progress(1 + n_boot, "value chain", a["progress"])
@@ -478,7 +473,7 @@ def _btyd(data, model, a):
                           horizon=_check_number(a["horizon"], "horizon", low=0.0),
                           discount_rate=_check_number(a["discount_rate"], "discount_rate", low=-1.0),
                           per=_check_number(a["per"], "per"), n_boot=n_boot, rng=rng, seed_rec=seed_rec,
-                          level=check_level(a["level"]), bar=bar)
+                          level=check_level(a["level"]), bar=bar, response=a["response"], n_jobs=a["n_jobs"])
 
 
 class ValueChainResult(Result):
