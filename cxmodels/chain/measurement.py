@@ -27,7 +27,7 @@ resample changes only the pattern counts, so refits are cheap.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import optimize, special, stats
@@ -55,12 +55,55 @@ def _logdiff_cdf(a, b):
     return out
 
 
+@dataclass(frozen=True, eq=False)
+class _Patterns:
+    """The distinct answer patterns of one data set, computed once: a bootstrap resample of it
+    changes only their counts (``np.bincount(inv, weights=w)``), never the patterns, so refits
+    and posteriors reuse them instead of re-running ``np.unique`` over the rows.
+
+    ``Y`` and ``cats`` identify the data set (:func:`_patterns` checks them before reusing);
+    ``pats`` (m, J) the patterns' category codes, ``inv`` (n,) each row's pattern, and
+    ``onehot`` (sum of categories, m) the indicator of each item's category per pattern (all
+    items stacked), which turns a (pattern x node) mass into a (category x node) one by one
+    product.
+    """
+
+    Y: np.ndarray
+    cats: tuple
+    pats: np.ndarray
+    inv: np.ndarray
+    onehot: np.ndarray
+
+    def matches(self, Y, cats) -> bool:
+        return (self.Y.shape == np.shape(Y) and len(self.cats) == len(cats)
+                and all(a is b or np.array_equal(a, b) for a, b in zip(self.cats, cats))
+                and np.array_equal(self.Y, Y))
+
+
+def _patterns(Y, cats, cached: _Patterns | None = None) -> _Patterns:
+    """The answer patterns of ``Y`` under ``cats``; ``cached`` is reused when it is for the same data."""
+    Y = np.asarray(Y, float)
+    if cached is not None and cached.matches(Y, cats):
+        return cached
+    pats, inv = np.unique(_codes(Y, cats), axis=0, return_inverse=True)
+    return _Patterns(Y.copy(), tuple(np.asarray(c) for c in cats), pats, np.asarray(inv).ravel(),
+                     _onehot(pats, cats))
+
+
+def _onehot(pats, cats):
+    """(sum over items of their categories, m): row ``off_j + c`` is 1 where item j answers c."""
+    return np.concatenate([(pats[:, j][None, :] == np.arange(len(c))[:, None]).astype(float)
+                           for j, c in enumerate(cats)])
+
+
 @dataclass
 class OrdinalFactor:
     """A fitted one-factor ordinal-probit model (see the module docstring).
 
     ``theta``: ``[nu, log_sigma, log_phi]`` then, per other item, ``[lambda, tau_1,
     log(tau_2 - tau_1), ...]``. ``codes`` maps each item's answers to 0-based categories.
+    ``patterns``: the answer patterns of the data it was fitted to (reused by bootstrap refits
+    and by :meth:`posterior` on the same answers).
     """
 
     items: list
@@ -71,6 +114,7 @@ class OrdinalFactor:
     converged: bool
     n: int
     hess_inv: np.ndarray | None = None     # BFGS's inverse Hessian (per row): warm starts
+    patterns: _Patterns | None = field(default=None, repr=False)
 
     @property
     def phi(self) -> float:
@@ -94,12 +138,24 @@ class OrdinalFactor:
         (computed per answer pattern on a fine grid), weights reweighted by the exact
         posterior density, so ``sum exp(logw) f(S)`` is ``E[f(s) | answers]``.
         """
-        codes = self.codes(Y)
-        pats, inv = np.unique(codes, axis=0, return_inverse=True)
-        inv = np.asarray(inv).ravel()
+        S, logw, inv = self._pattern_posterior(Y)
+        return S[inv], logw[inv]
+
+    def posterior_mean(self, Y: np.ndarray) -> np.ndarray:
+        """Each row's posterior mean (EAP) of ``s``: :meth:`posterior`'s ``sum exp(logw) S``,
+        computed once per answer pattern."""
+        S, logw, inv = self._pattern_posterior(Y)
+        return (np.exp(logw) * S).sum(axis=1)[inv]
+
+    def _pattern_posterior(self, Y):
+        """:meth:`posterior` per distinct answer pattern, with each row's pattern."""
+        pt = _patterns(Y, self.cats, self.patterns)
+        pats = pt.pats
         sd0 = np.sqrt(self.phi)
         grid = sd0 * np.linspace(-7, 7, 113)     # locates the posterior; its weights are exact
-        lp = self.loglik_nodes(pats, grid) - 0.5 * (grid / sd0) ** 2
+        # shared nodes: the probit terms once per (category, node), then gathered per pattern
+        _, _, tab, off = _stacked(self.theta, self.cats, self.scale, grid)
+        lp = _pattern_logp(tab, off, pats) - 0.5 * (grid / sd0) ** 2
         w = np.exp(lp - lp.max(axis=1, keepdims=True))
         w /= w.sum(axis=1, keepdims=True)
         mean = w @ grid
@@ -110,7 +166,7 @@ class OrdinalFactor:
         lpost = self.loglik_nodes(pats, S) - 0.5 * (S / sd0) ** 2
         logw = lpost + (np.log(_AW) + 0.5 * _AX ** 2)[None, :]
         logw = logw - special.logsumexp(logw, axis=1, keepdims=True)
-        return S[inv], logw[inv]
+        return S, logw, pt.inv
 
 
 def _codes(Y, cats):
@@ -137,10 +193,6 @@ def n_params(cats) -> int:
     return 3 + sum(len(c) for c in cats[1:])
 
 
-def _pdf(x):
-    return np.where(np.isfinite(x), np.exp(-0.5 * np.where(np.isfinite(x), x, 0.0) ** 2), 0.0) / np.sqrt(2 * np.pi)
-
-
 def _bounds(theta, codes, cats, scale):
     """Per item: (upper, lower) bounds of each pattern's answer on the latent response's scale."""
     lo_s, hi_s = scale
@@ -165,61 +217,77 @@ def _item_logp(theta, codes, s, cats, scale):
     return total
 
 
-def _tables(theta, cats, scale, s):
-    """Per item, the standardized bounds ``a, b`` and ``log P(category | node)`` as
-    (categories x nodes) tables at shared nodes ``s``: an item has ten categories where a
-    sample has hundreds of answer patterns, so the probit terms are computed once per category."""
+def _stacked(theta, cats, scale, s):
+    """Every item's standardized category bounds ``a, b`` and ``log P(category | node)`` at
+    shared nodes ``s``, stacked as (sum of categories x nodes) tables, and each item's first row.
+
+    The probit terms are computed once per (category, node), where a sample has hundreds of
+    answer patterns and an item ten categories, and in one pass over all items.
+    """
     nu, sig = theta[0], np.exp(theta[1])
-    c0 = cats[0]
-    codes0 = [np.arange(len(c)) for c in cats]
-    width = max(len(c) for c in cats)
-    grid = np.zeros((width, len(cats)), dtype=np.int64)
-    for j, c in enumerate(codes0):
-        grid[:len(c), j] = c
-    bnd = _bounds(theta, grid, cats, scale)
-    out = []
-    u, l = bnd[0][0][:len(c0)], bnd[0][1][:len(c0)]
-    a, b = (u[:, None] - nu - s[None, :]) / sig, (l[:, None] - nu - s[None, :]) / sig
-    out.append((a, b, _logdiff_cdf(a, b)))
-    for j, ((u, l), (k, lam, tau, er)) in enumerate(zip(bnd[1:], _unpack(theta, cats)), start=1):
-        Kc = len(cats[j])
-        a, b = u[:Kc, None] - lam * s[None, :], l[:Kc, None] - lam * s[None, :]
-        out.append((a, b, _logdiff_cdf(a, b)))
+    lo_s, hi_s = scale
+    c0 = np.asarray(cats[0], float)
+    up, low, lam = [np.where(c0 >= hi_s, np.inf, c0 + 0.5)], [np.where(c0 <= lo_s, -np.inf, c0 - 0.5)], []
+    for k, lm, tau, er in _unpack(theta, cats):
+        # category c of an item lies between tau_{c-1} and tau_c (the extremes open)
+        up.append(np.concatenate([tau, [np.inf]]))
+        low.append(np.concatenate([[-np.inf], tau]))
+        lam.append(np.full(len(tau) + 1, lm))
+    n0 = len(c0)
+    u, l = np.concatenate(up), np.concatenate(low)
+    a, b = np.empty((u.size, s.size)), np.empty((u.size, s.size))
+    # marker: y* = nu + s + sigma e on the scale's own boundaries; others: y* = lambda s + e
+    a[:n0], b[:n0] = (u[:n0, None] - nu - s[None, :]) / sig, (l[:n0, None] - nu - s[None, :]) / sig
+    if u.size > n0:
+        ls = np.concatenate(lam)[:, None] * s[None, :]
+        a[n0:], b[n0:] = u[n0:, None] - ls, l[n0:, None] - ls
+    offsets = np.cumsum([0] + [len(c) for c in cats[:-1]])
+    return a, b, _logdiff_cdf(a, b), offsets
+
+
+def _pattern_logp(lp, offsets, codes):
+    """sum_j log P(y_j | node) per (pattern, node), gathered from the stacked tables."""
+    out = lp[offsets[0] + codes[:, 0]]
+    for j in range(1, codes.shape[1]):
+        out = out + lp[offsets[j] + codes[:, j]]
     return out
 
 
-def _negll(theta, codes, counts, cats, scale):
-    """Negative marginal log-likelihood of the pattern counts and its analytic gradient."""
+def _negll(theta, codes, counts, cats, scale, onehot=None):
+    """Negative marginal log-likelihood of the pattern counts and its analytic gradient.
+
+    ``onehot``: :func:`_onehot` of ``codes`` (computed here when not given; a bootstrap
+    refit passes the data set's once)."""
     sd = np.exp(theta[2] / 2)
     s = sd * _PX
     sig = np.exp(theta[1])
-    tabs = _tables(theta, cats, scale, s)
-    L = np.broadcast_to(_PLW, (codes.shape[0], s.size)).copy()
-    for j, (_, _, lp) in enumerate(tabs):
-        L += lp[codes[:, j]]
+    a, b, lp, off = _stacked(theta, cats, scale, s)
+    L = _PLW + _pattern_logp(lp, off, codes)
     top = L.max(axis=1, keepdims=True)
     ll = np.log(np.exp(L - top).sum(axis=1)) + top[:, 0]
     P = np.exp(L - ll[:, None]) * counts[:, None]          # posterior mass of each node, count-weighted
+    M = (_onehot(codes, cats) if onehot is None else onehot) @ P     # mass per (category, node)
+    fin_a, fin_b = np.isfinite(a), np.isfinite(b)
+    a0, b0 = np.where(fin_a, a, 0.0), np.where(fin_b, b, 0.0)
+    pr = np.exp(lp)
+    # M * phi(bound) / P(category): the score of each category's probability in its bounds
+    Ma = M * np.where(fin_a, np.exp(-0.5 * a0 ** 2), 0.0) / (np.sqrt(2 * np.pi) * pr)
+    Mb = M * np.where(fin_b, np.exp(-0.5 * b0 ** 2), 0.0) / (np.sqrt(2 * np.pi) * pr)
+    D = np.add.reduceat(Ma - Mb, off, axis=0)              # per item and node
+    A, B = Ma.sum(axis=1), Mb.sum(axis=1)                  # per category
     g = np.zeros_like(theta)
-    d_s = np.zeros(s.size)                                  # sum over items of M * d log P / d s
-    for j, (a, b, lp) in enumerate(tabs):
-        Kc = lp.shape[0]
-        M = (codes[:, j][None, :] == np.arange(Kc)[:, None]).astype(float) @ P    # mass per (category, node)
-        pr = np.exp(lp)
-        fa, fb = _pdf(a) / pr, _pdf(b) / pr
-        if j == 0:
-            g[0] = np.sum(M * (fa - fb)) * (-1 / sig)
-            g[1] = -np.sum(M * (fa * np.where(np.isfinite(a), a, 0) - fb * np.where(np.isfinite(b), b, 0)))
-            d_s += (M * (fa - fb)).sum(axis=0) * (-1 / sig)
-            continue
-        k, lam, tau, er = _unpack(theta, cats)[j - 1]
-        g[k] = np.sum(M * (fa - fb) * (-s[None, :]))
-        d_s += (M * (fa - fb)).sum(axis=0) * (-lam)
+    n0 = len(cats[0])
+    g[0] = D[0].sum() * (-1 / sig)
+    g[1] = -((Ma[:n0] * a0[:n0]).sum() - (Mb[:n0] * b0[:n0]).sum())
+    d_s = D[0] * (-1 / sig)                                 # sum over items of M * d log P / d s
+    for j, (k, lam, tau, er) in enumerate(_unpack(theta, cats), start=1):
+        g[k] = -(D[j] @ s)
+        d_s = d_s + D[j] * (-lam)
         # a category's upper bound is tau_c, its lower bound tau_{c-1}; then the chain rule of
         # tau = t1 + cumsum(exp(r))
-        A, B = (M * fa).sum(axis=1), (M * fb).sum(axis=1)
         K = len(tau)
-        d_tau = A[:K] - B[1:K + 1]
+        Aj, Bj = A[off[j]:off[j] + K + 1], B[off[j]:off[j] + K + 1]
+        d_tau = Aj[:K] - Bj[1:K + 1]
         g[k + 1] = d_tau.sum()
         if K > 1:
             g[k + 2:k + 1 + K] = er * np.cumsum(d_tau[::-1])[::-1][1:]
@@ -260,31 +328,33 @@ def categories(Y: np.ndarray, scale, min_count: int = 30) -> list:
 
 
 def fit_ordinal_factor(Y: np.ndarray, items, scale, *, cats=None, weights=None, theta0=None,
-                       hess_inv0=None) -> OrdinalFactor:
+                       hess_inv0=None, patterns: _Patterns | None = None) -> OrdinalFactor:
     """Marginal-ML fit of the one-factor ordinal-probit model to answers ``Y`` (n, J).
 
     ``weights`` are row counts (a bootstrap resample); ``theta0`` and ``hess_inv0`` (a previous
     fit's) warm-start the optimizer, so a bootstrap refit takes a few quasi-Newton steps.
+    ``patterns`` (a previous fit's :attr:`OrdinalFactor.patterns`) is reused when it is for the
+    same answers and categories, so a resample only recounts the patterns.
     """
     cats = categories(Y, scale) if cats is None else cats
-    codes = _codes(Y, cats)
-    pats, inv = np.unique(codes, axis=0, return_inverse=True)
+    pt = _patterns(Y, cats, patterns)
     w = np.ones(len(Y)) if weights is None else np.asarray(weights, float)
-    counts = np.bincount(np.asarray(inv).ravel(), weights=w, minlength=len(pats))
+    counts = np.bincount(pt.inv, weights=w, minlength=len(pt.pats))
     keep = counts > 0
-    pats, counts = pats[keep], counts[keep]
+    pats, counts, onehot = pt.pats[keep], counts[keep], pt.onehot[:, keep]
     x0 = _start(Y, cats, scale) if theta0 is None else np.asarray(theta0, float)
     n = float(counts.sum())
-    f = lambda th: tuple(v / n for v in _negll(th, pats, counts, cats, scale))
+    f = lambda th: tuple(v / n for v in _negll(th, pats, counts, cats, scale, onehot))
+    fitted = lambda x, ll, ok, hinv: OrdinalFactor(list(items), tuple(scale), cats, x, ll, ok, int(n), hinv, pt)
     if hess_inv0 is not None:
         # a bootstrap refit: Newton steps with the full sample's Hessian (see chord_newton)
         x, val, ok = chord_newton(f, x0, hess_inv0, tol=1e-3, max_steps=12)
         if ok:
-            return OrdinalFactor(list(items), tuple(scale), cats, x, -val * n, True, int(n), hess_inv0)
+            return fitted(x, -val * n, True, hess_inv0)
     opts = {"maxiter": 1000, "gtol": 1e-6}
     if hess_inv0 is not None:
         opts["hess_inv0"] = hess_inv0
     res = optimize.minimize(f, x0, jac=True, method="BFGS", options=opts)
     gmax = float(np.max(np.abs(res.jac)))
-    return OrdinalFactor(list(items), tuple(scale), cats, res.x, -res.fun * n, bool(res.success or gmax < 1e-5),
-                         int(n), hess_inv0 if hess_inv0 is not None else warm_inverse(lambda x: f(x)[1], res.x))
+    return fitted(res.x, -res.fun * n, bool(res.success or gmax < 1e-5),
+                  hess_inv0 if hess_inv0 is not None else warm_inverse(lambda x: f(x)[1], res.x))

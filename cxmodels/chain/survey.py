@@ -227,9 +227,9 @@ def _measure(spec: _Spec, method: str, w, warm: dict, sem_kwargs: dict):
     o0 = warm.get("ordinal")
     ordinal = fit_ordinal_factor(Y, spec.sat_items, spec.scale, cats=None if o0 is None else o0.cats, weights=wr,
                                  theta0=None if o0 is None else o0.theta,
-                                 hess_inv0=warm.get("ordinal_hinv"))
+                                 hess_inv0=warm.get("ordinal_hinv"), patterns=getattr(o0, "patterns", None))
     S, logw = ordinal.posterior(Y)
-    m = (np.exp(logw) * S).sum(axis=1)
+    m = ordinal.posterior_mean(Y)
     if spec.driver is not None:
         beta = _driver_path(spec, surv, wr, ordinal, warm, m)
     if method == "mean":
@@ -255,10 +255,10 @@ def _driver_path(spec, surv, wr, ordinal, warm, eap_sat):
     d0 = warm.get("driver")
     Yd = surv[spec.driver_items].to_numpy(float)
     drv = fit_ordinal_factor(Yd, spec.driver_items, spec.scale, cats=None if d0 is None else d0.cats, weights=wr,
-                             theta0=None if d0 is None else d0.theta, hess_inv0=None if d0 is None else d0.hess_inv)
+                             theta0=None if d0 is None else d0.theta, hess_inv0=None if d0 is None else d0.hess_inv,
+                             patterns=None if d0 is None else d0.patterns)
     warm["_driver_fit"] = drv
-    S, lw = drv.posterior(Yd)
-    eap_d = (np.exp(lw) * S).sum(axis=1)
+    eap_d = drv.posterior_mean(Yd)
     w = np.ones(len(Yd)) if wr is None else wr
     md, ms = np.average(eap_d, weights=w), np.average(eap_sat, weights=w)
     cov = np.average((eap_d - md) * (eap_sat - ms), weights=w)
