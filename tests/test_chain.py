@@ -230,7 +230,7 @@ def test_result_surface(chain):
     text = chain.methods_text()
     assert "Rosseel" in text and "bootstrap" in text
     # every work cited is listed, by the one Reference object, and every listed work is cited
-    assert len(chain.references) == 7
+    assert len(chain.references) == 8
     for ref in chain.references:
         assert ref.cite in text
     # the bootstrap and its seed are in provenance

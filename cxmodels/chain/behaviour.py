@@ -1,9 +1,17 @@
 """The behaviour of every customer given her latent satisfaction, integrated over it.
 
-Given satisfaction ``s`` a lifetime (time units) is Weibull proportional hazards and, while
-active, purchases arrive as a Poisson process:
+Given satisfaction ``s`` a lifetime (time units) follows one of the churn domain's parametric
+families (:mod:`cxmodels.churn.parametric`: Weibull, log-normal, log-logistic, the models of
+:func:`cxmodels.churn.aft`) with satisfaction as a covariate, and, while active, purchases
+arrive as a Poisson process:
 
-    S(t | s) = exp(-(t / lambda)^k exp(gamma s)),      rate(s) = r0 exp(delta s).
+    z = k (log t - log lambda) + gamma s,    S(t | s) = S_eps(z),    rate(s) = r0 exp(delta s),
+
+``k = 1 / sigma`` the shape. For the Weibull this is proportional hazards,
+``S(t | s) = exp(-(t / lambda)^k exp(gamma s))`` (``gamma`` the log hazard ratio); for every
+family satisfaction multiplies lifetimes by the time ratio ``exp(-gamma / k)`` per unit (in
+:func:`cxmodels.churn.aft`'s parametrisation ``log T = mu + b s + sigma eps``: ``mu = log
+lambda``, ``b = -gamma / k``).
 
 A customer's satisfaction is known only through a distribution: a respondent's posterior
 given her answers, a non-respondent's population distribution ``N(mu_nr, phi)``. Each row's
@@ -24,27 +32,29 @@ import numpy as np
 from scipy import optimize, special
 
 from .._numerics import hessian_from_gradient
+from ..churn import parametric
 
 OUTCOME_PARAMS = ["log_shape", "log_scale", "gamma", "log_rate", "delta"]
 
 
-def loglik(theta, t, d, N, S, logw, *, nr=None, w=None):
+def loglik(theta, t, d, N, S, logw, *, nr=None, w=None, dist="weibull"):
     """Log-likelihood and gradient.
 
-    ``theta``: the five outcome parameters, then ``mu_nr`` when ``nr`` (a boolean mask of the
-    rows whose nodes are the population's, shifted by ``mu_nr``) is given. The gradient has
-    the length of ``theta``.
+    ``theta``: the five outcome parameters (``log k``, ``log lambda``, ``gamma``, ``log r0``,
+    ``delta``), then ``mu_nr`` when ``nr`` (a boolean mask of the rows whose nodes are the
+    population's, shifted by ``mu_nr``) is given. The lifetime term is
+    :func:`cxmodels.churn.parametric.row_loglik` of family ``dist``. The gradient has the
+    length of ``theta``.
     """
     a, b, g, c, dp = theta[:5]
     k = np.exp(a)
     if nr is not None:
         S = S + theta[5] * nr[:, None]
     logt = np.log(t)
-    z = (logt - b)[:, None]
-    # row terms once per row, node terms once per node: the (n, q) passes are what costs
-    H = np.exp(np.minimum(k * z + g * S, 700.0))
-    dd = d[:, None]
-    L = (d * (a - b) + d * (k - 1) * (logt - b))[:, None] + (g * dd) * S - H + logw
+    z0 = k * (logt - b)                                   # the standardized log lifetime at s = 0
+    Z = z0[:, None] + g * S
+    L, D = parametric.row_loglik(dist, Z, d, -a, logt)     # log sigma = -log k
+    L = L + logw
     if N is not None:
         mu = np.exp(np.minimum(c + dp * S, 700.0)) * t[:, None]
         L += (N * (c + logt))[:, None] + (dp * N)[:, None] * S - mu
@@ -53,17 +63,17 @@ def loglik(theta, t, d, N, S, logw, *, nr=None, w=None):
     tot = E.sum(axis=1)
     ll = np.log(tot) + top[:, 0]
     P = E * ((1.0 / tot) if w is None else (w / tot))[:, None]
-    PH = P * H
+    PD = P * D
     sP = P.sum(axis=1)                                   # 1, or the row weight
-    grad = [np.sum(d * sP * (1 + k * z[:, 0])) - k * np.sum(PH * z), np.sum(-d * sP * k) + k * PH.sum(),
-            np.sum((d[:, None] * P - PH) * S)]
+    # dz/dlog k = z0, dz/dlog lambda = -k, dz/dgamma = s; log sigma = -log k adds the event term
+    grad = [PD.sum(axis=1) @ z0 + d @ sP, -k * PD.sum(), np.sum(PD * S)]
     if N is None:
         grad += [0.0, 0.0]
     else:
         Pmu = P * mu
         grad += [np.sum(N * sP) - Pmu.sum(), np.sum((N[:, None] * P - Pmu) * S)]
     if nr is not None:
-        dS = g * (dd * P - PH)
+        dS = g * PD
         if N is not None:
             dS += dp * (N[:, None] * P - Pmu)
         grad.append(np.sum(dS[nr]))
@@ -78,7 +88,7 @@ def start(t, d, N):
     return np.array([0.0, -np.log(rate), 0.0, np.log(max(N.sum(), 1.0) / t.sum()) if N is not None else 0.0, 0.0])
 
 
-def fit(t, d, N, S, logw, *, nr=None, w=None, theta0=None, hess_inv0=None, fixed_mu=None):
+def fit(t, d, N, S, logw, *, nr=None, w=None, theta0=None, hess_inv0=None, fixed_mu=None, dist="weibull"):
     """Maximize the integrated likelihood.
 
     Returns ``(theta, loglik, converged, free, f, hess_inv)``: ``theta`` has five entries plus
@@ -102,7 +112,7 @@ def fit(t, d, N, S, logw, *, nr=None, w=None, theta0=None, hess_inv0=None, fixed
     def f(x):
         th = base.copy()
         th[free] = x
-        ll, gr = loglik(th, t, d, N, S, logw, nr=nr, w=w)
+        ll, gr = loglik(th, t, d, N, S, logw, nr=nr, w=w, dist=dist)
         return -ll / n, -gr[free] / n
 
     x0 = np.zeros(p)

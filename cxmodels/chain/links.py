@@ -74,6 +74,7 @@ from .._numerics import hessian_from_gradient, jacobian, safe_inverse
 from .._progress import Progress
 from .._results import Result
 from .._validation import check_count, check_level, resolve_seed
+from ..churn import parametric
 from ..clv import discount_factor
 from .behaviour import OUTCOME_PARAMS, fit
 from .survey import _GH_LW, _GH_X, _measure, _population_path, _Spec
@@ -85,7 +86,9 @@ _POP_X, _POP_W = np.polynomial.hermite_e.hermegauss(40)
 _POP_W = _POP_W / np.sqrt(2 * np.pi)
 _GL_U, _GL_W = np.polynomial.legendre.leggauss(96)
 _GL_U, _GL_W = (_GL_U + 1) / 2, _GL_W / 2
-SHIFTS = (-0.5, -0.25, 0.0, 0.25, 0.5)      # sensitivity: non-respondents' mean, in SD of satisfaction
+SHIFTS = (-0.5, -0.25, 0.0, 0.25, 0.5)
+# contractual churn families (cxmodels.churn.aft's) and the noncontractual BTYD models
+CLV_MODELS = (*parametric.DISTS, "bgnbd", "pareto_nbd")      # sensitivity: non-respondents' mean, in SD of satisfaction
 
 
 def index_point(scale: tuple[float, float] = (1, 10)) -> float:
@@ -116,36 +119,42 @@ class _Economics:
     retention_at: float = 12.0
 
 
-def _value_curves(theta, shifts, phi, econ: _Economics, has_purchases: bool, mix=((0.0, 1.0),)):
+def _value_curves(theta, shifts, phi, econ: _Economics, has_purchases: bool, mix=((0.0, 1.0),), dist="weibull"):
     """Population means of CLV, RMST and retention for satisfaction shifted by each of ``shifts``.
 
     The population is a mixture of normals ``N(mean, phi)`` with the shares of ``mix``
-    (respondents at 0, non-respondents at ``mu_nr``): the whole customer base.
+    (respondents at 0, non-respondents at ``mu_nr``): the whole customer base. Survival is the
+    churn family's, :func:`cxmodels.churn.parametric.survival` of ``k (log t - log lambda) + gamma s``.
     """
     a, b, g, c, dp = theta[:5]
-    k, lam = np.exp(a), np.exp(b)
+    k = np.exp(a)
     tt = econ.horizon * _GL_U ** 2                         # t = H u^2 smooths t^k near 0
     wt = econ.horizon * 2 * _GL_U * _GL_W
-    cum = np.exp(k * (np.log(tt) - b))                     # (t / lambda)^k
+    z0 = k * (np.log(tt) - b)
+    z12 = k * (np.log(econ.retention_at) - b)
     disc = discount_factor(tt, econ.discount_rate)      # the clv domain's convention
     out = np.zeros((3, len(np.atleast_1d(shifts))))
     for mean, share in mix:
         s = np.sqrt(max(phi, 0.0)) * _POP_X[None, :] + mean + np.asarray(shifts, float)[:, None]
-        surv = np.exp(-cum[None, None, :] * np.exp(g * s)[:, :, None])
+        surv = parametric.survival(dist, z0[None, None, :] + (g * s)[:, :, None])
         rate = np.exp(c + dp * s) if has_purchases else np.ones_like(s)
         clv = econ.mean_spend * rate * (surv * disc * wt).sum(-1)
         rmst = (surv * wt).sum(-1)
-        r12 = np.exp(-(econ.retention_at / lam) ** k * np.exp(g * s))
+        r12 = parametric.survival(dist, z12 + g * s)
         out += share * np.array([clv @ _POP_W, rmst @ _POP_W, r12 @ _POP_W])
     return out[0], out[1], out[2]
 
 
-def _chain_effects(theta, beta, phi, econ, has_purchases, per, per_driver, mix=((0.0, 1.0),)):
+def _chain_effects(theta, beta, phi, econ, has_purchases, per, per_driver, mix=((0.0, 1.0),), dist="weibull"):
     shifts = [0.0, per] + ([per_driver * beta] if beta is not None else [])
-    clv, rmst, r12 = _value_curves(theta, shifts, phi, econ, has_purchases, mix)
+    clv, rmst, r12 = _value_curves(theta, shifts, phi, econ, has_purchases, mix, dist)
     out = {"clv_mean": clv[0], "lifetime_mean": rmst[0], "retention12_mean": r12[0],
            "clv_per_unit": clv[1] - clv[0], "lifetime_per_unit": rmst[1] - rmst[0],
-           "retention12_per_unit": r12[1] - r12[0], "hazard_ratio_per_unit": np.exp(theta[2] * per)}
+           "retention12_per_unit": r12[1] - r12[0]}
+    if dist == "weibull":
+        out["hazard_ratio_per_unit"] = np.exp(theta[2] * per)
+    else:       # an accelerated-failure-time family: satisfaction stretches lifetimes
+        out["time_ratio_per_unit"] = np.exp(-theta[2] * per / np.exp(theta[0]))
     if has_purchases:
         out["purchase_rate_ratio_per_unit"] = np.exp(theta[4] * per)
     if beta is not None:
@@ -180,7 +189,7 @@ class _Stage:
 
 
 def _fit_stage(spec: _Spec, method: str, w=None, warm=None, sem_kwargs=None, response="selection",
-               shifts=None) -> _Stage:
+               shifts=None, dist="weibull") -> _Stage:
     """Fit measurement + outcome models (rows weighted by ``w``, a bootstrap resample);
     ``method`` is "joint" or a plug-in score (fitted on the respondents only)."""
     warm = dict(warm or {})
@@ -211,7 +220,7 @@ def _fit_stage(spec: _Spec, method: str, w=None, warm=None, sem_kwargs=None, res
         S, logw = SR, lwR
     fixed = 0.0 if (nr is not None and response == "random") else None
     theta, ll, ok, free, f, hinv = fit(t, d, N, S, logw, nr=nr, w=wr, theta0=warm.get("theta"),
-                                       hess_inv0=warm.get("hinv"), fixed_mu=fixed)
+                                       hess_inv0=warm.get("hinv"), fixed_mu=fixed, dist=dist)
     if nr is not None:
         share_r = float(resp.mean() if w is None else w[resp].sum() / w.sum())
         mix = ((0.0, share_r), (float(theta[5]), 1.0 - share_r))
@@ -235,17 +244,18 @@ def _fit_stage(spec: _Spec, method: str, w=None, warm=None, sem_kwargs=None, res
         k = int(free[:5].sum())          # mu_nr is the last free parameter: drop its row and column
         for delta in shifts:
             th, _, ok_s, _, _, _ = fit(t, d, N, S, logw, nr=nr, w=wr, theta0=theta[:5], fixed_mu=delta * np.sqrt(phi),
-                                       hess_inv0=None if hinv is None else hinv[:k, :k])
+                                       hess_inv0=None if hinv is None else hinv[:k, :k], dist=dist)
             stage.sensitivity.append((delta, th, ok_s))
     return stage
 
 
-def _boot_chunk(spec, warm, weights, sem_kwargs, response):
+def _boot_chunk(spec, warm, weights, sem_kwargs, response, dist):
     """Bootstrap refits of the chain for a list of row-weight vectors (None where a step fails)."""
     out = []
     for w in weights:
         try:
-            out.append(_fit_stage(spec, "joint", w=w, warm=warm, sem_kwargs=sem_kwargs, response=response))
+            out.append(_fit_stage(spec, "joint", w=w, warm=warm, sem_kwargs=sem_kwargs, response=response,
+                                  dist=dist))
         except (np.linalg.LinAlgError, ValueError, FloatingPointError, IndexError, CXModelsError):
             out.append(None)
     return out
@@ -364,9 +374,9 @@ def fit_value_chain(data: pd.DataFrame, model: str | None = None, *, survey: pd.
     -------
     ValueChainResult
     """
-    if clv_model not in ("weibull", "bgnbd", "pareto_nbd"):
-        raise InputError(f"clv_model must be 'weibull', 'bgnbd' or 'pareto_nbd', got {clv_model!r}")
-    if clv_model != "weibull":
+    if clv_model not in CLV_MODELS:
+        raise InputError(f"clv_model must be one of {list(CLV_MODELS)}, got {clv_model!r}")
+    if clv_model not in parametric.DISTS:
         return _btyd(data, model, locals())
     response = "selection" if response is None else response
     spec = _Spec(data, model, satisfaction, driver, duration, event, purchases, spend, monthly_revenue,
@@ -393,7 +403,7 @@ def fit_value_chain(data: pd.DataFrame, model: str | None = None, *, survey: pd.
         methods = []
     # the bootstrap refits both steps n_boot times: the slowest step of any study, hence the bar
     bar = Progress(1 + n_boot + len(methods), "value chain", progress)
-    main = _safe_stage(spec, "joint", sem_kwargs=sem_kwargs, response=response, shifts=SHIFTS)
+    main = _safe_stage(spec, "joint", sem_kwargs=sem_kwargs, response=response, shifts=SHIFTS, dist=clv_model)
     bar.update()
     reps, n_fail = [], 0
     n = len(data)
@@ -403,11 +413,13 @@ def fit_value_chain(data: pd.DataFrame, model: str | None = None, *, survey: pd.
     starts = list(range(0, n_boot, chunk))
     draw = lambda m: [np.bincount(rng.integers(0, n, n), minlength=n).astype(float) for _ in range(m)]
     if n_jobs == 1 or n_boot < 2 * chunk:
-        results = (_boot_chunk(spec, main.warm, draw(min(chunk, n_boot - a)), sem_kwargs, response) for a in starts)
+        results = (_boot_chunk(spec, main.warm, draw(min(chunk, n_boot - a)), sem_kwargs, response, clv_model)
+                   for a in starts)
     else:
         from joblib import Parallel, delayed
         results = Parallel(n_jobs=n_jobs, return_as="generator")(
-            delayed(_boot_chunk)(spec, main.warm, draw(min(chunk, n_boot - a)), sem_kwargs, response) for a in starts)
+            delayed(_boot_chunk)(spec, main.warm, draw(min(chunk, n_boot - a)), sem_kwargs, response, clv_model)
+            for a in starts)
     for part in results:
         for st in part:
             # a resample on which a step cannot be fitted, or that did not converge, is dropped and counted
@@ -418,13 +430,13 @@ def fit_value_chain(data: pd.DataFrame, model: str | None = None, *, survey: pd.
             bar.update()
     plugins = {}
     for method in methods:
-        plugins[method] = _safe_stage(spec, method, sem_kwargs=sem_kwargs)
+        plugins[method] = _safe_stage(spec, method, sem_kwargs=sem_kwargs, dist=clv_model)
         bar.update()
     options = dict(model=model, satisfaction=satisfaction, driver=driver, customer=customer, scale=spec.scale,
                    duration=duration, event=event, purchases=purchases, spend=spend,
                    monthly_revenue=monthly_revenue, reliability=reliability, response=response,
                    horizon=horizon, discount_rate=discount_rate, per=per, per_driver=per_driver,
-                   n_boot=n_boot, level=level, plugin=plugin, sem_options=sem_kwargs,
+                   n_boot=n_boot, level=level, plugin=plugin, sem_options=sem_kwargs, clv_model=clv_model,
                    n_customers=n, n_respondents=int(spec.resp.sum()))
     prov = make_provenance("cxmodels.chain.fit_value_chain", data, options, seed=seed_rec)
     if n_boot:
@@ -492,6 +504,7 @@ class ValueChainResult(Result):
         self._options, self._warnings, self._provenance = options, [], provenance
         self.sem = main.sem
         self._has_purchases = spec.purchases is not None
+        self._dist = options["clv_model"]
         self._econ_kw = econ
         self.replicates = pd.DataFrame(
             [dict(zip(OUTCOME_PARAMS, r.theta), beta=r.beta, phi=r.phi, mean_spend=r.mean_spend, mu_nr=r.mu_nr)
@@ -506,15 +519,17 @@ class ValueChainResult(Result):
     def _effects_of(self, st) -> dict:
         o = self._options
         return _chain_effects(st.theta, st.beta, st.phi, self._econ(st.mean_spend), self._has_purchases,
-                              o["per"], o["per_driver"], st.mix)
+                              o["per"], o["per_driver"], st.mix, self._dist)
 
     @staticmethod
-    def _natural(theta, beta, mean_spend, has_purchases, phi=None, mix=((0.0, 1.0),)):
+    def _natural(theta, beta, mean_spend, has_purchases, phi=None, mix=((0.0, 1.0),), dist="weibull"):
         # baselines at the base's mean satisfaction (respondents' mean is the latent origin; with
         # non-respondents elsewhere the base's mean is the share-weighted mean of the two)
         centre = sum(m * w for m, w in mix)
         k = np.exp(theta[0])
-        out = {"weibull_shape": k, "weibull_scale": np.exp(theta[1] - theta[2] * centre / k), "gamma": theta[2]}
+        shape, scale = _FAMILY_PARAMS[dist]
+        out = {shape: k if dist != "lognormal" else 1 / k,
+               scale: np.exp(theta[1] - theta[2] * centre / k), "gamma": theta[2]}
         if phi is not None:
             out["satisfaction_sd"] = np.sqrt(phi)
         if len(theta) > 5:
@@ -527,7 +542,7 @@ class ValueChainResult(Result):
         return out
 
     def _rows(self, st) -> dict:
-        return {**self._natural(st.theta, st.beta, st.mean_spend, self._has_purchases, st.phi, st.mix),
+        return {**self._natural(st.theta, st.beta, st.mean_spend, self._has_purchases, st.phi, st.mix, self._dist),
                 **self._effects_of(st)}
 
     def _build_table(self) -> pd.DataFrame:
@@ -615,7 +630,7 @@ class ValueChainResult(Result):
         st = self._main if replicate is None else self._reps[replicate]
         shifts = np.atleast_1d(np.asarray(shifts, float))
         clv, _, _ = _value_curves(st.theta, np.concatenate([[0.0], shifts]), st.phi, self._econ(st.mean_spend),
-                                  self._has_purchases, st.mix)
+                                  self._has_purchases, st.mix, self._dist)
         return clv[1:] - clv[0]
 
     def sensitivity(self) -> pd.DataFrame:
@@ -665,11 +680,11 @@ class ValueChainResult(Result):
         shifts = np.asarray(shifts, float)
         main = self._main
         est = _value_curves(main.theta, shifts, main.phi, self._econ(main.mean_spend), self._has_purchases,
-                            main.mix)[0]
+                            main.mix, self._dist)[0]
         out = pd.DataFrame({"shift": shifts, "clv": est})
         if self._boot is not None:
             boot = np.array([_value_curves(r.theta, shifts, r.phi, self._econ(r.mean_spend),
-                                           self._has_purchases, r.mix)[0] for r in self._reps])
+                                           self._has_purchases, r.mix, self._dist)[0] for r in self._reps])
             a = 1 - self._options["level"]
             out["ci_lower"], out["ci_upper"] = np.quantile(boot, [a / 2, 1 - a / 2], axis=0)
         return out
@@ -724,7 +739,7 @@ class ValueChainResult(Result):
             out += [r.ROSSEEL_LOH_2022, r.SKRONDAL_KUHA_2012, r.CARROLL_2006]
         if o["n_respondents"] < o["n_customers"] and o["response"] == "selection":
             out.append(r.LITTLE_1993)
-        out += [r.GUPTA_2004, r.RUST_2004]
+        out += [r.KALBFLEISCH_PRENTICE, r.GUPTA_2004, r.RUST_2004]
         if self._boot is not None:
             out.append(r.EFRON_1993)
         return tuple(out)
@@ -789,7 +804,8 @@ class ValueChainResult(Result):
         else:
             boot = "No bootstrap was run, so the estimates below are point estimates without intervals. "
             result = f"A change of {o['per']:g} unit in satisfaction changed CLV by {clv['est']:.2f}."
-        return (meas + "Tenure followed a Weibull proportional-hazards model with satisfaction as covariate. "
+        return (meas + _FAMILY_TEXT[self._dist] + f" ({r.KALBFLEISCH_PRENTICE.cite}; the likelihood of "
+                "cxmodels.churn.aft). "
                 + purch + f"Customer lifetime value of a new customer was the expected discounted revenue over "
                 f"{o['horizon']:g} time units (a value at time t discounted by (1 + d)^-t, "
                 f"d = {o['discount_rate']:.4g} per time unit), averaged over the satisfaction distribution of the "
@@ -797,10 +813,21 @@ class ValueChainResult(Result):
                 + boot + result)
 
 
+_FAMILY_PARAMS = {"weibull": ("weibull_shape", "weibull_scale"),
+                  "lognormal": ("lognormal_sigma", "median_lifetime"),
+                  "loglogistic": ("loglogistic_shape", "median_lifetime")}
+_FAMILY_TEXT = {
+    "weibull": "Tenure followed a Weibull proportional-hazards model with satisfaction as covariate",
+    "lognormal": "Tenure followed a log-normal accelerated-failure-time model with satisfaction as covariate",
+    "loglogistic": "Tenure followed a log-logistic accelerated-failure-time model with satisfaction as covariate"}
 _PARAM_LABELS = {
     "weibull_shape": "Weibull shape k of the churn hazard",
     "weibull_scale": "Weibull scale lambda (time units) at the base's mean satisfaction",
-    "gamma": "log hazard ratio of churn per unit of satisfaction",
+    "lognormal_sigma": "sd of log lifetime (log-normal)",
+    "loglogistic_shape": "log-logistic shape (1 / sigma)",
+    "median_lifetime": "median lifetime (time units) at the base's mean satisfaction",
+    "gamma": "satisfaction's effect on churn: the log hazard ratio per unit (Weibull); for every family "
+             "lifetimes scale by exp(-gamma / shape k) per unit",
     "purchase_rate": "purchases per time unit at the base's mean satisfaction",
     "delta": "log purchase-rate ratio per unit of satisfaction",
     "mean_spend": "mean amount per purchase",
@@ -817,6 +844,7 @@ _EFFECT_LABELS = {
     "lifetime_per_unit": "RMST change per unit of satisfaction",
     "retention12_per_unit": "12-unit retention change per unit of satisfaction",
     "hazard_ratio_per_unit": "churn hazard ratio per unit of satisfaction",
+    "time_ratio_per_unit": "lifetime ratio per unit of satisfaction (accelerated failure time)",
     "purchase_rate_ratio_per_unit": "purchase-rate ratio per unit of satisfaction",
     "clv_per_driver_unit": "CLV change per unit of the driver",
     "lifetime_per_driver_unit": "RMST change per unit of the driver",

@@ -6,6 +6,7 @@ and the result lists it in ``references``, so a report lists every work it cites
 
 from __future__ import annotations
 
+from ..churn.references import KALBFLEISCH_PRENTICE  # noqa: F401  (the contractual chain's churn families)
 from ..references import ref
 
 ROSSEEL_2012 = ref("Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of "
