@@ -5,10 +5,11 @@ Model
 Satisfaction ``SAT`` (and a driver ``PQ``) is latent, measured by survey items: continuous
 items by the CB-SEM (:func:`cxmodels.sem.fit_sem`), Likert items by the ordinal-probit factor
 model of :mod:`cxmodels.chain.measurement`. Given satisfaction ``s`` a customer's lifetime
-follows a Weibull proportional-hazards model and, while active, purchases arrive as a Poisson
+follows one of the churn domain's parametric families (:mod:`cxmodels.churn.parametric`; by
+default the Weibull proportional-hazards model) and, while active, purchases arrive as a Poisson
 process (:mod:`cxmodels.chain.behaviour`):
 
-    S(t | s) = exp(-(t / lambda)^k exp(gamma s)),      rate(s) = r0 exp(delta s).
+    S(t | s) = exp(-(t / lambda)^k exp(gamma s))  (Weibull),      rate(s) = r0 exp(delta s).
 
 The driver, the items and the outcomes are assumed independent given satisfaction (the
 chain's hypothesis: the driver acts through satisfaction).
@@ -361,14 +362,18 @@ def fit_value_chain(data: pd.DataFrame, model: str | None = None, *, survey: pd.
     n_jobs : int
         Worker processes for the bootstrap (joblib; -1: every core). The resamples are drawn in
         the calling process, so the result does not depend on ``n_jobs``.
-    clv_model : {"weibull", "bgnbd", "pareto_nbd"}
-        "weibull": the Weibull churn + Poisson purchase model above. "bgnbd" / "pareto_nbd": the
-        noncontractual chain of :mod:`cxmodels.chain.btyd`: ``data`` holds every customer's RFM
-        summary (columns ``frequency``, ``recency``, ``T`` of :func:`cxmodels.clv.rfm_summary`),
-        satisfaction is a latent covariate of the purchase rate, ``spend`` names the mean-spend
-        column (or None: value in purchases); returns a ``BTYDChainResult``. These chains take
-        no ``driver``, ``monthly_revenue``, ``n_jobs`` or ``sem_options`` and have no plug-in
-        comparison (refused rather than ignored where given).
+    clv_model : {"weibull", "lognormal", "loglogistic", "bgnbd", "pareto_nbd"}
+        Contractual churn (``data`` holds tenure and churn): a lifetime family of the churn
+        domain's parametric models (:func:`cxmodels.churn.aft`, whose likelihood
+        :mod:`cxmodels.churn.parametric` the chain integrates over satisfaction) with a
+        Poisson purchase process; "weibull" (the default) is proportional hazards, the other two
+        accelerated-failure-time models reporting ``time_ratio_per_unit``. Noncontractual
+        purchasing, "bgnbd" / "pareto_nbd": the chain of :mod:`cxmodels.chain.btyd`: ``data``
+        holds every customer's RFM summary (columns ``frequency``, ``recency``, ``T`` of
+        :func:`cxmodels.clv.rfm_summary`), satisfaction is a latent covariate of the BTYD model,
+        ``spend`` names the mean-spend column (or None: value in purchases); returns a
+        ``BTYDChainResult``. These chains take no ``driver``, ``monthly_revenue`` or
+        ``sem_options`` and have no plug-in comparison (refused rather than ignored where given).
 
     Returns
     -------
