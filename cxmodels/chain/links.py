@@ -567,6 +567,18 @@ class ValueChainResult(Result):
 
     # -------------------------------------------------------------- public
     @property
+    def loglik(self) -> float:
+        """The outcome models' log-likelihood integrated over satisfaction, given the measurement
+        model (the second step's): comparable across ``clv_model`` families on the same data."""
+        return float(self._main.loglik)
+
+    @property
+    def aic(self) -> float:
+        """``2 p - 2 loglik`` with ``p`` the outcome model's free parameters: to choose the churn
+        family (the measurement step is the same for every family)."""
+        return float(2 * np.sum(self._main.free) - 2 * self._main.loglik)
+
+    @property
     def params(self) -> pd.Series:
         """Point estimates of every parameter and chain effect."""
         return self._table["est"].copy()
