@@ -385,7 +385,14 @@ def _btyd_chain():
 
 
 #: Further forms of a public fit whose result is another class (same surface required).
-VARIANTS = {"chain.fit_value_chain[bgnbd]": _btyd_chain}
+@functools.cache
+def _aft_chain():
+    from cxmodels.chain import fit_value_chain
+    b = _base()
+    return fit_value_chain(b.customers, b.model, n_boot=0, seed=1, progress=False, clv_model="loglogistic")
+
+
+VARIANTS = {"chain.fit_value_chain[bgnbd]": _btyd_chain, "chain.fit_value_chain[loglogistic]": _aft_chain}
 
 
 @pytest.mark.parametrize("name", sorted(FITS) + sorted(VARIANTS))
