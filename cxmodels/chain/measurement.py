@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import optimize, special, stats
 
-from .behaviour import chord_newton, warm_inverse
+from .behaviour import warm_inverse
 
 _PX, _PW = np.polynomial.hermite_e.hermegauss(41)          # prior quadrature, fitting
 _PLW = np.log(_PW / np.sqrt(2 * np.pi))
@@ -327,6 +327,43 @@ def categories(Y: np.ndarray, scale, min_count: int = 30) -> list:
     return out
 
 
+def _refit_steps(fg, x0, hess_inv, *, tol=1e-3, max_steps=12):
+    """Quasi-Newton steps without line search from a previous fit's optimum ``x0`` and inverse
+    Hessian: a bootstrap refit.
+
+    A resample's optimum lies O(n^-1/2) from the full sample's, where the full sample's
+    Hessian is a good first guess of the curvature, except along the thresholds next to a thin
+    category, whose count a resample moves by tens of percent: with that Hessian fixed (the
+    chord method) the steps contract slowly there or overshoot, and a fifth of the refits fell
+    back to a BFGS run from scratch. Each step here updates the inverse Hessian by BFGS from the
+    change in gradient it caused (Nocedal & Wright 2006, eq. 6.17), which corrects those
+    directions as it goes (about 4.5 gradient evaluations a refit instead of 9). Stops when the
+    next step, the estimated distance still to the optimum, is below ``tol`` in every
+    parameter: 1e-3, far inside the bootstrap spread of the estimates (0.01-0.2). Returns
+    ``(x, value, converged)``; not converged (the caller falls back to BFGS with line search)
+    when a step does not decrease the objective or ``max_steps`` do not reach ``tol``.
+    """
+    x = np.asarray(x0, float).copy()
+    H = np.array(hess_inv, float)
+    val, g = fg(x)
+    step = H @ g
+    for _ in range(max_steps):
+        x_new = x - step
+        v_new, g_new = fg(x_new)
+        if not np.isfinite(v_new) or v_new > val + 1e-12 * max(1.0, abs(val)):
+            return x, val, False
+        s_k, y_k = x_new - x, g_new - g
+        sy = s_k @ y_k
+        if sy > 1e-12 * np.linalg.norm(s_k) * np.linalg.norm(y_k):    # curvature condition: H stays positive definite
+            V = np.eye(len(x)) - np.outer(s_k, y_k) / sy
+            H = V @ H @ V.T + np.outer(s_k, s_k) / sy
+        x, val, g = x_new, v_new, g_new
+        step = H @ g
+        if np.max(np.abs(step)) < tol:
+            return x, val, True
+    return x, val, False
+
+
 def fit_ordinal_factor(Y: np.ndarray, items, scale, *, cats=None, weights=None, theta0=None,
                        hess_inv0=None, patterns: _Patterns | None = None) -> OrdinalFactor:
     """Marginal-ML fit of the one-factor ordinal-probit model to answers ``Y`` (n, J).
@@ -347,8 +384,8 @@ def fit_ordinal_factor(Y: np.ndarray, items, scale, *, cats=None, weights=None, 
     f = lambda th: tuple(v / n for v in _negll(th, pats, counts, cats, scale, onehot))
     fitted = lambda x, ll, ok, hinv: OrdinalFactor(list(items), tuple(scale), cats, x, ll, ok, int(n), hinv, pt)
     if hess_inv0 is not None:
-        # a bootstrap refit: Newton steps with the full sample's Hessian (see chord_newton)
-        x, val, ok = chord_newton(f, x0, hess_inv0, tol=1e-3, max_steps=12)
+        # a bootstrap refit: Newton steps from the full sample's optimum and Hessian
+        x, val, ok = _refit_steps(f, x0, hess_inv0, tol=1e-3, max_steps=12)
         if ok:
             return fitted(x, -val * n, True, hess_inv0)
     opts = {"maxiter": 1000, "gtol": 1e-6}

@@ -228,8 +228,10 @@ def _measure(spec: _Spec, method: str, w, warm: dict, sem_kwargs: dict):
     ordinal = fit_ordinal_factor(Y, spec.sat_items, spec.scale, cats=None if o0 is None else o0.cats, weights=wr,
                                  theta0=None if o0 is None else o0.theta,
                                  hess_inv0=warm.get("ordinal_hinv"), patterns=getattr(o0, "patterns", None))
-    S, logw = ordinal.posterior(Y)
-    m = ordinal.posterior_mean(Y)
+    # per answer pattern, then per row (the posterior mean from the same nodes)
+    S, logw, inv = ordinal._pattern_posterior(Y)
+    m = (np.exp(logw) * S).sum(axis=1)[inv]
+    S, logw = S[inv], logw[inv]
     if spec.driver is not None:
         beta = _driver_path(spec, surv, wr, ordinal, warm, m)
     if method == "mean":
