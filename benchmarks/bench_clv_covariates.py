@@ -31,8 +31,8 @@ compilation cache; the log density and its gradient are compiled first and timed
 (``compile_s``), then ``find_MAP`` runs with the compiled code cached (``map_s``, its own graph
 compilation and the optimisation); the ratio uses build + ``map_s`` (the fit a user repeats),
 ``fit_s_with_first_compile`` adds the first compilation.  A model pymc-marketing
-does not finish within ``--pymc-timeout`` seconds on the full base is recorded as "> cap" and both
-libraries are then also timed on a systematic subsample of ``--subsample`` rows.
+does not finish within ``--pymc-timeout`` seconds on the full base is recorded as such (in the 2026-12-01
+run every model finished on the full base) and both libraries are then timed on a systematic subsample of ``--subsample`` rows.
 
 Agreement: the largest absolute difference of the estimates (natural scale), the largest relative
 difference of the baseline parameters, and the log-likelihood of each side's estimates evaluated by
