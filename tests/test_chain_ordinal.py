@@ -241,3 +241,89 @@ def test_bootstrap_in_worker_processes_equals_the_serial_one(small):
     for bad in (0, -2, 1.5, True):
         out = assert_clean(fit_value_chain, small.behaviour, small.model, n_jobs=bad, **{**kw, "n_boot": 0})
         assert isinstance(out, InputError) and "n_jobs" in str(out), (bad, out)
+
+
+# ------------------------------------------------------------------ the bootstrap's fast paths
+def _direct_posterior(m, Y):
+    """The posterior of every row computed row by row from the item likelihoods (no pattern
+    cache, no category tables): what OrdinalFactor.posterior must equal."""
+    from cxmodels.chain.measurement import _AW, _AX
+    codes = m.codes(Y)
+    sd0 = np.sqrt(m.phi)
+    grid = sd0 * np.linspace(-7, 7, 113)
+    lp = m.loglik_nodes(codes, grid) - 0.5 * (grid / sd0) ** 2
+    w = np.exp(lp - lp.max(axis=1, keepdims=True))
+    w /= w.sum(axis=1, keepdims=True)
+    mean = w @ grid
+    sd = np.sqrt(np.maximum(w @ grid ** 2 - mean ** 2, 1e-12))
+    S = mean[:, None] + sd[:, None] * _AX[None, :]
+    logw = m.loglik_nodes(codes, S) - 0.5 * (S / sd0) ** 2 + (np.log(_AW) + 0.5 * _AX ** 2)[None, :]
+    return S, logw - np.logaddexp.reduce(logw, axis=1, keepdims=True)
+
+
+def test_cached_patterns_and_category_tables_equal_the_direct_computation():
+    from cxmodels.chain.measurement import _item_logp, _PLW, _PX, _patterns
+    Y, _, _ = _likert(900, 10, 5)
+    m = fit_ordinal_factor(Y, ["a", "b", "c"], (1, 10))
+    # the posterior through the fit's cached patterns and the (category x node) tables
+    assert m.patterns.matches(Y, m.cats)
+    S, logw = m.posterior(Y)
+    S0, logw0 = _direct_posterior(m, Y)
+    np.testing.assert_allclose(S, S0, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(logw, logw0, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(m.posterior_mean(Y), (np.exp(logw0) * S0).sum(axis=1), rtol=0, atol=1e-10)
+    # other answers (an experiment's) are not mistaken for the cached ones
+    Y2 = Y[::-1][:400]
+    assert not m.patterns.matches(Y2, m.cats)
+    np.testing.assert_allclose(m.posterior(Y2)[1], _direct_posterior(m, Y2)[1], rtol=0, atol=1e-10)
+    # the likelihood of resampled pattern counts, with the cached indicator, against every row's
+    # likelihood integrated at the prior nodes
+    rng = np.random.default_rng(0)
+    w = np.bincount(rng.integers(0, len(Y), len(Y)), minlength=len(Y)).astype(float)
+    pt = _patterns(Y, m.cats, m.patterns)
+    assert pt is m.patterns
+    counts = np.bincount(pt.inv, weights=w, minlength=len(pt.pats))
+    keep = counts > 0
+    theta = m.theta + 0.03
+    val, grad = _negll(theta, pt.pats[keep], counts[keep], m.cats, (1, 10), pt.onehot[:, keep])
+    val0, grad0 = _negll(theta, pt.pats[keep], counts[keep], m.cats, (1, 10))
+    s = np.exp(theta[2] / 2) * _PX
+    rows = np.logaddexp.reduce(_item_logp(theta, m.codes(Y), s, m.cats, (1, 10)) + _PLW, axis=1)
+    assert val == pytest.approx(-(w @ rows), rel=1e-12)
+    assert val0 == val
+    np.testing.assert_array_equal(grad, grad0)
+    # a refit given the previous fit's patterns equals one that finds them again
+    one = fit_ordinal_factor(Y, ["a", "b", "c"], (1, 10), cats=m.cats, weights=w, theta0=m.theta,
+                             hess_inv0=m.hess_inv, patterns=m.patterns)
+    two = fit_ordinal_factor(Y, ["a", "b", "c"], (1, 10), cats=m.cats, weights=w, theta0=m.theta,
+                             hess_inv0=m.hess_inv)
+    np.testing.assert_allclose(one.theta, two.theta, rtol=0, atol=1e-10)
+
+
+def test_bootstrap_refit_lands_within_its_tolerance_of_the_resamples_optimum(monkeypatch):
+    from scipy import optimize
+    import cxmodels.chain.measurement as meas
+    steps, orig = [], meas._refit_steps
+
+    def spy(fg, x0, hess_inv, **kw):          # the quasi-Newton steps, not the BFGS fallback, land
+        evals = []
+        out = orig(lambda x: evals.append(1) or fg(x), x0, hess_inv, **kw)
+        steps.append((out[2], len(evals)))
+        return out
+
+    monkeypatch.setattr(meas, "_refit_steps", spy)
+    Y, _, _ = _likert(1500, 10, 6)
+    m = fit_ordinal_factor(Y, ["a", "b", "c"], (1, 10))
+    rng = np.random.default_rng(1)
+    pt = m.patterns
+    for _ in range(5):
+        w = np.bincount(rng.integers(0, len(Y), len(Y)), minlength=len(Y)).astype(float)
+        refit = fit_ordinal_factor(Y, ["a", "b", "c"], (1, 10), cats=m.cats, weights=w, theta0=m.theta,
+                                   hess_inv0=m.hess_inv, patterns=pt)
+        counts = np.bincount(pt.inv, weights=w, minlength=len(pt.pats))
+        keep = counts > 0
+        f = lambda th: _negll(th, pt.pats[keep], counts[keep], m.cats, (1, 10))
+        exact = optimize.minimize(f, refit.theta, jac=True, method="BFGS", options={"gtol": 1e-9}).x
+        assert refit.converged and steps[-1][0], steps
+        assert np.max(np.abs(refit.theta - exact)) < 1e-3
+    assert max(n for _, n in steps) <= 8, steps
