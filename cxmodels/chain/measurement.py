@@ -165,7 +165,8 @@ class OrdinalFactor:
         # the unnormalized posterior p(answers | s) N(s; 0, phi) at the nodes (constants cancel)
         lpost = self.loglik_nodes(pats, S) - 0.5 * (S / sd0) ** 2
         logw = lpost + (np.log(_AW) + 0.5 * _AX ** 2)[None, :]
-        logw = logw - special.logsumexp(logw, axis=1, keepdims=True)
+        top = logw.max(axis=1, keepdims=True)
+        logw = logw - (np.log(np.exp(logw - top).sum(axis=1, keepdims=True)) + top)
         return S, logw, pt.inv
 
 

@@ -145,6 +145,16 @@ class _Spec:
         order = pos.loc[data.loc[resp, self.customer].to_numpy()].to_numpy()
         return resp, survey.iloc[order]
 
+    def answers(self, items) -> np.ndarray:
+        """The respondents' answers to ``items`` (n_respondents, len(items)) as floats, taken
+        from the survey once: every bootstrap replicate reads the same answers."""
+        cache = self.__dict__.setdefault("_answers", {})
+        key = tuple(items)
+        if key not in cache:
+            cache[key] = self.survey[list(items)].to_numpy(float)
+            cache[key].flags.writeable = False
+        return cache[key]
+
     def _check_scale(self):
         """Survey items: present, numeric, complete, and on the declared scale."""
         items = self.model_items
@@ -223,7 +233,7 @@ def _measure(spec: _Spec, method: str, w, warm: dict, sem_kwargs: dict):
             v = 0.0
         return _posterior_normal(m, v), lat_var, beta, sem, None, m
     # Likert items: the ordinal-probit factor model by marginal ML
-    Y = surv[spec.sat_items].to_numpy(float)
+    Y = spec.answers(spec.sat_items)
     o0 = warm.get("ordinal")
     ordinal = fit_ordinal_factor(Y, spec.sat_items, spec.scale, cats=None if o0 is None else o0.cats, weights=wr,
                                  theta0=None if o0 is None else o0.theta,
@@ -255,7 +265,7 @@ def _driver_path(spec, surv, wr, ordinal, warm, eap_sat):
     bootstrap replicate. :func:`_population_path` turns the moments into the base's path.
     """
     d0 = warm.get("driver")
-    Yd = surv[spec.driver_items].to_numpy(float)
+    Yd = spec.answers(spec.driver_items)
     drv = fit_ordinal_factor(Yd, spec.driver_items, spec.scale, cats=None if d0 is None else d0.cats, weights=wr,
                              theta0=None if d0 is None else d0.theta, hess_inv0=None if d0 is None else d0.hess_inv,
                              patterns=None if d0 is None else d0.patterns)
