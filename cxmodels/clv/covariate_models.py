@@ -47,7 +47,7 @@ from .references import FH_2005_NOTE, FH_2007_COVARIATES, FHL_2005, FHL_2005B, S
 
 #: |log baseline| or |coefficient x sd(z)| beyond which an estimate has run off
 _BOUNDARY = 18.0
-#: distinct rows of the warm-start subsample (fits on more than 4x as many rows start there)
+#: distinct rows of the warm-start subsample (fits on more than 2x as many rows start there)
 _WARM_ROWS = 20_000
 _SUMMARY_COLUMNS = ("frequency", "recency", "T", "monetary_value")
 
@@ -183,6 +183,10 @@ class CovariateCLVResult(Result):
 
         return fg
 
+    def _default_baseline(self, d, w):
+        """Hook: baseline starting values when the caller gives none (default: all 1)."""
+        return np.ones(len(self.baseline_names))
+
     @classmethod
     def _fit(cls, data, covariates: dict, *, weights=None, initial=None, tol=1e-9, maxiter=2000, level=0.95):
         self = cls()
@@ -212,7 +216,7 @@ class CovariateCLVResult(Result):
         W = float(w.sum())
         k0, k = len(self.baseline_names), len(self.param_names)
         if initial is None:
-            phi0 = np.zeros(k)
+            phi0 = np.concatenate([np.log(self._default_baseline(d, w)), np.zeros(k - k0)])
         else:
             try:
                 x0 = np.asarray(initial, float)
@@ -223,7 +227,7 @@ class CovariateCLVResult(Result):
             phi0 = np.concatenate([np.log(x0[:k0]), x0[k0:]])
         fg = self._objective(d, Z, w, W)
         opts = {"gtol": tol, "maxiter": maxiter}
-        if len(w) > 4 * _WARM_ROWS:
+        if len(w) > 2 * _WARM_ROWS:
             # warm start as in _model.py: fit a systematic subsample of the distinct rows, then start the
             # full fit there with the subsample's inverse Hessian (a handful of full-data iterations)
             step = len(w) // _WARM_ROWS
@@ -435,6 +439,12 @@ class ParetoNBDCovariateResult(_PurchaseCovariateResult):
     _references = (SMC_1987, FH_2005_NOTE, FH_2007_COVARIATES)
     _p_alive_fn = staticmethod(cv.pareto_nbd_p_alive)
     _new_fn = staticmethod(cv.pareto_nbd_expected_purchases)
+
+    def _default_baseline(self, d, w):
+        # as cxmodels.clv.fit_pareto_nbd: alpha = beta at a quarter of the mean observation length
+        # (from all-ones BFGS wanders through alpha >> beta, where each evaluation is slow)
+        scale = max(float(np.average(d["T"], weights=w)) / 4.0, 1e-3)
+        return np.array([1.0, scale, 1.0, scale])
 
     def _row_grad(self, params, d, lps):
         return cv.pareto_nbd_row_loglik_grad(params, d["frequency"], d["recency"], d["T"], *lps)
