@@ -14,7 +14,8 @@ In one run, each in a fresh process (so worker start-up is counted):
   extracted with ``git archive``; ``after``: at ``--after`` (default HEAD), with ``n_jobs=1``
   and ``2`` (the study's setting: workers started with glibc's ``MALLOC_TOP_PAD_`` of 64 MB, as
   ``chain_study`` sets it; also without, where fresh workers page-fault on every large
-  temporary). Wall time of the fit, and the CPU time of the calling process.
+  temporary), ``--repeats`` times each, alternated (medians). Wall time of the fit, and the
+  CPU time of the caller and of the worker processes.
 * the measurement step alone (``chain.survey._measure`` on 50 resamples, best of 5 blocks,
   CPU ms per replicate) with the before revision's ``measurement.py``/``survey.py`` placed in
   today's tree (the same outcome model, so only the measurement step differs) and after;
@@ -25,7 +26,7 @@ In one run, each in a fresh process (so worker start-up is counted):
 The machine is shared (2 cores, other agents): the load average at start and end is recorded.
 Writes benchmarks/results/chain_study.json.
 
-    python benchmarks/bench_chain_study.py [--n-boot 1000 --before 786a799 --check-boot 200]
+    python benchmarks/bench_chain_study.py [--n-boot 1000 --before 786a799 --check-boot 200 --repeats 3]
 """
 
 from __future__ import annotations
@@ -56,12 +57,20 @@ w0, c0 = time.perf_counter(), time.process_time()
 chain = fit_value_chain(base.behaviour, base.model, survey=base.survey, customer="customer_id", driver="PQ",
                         scale=10, n_boot=n_boot, seed=2026, progress=False, **kw)
 wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+if n_jobs != 1:      # the workers' CPU: counted once they are shut down and reaped
+    import resource
+    from joblib.externals.loky import get_reusable_executor
+    get_reusable_executor().shutdown(wait=True)
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_workers = ru.ru_utime + ru.ru_stime
+else:
+    cpu_workers = 0.0
 m = chain._main
 reps = np.array([np.r_[r.theta, r.beta, r.phi, r.mean_spend] for r in chain._reps])
 if dump != "-":
     pickle.dump(dict(main=np.r_[m.theta, m.beta, m.phi, m.mean_spend, m.ordinal.theta],
                      reps=reps, table=chain.summary()[["est", "se", "ci_lower", "ci_upper"]]), open(dump, "wb"))
-print(json.dumps({"wall_s": wall, "cpu_s_caller": cpu, "n_used": len(reps),
+print(json.dumps({"wall_s": wall, "cpu_s_caller": cpu, "cpu_s_workers": cpu_workers, "n_used": len(reps),
                   "clv_per_unit": float(chain.params["clv_per_unit"])}))
 """
 
@@ -125,6 +134,7 @@ def main() -> None:
     ap.add_argument("--before", default="786a799", help="git revision before the change")
     ap.add_argument("--after", default="HEAD", help="git revision after the change (committed code)")
     ap.add_argument("--check-boot", type=int, default=200)
+    ap.add_argument("--repeats", type=int, default=3, help="runs of each 'after' setting (medians)")
     args = ap.parse_args()
     import pickle
 
@@ -136,12 +146,12 @@ def main() -> None:
         before = _tree(args.before, tmp / "before")
         after = _tree(args.after, tmp / "after")
         hybrid = _tree(args.after, tmp / "hybrid", overlay_rev=args.before)
-        study = {
-            "before_n_jobs_1": _run(FIT, before, args.n_boot, 1, "-"),
-            "after_n_jobs_1": _run(FIT, after, args.n_boot, 1, "-"),
-            "after_n_jobs_2_as_the_study": _run(FIT, after, args.n_boot, 2, "-", pad=True),
-            "after_n_jobs_2_without_heap_pad": _run(FIT, after, args.n_boot, 2, "-"),
-        }
+        study = {"before_n_jobs_1": [_run(FIT, before, args.n_boot, 1, "-")],
+                 "after_n_jobs_1": [], "after_n_jobs_2_as_the_study": []}
+        for _ in range(args.repeats):        # alternated: the load of the other agents drifts
+            study["after_n_jobs_1"].append(_run(FIT, after, args.n_boot, 1, "-"))
+            study["after_n_jobs_2_as_the_study"].append(_run(FIT, after, args.n_boot, 2, "-", pad=True))
+        study["after_n_jobs_2_without_heap_pad"] = [_run(FIT, after, args.n_boot, 2, "-")]
         measure = {"before": _run(MEASURE, hybrid), "after": _run(MEASURE, after)}
         # the numbers: same outcome model, old and new measurement step, same seed
         one, two = _run(FIT, hybrid, args.check_boot, 1, tmp / "old.pkl"), _run(FIT, after, args.check_boot, 1,
@@ -161,7 +171,10 @@ def main() -> None:
         "benchmark": "cxmodels study chain: the chain fit with its bootstrap",
         "n_boot": args.n_boot, "before_revision": args.before,
         "study_fit": study,
-        "per_replicate_ms": {k: 1000 * v["wall_s"] / args.n_boot for k, v in study.items() if "wall_s" in v},
+        "median_wall_s": {k: float(np.median([r["wall_s"] for r in v])) for k, v in study.items()
+                          if all("wall_s" in r for r in v)},
+        "median_cpu_s_all_processes": {k: float(np.median([r["cpu_s_caller"] + r["cpu_s_workers"] for r in v]))
+                                       for k, v in study.items() if all("wall_s" in r for r in v)},
         "measurement_step": measure,
         "numbers_before_vs_after": check,
         "target_s": 15.0,
