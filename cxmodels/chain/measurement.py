@@ -155,7 +155,7 @@ class OrdinalFactor:
         grid = sd0 * np.linspace(-7, 7, 113)     # locates the posterior; its weights are exact
         # shared nodes: the probit terms once per (category, node), then gathered per pattern
         _, _, tab, off = _stacked(self.theta, self.cats, self.scale, grid)
-        lp = _pattern_logp(tab, off, pats) - 0.5 * (grid / sd0) ** 2
+        lp = _pattern_logp(tab, off, pats, pt.onehot) - 0.5 * (grid / sd0) ** 2
         w = np.exp(lp - lp.max(axis=1, keepdims=True))
         w /= w.sum(axis=1, keepdims=True)
         mean = w @ grid
@@ -218,18 +218,19 @@ def _item_logp(theta, codes, s, cats, scale):
     return total
 
 
-def _stacked(theta, cats, scale, s):
+def _stacked(theta, cats, scale, s, parts=None):
     """Every item's standardized category bounds ``a, b`` and ``log P(category | node)`` at
     shared nodes ``s``, stacked as (sum of categories x nodes) tables, and each item's first row.
 
     The probit terms are computed once per (category, node), where a sample has hundreds of
-    answer patterns and an item ten categories, and in one pass over all items.
+    answer patterns and an item ten categories, and in one pass over all items. ``parts``:
+    :func:`_unpack` of ``theta`` when the caller has it.
     """
     nu, sig = theta[0], np.exp(theta[1])
     lo_s, hi_s = scale
     c0 = np.asarray(cats[0], float)
     up, low, lam = [np.where(c0 >= hi_s, np.inf, c0 + 0.5)], [np.where(c0 <= lo_s, -np.inf, c0 - 0.5)], []
-    for k, lm, tau, er in _unpack(theta, cats):
+    for k, lm, tau, er in (_unpack(theta, cats) if parts is None else parts):
         # category c of an item lies between tau_{c-1} and tau_c (the extremes open)
         up.append(np.concatenate([tau, [np.inf]]))
         low.append(np.concatenate([[-np.inf], tau]))
@@ -246,8 +247,11 @@ def _stacked(theta, cats, scale, s):
     return a, b, _logdiff_cdf(a, b), offsets
 
 
-def _pattern_logp(lp, offsets, codes):
-    """sum_j log P(y_j | node) per (pattern, node), gathered from the stacked tables."""
+def _pattern_logp(lp, offsets, codes, onehot=None):
+    """sum_j log P(y_j | node) per (pattern, node), gathered from the stacked tables; with the
+    patterns' :func:`_onehot` indicator as one product (the tables are finite: log P >= -690)."""
+    if onehot is not None:
+        return onehot.T @ lp
     out = lp[offsets[0] + codes[:, 0]]
     for j in range(1, codes.shape[1]):
         out = out + lp[offsets[j] + codes[:, j]]
@@ -262,12 +266,14 @@ def _negll(theta, codes, counts, cats, scale, onehot=None):
     sd = np.exp(theta[2] / 2)
     s = sd * _PX
     sig = np.exp(theta[1])
-    a, b, lp, off = _stacked(theta, cats, scale, s)
-    L = _PLW + _pattern_logp(lp, off, codes)
+    parts = _unpack(theta, cats)
+    onehot = _onehot(codes, cats) if onehot is None else onehot
+    a, b, lp, off = _stacked(theta, cats, scale, s, parts)
+    L = _PLW + _pattern_logp(lp, off, codes, onehot)
     top = L.max(axis=1, keepdims=True)
     ll = np.log(np.exp(L - top).sum(axis=1)) + top[:, 0]
     P = np.exp(L - ll[:, None]) * counts[:, None]          # posterior mass of each node, count-weighted
-    M = (_onehot(codes, cats) if onehot is None else onehot) @ P     # mass per (category, node)
+    M = onehot @ P                                          # mass per (category, node)
     fin_a, fin_b = np.isfinite(a), np.isfinite(b)
     a0, b0 = np.where(fin_a, a, 0.0), np.where(fin_b, b, 0.0)
     pr = np.exp(lp)
@@ -281,7 +287,7 @@ def _negll(theta, codes, counts, cats, scale, onehot=None):
     g[0] = D[0].sum() * (-1 / sig)
     g[1] = -((Ma[:n0] * a0[:n0]).sum() - (Mb[:n0] * b0[:n0]).sum())
     d_s = D[0] * (-1 / sig)                                 # sum over items of M * d log P / d s
-    for j, (k, lam, tau, er) in enumerate(_unpack(theta, cats), start=1):
+    for j, (k, lam, tau, er) in enumerate(parts, start=1):
         g[k] = -(D[j] @ s)
         d_s = d_s + D[j] * (-lam)
         # a category's upper bound is tau_c, its lower bound tau_{c-1}; then the chain rule of
