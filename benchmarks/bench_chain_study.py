@@ -12,9 +12,9 @@ In one run, each in a fresh process (so worker start-up is counted):
 
 * ``before``: the study's chain fit at git revision ``--before`` (the code before the change),
   extracted with ``git archive``; ``after``: at ``--after`` (default HEAD), with ``n_jobs=1``
-  and ``2`` (the study's setting: workers started with glibc's ``MALLOC_TOP_PAD_`` of 64 MB, as
-  ``chain_study`` sets it; also without, where fresh workers page-fault on every large
-  temporary), ``--repeats`` times each, alternated (medians). Wall time of the fit, and the
+  and ``2`` (the study's setting; the workers set a 64 MB glibc heap top pad, without which
+  fresh workers page-fault on every large temporary), ``--repeats`` times each, alternated
+  (medians). Wall time of the fit, and the
   CPU time of the caller and of the worker processes.
 * the measurement step alone (``chain.survey._measure`` on 50 resamples, best of 5 blocks,
   CPU ms per replicate) with the before revision's ``measurement.py``/``survey.py`` placed in
@@ -116,11 +116,9 @@ def _tree(rev: str, dest: Path, overlay_rev: str | None = None) -> Path:
     return dest
 
 
-def _run(code: str, tree: Path, *args, pad: bool = False) -> dict:
+def _run(code: str, tree: Path, *args) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "MALLOC_TOP_PAD_"}
     env["PYTHONPATH"] = str(tree)
-    if pad:      # as chain_study runs the fit: the workers inherit a 64 MB heap top pad
-        env["MALLOC_TOP_PAD_"] = str(64 << 20)
     out = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, env=env,
                          cwd=tree)
     if out.returncode:
@@ -150,8 +148,7 @@ def main() -> None:
                  "after_n_jobs_1": [], "after_n_jobs_2_as_the_study": []}
         for _ in range(args.repeats):        # alternated: the load of the other agents drifts
             study["after_n_jobs_1"].append(_run(FIT, after, args.n_boot, 1, "-"))
-            study["after_n_jobs_2_as_the_study"].append(_run(FIT, after, args.n_boot, 2, "-", pad=True))
-        study["after_n_jobs_2_without_heap_pad"] = [_run(FIT, after, args.n_boot, 2, "-")]
+            study["after_n_jobs_2_as_the_study"].append(_run(FIT, after, args.n_boot, 2, "-"))
         measure = {"before": _run(MEASURE, hybrid), "after": _run(MEASURE, after)}
         # the numbers: same outcome model, old and new measurement step, same seed
         one, two = _run(FIT, hybrid, args.check_boot, 1, tmp / "old.pkl"), _run(FIT, after, args.check_boot, 1,

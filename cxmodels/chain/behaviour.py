@@ -53,8 +53,10 @@ def loglik(theta, t, d, N, S, logw, *, nr=None, w=None, dist="weibull"):
     logt = np.log(t)
     z0 = k * (logt - b)                                   # the standardized log lifetime at s = 0
     Z = z0[:, None] + g * S
-    L, D = parametric.row_loglik(dist, Z, d, -a, logt)     # log sigma = -log k
-    L = L + logw
+    # parametric.row_loglik with its per-row Jacobian term d (log k - log t) added once per row
+    L, D = parametric.standardized_loglik(dist, Z, d[:, None])
+    L += logw
+    L += (d * (a - logt))[:, None]
     if N is not None:
         mu = np.exp(np.minimum(c + dp * S, 700.0)) * t[:, None]
         L += (N * (c + logt))[:, None] + (dp * N)[:, None] * S - mu

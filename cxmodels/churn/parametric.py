@@ -54,6 +54,24 @@ def survival(dist: str, z):
     return np.exp(log_survival(dist, z))
 
 
+def standardized_loglik(dist: str, z, event):
+    """``event log f(z) + (1 - event) log S(z)`` and its derivative in ``z``: the part of the
+    row log-likelihood that depends on the covariates (``event`` broadcast against ``z``)."""
+    z = np.asarray(z, float)
+    if dist == "weibull":
+        ez = np.exp(np.minimum(z, 700.0))
+        return event * z - ez, event - ez
+    if dist == "lognormal":
+        lS = special.log_ndtr(-z)
+        half = -0.5 * z * z - 0.5 * np.log(2 * np.pi)
+        # the inverse Mills ratio phi(z) / Phi(-z), from logs: stable far in the upper tail
+        mills = np.exp(half - lS)
+        return event * half + (1 - event) * lS, -event * z - (1 - event) * mills
+    sp = np.logaddexp(0.0, z)
+    p = special.expit(z)
+    return event * (z - 2 * sp) - (1 - event) * sp, event * (1 - 2 * p) - (1 - event) * p
+
+
 def row_loglik(dist: str, z, event, log_sigma, log_t):
     r"""Per-row (or per row and node) log-likelihood and its derivative in ``z``.
 
@@ -77,25 +95,11 @@ def row_loglik(dist: str, z, event, log_sigma, log_t):
     """
     z = np.asarray(z, float)
     d = np.asarray(event, float)
+    const = -d * (log_sigma + np.asarray(log_t, float))       # the Jacobian of t -> z, per row
     if z.ndim == 2:
-        d = d[:, None]
-        log_t = np.asarray(log_t, float)[:, None]
-    if dist == "weibull":
-        ez = np.exp(np.minimum(z, 700.0))
-        ll = d * z - ez
-        dz = d - ez
-    elif dist == "lognormal":
-        lS = special.log_ndtr(-z)
-        ll = d * (-0.5 * z * z - 0.5 * np.log(2 * np.pi)) + (1 - d) * lS
-        # the inverse Mills ratio phi(z) / Phi(-z), from logs: stable far in the upper tail
-        mills = np.exp(-0.5 * z * z - 0.5 * np.log(2 * np.pi) - lS)
-        dz = -d * z - (1 - d) * mills
-    else:
-        sp = np.logaddexp(0.0, z)
-        p = special.expit(z)
-        ll = d * (z - 2 * sp) - (1 - d) * sp
-        dz = d * (1 - 2 * p) - (1 - d) * p
-    return ll - d * (log_sigma + log_t), dz
+        d, const = d[:, None], const[:, None]
+    ll, dz = standardized_loglik(dist, z, d)
+    return ll + const, dz
 
 
 def loglik(dist: str, duration, event, mu, log_sigma) -> float:

@@ -279,19 +279,9 @@ def chain_study(out: Path, *, bootstrap: int = 1000, seed: int = 2026, log=_quie
 
     base = make_customer_base(3000, n_experiment=2000, seed=seed, response_rate=0.5, response_dependence=0.8)
     log(f"fitting the value chain ({bootstrap} bootstrap resamples on both cores; the slowest step)")
-    # both cores: the replicates do not depend on n_jobs (resamples drawn in this process). The
-    # worker processes start with glibc's default heap padding, under which every large
-    # temporary of a refit is mapped afresh (page faults took as much CPU as the fits); a
-    # 64 MB top pad, inherited by the workers this fit starts, keeps the heap (ignored off glibc)
-    import os
-    pad = os.environ.get("MALLOC_TOP_PAD_")
-    os.environ["MALLOC_TOP_PAD_"] = pad or str(64 << 20)
-    try:
-        chain = fit_value_chain(base.behaviour, base.model, survey=base.survey, customer="customer_id", driver="PQ",
-                                scale=10, n_boot=bootstrap, seed=seed, n_jobs=2)
-    finally:
-        if pad is None:
-            del os.environ["MALLOC_TOP_PAD_"]
+    # both cores: the replicates do not depend on n_jobs (resamples drawn in this process)
+    chain = fit_value_chain(base.behaviour, base.model, survey=base.survey, customer="customer_id", driver="PQ",
+                            scale=10, n_boot=bootstrap, seed=seed, n_jobs=2)
     truth = {**base.truth, **base.truth["chain"]}
     rep = Report("The value chain: what is one point of satisfaction worth?")
     rep.heading("Question")
