@@ -43,9 +43,10 @@ def evaluate_intervention(chain, data: pd.DataFrame, *, group: str = "arm", cont
 
     Parameters
     ----------
-    chain : ValueChainResult
-        A fitted chain with a measurement model (and, to carry its uncertainty, bootstrap
-        replicates; with ``n_boot=0`` its point estimate is used, with a warning).
+    chain : ValueChainResult or BTYDChainResult
+        A fitted chain (any ``clv_model``) with a measurement model (and, to carry its
+        uncertainty, bootstrap replicates; with ``n_boot=0`` its point estimate is used, with a
+        warning). Both result types give ``value_of_shift(shifts, replicate=None)``.
     data : DataFrame
         The experiment, one row per customer: the arm column ``group`` and the survey items of
         the chain's model. Not modified.
@@ -65,9 +66,10 @@ def evaluate_intervention(chain, data: pd.DataFrame, *, group: str = "arm", cont
     InterventionResult
     """
     from ..ab import compare_means
+    from .btyd import BTYDChainResult
     from .links import ValueChainResult
 
-    if not isinstance(chain, ValueChainResult):
+    if not isinstance(chain, (ValueChainResult, BTYDChainResult)):
         raise InputError(f"chain must be the result of fit_value_chain, got {type(chain).__name__}")
     require_frame(data, "data")
     require_unique_columns(data)
@@ -97,7 +99,7 @@ def evaluate_intervention(chain, data: pd.DataFrame, *, group: str = "arm", cont
         raise InputError(f"survey item column(s) {infinite} of data hold infinite values")
     _, seed_rec = resolve_seed(seed)    # None draws a seed and records it
     seed = seed if isinstance(seed, np.random.Generator) else seed_rec
-    sat, driver = chain._options["satisfaction"], chain._options["driver"]
+    sat, driver = chain._options["satisfaction"], chain._options.get("driver")
     scores = (chain.sem.factor_scores(sub, method="bartlett") if ordinal is None
               else _calibrated_eap(chain, sub))
     labels = sub[group].astype(str).to_numpy()
