@@ -126,3 +126,21 @@ def test_parallel_bootstrap_equals_serial(monkeypatch):
     assert len(a.replicates) == 6
     pd.testing.assert_frame_equal(a.replicates, b.replicates)
     pd.testing.assert_frame_equal(a.summary(), b.summary())
+
+
+def test_value_of_shift_and_options_refuse_bad_input(dropout):
+    from badinput import assert_clean
+    from cxmodels.errors import InputError
+
+    chain, beh, survey, _ = dropout
+    for bad in (-1, len(chain.replicates), 1.5, True):
+        with pytest.raises(InputError, match="replicate must be an index"):
+            chain.value_of_shift([0.5], replicate=bad)
+    with pytest.raises(InputError, match="shifts must be finite"):
+        chain.value_of_shift([np.nan])
+    small = beh.iloc[:300]
+    sv = survey[survey["id"].isin(small["id"])]
+    for kw, word in (({"response": "heckman"}, "response"), ({"n_jobs": 0}, "n_jobs"), ({"n_jobs": "2"}, "n_jobs")):
+        out = assert_clean(fit_value_chain, small, MODEL, survey=sv, customer="id", clv_model="bgnbd", spend=None,
+                           n_boot=0, progress=False, **kw)
+        assert isinstance(out, InputError) and word in str(out)
