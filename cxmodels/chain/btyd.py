@@ -392,7 +392,7 @@ _PARAMS = {"gamma": "purchase-rate coefficient of satisfaction (alpha_i = alpha 
            "gamma_dropout": "dropout coefficient of satisfaction (> 0 raises dropout)",
            "gamma_spend": "Gamma-Gamma spend coefficient of satisfaction (v_i = v exp(gamma_spend s))",
            "satisfaction_sd": "standard deviation of satisfaction (respondents)",
-           "nonrespondent_shift": "non-respondents' mean satisfaction minus respondents'",
+           "nonrespondent_shift": "non-respondents' mean satisfaction minus respondents' (0 with response='random')",
            "mean_spend": "population mean amount per purchase at satisfaction 0 (1: value in purchases)"}
 
 
@@ -679,7 +679,7 @@ class BTYDChainResult(Result):
                                    "covariate of its scale (same integration)" if o["spend"]
                                    else "one (value in purchases)")
                  + f", averaged over the base ({refs.GUPTA_2004.cite}); the effect of satisfaction was also split "
-                 "into the part through the purchase rate and the part through dropout. ")
+                 "into the part through the purchase rate (and spend) and the part through dropout. ")
         if len(self.replicates) >= 2:
             pct = f"{100 * o['level']:.0f}%"
             text += (f"Uncertainty was propagated through both steps by {len(self.replicates)} bootstrap resamples "
