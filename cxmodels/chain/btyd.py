@@ -66,12 +66,9 @@ from ..errors import ConvergenceWarning, CXModelsError, EstimationError, InputEr
 from ..provenance import make_provenance
 from . import references as refs
 from .behaviour import chord_newton, warm_inverse
-from .survey import _GH_LW, _GH_X, _as_scale, _constructs, _items_of, _measure, _Spec
+from .survey import SHIFTS, _GH_LW, _GH_X, _as_scale, _constructs, _items_of, _measure, _Spec
 
 MODELS = ("bgnbd", "pareto_nbd")
-#: non-respondents' mean satisfaction held at these many SD of satisfaction in ``sensitivity()``
-#: (the Weibull chain's ``links.SHIFTS``, repeated here because links imports this module lazily)
-SHIFTS = (-0.5, -0.25, 0.0, 0.25, 0.5)
 _KEEP = 12
 _CHUNK = 25          # bootstrap resamples per joblib task
 _CHEB = 5            # value_of_shift: Chebyshev points of the interpolant
@@ -413,10 +410,7 @@ def _boot_chunk(spec, kind, warm, weights, response, econ, per):
 def _one_blas_thread():
     """BLAS on one thread, as in joblib's workers: the summation order, hence the last digits of
     every refit and the path the Newton steps take, is then the same serially and in parallel."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:      # pragma: no cover - joblib's environments have it
-        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
     return threadpool_limits(limits=1, user_api="blas")
 
 

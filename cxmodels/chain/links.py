@@ -78,7 +78,7 @@ from .._validation import check_count, check_level, resolve_seed
 from ..churn import parametric
 from ..clv import discount_factor
 from .behaviour import OUTCOME_PARAMS, fit
-from .survey import _GH_LW, _GH_X, _measure, _population_path, _Spec
+from .survey import SHIFTS, _GH_LW, _GH_X, _measure, _population_path, _Spec
 from ..errors import ConvergenceWarning, CXModelsError, CXModelsWarning, EstimationError, InputError
 from ..provenance import make_provenance
 from . import references as refs
@@ -87,9 +87,8 @@ _POP_X, _POP_W = np.polynomial.hermite_e.hermegauss(40)
 _POP_W = _POP_W / np.sqrt(2 * np.pi)
 _GL_U, _GL_W = np.polynomial.legendre.leggauss(96)
 _GL_U, _GL_W = (_GL_U + 1) / 2, _GL_W / 2
-SHIFTS = (-0.5, -0.25, 0.0, 0.25, 0.5)
 # contractual churn families (cxmodels.churn.aft's) and the noncontractual BTYD models
-CLV_MODELS = (*parametric.DISTS, "bgnbd", "pareto_nbd")      # sensitivity: non-respondents' mean, in SD of satisfaction
+CLV_MODELS = (*parametric.DISTS, "bgnbd", "pareto_nbd")
 
 
 def index_point(scale: tuple[float, float] = (1, 10)) -> float:
@@ -344,12 +343,12 @@ def fit_value_chain(data: pd.DataFrame, model: str | None = None, *, survey: pd.
     monthly_revenue : float, optional
         Instead of a purchase model: revenue per active time unit (a subscription fee).
     response : {"selection", "random"}, optional
-        With non-respondents: "selection" (the default of the Weibull chain) estimates their
+        With non-respondents: "selection" (the default for every ``clv_model``) estimates their
         mean satisfaction ``mu_nr`` from their behaviour (a pattern-mixture selection model,
-        identified when satisfaction moves behaviour); "random" holds it at the respondents'
-        (response unrelated to satisfaction; the only option, and the default, of the BTYD
-        chains). Either way :meth:`ValueChainResult.sensitivity` refits over fixed values of
-        ``mu_nr``.
+        identified when satisfaction moves behaviour; in the BTYD chains bounded to 3 SD of
+        satisfaction); "random" holds it at the respondents' (response unrelated to
+        satisfaction). Either way ``sensitivity()`` refits with ``mu_nr`` held at -0.5 ... +0.5
+        SD of satisfaction.
     horizon : float
         CLV horizon (time units).
     discount_rate : float
@@ -375,19 +374,24 @@ def fit_value_chain(data: pd.DataFrame, model: str | None = None, *, survey: pd.
         Progress bar over the fits (main, bootstrap, plug-ins): None shows it on a terminal
         outside CI, True/False force it.
     n_jobs : int
-        Worker processes for the bootstrap (joblib; -1: every core). The resamples are drawn in
-        the calling process, so the result does not depend on ``n_jobs``.
+        Worker processes for the bootstrap (joblib; -1: every core), for every ``clv_model``.
+        The resamples are drawn in the calling process, so the result does not depend on
+        ``n_jobs``.
     clv_model : {"weibull", "lognormal", "loglogistic", "bgnbd", "pareto_nbd"}
         Contractual churn (``data`` holds tenure and churn): a lifetime family of the churn
         domain's parametric models (:func:`cxmodels.churn.aft`, whose likelihood
         :mod:`cxmodels.churn.parametric` the chain integrates over satisfaction) with a
         Poisson purchase process; "weibull" (the default) is proportional hazards, the other two
         accelerated-failure-time models reporting ``time_ratio_per_unit``. Noncontractual
-        purchasing, "bgnbd" / "pareto_nbd": the chain of :mod:`cxmodels.chain.btyd`: ``data``
-        holds every customer's RFM summary (columns ``frequency``, ``recency``, ``T`` of
-        :func:`cxmodels.clv.rfm_summary`), satisfaction is a latent covariate of the BTYD model,
-        ``spend`` names the mean-spend column (or None: value in purchases); returns a
-        ``BTYDChainResult``. These chains take no ``driver``, ``monthly_revenue`` or
+        purchasing, "bgnbd" / "pareto_nbd": the chain of :mod:`cxmodels.chain.btyd`
+        (docs/chain_btyd.md): ``data`` holds every customer's RFM summary (columns
+        ``frequency``, ``recency``, ``T`` of :func:`cxmodels.clv.rfm_summary`); satisfaction is
+        a latent covariate of the purchase rate (``alpha_i = alpha exp(-gamma s)``) and of
+        dropout (one coefficient ``gamma_dropout``: BG/NBD ``a_i = a exp(gamma_dropout s)``,
+        Pareto/NBD ``beta_i = beta exp(-gamma_dropout s)``); ``spend`` names the mean-spend
+        column (Gamma-Gamma with the same covariate) or None (value in purchases). Returns a
+        ``BTYDChainResult`` (``effects()`` split by channel, ``value_of_shift``,
+        ``sensitivity``). These chains take no ``driver``, ``monthly_revenue`` or
         ``sem_options`` and have no plug-in comparison (refused rather than ignored where given).
 
     Returns

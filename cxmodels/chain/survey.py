@@ -22,6 +22,8 @@ from .measurement import fit_ordinal_factor
 #: 24-point Gauss-Hermite nodes and log-weights of the standard normal (a respondent's posterior)
 _GH_X, _GH_W = np.polynomial.hermite_e.hermegauss(24)
 _GH_LW = np.log(_GH_W / np.sqrt(2 * np.pi))
+#: sensitivity analyses of both chains: non-respondents' mean held at these SD of satisfaction
+SHIFTS = (-0.5, -0.25, 0.0, 0.25, 0.5)
 
 
 def _items_of(model: str, construct: str) -> list:
