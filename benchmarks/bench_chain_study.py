@@ -112,6 +112,10 @@ def _tree(rev: str, dest: Path, overlay_rev: str | None = None) -> Path:
     for name in ("measurement.py", "survey.py") if overlay_rev else ():
         text = subprocess.run(["git", "-C", str(ROOT), "show", f"{overlay_rev}:cxmodels/chain/{name}"],
                               capture_output=True, text=True, check=True).stdout
+        if name == "survey.py" and "\nSHIFTS = " not in text:
+            # today's links.py and btyd.py import the sensitivity shifts from survey.py (moved there after
+            # the before revision): the old survey.py gets the same tuple, nothing else changes
+            text += "\nSHIFTS = (-0.5, -0.25, 0.0, 0.25, 0.5)\n"
         (dest / "cxmodels" / "chain" / name).write_text(text)
     return dest
 
