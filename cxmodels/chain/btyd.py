@@ -66,7 +66,7 @@ from ..errors import ConvergenceWarning, CXModelsError, EstimationError, InputEr
 from ..provenance import make_provenance
 from . import references as refs
 from .behaviour import chord_newton, warm_inverse
-from .survey import SHIFTS, _GH_LW, _GH_X, _as_scale, _constructs, _items_of, _measure, _Spec
+from .survey import SHIFTS, _record_bootstrap, _GH_LW, _GH_X, _as_scale, _constructs, _items_of, _measure, _Spec
 
 MODELS = ("bgnbd", "pareto_nbd")
 _KEEP = 12
@@ -474,14 +474,7 @@ def fit_btyd_chain(data, model, *, clv_model, survey, customer, satisfaction, sc
         res._flag(f"the {clv_model} model did not converge (gradient not small)", ConvergenceWarning)
     if main.ordinal is not None and not main.ordinal.converged:
         res._flag("the ordinal measurement model did not converge (gradient not small)", ConvergenceWarning)
-    if n_boot and n_fail:
-        res._note(f"{n_fail} of {n_boot} bootstrap refits failed or did not converge and were dropped",
-                  ConvergenceWarning)
-    if n_boot and len(reps) < 2:
-        res._note(f"only {len(reps)} of {n_boot} bootstrap refits succeeded: no interval can be formed",
-                  ConvergenceWarning)
-    if not n_boot:
-        res._warnings.append("no bootstrap (n_boot=0): point estimates only; standard errors and intervals are NaN")
+    _record_bootstrap(res, n_boot, len(reps), n_fail)
     if res._selection_weak():
         res._note("non-respondents' mean satisfaction is weakly identified (satisfaction barely moves behaviour); "
                   "read sensitivity() rather than the selection estimate")

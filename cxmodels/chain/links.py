@@ -78,7 +78,7 @@ from .._validation import check_count, check_level, resolve_seed
 from ..churn import parametric
 from ..clv import discount_factor
 from .behaviour import OUTCOME_PARAMS, fit
-from .survey import SHIFTS, _GH_LW, _GH_X, _measure, _population_path, _Spec
+from .survey import SHIFTS, _record_bootstrap, _GH_LW, _GH_X, _measure, _population_path, _Spec
 from ..errors import ConvergenceWarning, CXModelsError, CXModelsWarning, EstimationError, InputError
 from ..provenance import make_provenance
 from . import references as refs
@@ -476,15 +476,7 @@ def fit_value_chain(data: pd.DataFrame, model: str | None = None, *, survey: pd.
             res._flag(f"measurement model: {msg}", ConvergenceWarning if not main.sem.converged
                       else CXModelsWarning, converged=main.sem.converged and main.converged,
                       admissible=main.sem.admissible)
-    if n_boot and n_fail:
-        res._note(f"{n_fail} of {n_boot} bootstrap refits failed or did not converge and were dropped",
-                  ConvergenceWarning)
-    if n_boot and len(reps) < 2:
-        res._note(f"only {len(reps)} of {n_boot} bootstrap refits succeeded: no interval can be formed",
-                  ConvergenceWarning)
-    if not n_boot:
-        # a deliberate choice, so recorded (reports show it) but not raised as a warning
-        res._warnings.append("no bootstrap (n_boot=0): point estimates only; standard errors and intervals are NaN")
+    _record_bootstrap(res, n_boot, len(reps), n_fail)
     for k, st in plugins.items():
         if not st.vcov_ok:
             res._note(f"the plug-in {k} fit has a Hessian that is not positive definite; its Wald intervals are NaN")

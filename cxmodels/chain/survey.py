@@ -16,7 +16,7 @@ import pandas as pd
 from .._validation import (require_columns, require_consistent_ids, require_finite, require_frame, require_no_missing,
                            require_numeric, require_unique_columns, rows_text)
 from ..churn.checks import check_duration, check_event
-from ..errors import InputError
+from ..errors import ConvergenceWarning, InputError
 from .measurement import fit_ordinal_factor
 
 #: 24-point Gauss-Hermite nodes and log-weights of the standard normal (a respondent's posterior)
@@ -306,3 +306,16 @@ def _posterior_normal(m, v):
     if v <= 0:
         return m[:, None].astype(float), np.zeros((len(m), 1))
     return m[:, None] + np.sqrt(v) * _GH_X[None, :], np.broadcast_to(_GH_LW, (len(m), _GH_X.size))
+
+
+def _record_bootstrap(res, n_boot: int, n_used: int, n_fail: int) -> None:
+    """The bootstrap's notes on a chain result (both chains): dropped refits, too few to form an
+    interval, or no bootstrap at all (a deliberate choice: recorded, not raised as a warning)."""
+    if n_boot and n_fail:
+        res._note(f"{n_fail} of {n_boot} bootstrap refits failed or did not converge and were dropped",
+                  ConvergenceWarning)
+    if n_boot and n_used < 2:
+        res._note(f"only {n_used} of {n_boot} bootstrap refits succeeded: no interval can be formed",
+                  ConvergenceWarning)
+    if not n_boot:
+        res._warnings.append("no bootstrap (n_boot=0): point estimates only; standard errors and intervals are NaN")
